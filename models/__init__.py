@@ -1,0 +1,1 @@
+"""The decision: policy, eligibility rules, credit model, scaling, explanations and the Decision."""

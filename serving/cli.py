@@ -1,0 +1,194 @@
+"""The `kuozhong` command line: every stage of the toolkit as a subcommand; people get one-line errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+app = typer.Typer(help="kuozhong: credit scoring and eligibility for the 财金助力扩中家庭 program.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+err_console = Console(stderr=True)
+log = logging.getLogger("kuozhong")
+
+DataDir = Annotated[Path, typer.Option("--data", help="Folder of raw sources (from `kuozhong simulate`).")]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="Policy YAML (default: 嵊政办发〔2023〕41号).")]
+
+
+class UserError(Exception):
+    """An error whose message is for the person at the terminal (exit code 2)."""
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s",
+                        handlers=[RichHandler(console=err_console, show_path=False)], force=True)
+    for noisy in ("mlflow", "alembic", "urllib3", "lightgbm", "mlflow.sklearn", "mlflow.models"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+@app.callback()
+def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+    _setup_logging(verbose)
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the raw sources to.")] = Path("output/data"),
+    households: Annotated[int, typer.Option("--households", min=10, help="Number of households.")] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same county).")] = 20230712,
+) -> None:
+    """Simulate a Shengsi county: base list, bank records, visit forms and loan outcomes."""
+    from features.simulate import SimulationConfig, simulate_county
+
+    with console.status(f"simulating {households:,} households"):
+        county = simulate_county(SimulationConfig(households=households, seed=seed))
+        paths = county.write(out)
+    console.print(f"wrote {len(paths)} sources to [bold]{out}[/] · {len(county.applications):,} applications · "
+                  f"oracle AUC {county.oracle_auc:.3f}")
+
+
+@app.command()
+def features(
+    data: DataDir = Path("output/data"),
+    out: Annotated[Path, typer.Option("--out", help="Parquet file for the feature table.")] = Path(
+        "output/features.parquet"),
+) -> None:
+    """Build the features of every application at its own date."""
+    from features.build import training_table
+    from features.sources import load_sources
+
+    with console.status("building features"):
+        table = training_table(load_sources(data))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    table.to_parquet(tmp, index=False)
+    tmp.replace(out)
+    console.print(f"wrote features of {len(table):,} applications ({table.shape[1]} columns) to [bold]{out}[/]")
+
+
+@app.command()
+def train(
+    data: DataDir = Path("output/data"),
+    policy: PolicyOpt = None,
+    seed: Annotated[int, typer.Option("--seed", help="Model seed.")] = 0,
+    alias: Annotated[str, typer.Option("--alias", help="Registry alias to set on the new version.")] = "challenger",
+) -> None:
+    """Train the LightGBM credit model, log it to MLflow and register it under an alias."""
+    from features.build import training_table
+    from features.sources import load_sources
+    from models.policy import load_policy
+    from training.train import train_and_register
+
+    pol = load_policy(policy)
+    with console.status("building features"):
+        table = training_table(load_sources(data))
+    with console.status(f"training on {len(table):,} applications"):
+        result = train_and_register(table, pol, seed=seed, alias=alias)
+    console.print(f"registered kuozhong-credit v{result.model_version} as @{alias} · run {result.run_id} · "
+                  f"out-of-time AUC {result.metrics['auc']:.3f} KS {result.metrics['ks']:.3f}")
+
+
+def _print_decision(decision: object) -> None:
+    from models.decision import Decision
+
+    assert isinstance(decision, Decision)
+    colour = {"approve": "green", "refer": "yellow", "decline": "red"}[decision.recommendation]
+    table = Table(title=f"{decision.household_id} · {decision.applicant_id_masked}", show_lines=False)
+    table.add_column("项目")
+    table.add_column("结果")
+    failed = ", ".join(r.code for r in decision.eligibility.failed) or "—"
+    table.add_row("准入 eligibility", f"{decision.eligibility.status} (failed: {failed})")
+    table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {decision.score:.0f} / {decision.grade}")
+    table.add_row("建议 recommendation", f"[{colour}]{decision.recommendation}[/]  {decision.review_note_zh}")
+    for reason in decision.reasons[:3]:
+        table.add_row("原因 reason", reason.text_zh)
+    if decision.terms:
+        table.add_row("产品 terms", f"{decision.terms.product_name} {decision.terms.limit:,.0f}元 {decision.terms.rate:.2%}")
+    console.print(table)
+
+
+@app.command()
+def decide(
+    application: Annotated[Path, typer.Argument(help="Application JSON: household_id, application_date, "
+                                                     "requested_amount, purpose.")],
+    data: DataDir = Path("output/data"),
+    policy: PolicyOpt = None,
+    alias: Annotated[str, typer.Option("--alias", help="Registry alias of the model to use.")] = "champion",
+    out: Annotated[Path, typer.Option("--out", help="Folder for the Decision JSON and approval file.")] = Path(
+        "output/decisions"),
+) -> None:
+    """Decide one application with the model registered under an alias; write JSON and approval file."""
+    from features.sources import load_sources
+    from models.policy import load_policy
+    from serving.approval import write_decision
+    from serving.pipeline import DecisionService, read_application
+    from training.registry import load_by_alias
+
+    request = read_application(application)
+    service = DecisionService(load_by_alias(alias), load_policy(policy), load_sources(data))
+    decision = service.decide(request)
+    paths = write_decision(decision, out)
+    _print_decision(decision)
+    console.print(f"decision {decision.decision_id}: {paths['json']} · {paths['html']}")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo writes.")] = Path("output/demo"),
+    households: Annotated[int, typer.Option("--households", min=500, help="Households to simulate.")] = 4000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the county and the model.")] = 20230712,
+) -> None:
+    """The whole path: simulate, build features, train and register @champion, decide three applicants."""
+    from serving.demo import run_demo
+
+    run_demo(out=out, households=households, seed=seed, console=console, show=_print_decision)
+
+
+def _fail(message: str) -> None:
+    """One line on stderr, never wrapped, never a traceback."""
+    sys.stderr.write("error: " + " ".join(message.split()) + "\n")
+
+
+def main() -> None:
+    """Console entry point: known errors become one line on stderr and exit code 2, never a traceback."""
+    from features.sources import SourceError
+    from models.policy import PolicyError
+    from serving.pipeline import InputError
+    from training.registry import ModelNotFound
+
+    try:
+        app(standalone_mode=False)
+    except (UserError, InputError, SourceError, PolicyError, ModelNotFound) as err:
+        _fail(str(err))
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(130)
+    except (typer.BadParameter, typer.Exit) as err:
+        if isinstance(err, typer.Exit):
+            sys.exit(err.exit_code)
+        _fail(str(err))
+        sys.exit(2)
+    except Exception as err:  # noqa: BLE001 - the last line of defence for people, details go to the log
+        import click
+
+        if isinstance(err, click.exceptions.UsageError):
+            _fail(err.format_message())
+            sys.exit(2)
+        if isinstance(err, click.exceptions.ClickException):
+            _fail(err.format_message())
+            sys.exit(err.exit_code)
+        logging.getLogger("kuozhong").debug("unexpected error", exc_info=True)
+        _fail(f"unexpected {type(err).__name__}; run with --verbose for details")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
+

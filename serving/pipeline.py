@@ -1,0 +1,78 @@
+"""The one path from an application to a Decision, shared by the CLI, the API and batch scoring."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from features.build import build_features
+from features.sources import RawSources
+from models.decision import Decision, decide
+from models.policy import Policy
+from training.registry import LoadedModel
+
+
+class ApplicationRequest(BaseModel):
+    """A loan application for a household whose records the bank holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    household_id: str = Field(min_length=1, max_length=64)
+    application_date: dt.date
+    requested_amount: float = Field(gt=0, le=10_000_000)
+    purpose: Literal["business", "medical", "education", "housing"]
+
+
+class InputError(ValueError):
+    """Input a person must fix; the message names the field, the value's problem and the rule."""
+
+
+def read_application(path: Path) -> ApplicationRequest:
+    """Parse an application JSON file, naming the first field that is wrong."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise InputError(f"application file '{path}' does not exist") from err
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"application file '{path}' is not valid JSON") from err
+    return parse_application(raw)
+
+
+def parse_application(raw: object) -> ApplicationRequest:
+    """Validate an application mapping into an ApplicationRequest."""
+    try:
+        return ApplicationRequest.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(body)"
+        raise InputError(f"field '{field}': {first['msg']}") from err
+
+
+@dataclass
+class DecisionService:
+    """Model, policy and sources held together, deciding one application at a time."""
+
+    loaded: LoadedModel
+    policy: Policy
+    sources: RawSources
+
+    def features_for(self, application: ApplicationRequest) -> pd.DataFrame:
+        """The single-record feature frame of one application (the same builder as training)."""
+        if not (self.sources.base_list["household_id"] == application.household_id).any():
+            raise InputError(f"field 'household_id': household '{application.household_id}' is not in the data")
+        request = pd.DataFrame([{"request_id": f"{application.household_id}@{application.application_date}",
+                                 "household_id": application.household_id,
+                                 "as_of": pd.Timestamp(application.application_date),
+                                 "requested_amount": application.requested_amount,
+                                 "purpose": application.purpose}])
+        return build_features(self.sources.for_households([application.household_id]), request)
+
+    def decide(self, application: ApplicationRequest) -> Decision:
+        """A full Decision for one application."""
+        return decide(self.features_for(application), self.loaded.model, self.loaded.ref, self.policy)

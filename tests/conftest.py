@@ -1,0 +1,71 @@
+"""Shared fixtures: a small simulated county made by the code itself, and an MLflow store under tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from features.build import training_table
+from features.simulate import County, SimulationConfig, simulate_county
+from features.sources import RawSources, load_sources
+from models.policy import Policy, load_policy
+
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def county() -> County:
+    return simulate_county(SimulationConfig(households=1500, seed=SEED))
+
+
+@pytest.fixture(scope="session")
+def data_dir(county: County, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("county")
+    county.write(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sources(data_dir: Path) -> RawSources:
+    return load_sources(data_dir)
+
+
+@pytest.fixture(scope="session")
+def table(sources: RawSources) -> pd.DataFrame:
+    return training_table(sources)
+
+
+@pytest.fixture(scope="session")
+def policy() -> Policy:
+    return load_policy()
+
+
+@pytest.fixture()
+def mlflow_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    store = tmp_path / "mlruns"
+    monkeypatch.setenv("KUOZHONG_MLRUNS", str(store))
+    return store
+
+
+@pytest.fixture(scope="session")
+def trained_store(table: pd.DataFrame, policy: Policy, tmp_path_factory: pytest.TempPathFactory):
+    """A store with one model registered as @champion (session-wide: training is the slow part)."""
+    import os
+
+    from training.registry import set_alias
+    from training.train import train_and_register
+
+    store = tmp_path_factory.mktemp("mlruns-session")
+    old = os.environ.get("KUOZHONG_MLRUNS")
+    os.environ["KUOZHONG_MLRUNS"] = str(store)
+    try:
+        result = train_and_register(table, policy, seed=SEED, alias="challenger")
+        set_alias("champion", result.model_version)
+    finally:
+        if old is None:
+            os.environ.pop("KUOZHONG_MLRUNS", None)
+        else:
+            os.environ["KUOZHONG_MLRUNS"] = old
+    return store, result

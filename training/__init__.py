@@ -1,0 +1,1 @@
+"""Train, tune, evaluate, track and register credit models."""

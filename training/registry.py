@@ -1,0 +1,41 @@
+"""Loading models from the MLflow registry by alias, never by path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mlflow
+
+from models.credit import CreditModel
+from models.decision import ModelRef
+from training.tracking import MODEL_NAME, configure
+
+
+class ModelNotFound(LookupError):
+    """No model version carries the alias asked for."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model and which registry version it is."""
+
+    model: CreditModel
+    ref: ModelRef
+
+
+def load_by_alias(alias: str = "champion", name: str = MODEL_NAME) -> LoadedModel:
+    """Load ``models:/NAME@alias`` with its version and run id."""
+    client = configure()
+    try:
+        version = client.get_model_version_by_alias(name, alias)
+    except mlflow.exceptions.MlflowException as err:
+        raise ModelNotFound(f"no model '{name}' with alias '@{alias}'; run `kuozhong train` first") from err
+    model = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
+    if not isinstance(model, CreditModel):
+        raise ModelNotFound(f"model '{name}@{alias}' is not a kuozhong CreditModel")
+    return LoadedModel(model, ModelRef(name=name, version=str(version.version), run_id=str(version.run_id)))
+
+
+def set_alias(alias: str, version: str, name: str = MODEL_NAME) -> None:
+    """Point ``alias`` at a model version."""
+    configure().set_registered_model_alias(name, alias, version)

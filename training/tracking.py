@@ -1,0 +1,46 @@
+"""MLflow set-up: the SQLite tracking store under mlruns/, artifacts beside it, the registry by alias."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mlflow
+from mlflow import MlflowClient
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "kuozhong-credit"
+EXPERIMENT = "kuozhong-credit"
+
+
+@dataclass(frozen=True)
+class TrackingConfig:
+    """Where runs and models are kept (default ./mlruns, or the folder named by KUOZHONG_MLRUNS)."""
+
+    store: Path = field(default_factory=lambda: Path(os.environ.get("KUOZHONG_MLRUNS", "mlruns")))
+
+    @property
+    def tracking_uri(self) -> str:
+        """SQLite tracking database inside the store folder."""
+        return f"sqlite:///{self.store.resolve() / 'mlflow.db'}"
+
+    @property
+    def artifact_uri(self) -> str:
+        """Folder for run artifacts inside the store folder."""
+        return (self.store.resolve() / "artifacts").as_uri()
+
+
+def configure(config: TrackingConfig | None = None) -> MlflowClient:
+    """Point MLflow at the store (creating it), make sure the experiment exists, and return a client."""
+    config = config or TrackingConfig()
+    config.store.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(config.tracking_uri)
+    mlflow.set_registry_uri(config.tracking_uri)
+    client = MlflowClient(config.tracking_uri, config.tracking_uri)
+    if client.get_experiment_by_name(EXPERIMENT) is None:
+        client.create_experiment(EXPERIMENT, artifact_location=config.artifact_uri)
+    mlflow.set_experiment(EXPERIMENT)
+    return client
