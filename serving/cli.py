@@ -151,6 +151,11 @@ def demo(
     run_demo(out=out, households=households, seed=seed, console=console, show=_print_decision)
 
 
+from serving.score_cli import score as _score  # noqa: E402 - each surface keeps its command in its own module
+
+app.command(name="score")(_score)
+
+
 def _fail(message: str) -> None:
     """One line on stderr, never wrapped, never a traceback."""
     sys.stderr.write("error: " + " ".join(message.split()) + "\n")
