@@ -1,226 +1,307 @@
-"""Household features from raw sources, each request at its own as-of date (nothing after it is read)."""
+"""Household features from raw sources, each request at its own as-of date (nothing after it is read).
+
+One path for training, batch and the API: ``FeatureBuilder`` indexes the sources by household once, then builds
+any number of requests with the same array code. ``build_features`` (a batch) and ``FeatureBuilder.build_one``
+(one application, the API's hot path) differ only in how many rows go through it.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from features.build_bank import (
+    PROGRAM_RATE,
+    WINDOW,
+    WORST_DSR_CAP,
+    debt_features,
+    flow_features,
+    grid_features,
+    query_features,
+)
+from features.build_geo import gps_in_township
+from features.build_sources import SourceIndex
+from features.build_visit import INCOME_GROUP_NAMES
 from features.ids import birth_date, is_valid_id_number
-from features.metadata import CATEGORICAL_FEATURES, MODEL_FEATURES
+from features.metadata import FEATURES, MODEL_FEATURES
 from features.simulate import LIVELIHOODS, TOWNSHIPS
 from features.sources import RawSources
 
-GRID_DEPTH = {"N": 0, "*": 0, "C": 0, "G": 0, "#": 0, "/": 0, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6,
-              "7": 7, "D": 7, "Z": 7, "B": 7}
-BAD_STATUSES = frozenset("BDZ")
-FIVE_CLASS_RANK = {"正常": 0, "关注": 1, "次级": 2, "可疑": 3, "损失": 4}
 HOUSEHOLD_CLASSES = ("经营类", "就业类", "农户类", "托底类")
-# Documented rule: livelihood decides the class; 托底类 are households whose income per head is under 20,000.
+SAFETY_NET_INCOME_PER_HEAD = 20_000.0
+PROGRAM_INCOME_CAP = 100_000.0  # for a household of three (以三口之家为基数), scaled per head
+STALE_VISIT_DAYS = 365
+GOOD_VISIT_PHOTOS = 3
+GOOD_VISIT_MINUTES = 20.0
+_CLASS_BY_GROUP = {"business": "经营类", "wage": "就业类", "fishery": "农户类", "transfer": "托底类"}
 _CLASS_BY_LIVELIHOOD = {"fishing": "农户类", "mussel": "农户类", "bnb": "经营类", "shop": "经营类",
                         "port": "就业类", "wage": "就业类", "pension": "托底类"}
-SAFETY_NET_INCOME_PER_HEAD = 20_000.0
 
 # Columns the rule layer reads besides the model's features.
 RULE_INPUT_COLUMNS = ("request_id", "household_id", "as_of", "id_number", "id_valid", "applicant_age_from_id",
                       "fixed_residence", "residence_township", "civil_capacity", "declared_income",
                       "on_list", "declaration_signed", "requested_amount", "purpose", "bad_status_24m",
                       "lian3lei6", "worst_five_class")
+# Data-quality columns: which sources were missing for the request (codes joined by ';', '' when complete).
+QUALITY_COLUMNS = ("dq_flags", "dq_flag_count")
+DQ_CODES = {
+    "NO_VISIT": "no visit form on or before the as-of date",
+    "STALE_VISIT": f"the latest visit is more than {STALE_VISIT_DAYS} days old",
+    "NO_FLOWS": "no account flows in the 12 months before the as-of month",
+    "SHORT_FLOWS": "fewer than 12 months of account flows before the as-of month",
+    "NO_BANK_RECORD": "the household is in no bank record (no flows, loans, grid or queries)",
+    "NOT_ON_BASE_LIST": "the household is not on the base list",
+    "NO_DECLARED_INCOME": "the visit form gives no declared income",
+    "INVALID_ID": "the applicant's ID number is missing or fails GB 11643-1999",
+}
+# Credit features that are zero (not unknown) for a bank customer with no loan or query on record.
+_ZERO_IF_CUSTOMER = ("debt_balance", "monthly_payment", "loan_count", "overdue_current", "overdue_months_6m",
+                     "overdue_months_12m", "overdue_months_24m", "max_consecutive_overdue_24m", "worst_status_24m",
+                     "bad_status_24m", "lian3lei6", "worst_five_class", "queries_3m", "queries_6m", "queries_12m",
+                     "grid_months_24m")
+OUTPUT_COLUMNS = tuple(dict.fromkeys([*RULE_INPUT_COLUMNS, *MODEL_FEATURES, *FEATURES, "monthly_payment",
+                                      "observed_income_12m", *QUALITY_COLUMNS]))
+_CATEGORIES = {"township": list(TOWNSHIPS), "livelihood": list(LIVELIHOODS),
+               "household_class": list(HOUSEHOLD_CLASSES)}
 
 
 def household_class(livelihood: pd.Series, income_per_head: pd.Series) -> pd.Series:
-    """经营类 / 就业类 / 农户类 / 托底类 from the main livelihood, and 托底类 below 20,000 per head."""
+    """经营类 / 就业类 / 农户类 / 托底类 from the main livelihood alone, and 托底类 below 20,000 per head."""
     cls = livelihood.map(_CLASS_BY_LIVELIHOOD).fillna("就业类")
     return cls.where(~(income_per_head < SAFETY_NET_INCOME_PER_HEAD), "托底类")
 
 
-def _latest_visit(visits: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
-    """The latest visit form of each request's household made on or before the as-of date."""
-    merged = requests[["request_id", "household_id", "as_of"]].merge(visits, on="household_id", how="left")
-    merged = merged[merged["visited_at"].isna() | (merged["visited_at"] <= merged["as_of"])]
-    merged = merged.sort_values(["request_id", "visited_at"], kind="stable").groupby("request_id").tail(1)
-    return requests[["request_id"]].merge(merged.drop(columns=["household_id", "as_of"]), on="request_id",
-                                          how="left")
+def classify_households(income_groups: dict[str, np.ndarray], livelihood: np.ndarray, income_per_head: np.ndarray,
+                        has_boat: np.ndarray, has_business_licence: np.ndarray) -> np.ndarray:
+    """The documented household-class rule (docs/features.md), first match wins.
+
+    1. 托底类 (safety net): income per head under 20,000, or transfers (pensions, allowances) are the largest
+       declared income group.
+    2. 经营类 (business): business income is the largest group, or the household owns a fishing boat or holds a
+       business licence (boat owners and licensed shops run a business).
+    3. 农户类 (fishery/farm): fishery income (capture fishing crew, mussel farming) is the largest group.
+    4. 就业类 (employment): wages are the largest group.
+    Without declared income by source the main livelihood stands in for the largest group; with neither, NaN.
+    """
+    names = [g for g in INCOME_GROUP_NAMES if g != "other"]
+    stacked = np.column_stack([np.nan_to_num(income_groups[g], nan=-1.0) for g in names])
+    known_groups = stacked.max(axis=1) > 0
+    largest = np.array(names, dtype=object)[stacked.argmax(axis=1)]
+    by_groups = np.array([_CLASS_BY_GROUP[g] for g in largest], dtype=object)
+    by_livelihood = np.array([_CLASS_BY_LIVELIHOOD.get(str(v)) for v in livelihood], dtype=object)
+    base = np.where(known_groups, by_groups, by_livelihood)
+    business = (np.nan_to_num(has_boat) > 0) | (np.nan_to_num(has_business_licence) > 0)
+    cls = np.where((base != "托底类") & (base != None) & business, "经营类", base)  # noqa: E711
+    return np.where(income_per_head < SAFETY_NET_INCOME_PER_HEAD, "托底类", cls)
 
 
-def _visit_features(visit: pd.DataFrame) -> pd.DataFrame:
-    def members(row: object, pick: str) -> float:
-        people = row if isinstance(row, list) else []
-        if pick == "elderly":
-            return float(sum(1 for p in people if p.get("age", 0) >= 60))
-        if pick == "children":
-            return float(sum(1 for p in people if p.get("age", 99) < 18))
-        return float(sum(1 for p in people if p.get("health") in ("chronic", "serious")))
+def _age(id_number: str, as_of: dt.date) -> float:
+    born = birth_date(id_number)
+    return float(as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day)))
 
-    def part(col: str, key: str) -> pd.Series:
-        series = visit[col] if col in visit else pd.Series([None] * len(visit), index=visit.index)
-        return series.map(lambda d: d.get(key) if isinstance(d, dict) else None)
 
-    declared = part("declared_income", "main").astype(float) if "declared_income" in visit else np.nan
-    size = visit["members"].map(lambda m: float(len(m)) if isinstance(m, list) else np.nan)
-    head = visit["members"].map(lambda m: m[0] if isinstance(m, list) and m else {})
-    return pd.DataFrame(
-        {
-            "request_id": visit["request_id"],
-            "household_size": size,
-            "elderly_count": visit["members"].map(lambda m: members(m, "elderly")),
-            "children_count": visit["members"].map(lambda m: members(m, "children")),
-            "health_burden": visit["members"].map(lambda m: members(m, "health")),
-            "declared_income": declared,
-            "years_at_address": part("residence", "years_at_address").astype(float),
-            "fixed_residence": part("residence", "fixed_residence"),
-            "residence_township": part("residence", "township"),
-            "has_fishing_boat": part("assets", "fishing_boat").astype(float),
-            "has_house": part("assets", "house").astype(float),
-            "id_number": part("applicant", "id_number"),
-            "civil_capacity": head.map(lambda h: h.get("civil_capacity") if isinstance(h, dict) else None),
-            "livelihood": visit.get("livelihood"),
-            "declaration_signed": visit.get("declaration_signed"),
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+@dataclass
+class FeatureBuilder:
+    """Features of requests against one set of sources, indexed by household once (API: build it at startup)."""
+
+    sources: RawSources
+
+    def __post_init__(self) -> None:
+        self.index = SourceIndex.from_sources(self.sources)
+
+    def knows(self, household_id: str) -> bool:
+        """True when any source holds a record of the household."""
+        return household_id in self.index.code_of
+
+    def build(self, requests: pd.DataFrame) -> pd.DataFrame:
+        """Features for each request, one row per request in request order.
+
+        ``requests`` holds ``household_id`` and ``as_of``, optionally ``request_id``, ``requested_amount`` and
+        ``purpose``.
+        """
+        n = len(requests)
+        request_id = (requests["request_id"].astype(str).to_numpy(dtype=object) if "request_id" in requests
+                      else np.arange(n).astype(str).astype(object))
+        amount = (pd.to_numeric(requests["requested_amount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                  if "requested_amount" in requests else np.full(n, np.nan))
+        purpose = (requests["purpose"].to_numpy(dtype=object) if "purpose" in requests
+                   else np.full(n, None, dtype=object))
+        households = requests["household_id"].astype(str).to_numpy(dtype=object)
+        return self._build(request_id, households, pd.to_datetime(requests["as_of"]).to_numpy(), amount, purpose)
+
+    def build_one(self, household_id: str, as_of: dt.date | pd.Timestamp, requested_amount: float | None = None,
+                  purpose: str | None = None, request_id: str | None = None) -> pd.DataFrame:
+        """Features of one application: the same code as ``build``, on a one-row request."""
+        stamp = np.array([np.datetime64(pd.Timestamp(as_of).normalize().to_datetime64(), "ns")])
+        return self._build(np.array([request_id or f"{household_id}@{pd.Timestamp(as_of).date()}"], dtype=object),
+                           np.array([household_id], dtype=object), stamp,
+                           np.array([np.nan if requested_amount is None else float(requested_amount)]),
+                           np.array([purpose], dtype=object))
+
+    def _build(self, request_id: np.ndarray, households: np.ndarray, as_of: np.ndarray, amount: np.ndarray,
+               purpose: np.ndarray) -> pd.DataFrame:
+        ix = self.index
+        n = households.size
+        codes = np.array([ix.code_of.get(h, -1) for h in households], dtype=np.int64)
+        as_of_day = as_of.astype("datetime64[D]").astype(np.int64)
+        as_of_month = as_of.astype("datetime64[M]").astype(np.int64)
+        cols: dict[str, np.ndarray] = {"request_id": request_id, "household_id": households,
+                                       "as_of": as_of.astype("datetime64[ns]"), "requested_amount": amount,
+                                       "purpose": purpose}
+        visit = ix.latest_visits(codes, as_of_day)
+        base = ix.base_rows(codes)
+        cols |= flow_features(ix.flows, codes, as_of_month)
+        cols |= grid_features(ix.grid, codes, as_of_month)
+        cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
+        cols |= query_features(ix.queries, codes, as_of_day)
+        customer = ix.bank_customer[np.where(codes >= 0, codes, 0)] & (codes >= 0)
+        for name in _ZERO_IF_CUSTOMER:
+            values = cols.get(name, np.full(n, np.nan))
+            cols[name] = np.where(np.isnan(values) & customer, 0.0, np.where(customer, values, np.nan))
+        ms = cols.get("months_since_overdue", np.full(n, np.nan))
+        cols["months_since_overdue"] = np.where(customer & np.isnan(ms), WINDOW + 1.0, np.where(customer, ms, np.nan))
+        self._household(cols, visit, base, as_of_day)
+        self._money(cols, visit)
+        flags = self._quality(cols, visit, base, customer, as_of_day)
+        cols["dq_flags"] = np.array([";".join(f) for f in flags], dtype=object)
+        cols["dq_flag_count"] = np.array([float(len(f)) for f in flags])
+        return self._frame(cols, n)
+
+    @staticmethod
+    def _household(cols: dict[str, np.ndarray], visit: dict[str, np.ndarray], base: dict[str, np.ndarray],
+                   as_of_day: np.ndarray) -> None:
+        size = np.where(np.isnan(visit["household_size"]), base["household_size"], visit["household_size"])
+        cols["household_size"] = size
+        for name in ("elderly_count", "children_count", "working_age_count", "health_burden",
+                     "serious_illness_count", "has_fishing_boat", "has_house", "has_fishing_licence",
+                     "has_business_licence", "licence_count", "income_source_count"):
+            cols[name] = visit[name]
+        cols["dependants_count"] = visit["children_count"] + visit["elderly_count"]
+        cols["dependency_ratio"] = _ratio(cols["dependants_count"], visit["household_size"])
+        elapsed = (as_of_day - visit["visited_at"]).astype(float)
+        cols["years_at_address"] = visit["years_at_address"] + np.floor(elapsed / 365.25)
+        cols["visit_age_days"] = elapsed
+        for name in ("fixed_residence", "civil_capacity", "declaration_signed", "id_number"):
+            cols[name] = visit[name]
+        cols["id_number"] = np.where(pd.isna(visit["id_number"]), base["id_number"], visit["id_number"])
+        cols["residence_township"] = visit["residence_township"]
+        cols["township"] = np.where(pd.isna(visit["residence_township"]), base["township"],
+                                    visit["residence_township"])
+        cols["livelihood"] = visit["livelihood"]
+        cols["on_list"] = base["on_list"]
+        valid = np.array([isinstance(v, str) and is_valid_id_number(v) for v in cols["id_number"]], dtype=bool)
+        cols["id_valid"] = valid
+        days = as_of_day.astype("datetime64[D]")
+        ages = [_age(v, d.astype(dt.date)) if ok else np.nan
+                for v, d, ok in zip(cols["id_number"], days, valid, strict=True)]
+        cols["applicant_age_from_id"] = np.array(ages, dtype=float)
+        cols["applicant_age"] = cols["applicant_age_from_id"]
+        gps = gps_in_township(visit["gps_lat"], visit["gps_lon"], visit["residence_township"])
+        cols["visit_gps_in_township"] = gps
+        cols["visit_photo_count"] = visit["photo_count"]
+        cols["visit_duration_min"] = visit["duration_min"]
+        checks = np.column_stack([gps, np.where(np.isnan(visit["photo_count"]), np.nan,
+                                                (visit["photo_count"] >= GOOD_VISIT_PHOTOS).astype(float)),
+                                  np.where(np.isnan(visit["duration_min"]), np.nan,
+                                           (visit["duration_min"] >= GOOD_VISIT_MINUTES).astype(float))])
+        known = ~np.isnan(checks)
+        cols["visit_quality_score"] = np.where(known.any(axis=1), np.nansum(checks, axis=1), np.nan)
+
+    @staticmethod
+    def _money(cols: dict[str, np.ndarray], visit: dict[str, np.ndarray]) -> None:
+        declared, size = visit["declared_income"], cols["household_size"]
+        observed = cols.get("observed_income_12m", np.full(size.size, np.nan))
+        cols["observed_income_12m"] = observed
+        cols["declared_income"] = declared
+        cols["income_per_head"] = _ratio(declared, size) if size.size else size
+        cols["income_per_head"] = np.where(np.isnan(declared), np.nan, cols["income_per_head"])
+        cols["income_to_cap"] = _ratio(declared, PROGRAM_INCOME_CAP * size / 3.0)
+        cols["income_to_cap"] = np.where(np.isnan(declared), np.nan, cols["income_to_cap"])
+        cols["observed_income_per_head"] = _ratio(observed, size)
+        cols["declared_observed_ratio"] = _ratio(declared, observed)
+        for group in INCOME_GROUP_NAMES[:-1]:
+            cols[f"income_share_{group}"] = _ratio(visit[f"income_{group}"], declared)
+        cols["expense_to_income"] = _ratio(visit["declared_expenses"], declared)
+        monthly = observed / 12.0
+        payment = cols["monthly_payment"]
+        cols["debt_service_ratio"] = _ratio(payment, monthly)
+        low = cols.get("low_season_inflow_3m", np.full(size.size, np.nan))
+        worst = _ratio(payment, low)
+        cols["debt_service_ratio_low_season"] = np.where(
+            (payment > 0) & ~(low > 0) & ~np.isnan(low), WORST_DSR_CAP, np.minimum(worst, WORST_DSR_CAP))
+        new_payment = np.nan_to_num(cols["requested_amount"]) * (1.0 + PROGRAM_RATE) / 12.0
+        cols["debt_service_ratio_with_request"] = _ratio(payment + new_payment, monthly)
+        cols["debt_to_income"] = _ratio(cols["debt_balance"], declared)
+        cols["requested_to_income"] = _ratio(cols["requested_amount"], declared)
+        cols["household_class"] = classify_households(
+            {g: visit[f"income_{g}"] for g in INCOME_GROUP_NAMES}, visit["livelihood"], cols["income_per_head"],
+            visit["has_fishing_boat"], visit["has_business_licence"])
+        unknown = np.isnan(declared) & pd.isna(visit["livelihood"])
+        cols["household_class"] = np.where(unknown, np.full(unknown.size, None, dtype=object),
+                                           cols["household_class"])
+
+    @staticmethod
+    def _quality(cols: dict[str, np.ndarray], visit: dict[str, np.ndarray], base: dict[str, np.ndarray],
+                 customer: np.ndarray, as_of_day: np.ndarray) -> list[list[str]]:
+        no_visit = np.isnan(visit["visited_at"])
+        months = cols.get("flow_months_12m", np.zeros(customer.size))
+        checks = {
+            "NO_VISIT": no_visit,
+            "STALE_VISIT": ~no_visit & (cols["visit_age_days"] > STALE_VISIT_DAYS),
+            "NO_FLOWS": months == 0,
+            "SHORT_FLOWS": (months > 0) & (months < 12),
+            "NO_BANK_RECORD": ~customer,
+            "NOT_ON_BASE_LIST": pd.isna(base["on_list"]),
+            "NO_DECLARED_INCOME": ~no_visit & np.isnan(visit["declared_income"]),
+            "INVALID_ID": ~cols["id_valid"],
         }
-    )
+        return [[code for code, hit in checks.items() if hit[i]] for i in range(customer.size)]
+
+    @staticmethod
+    def _frame(cols: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+        # Three blocks (other columns, one float block, categoricals) keep a one-row frame cheap to make.
+        # Text columns stay object dtype: inferring pandas' string dtype would cost more than all the features.
+        text = pd.DataFrame(np.column_stack([np.asarray(cols[name], dtype=object) for name in _TEXT_COLUMNS]),
+                            columns=list(_TEXT_COLUMNS), dtype=object)
+        typed = pd.DataFrame({"as_of": cols["as_of"], "id_valid": cols["id_valid"].astype(bool),
+                              "on_list": pd.array(cols["on_list"], dtype="boolean")})
+        missing = np.full(n, np.nan)
+        numbers = pd.DataFrame(np.column_stack([np.asarray(cols.get(name, missing), dtype=float)
+                                                for name in _FLOAT_COLUMNS]), columns=list(_FLOAT_COLUMNS))
+        categories = pd.DataFrame({name: pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
+                                   for name, dtype in _CATEGORY_DTYPES.items()})
+        return pd.concat([text, typed, numbers, categories], axis=1)
 
 
-def _month_start(ts: pd.Series) -> pd.Series:
-    return ts.dt.to_period("M").dt.to_timestamp()
+def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:
+    lookup = _CATEGORY_CODES[id(dtype)]
+    return np.array([lookup.get(v, -1) for v in values], dtype=np.int8)
 
 
-def _flow_features(flows: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
-    req = requests[["request_id", "household_id", "as_of"]].assign(as_of_month=_month_start(requests["as_of"]))
-    f = req.merge(flows, on="household_id", how="inner")
-    age = (f["as_of_month"].dt.year - f["month"].dt.year) * 12 + (f["as_of_month"].dt.month - f["month"].dt.month)
-    f = f.assign(age=age)[(age >= 1) & (age <= 12)]
-    g = f.groupby("request_id")
-    mean_in = g["inflow"].mean()
-    out = pd.DataFrame(
-        {
-            "observed_income_12m": g["inflow"].sum(),
-            "inflow_cv_12m": g["inflow"].std(ddof=0) / mean_in.where(mean_in > 0),
-            "months_below_half_mean_12m": f.assign(low=f["inflow"] < 0.5 * f["request_id"].map(mean_in))
-            .groupby("request_id")["low"].sum().astype(float),
-        }
-    )
-    recent = f[f["age"] <= 6]
-    gr = recent.groupby("request_id")
-    out["balance_mean_6m"] = gr["balance"].mean()
-    # Slope of balance over the last 6 months (yuan per month), by least squares on -age.
-    x = -recent["age"].astype(float)
-    xm = x.groupby(recent["request_id"]).transform("mean")
-    ym = recent.groupby("request_id")["balance"].transform("mean")
-    num = ((x - xm) * (recent["balance"] - ym)).groupby(recent["request_id"]).sum()
-    den = ((x - xm) ** 2).groupby(recent["request_id"]).sum()
-    out["balance_trend_6m"] = num / den.where(den > 0)
-    return out.reset_index()
-
-
-def _repayment_features(history: pd.DataFrame, accounts: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
-    req = requests[["request_id", "household_id", "as_of"]].assign(as_of_month=_month_start(requests["as_of"]))
-    h = req.merge(history, on="household_id", how="inner")
-    age = (h["as_of_month"].dt.year - h["month"].dt.year) * 12 + (h["as_of_month"].dt.month - h["month"].dt.month)
-    h = h.assign(age=age)[(age >= 1) & (age <= 24)]
-    h = h.assign(depth=h["status"].map(GRID_DEPTH).astype(float), bad=h["status"].isin(BAD_STATUSES),
-                 five=h["five_class"].map(FIVE_CLASS_RANK).astype(float))
-    # One status per request and month: the worst over the household's accounts.
-    monthly = h.groupby(["request_id", "age"], as_index=False).agg(depth=("depth", "max"), bad=("bad", "max"),
-                                                                   five=("five", "max"))
-    monthly = monthly.sort_values(["request_id", "age"], ascending=[True, False])
-    monthly["overdue"] = monthly["depth"] > 0
-    overdue = monthly["overdue"]
-    run_id = (~overdue).groupby(monthly["request_id"]).cumsum()
-    run_len = overdue.groupby([monthly["request_id"], run_id]).cumsum()
-    g = monthly.assign(run_len=run_len).groupby("request_id")
-    out = pd.DataFrame(
-        {
-            "overdue_months_24m": g["overdue"].sum().astype(float),
-            "max_consecutive_overdue_24m": g["run_len"].max().astype(float),
-            "worst_status_24m": g["depth"].max(),
-            "overdue_current": monthly[monthly["age"] == 1].set_index("request_id")["overdue"].astype(float),
-            "bad_status_24m": g["bad"].max().astype(float),
-            "worst_five_class": monthly[monthly["age"] == 1].set_index("request_id")["five"],
-        }
-    )
-    last = monthly[overdue].groupby("request_id")["age"].min()
-    out["months_since_overdue"] = last.reindex(out.index).fillna(25.0)
-    out["lian3lei6"] = ((out["max_consecutive_overdue_24m"] >= 3) | (out["overdue_months_24m"] >= 6)).astype(float)
-    debt = accounts.groupby("household_id").agg(debt_balance=("balance", "sum"),
-                                                monthly_payment=("monthly_payment", "sum"))
-    out = out.reset_index()
-    debt_req = req[["request_id", "household_id"]].merge(debt, on="household_id", how="left").drop(
-        columns="household_id")
-    return debt_req.merge(out, on="request_id", how="left")
-
-
-def _query_features(queries: pd.DataFrame, requests: pd.DataFrame) -> pd.DataFrame:
-    q = requests[["request_id", "household_id", "as_of"]].merge(queries, on="household_id", how="inner")
-    days = (q["as_of"] - q["query_date"]).dt.days
-    q = q.assign(days=days)[(days >= 0)]
-    g = q.assign(q3=q["days"] <= 91, q12=q["days"] <= 365).groupby("request_id")
-    return pd.DataFrame({"queries_3m": g["q3"].sum().astype(float),
-                         "queries_12m": g["q12"].sum().astype(float)}).reset_index()
+_TEXT_COLUMNS = ("request_id", "household_id", "id_number", "fixed_residence", "residence_township",
+                 "civil_capacity", "declaration_signed", "purpose", "dq_flags")
+_OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "id_valid", "on_list")
+_CATEGORY_DTYPES = {name: pd.CategoricalDtype(cats) for name, cats in _CATEGORIES.items()}
+_CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}
+_FLOAT_COLUMNS = tuple(name for name in OUTPUT_COLUMNS if name not in _OTHER_COLUMNS and name not in _CATEGORIES)
 
 
 def build_features(sources: RawSources, requests: pd.DataFrame) -> pd.DataFrame:
     """Features for each request (``household_id``, ``as_of``; optional ``request_id``, ``requested_amount``).
 
     Only records dated before the as-of month (flows, repayment grid) or on/before the as-of date (visits,
-    queries) are read. Returns one row per request, in request order, with MODEL_FEATURES and the rule inputs.
+    queries, loan openings) are read. Returns one row per request, in request order, with the rule inputs,
+    MODEL_FEATURES, the other catalogued features and the data-quality columns.
     """
-    req = requests.copy()
-    if "request_id" not in req:
-        req["request_id"] = np.arange(len(req)).astype(str)
-    req["as_of"] = pd.to_datetime(req["as_of"])
-    frame = req[["request_id", "household_id", "as_of"]]
-    visit = _visit_features(_latest_visit(sources.visits, req))
-    frame = frame.merge(visit, on="request_id", how="left")
-    for part in (_flow_features(sources.account_flows, req),
-                 _repayment_features(sources.repayment_history, sources.loan_accounts, req),
-                 _query_features(sources.credit_queries, req)):
-        frame = frame.merge(part, on="request_id", how="left")
-    # Households with no loan or no query on record have zero of them, not unknown.
-    has_bank_record = frame["request_id"].isin(
-        req.loc[req["household_id"].isin(sources.account_flows["household_id"]), "request_id"])
-    for col in ("debt_balance", "monthly_payment", "overdue_months_24m", "max_consecutive_overdue_24m",
-                "worst_status_24m", "overdue_current", "bad_status_24m", "lian3lei6", "worst_five_class",
-                "queries_3m", "queries_12m"):
-        frame[col] = frame[col].astype(float).where(frame[col].notna() | ~has_bank_record, 0.0)
-    frame["months_since_overdue"] = frame["months_since_overdue"].astype(float).where(
-        frame["months_since_overdue"].notna() | ~has_bank_record, 25.0)
-
-    base = sources.base_list.drop_duplicates("household_id", keep="last").set_index("household_id")
-    frame["on_list"] = frame["household_id"].map(base["is_kuozhong"]).astype("boolean")
-    frame["household_size"] = frame["household_size"].fillna(frame["household_id"].map(base["household_size"]))
-    if "requested_amount" in req:
-        frame["requested_amount"] = req["requested_amount"].astype(float).to_numpy()
-    else:
-        frame["requested_amount"] = np.nan
-    frame["purpose"] = req["purpose"].to_numpy() if "purpose" in req else None
-
-    frame["income_per_head"] = frame["declared_income"] / frame["household_size"]
-    frame["income_to_cap"] = frame["declared_income"] / (100_000.0 * frame["household_size"] / 3.0)
-    monthly_income = frame["observed_income_12m"] / 12.0
-    frame["declared_observed_ratio"] = frame["declared_income"] / frame["observed_income_12m"].where(
-        frame["observed_income_12m"] > 0)
-    frame["debt_service_ratio"] = frame["monthly_payment"] / monthly_income.where(monthly_income > 0)
-    frame["debt_to_income"] = frame["debt_balance"] / frame["declared_income"].where(frame["declared_income"] > 0)
-    frame["requested_to_income"] = frame["requested_amount"] / frame["declared_income"].where(
-        frame["declared_income"] > 0)
-    frame["id_valid"] = frame["id_number"].map(lambda v: isinstance(v, str) and is_valid_id_number(v))
-    frame["applicant_age_from_id"] = [
-        _age(idn, as_of) if ok else np.nan
-        for idn, as_of, ok in zip(frame["id_number"], frame["as_of"], frame["id_valid"], strict=True)
-    ]
-    frame["applicant_age"] = frame["applicant_age_from_id"].astype(float)
-    frame["household_class"] = household_class(frame["livelihood"], frame["income_per_head"])
-    frame["township"] = frame["residence_township"]
-    for col, cats in (("township", TOWNSHIPS), ("livelihood", LIVELIHOODS), ("household_class", HOUSEHOLD_CLASSES)):
-        frame[col] = pd.Categorical(frame[col], categories=list(cats))
-    numeric = [c for c in MODEL_FEATURES if c not in CATEGORICAL_FEATURES]
-    frame[numeric] = frame[numeric].astype(float)
-    return frame[list(dict.fromkeys([*RULE_INPUT_COLUMNS, *MODEL_FEATURES]))].reset_index(drop=True)
-
-
-def _age(id_number: str, as_of: pd.Timestamp) -> float:
-    born = birth_date(id_number)
-    on = as_of.date()
-    return float(on.year - born.year - ((on.month, on.day) < (born.month, born.day)))
+    return FeatureBuilder(sources).build(requests)
 
 
 def training_table(sources: RawSources) -> pd.DataFrame:
@@ -233,3 +314,7 @@ def training_table(sources: RawSources) -> pd.DataFrame:
     if "default_12m" in apps:
         table["default_12m"] = apps["default_12m"].to_numpy()
     return table
+
+
+__all__ = ["HOUSEHOLD_CLASSES", "OUTPUT_COLUMNS", "QUALITY_COLUMNS", "RULE_INPUT_COLUMNS", "FeatureBuilder",
+           "build_features", "classify_households", "household_class", "training_table"]

@@ -1,8 +1,10 @@
 """What each household feature means: labels in Chinese and English, unit, monotone direction, actionability.
 
-``monotone`` is the direction of default risk as the feature grows: +1 never lowers risk (more overdue months),
--1 never raises it, 0 leaves the model free. ``actionable`` says whether an applicant can change it (used by
-explanations: age or township are never offered as advice).
+``monotone`` is the direction of default risk as the feature grows, set only where the domain fixes it: +1 never
+lowers risk (more overdue months), -1 never raises it (a larger savings buffer), 0 leaves the model free.
+``actionable`` says whether an applicant can change it (used by explanations: age or township are never offered
+as advice). ``model`` is False for features kept for people and checks but not fed to the credit model (visit
+quality measures the visit, not the household).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FeatureInfo:
-    """One model feature and what it means."""
+    """One household feature and what it means."""
 
     name: str
     label_zh: str
@@ -21,49 +23,141 @@ class FeatureInfo:
     monotone: int = 0
     actionable: bool = False
     categorical: bool = False
+    group: str = ""
+    model: bool = True
 
 
+def _group(group: str, *features: FeatureInfo) -> tuple[FeatureInfo, ...]:
+    return tuple(FeatureInfo(**{**f.__dict__, "group": group}) for f in features)
+
+
+F = FeatureInfo
 _FEATURES = (
-    FeatureInfo("income_per_head", "人均年收入", "Annual income per head", "元", -1, True),
-    FeatureInfo("income_to_cap", "家庭收入占上限比例", "Household income relative to the program cap", "ratio"),
-    FeatureInfo("observed_income_12m", "近12个月银行流水收入", "Bank inflows over 12 months", "元", -1, True),
-    FeatureInfo("inflow_cv_12m", "月收入波动系数", "Coefficient of variation of monthly inflows", "ratio", 1),
-    FeatureInfo("months_below_half_mean_12m", "低收入月份数", "Months with inflow below half the mean", "月", 1),
-    FeatureInfo("declared_observed_ratio", "申报收入与流水收入之比", "Declared vs observed income", "ratio", 0),
-    FeatureInfo("balance_mean_6m", "近6个月平均余额", "Average balance over 6 months", "元", -1, True),
-    FeatureInfo("balance_trend_6m", "近6个月余额趋势", "Balance trend over 6 months", "元/月", 0, True),
-    FeatureInfo("debt_balance", "现有贷款余额", "Outstanding loan balance", "元", 1, True),
-    FeatureInfo("debt_service_ratio", "月还款收入比", "Monthly debt service to monthly income", "ratio", 1, True),
-    FeatureInfo("debt_to_income", "负债收入比", "Debt to annual income", "ratio", 1, True),
-    FeatureInfo("overdue_current", "当前逾期", "Currently overdue", "0/1", 1, True),
-    FeatureInfo("overdue_months_24m", "近24个月累计逾期月数", "Overdue months in the last 24", "月", 1, True),
-    FeatureInfo("max_consecutive_overdue_24m", "近24个月最长连续逾期月数",
-                "Longest run of overdue months in the last 24", "月", 1, True),
-    FeatureInfo("worst_status_24m", "近24个月最差还款状态", "Worst repayment status in the last 24 months",
-                "级", 1, True),
-    FeatureInfo("months_since_overdue", "距上次逾期月数", "Months since the last overdue month", "月", 0, True),
-    FeatureInfo("queries_3m", "近3个月征信查询次数", "Credit-report queries in 3 months", "次", 1, True),
-    FeatureInfo("queries_12m", "近12个月征信查询次数", "Credit-report queries in 12 months", "次", 1, True),
-    FeatureInfo("household_size", "家庭人口数", "Household size", "人"),
-    FeatureInfo("elderly_count", "60岁以上成员数", "Members aged 60+", "人"),
-    FeatureInfo("children_count", "未成年成员数", "Members under 18", "人"),
-    FeatureInfo("health_burden", "患病成员数", "Members with chronic or serious illness", "人"),
-    FeatureInfo("applicant_age", "申请人年龄", "Applicant age", "岁"),
-    FeatureInfo("years_at_address", "现址居住年限", "Years at the address", "年"),
-    FeatureInfo("has_fishing_boat", "拥有渔船", "Owns a fishing boat", "0/1"),
-    FeatureInfo("has_house", "拥有住房", "Owns a house", "0/1"),
-    FeatureInfo("requested_to_income", "申请金额收入比", "Requested amount to annual income", "ratio", 1, True),
-    FeatureInfo("township", "乡镇", "Township", categorical=True),
-    FeatureInfo("livelihood", "主要生计", "Main livelihood", categorical=True),
-    FeatureInfo("household_class", "家庭类别", "Household class", categorical=True),
+    *_group(
+        "income",
+        F("income_per_head", "人均年收入", "Annual income per head", "元", -1, True),
+        F("income_to_cap", "家庭收入占上限比例", "Household income relative to the program cap", "ratio"),
+        F("observed_income_12m", "近12个月银行流水收入", "Bank inflows over 12 months", "元", -1, True),
+        F("observed_income_per_head", "人均银行流水收入", "Bank inflows over 12 months per head", "元", -1, True),
+        F("declared_observed_ratio", "申报收入与流水收入之比", "Declared vs observed income", "ratio", 0),
+        F("income_share_fishery", "渔业养殖收入占比", "Share of declared income from fishing and aquaculture",
+          "ratio"),
+        F("income_share_business", "经营收入占比", "Share of declared income from a business", "ratio"),
+        F("income_share_wage", "工资收入占比", "Share of declared income from wages", "ratio"),
+        F("income_share_transfer", "养老金及转移收入占比", "Share of declared income from pensions and transfers",
+          "ratio"),
+        F("income_source_count", "收入来源数", "Number of declared income sources", "个"),
+        F("expense_to_income", "申报支出收入比", "Declared expenses to declared income", "ratio", 1, True),
+    ),
+    *_group(
+        "seasonality",
+        F("inflow_cv_12m", "月收入波动系数", "Coefficient of variation of monthly inflows", "ratio", 1),
+        F("months_below_half_mean_12m", "低收入月份数", "Months with inflow below half the mean", "月", 1),
+        F("inflow_top3_share_12m", "旺季三个月收入占比", "Share of 12-month inflows earned in the best 3 months",
+          "ratio"),
+        F("inflow_min_to_mean_12m", "最低月收入与月均之比", "Lowest monthly inflow relative to the mean", "ratio", -1),
+        F("moratorium_income_dip_12m", "休渔期收入降幅", "Drop of inflows in the May-Aug fishing moratorium "
+          "against other months", "ratio"),
+        F("low_season_inflow_3m", "淡季月均流水收入", "Mean inflow of the 3 weakest months of 12", "元", -1, True),
+        F("inflow_growth_12m", "流水收入同比增长", "Growth of inflows over the prior 12 months", "ratio", 0, True),
+    ),
+    *_group(
+        "balances",
+        F("balance_mean_6m", "近6个月平均余额", "Average balance over 6 months", "元", -1, True),
+        F("balance_min_6m", "近6个月最低余额", "Lowest month-end balance over 6 months", "元", -1, True),
+        F("balance_trend_6m", "近6个月余额趋势", "Balance trend over 6 months", "元/月", 0, True),
+        F("balance_buffer_months", "余额可覆盖支出月数", "Latest balance in months of average outflow", "月", -1,
+          True),
+        F("savings_rate_12m", "近12个月结余率", "Inflows less outflows, as a share of inflows, over 12 months",
+          "ratio", -1, True),
+    ),
+    *_group(
+        "debt",
+        F("debt_balance", "现有贷款余额", "Outstanding loan balance", "元", 1, True),
+        F("loan_count", "在贷笔数", "Loans open on the as-of date", "笔", 1, True),
+        F("debt_service_ratio", "月还款收入比", "Monthly debt service to monthly income", "ratio", 1, True),
+        F("debt_service_ratio_low_season", "淡季月还款收入比",
+          "Monthly debt service to the mean inflow of the 3 weakest months (capped at 20)", "ratio", 1, True),
+        F("debt_service_ratio_with_request", "含本次申请的月还款收入比",
+          "Monthly debt service including the requested one-year loan, to monthly income", "ratio", 1, True),
+        F("debt_to_income", "负债收入比", "Debt to annual income", "ratio", 1, True),
+        F("requested_to_income", "申请金额收入比", "Requested amount to annual income", "ratio", 1, True),
+    ),
+    *_group(
+        "repayment",
+        F("overdue_current", "当前逾期", "Currently overdue", "0/1", 1, True),
+        F("overdue_months_6m", "近6个月逾期月数", "Overdue months in the last 6", "月", 1, True),
+        F("overdue_months_12m", "近12个月逾期月数", "Overdue months in the last 12", "月", 1, True),
+        F("overdue_months_24m", "近24个月累计逾期月数", "Overdue months in the last 24", "月", 1, True),
+        F("max_consecutive_overdue_24m", "近24个月最长连续逾期月数",
+          "Longest run of overdue months in the last 24", "月", 1, True),
+        F("worst_status_24m", "近24个月最差还款状态", "Worst repayment status in the last 24 months (0-7)",
+          "级", 1, True),
+        F("months_since_overdue", "距上次逾期月数", "Months since the last overdue month (25: none in 24)", "月",
+          -1, True),
+        F("lian3lei6", "连三累六", "3 consecutive or 6 cumulative overdue months in 24", "0/1", 1, True),
+        F("bad_status_24m", "呆账/代偿/以资抵债记录", "Bad-debt, guarantor-repaid or repaid-with-assets status "
+          "in 24 months", "0/1", 1, True),
+        F("worst_five_class", "最差五级分类", "Worst current loan classification (0 正常 … 4 损失)", "级", 1, True),
+        F("grid_months_24m", "近24个月征信记录月数", "Months with a repayment-grid record in the last 24", "月"),
+    ),
+    *_group(
+        "queries",
+        F("queries_3m", "近3个月征信查询次数", "Credit-report queries in 3 months", "次", 1, True),
+        F("queries_6m", "近6个月征信查询次数", "Credit-report queries in 6 months", "次", 1, True),
+        F("queries_12m", "近12个月征信查询次数", "Credit-report queries in 12 months", "次", 1, True),
+    ),
+    *_group(
+        "household",
+        F("household_size", "家庭人口数", "Household size", "人"),
+        F("elderly_count", "60岁以上成员数", "Members aged 60+", "人"),
+        F("children_count", "未成年成员数", "Members under 18", "人"),
+        F("working_age_count", "劳动年龄成员数", "Members aged 18-59", "人"),
+        F("dependants_count", "被抚养成员数", "Members under 18 or aged 60+", "人"),
+        F("dependency_ratio", "抚养比", "Dependants as a share of the household", "ratio"),
+        F("health_burden", "患病成员数", "Members with chronic or serious illness", "人"),
+        F("serious_illness_count", "重病成员数", "Members with serious illness", "人"),
+        F("applicant_age", "申请人年龄", "Applicant age", "岁"),
+    ),
+    *_group(
+        "assets",
+        F("has_fishing_boat", "拥有渔船", "Owns a fishing boat", "0/1"),
+        F("has_house", "拥有住房", "Owns a house", "0/1"),
+        F("has_fishing_licence", "持有捕捞许可证", "Holds a fishing licence", "0/1"),
+        F("has_business_licence", "持有营业执照", "Holds a business licence", "0/1"),
+        F("licence_count", "持证数量", "Licences held", "个"),
+    ),
+    *_group(
+        "place",
+        F("years_at_address", "现址居住年限", "Years at the address", "年"),
+        F("township", "乡镇", "Township", categorical=True),
+        F("livelihood", "主要生计", "Main livelihood", categorical=True),
+        F("household_class", "家庭类别", "Household class (经营类/就业类/农户类/托底类)", categorical=True),
+    ),
+    *_group(
+        "visit",
+        F("visit_gps_in_township", "走访定位在本乡镇", "Visit GPS fix inside the household's township", "0/1",
+          model=False),
+        F("visit_photo_count", "走访照片数", "Photos taken at the visit", "张", model=False),
+        F("visit_duration_min", "走访时长", "Visit duration", "分钟", model=False),
+        F("visit_quality_score", "走访质量得分", "Visit checks passed: GPS in township, ≥3 photos, ≥20 minutes",
+          "项", model=False),
+        F("visit_age_days", "走访距今天数", "Days from the latest visit to the as-of date", "天", model=False),
+    ),
 )
 
 FEATURES: dict[str, FeatureInfo] = {f.name: f for f in _FEATURES}
-MODEL_FEATURES: tuple[str, ...] = tuple(FEATURES)
-CATEGORICAL_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.categorical)
+MODEL_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.model)
+CATEGORICAL_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.categorical and f.model)
+MONOTONE: dict[str, int] = {f.name: f.monotone for f in _FEATURES if f.model and f.monotone}
 
 
 def label_zh(name: str) -> str:
     """Chinese label of a feature, or its name when unknown."""
     info = FEATURES.get(name)
     return info.label_zh if info else name
+
+
+def feature_catalogue() -> list[dict[str, object]]:
+    """Every feature's metadata as plain rows (for the CLI, docs and MLflow)."""
+    return [dict(f.__dict__) for f in _FEATURES]

@@ -1,0 +1,106 @@
+"""Raw records grouped by household once, so a batch and a single application read them the same way.
+
+Every tabular source becomes column arrays sorted by household code with each household's ``[start, stop)``
+slice; ``gather`` returns the (request row, record position) pairs of the households asked for. A batch of
+30,000 requests and one request go through the same ``gather`` and the same feature functions: only the number
+of rows differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+def month_codes(values: object) -> np.ndarray:
+    """Months since 1970-01 of datetime-like values (the month a record belongs to)."""
+    return np.asarray(pd.to_datetime(values)).astype("datetime64[M]").astype(np.int64)
+
+
+def day_codes(values: object) -> np.ndarray:
+    """Days since 1970-01-01 of datetime-like values."""
+    return np.asarray(pd.to_datetime(values)).astype("datetime64[D]").astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Records:
+    """One source's records sorted by household: column arrays and each household's ``[start, stop)``."""
+
+    columns: dict[str, np.ndarray]
+    start: np.ndarray
+    stop: np.ndarray
+
+    @property
+    def present(self) -> bool:
+        """False when the source was absent (no table, or a table without a household column)."""
+        return bool(self.columns)
+
+    def __len__(self) -> int:
+        return int(self.stop[-1]) if self.stop.size else 0
+
+    def gather(self, household_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(request row, record position) of every record of each request's household (code -1: none)."""
+        codes = np.asarray(household_codes, dtype=np.int64)
+        known = codes >= 0
+        safe = np.where(known, codes, 0)
+        starts = np.where(known, self.start[safe], 0) if self.start.size else np.zeros_like(codes)
+        counts = np.where(known, self.stop[safe] - starts, 0) if self.stop.size else np.zeros_like(codes)
+        rows = np.repeat(np.arange(codes.size), counts)
+        offsets = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        return rows, np.repeat(starts, counts) + offsets
+
+    def count_for(self, household_codes: np.ndarray) -> np.ndarray:
+        """Number of records of each request's household."""
+        codes = np.asarray(household_codes, dtype=np.int64)
+        if not self.stop.size:
+            return np.zeros(codes.size, dtype=np.int64)
+        safe = np.where(codes >= 0, codes, 0)
+        return np.where(codes >= 0, self.stop[safe] - self.start[safe], 0)
+
+
+def group_records(frame: pd.DataFrame | None, households: pd.Index, columns: dict[str, str],
+                  order_by: str | None = None) -> Records:
+    """Group ``frame`` by household.
+
+    ``columns`` maps array name -> conversion (``raw``, ``month``, ``day``, ``float``, ``str``); columns the
+    frame lacks are left out (optional raw fields).
+    """
+    n_households = len(households)
+    if frame is None or "household_id" not in frame.columns:
+        empty = np.zeros(n_households, dtype=np.int64)
+        return Records({}, empty, empty)
+    codes = households.get_indexer(frame["household_id"].astype(str))
+    if order_by is not None and order_by in frame.columns:
+        order = np.lexsort((day_codes(frame[order_by]), codes))
+    else:
+        order = np.argsort(codes, kind="stable")
+    arrays: dict[str, np.ndarray] = {"household_code": codes[order]}
+    for name, kind in columns.items():
+        if name not in frame.columns:
+            continue
+        values = frame[name]
+        if kind == "month":
+            arrays[name] = month_codes(values)[order]
+        elif kind == "day":
+            arrays[name] = day_codes(values)[order]
+        elif kind == "float":
+            arrays[name] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)[order]
+        elif kind == "str":
+            arrays[name] = values.astype(object).to_numpy()[order]
+        else:
+            arrays[name] = values.to_numpy(dtype=object)[order]
+    counts = np.bincount(codes[codes >= 0], minlength=n_households)
+    stop = np.cumsum(counts) + int((codes < 0).sum())  # unknown households (code -1) sort first; skip them
+    return Records(arrays, stop - counts, stop)
+
+
+def household_universe(frames: Iterable[pd.DataFrame | None]) -> pd.Index:
+    """Every household id that appears in any source, as a sorted index."""
+    ids: set[str] = set()
+    for frame in frames:
+        if frame is not None and "household_id" in frame.columns:
+            ids.update(frame["household_id"].astype(str).unique().tolist())
+    return pd.Index(sorted(ids), dtype=object)

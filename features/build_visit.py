@@ -1,0 +1,193 @@
+"""Visit forms (扩中家庭信息采集表) read once into flat arrays: household make-up, declared income, assets, visit quality.
+
+Fields the PAD may leave out (income by source, licences, GPS, photos, duration) are optional: absent means NaN,
+not an error. Impossible values are recorded as problems and raised when a request reads that visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from features.build_checks import MAX_AGE, MAX_YEARS_AT_ADDRESS, problem
+from features.build_index import Records, group_records
+
+ELDERLY_AGE = 60
+ADULT_AGE = 18
+# Income sources on the form, grouped for the income-mix features and the household-class rule.
+INCOME_GROUPS: dict[str, str] = {
+    "fishing": "fishery", "capture_fishing": "fishery", "fishery": "fishery", "mussel": "fishery",
+    "aquaculture": "fishery", "farming": "fishery", "agriculture": "fishery",
+    "bnb": "business", "homestay": "business", "shop": "business", "business": "business",
+    "boat_owner": "business", "self_employed": "business",
+    "wage": "wage", "wages": "wage", "salary": "wage", "port": "wage", "employment": "wage",
+    "pension": "transfer", "transfer": "transfer", "transfers": "transfer", "subsidy": "transfer",
+    "social_security": "transfer", "allowance": "transfer",
+}
+INCOME_GROUP_NAMES = ("fishery", "business", "wage", "transfer", "other")
+_TOTAL_KEYS = ("total", "main")
+
+# Array name -> how the visit frame's records are flattened (see ``_flatten``).
+VISIT_ARRAYS = (
+    "household_size", "elderly_count", "children_count", "working_age_count", "health_burden",
+    "serious_illness_count", "declared_income", "income_fishery", "income_business", "income_wage",
+    "income_transfer", "income_other", "income_source_count", "declared_expenses", "years_at_address",
+    "has_fishing_boat", "has_house", "has_fishing_licence", "has_business_licence", "licence_count",
+    "gps_lat", "gps_lon", "photo_count", "duration_min",
+)
+VISIT_OBJECTS = ("fixed_residence", "residence_township", "id_number", "civil_capacity", "livelihood",
+                 "declaration_signed", "visit_id")
+
+
+def _dict(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _float(value: object) -> float:
+    if isinstance(value, bool):
+        return float(value)
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
+    for key in keys:
+        if key in mapping and mapping[key] is not None:
+            return mapping[key]
+    return None
+
+
+def income_by_group(declared: Mapping[str, Any], livelihood: object) -> dict[str, float]:
+    """Declared annual income per group; a lone ``main`` amount counts for the main livelihood's group."""
+    by_source = _dict(declared.get("by_source")) or {k: v for k, v in declared.items() if k not in _TOTAL_KEYS}
+    groups = dict.fromkeys(INCOME_GROUP_NAMES, 0.0)
+    numeric = {k: _float(v) for k, v in by_source.items() if not np.isnan(_float(v))}
+    if numeric:
+        for source, amount in numeric.items():
+            groups[INCOME_GROUPS.get(source, "other")] += amount
+        return groups
+    total = _float(_first(declared, *_TOTAL_KEYS))
+    if np.isnan(total):
+        return {}
+    groups[INCOME_GROUPS.get(str(livelihood), "other")] = total
+    return groups
+
+
+def _licences(visit: Mapping[str, Any], assets: Mapping[str, Any]) -> list[str]:
+    raw = _first(assets, "licences", "licenses") or visit.get("licences") or visit.get("licenses") or []
+    if isinstance(raw, Mapping):
+        return [str(k) for k, v in raw.items() if v]
+    return [str(x.get("type", x)) if isinstance(x, Mapping) else str(x) for x in raw] if isinstance(
+        raw, list | tuple) else []
+
+
+def _photo_count(visit: Mapping[str, Any]) -> float:
+    photos = visit.get("photos")
+    if isinstance(photos, list | tuple):
+        return float(len(photos))
+    return _float(_first(visit, "photo_count", "photos"))
+
+
+def _duration(visit: Mapping[str, Any]) -> float:
+    minutes = _float(_first(visit, "duration_min", "duration_minutes"))
+    if np.isnan(minutes) and visit.get("started_at") and visit.get("ended_at"):
+        span = pd.Timestamp(visit["ended_at"]) - pd.Timestamp(visit["started_at"])
+        minutes = span.total_seconds() / 60.0
+    return minutes
+
+
+def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """One visit form as flat values, and the first impossible value found ('' when none)."""
+    hh = visit.get("household_id")
+    where = f"visit {visit.get('visit_id')}"
+    members = visit.get("members") if isinstance(visit.get("members"), list) else None
+    residence, assets = _dict(visit.get("residence")), _dict(visit.get("assets"))
+    declared = _dict(visit.get("declared_income"))
+    found = ""
+    ages = []
+    for k, person in enumerate(members or []):
+        age = _float(_dict(person).get("age"))
+        if not np.isnan(age) and not 0 <= age <= MAX_AGE:
+            found = found or problem("visits", f"members[{k}].age", int(age), f"0 ≤ age ≤ {MAX_AGE}", hh, where)
+        ages.append(age)
+    health = [_dict(p).get("health") for p in members or []]
+    groups = income_by_group(declared, visit.get("livelihood"))
+    for source, amount in {**{k: _float(v) for k, v in declared.items() if k != "by_source"},
+                           **{k: _float(v) for k, v in _dict(declared.get("by_source")).items()}}.items():
+        if amount < 0:
+            found = found or problem("visits", f"declared_income.{source}", amount, "income ≥ 0", hh, where)
+    total = sum(groups.values()) if groups else np.nan
+    years = _float(residence.get("years_at_address"))
+    if not np.isnan(years) and not 0 <= years <= MAX_YEARS_AT_ADDRESS:
+        found = found or problem("visits", "residence.years_at_address", years,
+                                 f"0 ≤ years ≤ {MAX_YEARS_AT_ADDRESS}", hh, where)
+    expenses = visit.get("expenses", visit.get("declared_expenses"))
+    expense_total = (sum(v for v in (_float(x) for x in expenses.values()) if not np.isnan(v))
+                     if isinstance(expenses, Mapping) else _float(expenses))
+    if expense_total < 0:
+        found = found or problem("visits", "expenses", expense_total, "expenses ≥ 0", hh, where)
+    gps = _dict(_first(visit, "gps", "location"))
+    photos, minutes = _photo_count(visit), _duration(visit)
+    for field, value in (("photos", photos), ("duration_min", minutes)):
+        if value < 0:
+            found = found or problem("visits", field, value, f"{field} ≥ 0", hh, where)
+    licences = _licences(visit, assets)
+    head = next((p for p in members or [] if _dict(p).get("relation") == "户主"), (members or [None])[0])
+    n = float(len(members)) if members is not None else np.nan
+    known_ages = [a for a in ages if not np.isnan(a)]
+    flat = {
+        "household_size": n if n else np.nan,
+        "elderly_count": float(sum(a >= ELDERLY_AGE for a in known_ages)) if members is not None else np.nan,
+        "children_count": float(sum(a < ADULT_AGE for a in known_ages)) if members is not None else np.nan,
+        "working_age_count": float(sum(ADULT_AGE <= a < ELDERLY_AGE for a in known_ages))
+        if members is not None else np.nan,
+        "health_burden": float(sum(h in ("chronic", "serious") for h in health)) if members is not None else np.nan,
+        "serious_illness_count": float(sum(h == "serious" for h in health)) if members is not None else np.nan,
+        "declared_income": total,
+        **{f"income_{g}": groups.get(g, np.nan) for g in INCOME_GROUP_NAMES},
+        "income_source_count": float(sum(v > 0 for v in groups.values())) if groups else np.nan,
+        "declared_expenses": expense_total,
+        "years_at_address": years,
+        "has_fishing_boat": _float(_first(assets, "fishing_boat", "boat")),
+        "has_house": _float(_first(assets, "house")),
+        "has_fishing_licence": float(any("fish" in x or "渔" in x for x in licences)),
+        "has_business_licence": float(any("business" in x or "营业" in x for x in licences)),
+        "licence_count": float(len(licences)),
+        "gps_lat": _float(_first(gps, "lat", "latitude")),
+        "gps_lon": _float(_first(gps, "lon", "lng", "longitude")),
+        "photo_count": photos,
+        "duration_min": minutes,
+        "fixed_residence": residence.get("fixed_residence"),
+        "residence_township": residence.get("township"),
+        "id_number": _dict(visit.get("applicant")).get("id_number"),
+        "civil_capacity": _dict(head).get("civil_capacity"),
+        "livelihood": visit.get("livelihood"),
+        "declaration_signed": visit.get("declaration_signed"),
+        "visit_id": visit.get("visit_id"),
+    }
+    return flat, found
+
+
+def index_visits(visits: pd.DataFrame | None, households: pd.Index) -> Records:
+    """Every visit flattened, grouped by household in date order (the latest visit of a household last)."""
+    if visits is None or "household_id" not in visits.columns or "visited_at" not in visits.columns:
+        return group_records(None, households, {})
+    frame = visits.reset_index(drop=True)
+    records = frame.to_dict("records")
+    flat_rows, problems = [], []
+    for record in records:
+        flat, found = _flatten(record)
+        flat_rows.append(flat)
+        problems.append(found)
+    flat_frame = pd.DataFrame(flat_rows, columns=[*VISIT_ARRAYS, *VISIT_OBJECTS])
+    flat_frame["household_id"] = frame["household_id"].astype(str)
+    flat_frame["visited_at"] = frame["visited_at"]
+    flat_frame["problem"] = problems
+    spec = {name: "float" for name in VISIT_ARRAYS} | {name: "raw" for name in VISIT_OBJECTS}
+    spec |= {"visited_at": "day", "problem": "raw"}
+    return group_records(flat_frame, households, spec, order_by="visited_at")
