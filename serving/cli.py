@@ -155,6 +155,12 @@ from serving.score_cli import score as _score  # noqa: E402 - each surface keeps
 
 app.command(name="score")(_score)
 
+from serving.serve_cli import keys_app as _keys_app  # noqa: E402
+from serving.serve_cli import serve as _serve  # noqa: E402
+
+app.command(name="serve")(_serve)
+app.add_typer(_keys_app, name="keys")
+
 
 def _fail(message: str) -> None:
     """One line on stderr, never wrapped, never a traceback."""

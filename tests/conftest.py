@@ -13,6 +13,7 @@ from features.sources import RawSources, load_sources
 from models.policy import Policy, load_policy
 
 SEED = 7
+pytest_plugins = ["tests.serving.serving_fixtures"]  # PostgreSQL server and app fixtures
 
 
 @pytest.fixture(scope="session")

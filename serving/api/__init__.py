@@ -1,0 +1,1 @@
+"""The decision HTTP API (FastAPI): `serving.api.app.create_app` builds it."""

@@ -1,0 +1,60 @@
+"""FastAPI dependencies: the runtime, and the caller's key and role checked against what a route allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader
+
+from serving.api.runtime import Runtime
+from serving.auth import AuthError, authenticate
+
+_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (`kuozhong keys create`)")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the key's public id and its role."""
+
+    key_id: str
+    role: str
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The runtime the lifespan started."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_caller(runtime: RuntimeDep, key: Annotated[str | None, Security(_key_header)] = None) -> Caller:
+    """401 unless the key is known and active."""
+    try:
+        key_id, role = authenticate(runtime.store, key, runtime.settings.key_pepper.get_secret_value())
+    except AuthError as err:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, str(err), headers={"WWW-Authenticate": "API-Key"}) from err
+    return Caller(key_id, role)
+
+
+def require(*roles: str) -> Callable[[Caller], Caller]:
+    """A dependency that answers 403 unless the caller has one of ``roles``."""
+
+    def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+        if caller.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                f"role '{caller.role}' may not do this; needs one of: {', '.join(roles)}")
+        return caller
+
+    return check
+
+
+Officer = Annotated[Caller, Depends(require("officer", "admin"))]
+Reader = Annotated[Caller, Depends(require("officer", "risk", "auditor", "admin"))]
+RulesReader = Annotated[Caller, Depends(require("officer", "risk", "admin"))]
+AnyRole = Annotated[Caller, Depends(get_caller)]
+Admin = Annotated[Caller, Depends(require("admin"))]

@@ -1,0 +1,86 @@
+"""What the running service holds: settings, audit store, policy, bank data and the swappable decision service."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from features.sources import RawSources, load_sources
+from models.policy import Policy, load_policy
+from serving.pipeline import DecisionService
+from serving.settings import Settings
+from serving.store import AuditStore
+from training.registry import load_by_alias
+from training.tracking import MODEL_NAME, configure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ActiveModel:
+    """A decision service and which alias it was loaded under, replaced whole on a swap."""
+
+    service: DecisionService
+    alias: str
+    loaded_at: dt.datetime
+
+
+@dataclass
+class Runtime:
+    """State shared by every request.
+
+    The active model is swapped by one reference assignment, so requests already running finish on the model
+    they started with and none is dropped.
+    """
+
+    settings: Settings
+    store: AuditStore
+    policy: Policy
+    sources: RawSources
+    active: ActiveModel
+    _swap_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, settings: Settings) -> Runtime:
+        """Open the store, read policy and data, load the model by alias."""
+        store = AuditStore(settings.database_url).create_all()
+        policy = load_policy(settings.policy_path)
+        sources = load_sources(settings.data_dir)
+        loaded = load_by_alias(settings.model_alias)
+        active = ActiveModel(DecisionService(loaded, policy, sources), settings.model_alias,
+                             dt.datetime.now(dt.UTC))
+        log.info("serving %s v%s (@%s)", loaded.ref.name, loaded.ref.version, settings.model_alias)
+        return cls(settings, store, policy, sources, active)
+
+    def swap(self, alias: str) -> ActiveModel:
+        """Load the model under ``alias`` and make it the active one."""
+        with self._swap_lock:
+            loaded = load_by_alias(alias)
+            self.active = ActiveModel(DecisionService(loaded, self.policy, self.sources), alias,
+                                      dt.datetime.now(dt.UTC))
+        log.info("swapped to %s v%s (@%s)", loaded.ref.name, loaded.ref.version, alias)
+        return self.active
+
+    def alias_version(self) -> str:
+        """The version the active alias points at in the registry now."""
+        client = configure()
+        return str(client.get_model_version_by_alias(MODEL_NAME, self.active.alias).version)
+
+    async def watch(self, every: float) -> None:
+        """Poll the registry and swap when the alias moves to another version (runs until cancelled)."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                version = await asyncio.to_thread(self.alias_version)
+                if version != self.active.service.loaded.ref.version:
+                    await asyncio.to_thread(self.swap, self.active.alias)
+            except Exception:  # noqa: BLE001 - a registry hiccup must not stop serving; the old model stays
+                log.warning("alias watch failed; keeping v%s", self.active.service.loaded.ref.version,
+                            exc_info=True)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self.store.dispose()

@@ -1,0 +1,1 @@
+"""Pydantic schemas of the HTTP API, one module per direction."""

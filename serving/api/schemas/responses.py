@@ -1,0 +1,73 @@
+"""What the service answers: decisions with their reviews, eligibility traces, the model in use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from models.decision import Decision, Eligibility
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ReviewPublic(_Out):
+    """A stored review."""
+
+    review_id: str
+    decision_id: str
+    action: Literal["confirm", "override"]
+    final_recommendation: Literal["approve", "refer", "decline"]
+    reason: str
+    reviewer: str
+    created_at: dt.datetime
+
+
+class DecisionPublic(_Out):
+    """The model's Decision as stored, the reviews beside it, and the outcome that stands."""
+
+    decision: Decision
+    applicant_name_masked: str
+    reviews: list[ReviewPublic]
+    final_recommendation: Literal["approve", "refer", "decline"]
+    final_by: Literal["model", "officer"]
+
+
+class EligibilityPublic(_Out):
+    """The rule layer's verdict alone."""
+
+    household_id: str
+    as_of: dt.date
+    eligibility: Eligibility
+    policy_version: str
+
+
+class ModelPublic(_Out):
+    """The model answering requests now."""
+
+    name: str
+    version: str
+    run_id: str
+    alias: str
+    policy_version: str
+    policy_document: str
+    loaded_at: dt.datetime
+
+
+class Health(_Out):
+    """Liveness and readiness."""
+
+    status: Literal["ok"]
+    model_version: str
+    store: str
+
+
+class ValidationProblem(_Out):
+    """A 422 body: the first field at fault in ``error``, every problem in ``detail``."""
+
+    error: str
+    field: str
+    detail: list[dict]

@@ -1,0 +1,150 @@
+"""The decision audit store: SQLite (WAL) by default, PostgreSQL by URL; decisions and reviews only ever appended."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.decision import Decision
+from serving.store.schema import ApiKeyRow, Base, DecisionRow, ReviewRow
+
+
+@dataclass(frozen=True)
+class StoredReview:
+    """A review as read back from the store."""
+
+    review_id: str
+    decision_id: str
+    action: str
+    final_recommendation: str
+    reason: str
+    reviewer: str
+    created_at: dt.datetime
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run beside a writer; busy_timeout makes concurrent writers wait instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite files get their folder created and WAL switched on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class AuditStore:
+    """Appends decisions and reviews, reads them back, and keeps the API keys' hashes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def create_all(self) -> AuditStore:
+        """Create missing tables (and the append-only triggers); safe to call on every start."""
+        Base.metadata.create_all(self.engine)
+        return self
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        """A new ORM session (use as a context manager)."""
+        return self._session()
+
+    # decisions -------------------------------------------------------------------------------------------
+    def append_decision(self, decision: Decision, *, source: str, created_by: str,
+                        applicant_name_masked: str = "") -> None:
+        """Store a decision (committed before the caller answers)."""
+        row = DecisionRow(
+            decision_id=decision.decision_id, household_id=decision.household_id,
+            applicant_id_masked=decision.applicant_id_masked, applicant_name_masked=applicant_name_masked,
+            input_hash=decision.input_hash, model_name=decision.model.name, model_version=decision.model.version,
+            model_run_id=decision.model.run_id, policy_version=decision.policy_version,
+            policy_hash=decision.policy_hash, recommendation=decision.recommendation, grade=decision.grade,
+            score=decision.score, pd=decision.pd, source=source, created_by=created_by,
+            created_at=dt.datetime.now(dt.UTC), payload=decision.model_dump(mode="json"))
+        with self.session() as s, s.begin():
+            s.add(row)
+
+    def get_decision(self, decision_id: str) -> tuple[Decision, str] | None:
+        """The stored Decision and the masked applicant name, or None."""
+        with self.session() as s:
+            row = s.scalars(select(DecisionRow).where(DecisionRow.decision_id == decision_id)).one_or_none()
+        if row is None:
+            return None
+        return Decision.model_validate(row.payload), row.applicant_name_masked
+
+    def count_decisions(self) -> int:
+        """How many decisions the store holds."""
+        with self.session() as s:
+            return int(s.scalar(select(func.count()).select_from(DecisionRow)) or 0)
+
+    # reviews ---------------------------------------------------------------------------------------------
+    def append_review(self, decision_id: str, *, action: str, final_recommendation: str, reason: str,
+                      reviewer: str) -> StoredReview:
+        """Store a review beside the decision (the decision itself is never changed)."""
+        row = ReviewRow(review_id=str(uuid.uuid4()), decision_id=decision_id, action=action,
+                        final_recommendation=final_recommendation, reason=reason, reviewer=reviewer,
+                        created_at=dt.datetime.now(dt.UTC))
+        with self.session() as s, s.begin():
+            s.add(row)
+        return _review(row)
+
+    def reviews_of(self, decision_id: str) -> list[StoredReview]:
+        """Every review of a decision, oldest first."""
+        with self.session() as s:
+            rows = s.scalars(select(ReviewRow).where(ReviewRow.decision_id == decision_id)
+                             .order_by(ReviewRow.seq)).all()
+        return [_review(r) for r in rows]
+
+    # keys ------------------------------------------------------------------------------------------------
+    def add_key(self, key_id: str, key_hash: str, role: str, label: str = "") -> None:
+        """Keep a new key's hash and role."""
+        with self.session() as s, s.begin():
+            s.add(ApiKeyRow(key_id=key_id, key_hash=key_hash, role=role, label=label,
+                            created_at=dt.datetime.now(dt.UTC)))
+
+    def role_of(self, key_hash: str) -> tuple[str, str] | None:
+        """(key id, role) of an active key with this hash, or None."""
+        with self.session() as s:
+            row = s.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash,
+                                                    ApiKeyRow.revoked_at.is_(None))).one_or_none()
+        return None if row is None else (row.key_id, row.role)
+
+    def revoke_key(self, key_id: str) -> bool:
+        """Revoke a key by its id; False when no active key has that id."""
+        with self.session() as s, s.begin():
+            row = s.get(ApiKeyRow, key_id)
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = dt.datetime.now(dt.UTC)
+        return True
+
+
+def _review(row: ReviewRow) -> StoredReview:
+    return StoredReview(review_id=row.review_id, decision_id=row.decision_id, action=row.action,
+                        final_recommendation=row.final_recommendation, reason=row.reason, reviewer=row.reviewer,
+                        created_at=row.created_at)
