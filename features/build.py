@@ -21,6 +21,7 @@ from features.build_bank import (
     flow_features,
     grid_features,
     query_features,
+    zero_nan,
 )
 from features.build_geo import gps_in_township
 from features.build_sources import SourceIndex
@@ -87,13 +88,13 @@ def classify_households(income_groups: dict[str, np.ndarray], livelihood: np.nda
     Without declared income by source the main livelihood stands in for the largest group; with neither, NaN.
     """
     names = [g for g in INCOME_GROUP_NAMES if g != "other"]
-    stacked = np.column_stack([np.nan_to_num(income_groups[g], nan=-1.0) for g in names])
+    stacked = np.column_stack([np.where(np.isnan(income_groups[g]), -1.0, income_groups[g]) for g in names])
     known_groups = stacked.max(axis=1) > 0
     largest = np.array(names, dtype=object)[stacked.argmax(axis=1)]
     by_groups = np.array([_CLASS_BY_GROUP[g] for g in largest], dtype=object)
     by_livelihood = np.array([_CLASS_BY_LIVELIHOOD.get(str(v)) for v in livelihood], dtype=object)
     base = np.where(known_groups, by_groups, by_livelihood)
-    business = (np.nan_to_num(has_boat) > 0) | (np.nan_to_num(has_business_licence) > 0)
+    business = (has_boat > 0) | (has_business_licence > 0)  # NaN compares False
     cls = np.where((base != "托底类") & (base != None) & business, "经营类", base)  # noqa: E711
     return np.where(income_per_head < SAFETY_NET_INCOME_PER_HEAD, "托底类", cls)
 
@@ -237,7 +238,7 @@ class FeatureBuilder:
         worst = _ratio(payment, low)
         cols["debt_service_ratio_low_season"] = np.where(
             (payment > 0) & ~(low > 0) & ~np.isnan(low), WORST_DSR_CAP, np.minimum(worst, WORST_DSR_CAP))
-        new_payment = np.nan_to_num(cols["requested_amount"]) * (1.0 + PROGRAM_RATE) / 12.0
+        new_payment = zero_nan(cols["requested_amount"]) * (1.0 + PROGRAM_RATE) / 12.0
         cols["debt_service_ratio_with_request"] = _ratio(payment + new_payment, monthly)
         cols["debt_to_income"] = _ratio(cols["debt_balance"], declared)
         cols["requested_to_income"] = _ratio(cols["requested_amount"], declared)
@@ -270,12 +271,12 @@ class FeatureBuilder:
         # Three blocks (other columns, one float block, categoricals) keep a one-row frame cheap to make.
         # Text columns stay object dtype: inferring pandas' string dtype would cost more than all the features.
         text = pd.DataFrame(np.column_stack([np.asarray(cols[name], dtype=object) for name in _TEXT_COLUMNS]),
-                            columns=list(_TEXT_COLUMNS), dtype=object)
+                            columns=_TEXT_INDEX, dtype=object)
         typed = pd.DataFrame({"as_of": cols["as_of"], "id_valid": cols["id_valid"].astype(bool),
                               "on_list": pd.array(cols["on_list"], dtype="boolean")})
         missing = np.full(n, np.nan)
         numbers = pd.DataFrame(np.column_stack([np.asarray(cols.get(name, missing), dtype=float)
-                                                for name in _FLOAT_COLUMNS]), columns=list(_FLOAT_COLUMNS))
+                                                for name in _FLOAT_COLUMNS]), columns=_FLOAT_INDEX)
         categories = pd.DataFrame({name: pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
                                    for name, dtype in _CATEGORY_DTYPES.items()})
         return pd.concat([text, typed, numbers, categories], axis=1)
@@ -292,6 +293,8 @@ _OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "id_valid", "on_list")
 _CATEGORY_DTYPES = {name: pd.CategoricalDtype(cats) for name, cats in _CATEGORIES.items()}
 _CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}
 _FLOAT_COLUMNS = tuple(name for name in OUTPUT_COLUMNS if name not in _OTHER_COLUMNS and name not in _CATEGORIES)
+_TEXT_INDEX = pd.Index(_TEXT_COLUMNS, dtype=object)
+_FLOAT_INDEX = pd.Index(_FLOAT_COLUMNS, dtype=object)
 
 
 def build_features(sources: RawSources, requests: pd.DataFrame) -> pd.DataFrame:

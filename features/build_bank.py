@@ -25,6 +25,11 @@ PROGRAM_RATE = 0.038
 WORST_DSR_CAP = 20.0
 
 
+def zero_nan(x: np.ndarray) -> np.ndarray:
+    """NaN replaced by 0 (cheaper than np.nan_to_num on the one-row hot path)."""
+    return np.where(np.isnan(x), 0.0, x)
+
+
 def _mean(x: np.ndarray) -> np.ndarray:
     count = (~np.isnan(x)).sum(axis=1)
     return np.where(count > 0, np.nansum(x, axis=1) / np.maximum(count, 1), np.nan)
@@ -138,7 +143,7 @@ def grid_features(grid: Records, codes: np.ndarray, as_of_month: np.ndarray) -> 
     depth = _scatter(n, rows, age, grid.columns["depth"][pos], WINDOW, how="max")
     bad = _scatter(n, rows, age, grid.columns["bad"][pos], WINDOW, how="max")
     five = _scatter(n, rows, age, grid.columns["five_rank"][pos], WINDOW, how="max")
-    overdue = np.nan_to_num(depth) > 0
+    overdue = depth > 0  # NaN (no record) is not overdue
     reported = ~np.isnan(depth)
     any_overdue = overdue.any(axis=1)
     first_overdue = np.where(any_overdue, overdue.argmax(axis=1) + 1.0, WINDOW + 1.0)
@@ -152,11 +157,11 @@ def grid_features(grid: Records, codes: np.ndarray, as_of_month: np.ndarray) -> 
         "overdue_months_12m": overdue[:, :12].sum(axis=1).astype(float),
         "overdue_months_24m": cumulative,
         "max_consecutive_overdue_24m": consecutive,
-        "worst_status_24m": np.nan_to_num(np.where(reported, depth, 0.0)).max(axis=1),
+        "worst_status_24m": np.where(reported, depth, 0.0).max(axis=1),
         "months_since_overdue": first_overdue,
-        "bad_status_24m": (np.nan_to_num(bad) > 0).any(axis=1).astype(float),
+        "bad_status_24m": (bad > 0).any(axis=1).astype(float),
         "lian3lei6": ((consecutive >= 3) | (cumulative >= 6)).astype(float),
-        "worst_five_class": np.nan_to_num(five[np.arange(n), latest]),
+        "worst_five_class": zero_nan(five[np.arange(n), latest]),
     }
 
 
@@ -175,13 +180,13 @@ def debt_features(loans: Records, grid: Records, codes: np.ndarray, as_of_day: n
         keep = ~(closed <= as_of_day[rows])  # NaN/absent closing day: still open
         rows, pos = rows[keep], pos[keep]
     raise_first(loans.columns["problem"], pos)
-    balance = np.bincount(rows, weights=np.nan_to_num(loans.columns["balance"][pos]), minlength=n)
+    balance = np.bincount(rows, weights=zero_nan(loans.columns["balance"][pos]), minlength=n)
     if grid.present and "balance" in grid.columns:
         # The grid's monthly balances date the debt at the as-of month; the account snapshot is undated.
         g_rows, g_pos, g_age = _window_positions(grid, codes, as_of_month, 1)
         dated = _scatter(n, g_rows, g_age, grid.columns["balance"][g_pos], 1)[:, 0]
         balance = np.where(np.isnan(dated), balance, dated)
-    payment = np.bincount(rows, weights=np.nan_to_num(loans.columns["monthly_payment"][pos]), minlength=n)
+    payment = np.bincount(rows, weights=zero_nan(loans.columns["monthly_payment"][pos]), minlength=n)
     return {"debt_balance": balance, "monthly_payment": payment,
             "loan_count": np.bincount(rows, minlength=n).astype(float)}
 

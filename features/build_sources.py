@@ -18,7 +18,7 @@ from features.build_checks import (
     raise_first,
 )
 from features.build_index import Records, group_records, household_universe
-from features.build_visit import VISIT_ARRAYS, VISIT_OBJECTS, index_visits
+from features.build_visit import VISIT_NUMERIC, VISIT_OBJECTS, index_visits
 from features.sources import RawSources
 
 
@@ -125,7 +125,14 @@ class SourceIndex:
             keep = self.visits.columns["visited_at"][pos] <= as_of_day[rows]
             np.maximum.at(chosen, rows[keep], pos[keep])
             raise_first(self.visits.columns["problem"], chosen[chosen >= 0])
-        return _take(self.visits, chosen, (*VISIT_ARRAYS, "visited_at"), VISIT_OBJECTS)
+        has = chosen >= 0
+        if not self.visits.present or not len(self.visits):
+            return _take(self.visits, chosen, VISIT_NUMERIC, VISIT_OBJECTS)
+        safe = np.where(has, chosen, 0)
+        numbers = np.where(has[:, None], self.visits.columns["numeric_matrix"][safe], np.nan)
+        objects = np.where(has[:, None], self.visits.columns["object_matrix"][safe], None)
+        out = {name: numbers[:, k] for k, name in enumerate(VISIT_NUMERIC)}
+        return out | {name: objects[:, k] for k, name in enumerate(VISIT_OBJECTS)}
 
     def base_rows(self, codes: np.ndarray) -> dict[str, np.ndarray]:
         """Each request's base-list row (the last one when a household is listed twice)."""

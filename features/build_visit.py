@@ -38,6 +38,7 @@ VISIT_ARRAYS = (
     "has_fishing_boat", "has_house", "has_fishing_licence", "has_business_licence", "licence_count",
     "gps_lat", "gps_lon", "photo_count", "duration_min",
 )
+VISIT_NUMERIC = (*VISIT_ARRAYS, "visited_at")
 VISIT_OBJECTS = ("fixed_residence", "residence_township", "id_number", "civil_capacity", "livelihood",
                  "declaration_signed", "visit_id")
 
@@ -190,4 +191,10 @@ def index_visits(visits: pd.DataFrame | None, households: pd.Index) -> Records:
     flat_frame["problem"] = problems
     spec = {name: "float" for name in VISIT_ARRAYS} | {name: "raw" for name in VISIT_OBJECTS}
     spec |= {"visited_at": "day", "problem": "raw"}
-    return group_records(flat_frame, households, spec, order_by="visited_at")
+    records = group_records(flat_frame, households, spec, order_by="visited_at")
+    # One float and one object matrix, so picking a request's visit is two fancy-indexing steps.
+    records.columns["numeric_matrix"] = np.column_stack(
+        [records.columns[name].astype(float) for name in VISIT_NUMERIC]) if len(records) else np.empty((0, 0))
+    records.columns["object_matrix"] = np.column_stack(
+        [records.columns[name] for name in VISIT_OBJECTS]) if len(records) else np.empty((0, 0), dtype=object)
+    return records

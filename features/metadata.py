@@ -95,7 +95,7 @@ _FEATURES = (
           "级", 1, True),
         F("months_since_overdue", "距上次逾期月数", "Months since the last overdue month (25: none in 24)", "月",
           -1, True),
-        F("lian3lei6", "连三累六", "3 consecutive or 6 cumulative overdue months in 24", "0/1", 1, True),
+        F("lian3lei6", "连三累六", "Three consecutive or six cumulative overdue months in 24", "0/1", 1, True),
         F("bad_status_24m", "呆账/代偿/以资抵债记录", "Bad-debt, guarantor-repaid or repaid-with-assets status "
           "in 24 months", "0/1", 1, True),
         F("worst_five_class", "最差五级分类", "Worst current loan classification (0 正常 … 4 损失)", "级", 1, True),
