@@ -130,7 +130,8 @@ class SourceIndex:
             return _take(self.visits, chosen, VISIT_NUMERIC, VISIT_OBJECTS)
         safe = np.where(has, chosen, 0)
         numbers = np.where(has[:, None], self.visits.columns["numeric_matrix"][safe], np.nan)
-        objects = np.where(has[:, None], self.visits.columns["object_matrix"][safe], None)
+        objects = self.visits.columns["object_matrix"][safe]
+        objects[~has] = None
         out = {name: numbers[:, k] for k, name in enumerate(VISIT_NUMERIC)}
         return out | {name: objects[:, k] for k, name in enumerate(VISIT_OBJECTS)}
 
