@@ -161,6 +161,10 @@ from serving.serve_cli import serve as _serve  # noqa: E402
 app.command(name="serve")(_serve)
 app.add_typer(_keys_app, name="keys")
 
+from serving.match_cli import match as _match  # noqa: E402
+
+app.command(name="match")(_match)
+
 
 def _fail(message: str) -> None:
     """One line on stderr, never wrapped, never a traceback."""

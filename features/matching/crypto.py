@@ -1,0 +1,87 @@
+"""The cryptography of private list matching: ID numbers hashed into a prime-order group, blinded, and labels sealed.
+
+Elliptic-curve Diffie–Hellman PSI with an oblivious PRF, built from libsodium's Ed25519 prime-order subgroup (via
+PyNaCl) and the ``cryptography`` package's HKDF and AES-GCM; nothing here is home-made cryptography:
+
+* ``hash_to_group``: SHA-512 of a domain-separated ID number, mapped into the main subgroup by libsodium's
+  Elligator 2 map (``crypto_core_ed25519_from_uniform``).
+* A party's secret is a uniformly random scalar mod the group order; blinding is scalar multiplication
+  (``crypto_scalarmult_ed25519_noclamp``), which commutes; the bank removes its own blind with the scalar inverse.
+* The province's PRF value ``s·H(id)`` never leaves it for IDs the bank does not hold; from it HKDF-SHA256 derives
+  a 16-byte lookup tag and a 32-byte AES-GCM key that seals that household's label, padded to a fixed length so
+  ciphertexts of different labels cannot be told apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import nacl.bindings as sodium
+import nacl.utils
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+POINT_BYTES = 32
+TAG_BYTES = 16
+LABEL_BYTES = 192  # every label is padded to this many bytes before sealing
+SEALED_BYTES = LABEL_BYTES + 16  # AES-GCM appends a 16-byte authentication tag
+_DOMAIN = b"kuozhong/psi/v1/id-number|"
+_NONCE = bytes(12)  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
+
+
+class MatchingCryptoError(ValueError):
+    """A value received from the other party that is not a valid group element or ciphertext."""
+
+
+def new_scalar() -> bytes:
+    """A fresh secret scalar, uniform modulo the group order (reduced from 64 random bytes)."""
+    return bytes(sodium.crypto_core_ed25519_scalar_reduce(nacl.utils.random(64)))
+
+
+def inverse(scalar: bytes) -> bytes:
+    """The scalar's inverse modulo the group order (to remove one's own blind)."""
+    return bytes(sodium.crypto_core_ed25519_scalar_invert(scalar))
+
+
+def hash_to_group(id_number: str, session: bytes) -> bytes:
+    """The group element of one ID number in one matching session."""
+    digest = hashlib.sha512(_DOMAIN + session + b"|" + id_number.encode("ascii")).digest()
+    return bytes(sodium.crypto_core_ed25519_from_uniform(digest[:32]))
+
+
+def blind(scalar: bytes, point: bytes) -> bytes:
+    """``scalar · point``; refuses anything that is not a point of the main subgroup."""
+    if len(point) != POINT_BYTES or not sodium.crypto_core_ed25519_is_valid_point(point):
+        raise MatchingCryptoError("received value is not a valid group element")
+    return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
+
+
+def _derive(prf_value: bytes, session: bytes) -> tuple[bytes, bytes]:
+    okm = HKDF(algorithm=hashes.SHA256(), length=TAG_BYTES + 32, salt=session,
+               info=b"kuozhong/psi/v1/label").derive(prf_value)
+    return okm[:TAG_BYTES], okm[TAG_BYTES:]
+
+
+def seal_label(prf_value: bytes, session: bytes, label: bytes) -> tuple[bytes, bytes]:
+    """(lookup tag, sealed label) for one household, from the province's PRF value of its ID number."""
+    if len(label) > LABEL_BYTES - 1:
+        raise ValueError(f"label is {len(label)} bytes; at most {LABEL_BYTES - 1} fit the fixed sealed size")
+    tag, key = _derive(prf_value, session)
+    padded = label + b"\x80" + bytes(LABEL_BYTES - len(label) - 1)
+    return tag, AESGCM(key).encrypt(_NONCE, padded, tag)
+
+
+def lookup_tag(prf_value: bytes, session: bytes) -> bytes:
+    """The tag under which the province filed the label of this PRF value."""
+    return _derive(prf_value, session)[0]
+
+
+def open_label(prf_value: bytes, session: bytes, sealed: bytes) -> bytes:
+    """The label sealed under this PRF value; raises MatchingCryptoError when it does not open."""
+    tag, key = _derive(prf_value, session)
+    try:
+        padded = AESGCM(key).decrypt(_NONCE, sealed, tag)
+    except Exception as err:  # InvalidTag: the ciphertext was not sealed under this ID's key
+        raise MatchingCryptoError("sealed label does not open under this ID's key") from err
+    return padded[: padded.rindex(b"\x80")]

@@ -1,0 +1,150 @@
+"""The two parties of private list matching, as message-in/message-out objects (same code in-process or on a socket).
+
+Round 1, province → bank: a fresh session id. Round 2, bank → province: its ID numbers hashed into the group and
+blinded with the bank's secret scalar. Round 3, province → bank: those values blinded again with the province's
+scalar (same order), then every base-list household's lookup tag and sealed label, streamed in shuffled chunks.
+The bank removes its blind, derives the tags of the IDs it holds and opens only the labels filed under them. The
+province sees only blinded values and their count; the bank sees, for IDs it does not hold, only pseudorandom tags
+and fixed-length ciphertexts.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from features.matching import crypto
+
+SESSION_BYTES = 16
+LABEL_FIELDS = ("household_id", "name", "household_size", "region_code", "township", "is_kuozhong",
+                "non_kuozhong_reasons")
+DEFAULT_MAX_BANK_ITEMS = 200_000  # a bank list larger than this looks like a dictionary attack on the base list
+
+
+class MatchingProtocolError(ValueError):
+    """A party broke the protocol (wrong sizes, too many queries, out-of-order messages)."""
+
+
+@dataclass(frozen=True)
+class LabelChunk:
+    """One chunk of the province's filed labels: ``count`` tags and ``count`` sealed labels, concatenated."""
+
+    tags: bytes
+    sealed: bytes
+
+    @property
+    def count(self) -> int:
+        """How many households the chunk files."""
+        return len(self.tags) // crypto.TAG_BYTES
+
+
+def encode_label(row: dict) -> bytes:
+    """A base-list household's label, as compact JSON (field order fixed by LABEL_FIELDS)."""
+    values = [row["household_id"], row["name"], int(row["household_size"]), row["region_code"], row["township"],
+              bool(row["is_kuozhong"]), row["non_kuozhong_reasons"] or ""]
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode_label(raw: bytes) -> dict:
+    """The label fields of one matched household."""
+    return dict(zip(LABEL_FIELDS, json.loads(raw.decode("utf-8")), strict=True))
+
+
+def _split(blob: bytes, size: int) -> list[bytes]:
+    if len(blob) % size:
+        raise MatchingProtocolError(f"message of {len(blob)} bytes is not a whole number of {size}-byte values")
+    return [blob[i:i + size] for i in range(0, len(blob), size)]
+
+
+class ProvincePartyState:
+    """The province (provincial finance department): holds the base list and the PRF key; answers one bank."""
+
+    def __init__(self, base_chunks: Iterable[pd.DataFrame], *, max_bank_items: int = DEFAULT_MAX_BANK_ITEMS,
+                 chunk_rows: int = 20_000) -> None:
+        self.base_chunks = base_chunks
+        self.max_bank_items = max_bank_items
+        self.chunk_rows = chunk_rows
+        self.session = secrets.token_bytes(SESSION_BYTES)
+        self._key = crypto.new_scalar()
+        self.bank_items_seen = 0  # all the province ever learns: the size of the bank's request
+
+    def hello(self) -> bytes:
+        """Round 1: the session id both parties hash into every ID number."""
+        return self.session
+
+    def answer(self, blinded: bytes) -> bytes:
+        """Round 3a: the bank's blinded values blinded again with the province's key, in the same order."""
+        points = _split(blinded, crypto.POINT_BYTES)
+        if len(points) > self.max_bank_items:
+            raise MatchingProtocolError(f"bank request has {len(points):,} IDs; the province answers at most "
+                                        f"{self.max_bank_items:,} per session")
+        self.bank_items_seen = len(points)
+        return b"".join(crypto.blind(self._key, p) for p in points)
+
+    def labels(self) -> Iterator[LabelChunk]:
+        """Round 3b: every base-list household's tag and sealed label, in shuffled chunks."""
+        for frame in self.base_chunks:
+            for start in range(0, len(frame), self.chunk_rows):
+                yield self._seal(frame.iloc[start:start + self.chunk_rows])
+
+    def _seal(self, frame: pd.DataFrame) -> LabelChunk:
+        records = frame.to_dict("records")
+        secrets.SystemRandom().shuffle(records)  # file order must say nothing about which row a tag belongs to
+        tags, sealed = [], []
+        for row in records:
+            prf = crypto.blind(self._key, crypto.hash_to_group(row["id_number"], self.session))
+            tag, box = crypto.seal_label(prf, self.session, encode_label(row))
+            tags.append(tag)
+            sealed.append(box)
+        return LabelChunk(b"".join(tags), b"".join(sealed))
+
+
+class BankPartyState:
+    """The bank: holds its customers' ID numbers and a blinding scalar; ends with the matched households' labels."""
+
+    def __init__(self, id_numbers: Iterable[str]) -> None:
+        self.id_numbers = list(dict.fromkeys(id_numbers))
+        self._blind = crypto.new_scalar()
+        self._session: bytes | None = None
+        self._by_tag: dict[bytes, tuple[str, bytes]] = {}
+        self.labels: dict[str, dict] = {}
+        self.province_households_seen = 0
+
+    def request(self, session: bytes) -> bytes:
+        """Round 2: the bank's ID numbers, hashed into the group and blinded."""
+        if len(session) != SESSION_BYTES:
+            raise MatchingProtocolError(f"session id must be {SESSION_BYTES} bytes; got {len(session)}")
+        self._session = session
+        return b"".join(crypto.blind(self._blind, crypto.hash_to_group(x, session)) for x in self.id_numbers)
+
+    def receive_answer(self, answered: bytes) -> None:
+        """Remove the bank's blind from the province's answer and file the tags of the bank's own IDs."""
+        if self._session is None:
+            raise MatchingProtocolError("answer received before the session id")
+        points = _split(answered, crypto.POINT_BYTES)
+        if len(points) != len(self.id_numbers):
+            raise MatchingProtocolError(f"province answered {len(points)} values for {len(self.id_numbers)} IDs")
+        unblind = crypto.inverse(self._blind)
+        for id_number, point in zip(self.id_numbers, points, strict=True):
+            prf = crypto.blind(unblind, point)
+            self._by_tag[crypto.lookup_tag(prf, self._session)] = (id_number, prf)
+
+    def receive_labels(self, chunk: LabelChunk) -> None:
+        """Open the labels filed under the bank's own tags; everything else in the chunk stays sealed."""
+        if self._session is None:
+            raise MatchingProtocolError("labels received before the session id")
+        if len(chunk.tags) % crypto.TAG_BYTES or len(chunk.sealed) != chunk.count * crypto.SEALED_BYTES:
+            raise MatchingProtocolError("label chunk sizes do not match its tag count")
+        self.province_households_seen += chunk.count
+        size = crypto.TAG_BYTES
+        for i in range(chunk.count):
+            hit = self._by_tag.get(chunk.tags[i * size:(i + 1) * size])
+            if hit is None:
+                continue
+            id_number, prf = hit
+            box = chunk.sealed[i * crypto.SEALED_BYTES:(i + 1) * crypto.SEALED_BYTES]
+            self.labels[id_number] = decode_label(crypto.open_label(prf, self._session, box))
