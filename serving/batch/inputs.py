@@ -16,7 +16,7 @@ from typing import Literal
 import pandas as pd
 import pyarrow.parquet as pq
 
-from features.build import RULE_INPUT_COLUMNS, build_features
+from features.build import HOUSEHOLD_CLASSES, RULE_INPUT_COLUMNS, FeatureBuilder
 from features.metadata import MODEL_FEATURES
 from features.simulate import LIVELIHOODS, TOWNSHIPS
 from features.sources import RawSources, load_sources
@@ -24,8 +24,7 @@ from serving.pipeline import InputError
 
 InputKind = Literal["features", "raw"]
 _SAMPLE_BYTES = 1 << 16
-_CATEGORIES = {"township": TOWNSHIPS, "livelihood": LIVELIHOODS,
-               "household_class": ("经营类", "就业类", "农户类", "托底类")}
+_CATEGORIES = {"township": TOWNSHIPS, "livelihood": LIVELIHOODS, "household_class": HOUSEHOLD_CLASSES}
 
 
 class BatchInputError(InputError):
@@ -147,14 +146,14 @@ def _discover_raw(root: Path, shards: list[Path], chunk_size: int, as_of: pd.Tim
     return BatchInput("raw", tuple(partitions), _fingerprint(root, files, extra))
 
 
-# One raw shard stays loaded per process: consecutive partitions of a shard read it once.
-_SHARD_CACHE: dict[str, RawSources] = {}
+# One raw shard stays loaded and indexed per process: consecutive partitions of a shard index it once.
+_SHARD_CACHE: dict[str, FeatureBuilder] = {}
 
 
-def _shard(path: str) -> RawSources:
+def _shard(path: str) -> FeatureBuilder:
     if path not in _SHARD_CACHE:
         _SHARD_CACHE.clear()
-        _SHARD_CACHE[path] = load_sources(Path(path))
+        _SHARD_CACHE[path] = FeatureBuilder(load_sources(Path(path)))
     return _SHARD_CACHE[path]
 
 
@@ -179,7 +178,7 @@ def read_features(partition: Partition, as_of: pd.Timestamp | None = None) -> pd
             offset += n
         table = file.read_row_groups(groups).slice(partition.start - (first or 0), partition.stop - partition.start)
         return _canonical(table.to_pandas().reset_index(drop=True))
-    sources = _shard(partition.path)
-    requests = _shard_requests(sources, as_of).iloc[partition.start:partition.stop]
-    chunk = sources.for_households(requests["household_id"].unique().tolist())
-    return build_features(chunk, requests.reset_index(drop=True))
+    builder = _shard(partition.path)
+    requests = _shard_requests(builder.sources, as_of).iloc[partition.start:partition.stop]
+    # The builder behind ``features.build.build_features``, indexed once for the whole shard.
+    return builder.build(requests.reset_index(drop=True))
