@@ -19,6 +19,12 @@ from training.tracking import MODEL_NAME, configure
 log = logging.getLogger(__name__)
 
 
+def _warm(service: DecisionService) -> DecisionService:
+    """Index the sources before the service takes requests (the first request must not pay for it)."""
+    getattr(service, "feature_builder", None)
+    return service
+
+
 @dataclass
 class ActiveModel:
     """A decision service and which alias it was loaded under, replaced whole on a swap."""
@@ -50,7 +56,7 @@ class Runtime:
         policy = load_policy(settings.policy_path)
         sources = load_sources(settings.data_dir)
         loaded = load_by_alias(settings.model_alias)
-        active = ActiveModel(DecisionService(loaded, policy, sources), settings.model_alias,
+        active = ActiveModel(_warm(DecisionService(loaded, policy, sources)), settings.model_alias,
                              dt.datetime.now(dt.UTC))
         log.info("serving %s v%s (@%s)", loaded.ref.name, loaded.ref.version, settings.model_alias)
         return cls(settings, store, policy, sources, active)
@@ -59,8 +65,8 @@ class Runtime:
         """Load the model under ``alias`` and make it the active one."""
         with self._swap_lock:
             loaded = load_by_alias(alias)
-            self.active = ActiveModel(DecisionService(loaded, self.policy, self.sources), alias,
-                                      dt.datetime.now(dt.UTC))
+            service = _warm(DecisionService(loaded, self.policy, self.sources))
+            self.active = ActiveModel(service, alias, dt.datetime.now(dt.UTC))
         log.info("swapped to %s v%s (@%s)", loaded.ref.name, loaded.ref.version, alias)
         return self.active
 

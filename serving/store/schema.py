@@ -80,7 +80,7 @@ def _sqlite_guards(table: str) -> list[str]:
 def _postgres_guards(table: str) -> list[str]:
     return [
         "CREATE OR REPLACE FUNCTION kuozhong_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql",
+        "RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql",
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         "FOR EACH ROW EXECUTE FUNCTION kuozhong_append_only()",

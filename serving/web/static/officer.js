@@ -96,7 +96,13 @@ function applicationBody() {
 }
 
 function text(el, value) { el.textContent = value; return el; }
-function cell(row, value) { text(row.insertCell(), value == null ? "—" : String(value)); }
+function show(value) {
+  if (value == null) return "—";
+  if (Array.isArray(value)) return value.map(show).join("，");
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k}: ${show(v)}`).join("；");
+  return String(value);
+}
+function cell(row, value) { text(row.insertCell(), show(value)); }
 function yuan(x) { return `${Math.round(x).toLocaleString("zh-CN")} 元`; }
 function pct(x, digits = 2) { return `${(x * 100).toFixed(digits)}%`; }
 
@@ -139,7 +145,7 @@ function drawWaterfall(svg, d) {
 function changeText(item) {
   if (item.text_zh) return item.text_zh;
   if (item.message_zh) return item.message_zh;
-  return Object.entries(item).map(([k, v]) => `${k}: ${v}`).join("；");
+  return show(item);
 }
 
 function render(pub) {
@@ -165,9 +171,16 @@ function render(pub) {
   }
   drawWaterfall($("waterfall"), d);
   const reasons = $("reasons");
-  reasons.replaceChildren(...d.reasons.map((r) => text(document.createElement("li"), `${r.text_zh}（${r.points >= 0 ? "+" : ""}${r.points.toFixed(1)} 分）`)));
+  reasons.replaceChildren(...d.reasons.map((r) => text(document.createElement("li"), r.text_zh)));
   const changes = $("what-would-change");
-  const items = d.what_would_change.length ? d.what_would_change.map(changeText) : ["暂无可行的改变建议"];
+  const w = d.what_would_change;
+  let items = ["暂无可行的改变建议"];
+  if (Array.isArray(w) && w.length) items = w.map(changeText);
+  else if (w && !Array.isArray(w)) {
+    const changes = w.changes || [];
+    items = [w.text_zh, ...(changes.length > 1 ? changes.map(changeText) : [])];
+    if (w.score_after != null) items.push(`改变后评分约 ${w.score_after.toFixed(0)}${w.grade_after ? `，评级 ${w.grade_after}` : ""}`);
+  }
   changes.replaceChildren(...items.map((t) => text(document.createElement("li"), t)));
   const terms = $("terms");
   if (d.terms) {
