@@ -1,13 +1,33 @@
-"""Product, credit limit, rate and subsidy split for an applicant, each with the sentence that explains it."""
+"""Product, credit limit, rate and subsidy split for an applicant, each figure with the sentence that explains it.
+
+Product: the catalogue's products open to the household's class; the one for the stated need is offered, the
+others are listed. Limit: the least of the request, the product's and the program's caps, and repayment capacity
+scaled by grade, rounded down to the policy's step. Capacity: the policy's share of the income left after basic
+living costs for every member, less the existing debt service, times the capacity multiple. Rate: a point inside
+the product's band set by grade. Subsidy: the gap between the reference rate and the cap, split by the policy.
+Every parameter lives in the policy file (``subsidy`` and ``terms`` sections).
+"""
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict
 
-from models.policy import Policy
+from models.policy import Policy, Product
 
-# Rate inside the product band by grade: the best grade gets the bottom of the band.
-_GRADE_POSITION = {"A": 0.0, "B": 0.5, "C": 1.0, "D": 1.0, "E": 1.0}
+PURPOSE_ZH = {"business": "生产经营", "medical": "就医", "education": "就学", "housing": "安居"}
+
+
+class FigureNote(BaseModel):
+    """One figure of the offer and the sentence that explains it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    figure: str  # product, capacity, limit, rate, subsidy
+    value: float | str
+    text_zh: str
+    text_en: str
 
 
 class LoanTerms(BaseModel):
@@ -26,31 +46,122 @@ class LoanTerms(BaseModel):
     annual_concession_bank: float
     explanation_zh: str
     explanation_en: str
+    alternatives: tuple[str, ...] = ()  # other products the household's class may take
+    capacity_limit: float | None = None  # the limit repayment capacity alone allows (None: income unknown)
+    bank_discount_below_cap: float = 0.0  # the bank's further cut when the rate sits below the program cap
+    notes: tuple[FigureNote, ...] = ()
+
+
+def fitting_products(policy: Policy, household_class: str | None) -> list[Product]:
+    """The catalogue's products open to a household class, in catalogue order."""
+    return [p for p in policy.products if household_class in p.classes]
+
+
+def _known(value: float | None) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def repayment_capacity(policy: Policy, annual_income: float | None, household_size: float | None,
+                       monthly_debt_service: float | None) -> tuple[float | None, FigureNote]:
+    """The largest limit repayment capacity allows (None when income is unknown), with its sentence."""
+    t = policy.terms
+    if not _known(annual_income) or annual_income is None or annual_income <= 0:
+        return None, FigureNote(figure="capacity", value="unknown",
+                                text_zh="家庭年收入未知，无法测算还款能力，额度不以还款能力为限，须人工核实收入",
+                                text_en="Household income unknown: capacity cannot be measured; an officer must "
+                                        "check the income")
+    size_known = _known(household_size) and household_size is not None and household_size >= 1
+    size = float(household_size) if size_known and household_size is not None else float(t.default_household_size)
+    service = float(monthly_debt_service) if _known(monthly_debt_service) and monthly_debt_service else 0.0
+    living = t.living_cost_per_head * size
+    yearly_room = t.debt_service_share * (annual_income - living) - 12 * service
+    capacity = max(0.0, yearly_room * t.capacity_multiple)
+    size_zh = f"{size:.0f}人" + ("" if size_known else "（人口未知，按三口之家计）")
+    size_en = f"{size:.0f}" + ("" if size_known else " (size unknown: the base household of three)")
+    return capacity, FigureNote(
+        figure="capacity", value=round(capacity, 2),
+        text_zh=(f"还款能力：家庭年收入{annual_income:,.0f}元，扣除{size_zh}基本生活支出{living:,.0f}元后的"
+                 f"{t.debt_service_share:.0%}，再减现有年还款{12 * service:,.0f}元，得可用于新贷款的年还款额"
+                 f"{max(yearly_room, 0):,.0f}元，乘以{t.capacity_multiple:g}倍，还款能力额度{capacity:,.0f}元"),
+        text_en=(f"Capacity: {t.debt_service_share:.0%} of income {annual_income:,.0f} after basic living costs of "
+                 f"{living:,.0f} for {size_en} members, less existing debt service of {12 * service:,.0f} a year, "
+                 f"leaves {max(yearly_room, 0):,.0f} a year; × {t.capacity_multiple:g} gives {capacity:,.0f}"),
+    )
+
+
+def _limit_note(product: Product, policy: Policy, grade: str, requested: float, capacity: float | None,
+                limit: float) -> FigureNote:
+    t = policy.terms
+    share = t.grade_limit_share.get(grade, 0.0)
+    graded = "不设上限" if capacity is None else f"{capacity * share:,.0f}元"
+    graded_en = "no bound" if capacity is None else f"{capacity * share:,.0f}"
+    cap = min(product.max_amount, t.program_cap)
+    below = "，低于最低额度，不予授信" if limit == 0 and requested > 0 else ""
+    return FigureNote(
+        figure="limit", value=limit,
+        text_zh=(f"额度：取申请金额{requested:,.0f}元、产品及项目上限{cap:,.0f}元、还款能力额度按评级{grade}"
+                 f"折算{share:.0%}后的{graded}三者最小值，按{t.amount_step:,.0f}元取整为{limit:,.0f}元{below}"),
+        text_en=(f"Limit: the least of the request {requested:,.0f}, the product and program cap {cap:,.0f} and "
+                 f"capacity at {share:.0%} for grade {grade} ({graded_en}), rounded down to "
+                 f"{t.amount_step:,.0f}: {limit:,.0f}" + (" — below the minimum, no loan" if below else "")),
+    )
 
 
 def offer_terms(policy: Policy, purpose: str | None, household_class: str | None, grade: str,
-                requested_amount: float, annual_income: float | None) -> LoanTerms | None:
+                requested_amount: float, annual_income: float | None, *, household_size: float | None = None,
+                monthly_debt_service: float | None = None) -> LoanTerms | None:
     """The fitting product and its terms, or None when the catalogue has no product for this need and class."""
-    products = [p for p in policy.products if p.purpose == purpose and (household_class in p.classes)]
+    open_to_class = fitting_products(policy, household_class)
+    products = [p for p in open_to_class if p.purpose == purpose]
     if not products:
         return None
     product = products[0]
-    capacity = 2.0 * annual_income if annual_income and annual_income > 0 else product.max_amount
-    limit = float(min(requested_amount, product.max_amount, capacity))
-    limit = float(int(limit // 1000) * 1000)
-    position = _GRADE_POSITION.get(grade, 1.0)
-    rate = round(product.rate_min + (product.rate_max - product.rate_min) * position, 4)
-    sub = policy.subsidy
+    t, sub = policy.terms, policy.subsidy
+    requested = float(requested_amount) if _known(requested_amount) and requested_amount > 0 else 0.0
+    capacity, capacity_note = repayment_capacity(policy, annual_income, household_size, monthly_debt_service)
+    share = t.grade_limit_share.get(grade, 0.0)
+    bound = min(requested if requested > 0 else product.max_amount, product.max_amount, t.program_cap)
+    if capacity is not None:
+        bound = min(bound, capacity * share)
+    limit = math.floor(bound / t.amount_step) * t.amount_step
+    if limit < t.min_limit:
+        limit = 0.0
+    position = t.grade_rate_position.get(grade, 1.0)
+    rate = round(product.rate_min + (product.rate_max - product.rate_min) * position, 6)
+    below_cap = round(max(sub.rate_cap - rate, 0.0), 6)
+    alternatives = tuple(p.code for p in open_to_class if p.code != product.code)
+    notes = (
+        FigureNote(figure="product", value=product.code,
+                   text_zh=(f"产品：{household_class}家庭、用途为{PURPOSE_ZH.get(str(purpose), purpose)}，适用{product.name}（{product.code}）"
+                            + (f"；该类家庭还可申请{'、'.join(alternatives)}" if alternatives else "")),
+                   text_en=(f"Product: a {household_class} household borrowing for {purpose} takes {product.code}"
+                            + (f"; its class may also take {', '.join(alternatives)}" if alternatives else ""))),
+        capacity_note,
+        _limit_note(product, policy, grade, requested, capacity, float(limit)),
+        FigureNote(figure="rate", value=rate,
+                   text_zh=(f"利率：{product.name}利率区间{product.rate_min:.2%}–{product.rate_max:.2%}，评级{grade}"
+                            f"取区间{position:.0%}分位，年利率{rate:.2%}"),
+                   text_en=(f"Rate: band {product.rate_min:.2%}–{product.rate_max:.2%}; grade {grade} sits at "
+                            f"{position:.0%} of it: {rate:.2%}")),
+        FigureNote(figure="subsidy", value=sub.finance_points,
+                   text_zh=(f"贴息：参考利率{sub.reference_rate:.2%}高出项目上限{sub.rate_cap:.2%}的"
+                            f"{sub.reference_rate - sub.rate_cap:.2%}，由县财政贴息{sub.finance_points:.2%}、银行让利"
+                            f"{sub.bank_points:.2%}；按额度全年计，财政贴息约{limit * sub.finance_points:,.2f}元"
+                            + (f"，利率低于上限的{below_cap:.2%}由银行另行让利" if below_cap else "")),
+                   text_en=(f"Subsidy: the {sub.reference_rate - sub.rate_cap:.2%} between the reference rate "
+                            f"{sub.reference_rate:.2%} and the {sub.rate_cap:.2%} cap is paid {sub.finance_points:.2%} "
+                            f"by the county and {sub.bank_points:.2%} by the bank; about "
+                            f"{limit * sub.finance_points:,.2f} a year on the full limit"
+                            + (f"; the bank also forgoes the {below_cap:.2%} below the cap" if below_cap else ""))),
+    )
     return LoanTerms(
-        product_code=product.code, product_name=product.name, limit=limit, rate=rate,
+        product_code=product.code, product_name=product.name, limit=float(limit), rate=rate,
         reference_rate=sub.reference_rate, finance_subsidy_rate=sub.finance_points,
         bank_concession_rate=sub.bank_points,
         annual_subsidy_finance=round(limit * sub.finance_points, 2),
         annual_concession_bank=round(limit * sub.bank_points, 2),
-        explanation_zh=(f"{product.name}：额度取申请金额、产品上限{product.max_amount:,.0f}元与两倍家庭年收入中的最小值"
-                        f"，为{limit:,.0f}元；评级{grade}，年利率{rate:.2%}；参考利率{sub.reference_rate:.2%}高出"
-                        f"{sub.rate_cap:.1%}的部分由县财政贴息{sub.finance_points:.1%}、银行让利{sub.bank_points:.1%}"),
-        explanation_en=(f"{product.code}: limit is the least of the request, the product cap and twice the annual "
-                        f"income ({limit:,.0f}); grade {grade} gives {rate:.2%}; above the {sub.rate_cap:.1%} cap the "
-                        f"county pays {sub.finance_points:.1%} and the bank concedes {sub.bank_points:.1%}"),
+        explanation_zh="；".join(n.text_zh for n in notes[1:4]),
+        explanation_en="; ".join(n.text_en for n in notes[1:4]),
+        alternatives=alternatives, capacity_limit=None if capacity is None else round(capacity, 2),
+        bank_discount_below_cap=below_cap, notes=notes,
     )

@@ -11,6 +11,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from models.terms_policy import TermsPolicy
+
 DEFAULT_POLICY = "shengsi-2023-41.yaml"
 
 
@@ -97,6 +99,7 @@ class Policy(_Strict):
     subsidy: Subsidy
     scoring: Scoring
     grades: tuple[Grade, ...]
+    terms: TermsPolicy = TermsPolicy()  # limits and pricing (models.terms_policy)
     content_hash: str = ""
 
     @model_validator(mode="after")
