@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from features.build import build_features
+from features.build import FeatureBuilder
 from features.sources import RawSources
 from models.decision import Decision, decide
 from models.policy import Policy
@@ -62,16 +63,18 @@ class DecisionService:
     policy: Policy
     sources: RawSources
 
+    @cached_property
+    def feature_builder(self) -> FeatureBuilder:
+        """The sources indexed by household once; each application then takes the one-row fast path."""
+        return FeatureBuilder(self.sources)
+
     def features_for(self, application: ApplicationRequest) -> pd.DataFrame:
         """The single-record feature frame of one application (the same builder as training)."""
-        if not (self.sources.base_list["household_id"] == application.household_id).any():
+        builder = self.feature_builder
+        if not builder.listed(application.household_id):
             raise InputError(f"field 'household_id': household '{application.household_id}' is not in the data")
-        request = pd.DataFrame([{"request_id": f"{application.household_id}@{application.application_date}",
-                                 "household_id": application.household_id,
-                                 "as_of": pd.Timestamp(application.application_date),
-                                 "requested_amount": application.requested_amount,
-                                 "purpose": application.purpose}])
-        return build_features(self.sources.for_households([application.household_id]), request)
+        return builder.build_one(application.household_id, application.application_date,
+                                 application.requested_amount, application.purpose)
 
     def decide(self, application: ApplicationRequest) -> Decision:
         """A full Decision for one application."""
