@@ -48,6 +48,7 @@ class Change(BaseModel):
     text_en: str
     needs_time: bool
     moved_features: list[str]
+    new_values: dict[str, float] = {}  # every feature this change moves, at its new value (NaN stays NaN)
 
 
 class WhatWouldChange(BaseModel):
@@ -62,6 +63,7 @@ class WhatWouldChange(BaseModel):
     grade_after: str | None = None
     text_zh: str
     text_en: str
+    new_values: dict[str, float] = {}  # the verified applicant: every moved feature at its new value
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ def _money(v: float) -> str:
     return f"{v:,.0f}"
 
 
-def _change(lever: _Lever, step: _Step) -> Change:
+def _change(lever: _Lever, step: _Step, row: np.ndarray, col: dict[str, int]) -> Change:
     info = FEATURES.get(lever.feature)
     label_zh, label_en = (info.label_zh, info.label_en) if info else (lever.feature, lever.feature)
     a, b = lever.from_value, step.to_value
@@ -295,9 +297,14 @@ def _change(lever: _Lever, step: _Step) -> Change:
                             f"keep {_money(b - a)} yuan more in the account on average ({_money(a)} → {_money(b)})"),
     }
     zh, en = texts[lever.code]
+    moved = row.copy()
+    step.edits(moved, col)
+    new_values = {name: float(moved[col[name]]) for name in lever.moved}
+    if lever.code == "requested_amount":
+        new_values["requested_amount"] = float(b)
     return Change(lever=lever.code, feature=lever.feature, label_zh=label_zh, label_en=label_en,
                   from_value=float(a), to_value=float(b), text_zh=zh, text_en=en, needs_time=lever.needs_time,
-                  moved_features=list(lever.moved))
+                  moved_features=list(lever.moved), new_values=new_values)
 
 
 def _modified_frame(X: pd.DataFrame, i: int, row: np.ndarray, original: np.ndarray, features: list[str],
@@ -380,19 +387,22 @@ def _for_row(model: CreditModel, X: pd.DataFrame, i: int, row: np.ndarray, col: 
     if found is None:
         return none
     combo, _ = found
-    frame = _modified_frame(X, i, _apply(row, col, combo), row, features, combo)
+    final = _apply(row, col, combo)
+    frame = _modified_frame(X, i, final, row, features, combo)
     verified = float(model.credit_score(frame)[0])
     rules = evaluate_rules(frame.iloc[0].to_dict(), policy)
     grade = policy.grade_for(verified)
     if grade.recommendation != "approve" or any(r.outcome != "pass" for r in rules):
         log.warning("counterfactual for row %d did not verify (score %.2f); reporting none within reach", i, verified)
         return none
-    changes = [_change(lever, step) for lever, step in combo]
+    changes = [_change(lever, step, row, col) for lever, step in combo]
     joined_zh = "；".join(c.text_zh for c in changes)
     joined_en = "; ".join(c.text_en for c in changes)
     shown_before, shown_after = int(display_points(before)), int(display_points(verified))
     return WhatWouldChange(
         status="found", changes=changes, score_before=before, score_after=round(verified, 2), grade_after=grade.grade,
+        new_values={**{name: float(final[col[name]]) for lever, _ in combo for name in lever.moved},
+                    **{k: v for c in changes for k, v in c.new_values.items() if k == "requested_amount"}},
         text_zh=f"如{joined_zh}，评分可由{shown_before}分升至{shown_after}分（{grade.grade}级），达到批准条件",
         text_en=f"If the applicant would {joined_en}, the score would rise from {shown_before} to {shown_after} "
                 f"(grade {grade.grade}) and meet the approval bar")
