@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 from pathlib import Path
@@ -59,18 +60,14 @@ def features(
     data: DataDir = Path("output/data"),
     out: Annotated[Path, typer.Option("--out", help="Parquet file for the feature table.")] = Path(
         "output/features.parquet"),
+    as_of: Annotated[dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help=(
+        "Build every household at this date instead of every application at its own."))] = None,
+    catalogue: Annotated[bool, typer.Option("--list", help="Print the feature catalogue and exit.")] = False,
 ) -> None:
-    """Build the features of every application at its own date."""
-    from features.build import training_table
-    from features.sources import load_sources
+    """Build the features of every application at its own date (or every household at --as-of)."""
+    from features.build_cli import run_features
 
-    with console.status("building features"):
-        table = training_table(load_sources(data))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    table.to_parquet(tmp, index=False)
-    tmp.replace(out)
-    console.print(f"wrote features of {len(table):,} applications ({table.shape[1]} columns) to [bold]{out}[/]")
+    run_features(data, out, as_of.date() if as_of else None, catalogue, console)
 
 
 @app.command()
