@@ -84,7 +84,8 @@ def test_cli_features_on_an_impossible_value_exits_2_with_one_line(data_dir, tmp
                            str(tmp_path / "f.parquet")], capture_output=True, text=True, timeout=300)
     # then
     assert proc.returncode == 2
-    assert "account_flows.inflow = -300" in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0] == proc.stderr.strip().splitlines()[-1]
+    assert "account_flows.inflow = -300" in errors[0] and "inflow ≥ 0" in errors[0]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "f.parquet").exists()
