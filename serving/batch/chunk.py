@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from models.decision import Decision, decide
+from models import decision as shared_decision
+from models.decision import Decision
 from models.policy import Policy
 from training.registry import LoadedModel
 
@@ -31,16 +32,17 @@ def decision_id(run_key: str, request_id: str) -> str:
     return str(uuid.uuid5(_BATCH_NAMESPACE, f"{run_key}|{request_id}"))
 
 
-def decide_frame_compat(features: pd.DataFrame, loaded: LoadedModel, policy: Policy,
-                        now: dt.datetime) -> list[Decision]:
-    """Decisions of every row by the shared builder (the frame-wide one when the model package offers it)."""
-    from models import decision as decision_module
+def decide_all(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now: dt.datetime) -> list[Decision]:
+    """Every row's Decision by the API's builder: frame-wide when the Decision module has it, else row by row.
 
-    frame_builder = getattr(decision_module, "decide_frame", None)
-    if frame_builder is not None:
-        return list(frame_builder(features, loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS))
-    return [decide(features.iloc[[i]], loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS)
-            for i in range(len(features))]
+    The what-would-change search is left to the officer's page: a batch ships decisions with their reasons.
+    """
+    frame_builder = getattr(shared_decision, "decide_frame", None)
+    if frame_builder is None:
+        return [shared_decision.decide(features.iloc[[i]], loaded.model, loaded.ref, policy, now=now,
+                                       top_reasons=TOP_REASONS) for i in range(len(features))]
+    return list(frame_builder(features, loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS,
+                              with_what_would_change=False))
 
 
 def _flat(decision: Decision, township: Any, household_class: Any, run_key: str) -> dict[str, Any]:
@@ -117,7 +119,7 @@ def decide_chunk(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, no
     """The flat decisions of one partition's feature frame."""
     if features.empty:
         return pd.DataFrame(columns=_flat_columns())
-    return flatten(decide_frame_compat(features, loaded, policy, now), features, run_key)
+    return flatten(decide_all(features, loaded, policy, now), features, run_key)
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:

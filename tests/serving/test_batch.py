@@ -11,7 +11,7 @@ import pytest
 
 from models.decision import ModelRef, decide
 from serving.batch import BatchConfig, BatchInputError, run_batch
-from serving.batch.manifest import MANIFEST, read_manifest
+from serving.batch.manifest import read_manifest
 from tests.serving.batch_fixtures import CHUNK, N_REQUESTS, features_file, raw_folder, store_env
 from training.registry import LoadedModel, load_by_alias
 
@@ -142,29 +142,34 @@ def test_raw_sources_give_the_same_decisions_as_built_features(county, table, re
         assert mine[col].tolist() == ref[col].tolist(), col
 
 
-def test_cli_refuses_a_changed_policy_with_exit_2(reference, features_input, trained_store, tmp_path,
-                                                   monkeypatch, capsys):
-    # given a finished output and a policy file whose version differs
-    from importlib import resources
+def test_cli_refuses_a_new_champion_with_exit_2(reference, features_input, trained_store, tmp_path, monkeypatch,
+                                                capsys):
+    # given a finished output and a registry whose @champion has since moved to a new model version
+    import shutil
 
     from serving.cli import main
+    from training.registry import set_alias
+    from training.tracking import MODEL_NAME, configure
 
     out, _ = reference
     copy = tmp_path / "decisions"
-    copy.mkdir()
-    for f in out.iterdir():
-        (copy / f.name).write_bytes(f.read_bytes())
-    text = resources.files("models.policy").joinpath("shengsi-2023-41.yaml").read_text(encoding="utf-8")
-    changed = tmp_path / "policy.yaml"
-    changed.write_text(text.replace('version: "2023-41.1"', 'version: "2023-41.2"'), encoding="utf-8")
-    monkeypatch.setenv("KUOZHONG_MLRUNS", str(trained_store[0]))
+    shutil.copytree(out, copy)
+    store = tmp_path / "mlruns"
+    shutil.copytree(trained_store[0], store)
+    with store_env(store):
+        client = configure()
+        old = client.get_model_version_by_alias(MODEL_NAME, "champion")
+        new = client.create_model_version(MODEL_NAME, old.source, old.run_id)
+        set_alias("champion", new.version)
+    monkeypatch.setenv("KUOZHONG_MLRUNS", str(store))
     monkeypatch.setattr(sys, "argv", ["kuozhong", "score", "--input", str(features_input), "--output", str(copy),
-                                      "--chunk-size", str(CHUNK), "--policy", str(changed)])
-    # when the command runs
+                                      "--chunk-size", str(CHUNK)])
+    # when the command runs into the old output
     with pytest.raises(SystemExit) as exit_info:
         main()
-    # then it stops with exit code 2 and one line naming the difference and the way out
+    # then it stops with exit code 2 and one line naming the difference and the way out, leaving the output alone
     err = capsys.readouterr().err.strip()
     assert exit_info.value.code == 2
-    assert len(err.splitlines()) == 1 and "policy version 2023-41.1 (this run: 2023-41.2)" in err
-    assert "--restart" in err and (copy / MANIFEST).exists()
+    assert len(err.splitlines()) == 1
+    assert f"model version {old.version} (this run: {new.version})" in err and "--restart" in err
+    assert read_manifest(copy).identity.model_version == str(old.version)  # type: ignore[union-attr]
