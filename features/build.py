@@ -246,6 +246,8 @@ class FeatureBuilder:
         new_payment = zero_nan(cols["requested_amount"]) * (1.0 + PROGRAM_RATE) / 12.0
         cols["debt_service_ratio_with_request"] = _ratio(payment + new_payment, monthly)
         cols["debt_to_income"] = _ratio(cols["debt_balance"], declared)
+        cols["informal_debt_to_income"] = _ratio(visit["informal_debt_balance"], declared)
+        cols["declared_debt_service_ratio"] = _ratio(12.0 * visit["declared_debt_payment"], declared)
         cols["requested_to_income"] = _ratio(cols["requested_amount"], declared)
         cols["household_class"] = classify_households(
             {g: visit[f"income_{g}"] for g in INCOME_GROUP_NAMES}, visit["livelihood"], cols["income_per_head"],

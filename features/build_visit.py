@@ -29,6 +29,8 @@ INCOME_GROUPS: dict[str, str] = {
 }
 INCOME_GROUP_NAMES = ("fishery", "business", "wage", "transfer", "other")
 _TOTAL_KEYS = ("total", "main")
+ILL_HEALTH = ("chronic", "serious", "disabled")
+_BANK_WORDS = ("银行", "农商", "信用社", "bank")
 
 # Array name -> how the visit frame's records are flattened (see ``_flatten``).
 VISIT_ARRAYS = (
@@ -36,7 +38,8 @@ VISIT_ARRAYS = (
     "serious_illness_count", "declared_income", "income_fishery", "income_business", "income_wage",
     "income_transfer", "income_other", "income_source_count", "declared_expenses", "years_at_address",
     "has_fishing_boat", "has_house", "has_fishing_licence", "has_business_licence", "licence_count",
-    "gps_lat", "gps_lon", "photo_count", "duration_min",
+    "gps_lat", "gps_lon", "photo_count", "duration_min", "declared_debt_balance", "declared_debt_payment",
+    "informal_debt_balance", "applicant_age_on_form",
 )
 VISIT_NUMERIC = (*VISIT_ARRAYS, "visited_at")
 VISIT_OBJECTS = ("fixed_residence", "residence_township", "id_number", "civil_capacity", "livelihood",
@@ -102,6 +105,29 @@ def _duration(visit: Mapping[str, Any]) -> float:
     return minutes
 
 
+def _debts(visit: Mapping[str, Any], hh: object, where: str, found: str) -> tuple[dict[str, float], str]:
+    """Declared debts: total balance and monthly payment, and the part owed outside banks (亲友, 民间借贷)."""
+    raw = visit.get("debts")
+    if not isinstance(raw, list):
+        return {"declared_debt_balance": np.nan, "declared_debt_payment": np.nan,
+                "informal_debt_balance": np.nan}, found
+    balance = payment = informal = 0.0
+    for k, debt in enumerate(raw):
+        item = _dict(debt)
+        owed, monthly = _float(item.get("balance")), _float(item.get("monthly_payment"))
+        for field, value in (("balance", owed), ("monthly_payment", monthly)):
+            if value < 0:
+                found = found or problem("visits", f"debts[{k}].{field}", value, f"{field} ≥ 0", hh, where)
+        owed, monthly = (0.0 if np.isnan(owed) else owed), (0.0 if np.isnan(monthly) else monthly)
+        balance += owed
+        payment += monthly
+        lender = str(item.get("lender") or "")
+        if not any(word in lender.lower() for word in _BANK_WORDS):
+            informal += owed
+    return {"declared_debt_balance": balance, "declared_debt_payment": payment,
+            "informal_debt_balance": informal}, found
+
+
 def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """One visit form as flat values, and the first impossible value found ('' when none)."""
     hh = visit.get("household_id")
@@ -122,7 +148,8 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
                            **{k: _float(v) for k, v in _dict(declared.get("by_source")).items()}}.items():
         if amount < 0:
             found = found or problem("visits", f"declared_income.{source}", amount, "income ≥ 0", hh, where)
-    total = sum(groups.values()) if groups else np.nan
+    total = _float(_first(declared, *_TOTAL_KEYS))
+    total = sum(groups.values()) if np.isnan(total) and groups else total
     years = _float(residence.get("years_at_address"))
     if not np.isnan(years) and not 0 <= years <= MAX_YEARS_AT_ADDRESS:
         found = found or problem("visits", "residence.years_at_address", years,
@@ -138,6 +165,12 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         if value < 0:
             found = found or problem("visits", field, value, f"{field} ≥ 0", hh, where)
     licences = _licences(visit, assets)
+    fishing_permit = any(x.startswith("fishing") or "渔" in x or "捕捞" in x or "养殖" in x for x in licences) or any(
+        bool(assets.get(k)) for k in ("fishing_permit", "aquaculture_permit"))
+    business_permit = any("business" in x or "营业" in x or "经营" in x for x in licences) or bool(
+        assets.get("bnb_licence"))
+    permits = sum(bool(assets.get(k)) for k in ("fishing_permit", "aquaculture_permit", "bnb_licence"))
+    debts, found = _debts(visit, hh, where, found)
     head = next((p for p in members or [] if _dict(p).get("relation") == "户主"), (members or [None])[0])
     n = float(len(members)) if members is not None else np.nan
     known_ages = [a for a in ages if not np.isnan(a)]
@@ -147,7 +180,7 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         "children_count": float(sum(a < ADULT_AGE for a in known_ages)) if members is not None else np.nan,
         "working_age_count": float(sum(ADULT_AGE <= a < ELDERLY_AGE for a in known_ages))
         if members is not None else np.nan,
-        "health_burden": float(sum(h in ("chronic", "serious") for h in health)) if members is not None else np.nan,
+        "health_burden": float(sum(h in ILL_HEALTH for h in health)) if members is not None else np.nan,
         "serious_illness_count": float(sum(h == "serious" for h in health)) if members is not None else np.nan,
         "declared_income": total,
         **{f"income_{g}": groups.get(g, np.nan) for g in INCOME_GROUP_NAMES},
@@ -156,9 +189,10 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         "years_at_address": years,
         "has_fishing_boat": _float(_first(assets, "fishing_boat", "boat")),
         "has_house": _float(_first(assets, "house")),
-        "has_fishing_licence": float(any("fish" in x or "渔" in x for x in licences)),
-        "has_business_licence": float(any("business" in x or "营业" in x for x in licences)),
-        "licence_count": float(len(licences)),
+        "has_fishing_licence": float(fishing_permit),
+        "has_business_licence": float(business_permit),
+        "licence_count": float(max(len(licences), permits)),
+        **debts,
         "gps_lat": _float(_first(gps, "lat", "latitude")),
         "gps_lon": _float(_first(gps, "lon", "lng", "longitude")),
         "photo_count": photos,
@@ -167,6 +201,7 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         "residence_township": residence.get("township"),
         "id_number": _dict(visit.get("applicant")).get("id_number"),
         "civil_capacity": _dict(head).get("civil_capacity"),
+        "applicant_age_on_form": _float(_dict(head).get("age")),
         "livelihood": visit.get("livelihood"),
         "declaration_signed": visit.get("declaration_signed"),
         "visit_id": visit.get("visit_id"),

@@ -81,6 +81,10 @@ _FEATURES = (
         F("debt_service_ratio_with_request", "含本次申请的月还款收入比",
           "Monthly debt service including the requested one-year loan, to monthly income", "ratio", 1, True),
         F("debt_to_income", "负债收入比", "Debt to annual income", "ratio", 1, True),
+        F("informal_debt_to_income", "民间借贷收入比", "Declared debts outside banks (亲友, 民间借贷) to declared "
+          "income", "ratio", 1, True),
+        F("declared_debt_service_ratio", "申报年还款收入比", "Declared yearly debt payments to declared income",
+          "ratio", 1, True),
         F("requested_to_income", "申请金额收入比", "Requested amount to annual income", "ratio", 1, True),
     ),
     *_group(
@@ -115,7 +119,7 @@ _FEATURES = (
         F("working_age_count", "劳动年龄成员数", "Members aged 18-59", "人"),
         F("dependants_count", "被抚养成员数", "Members under 18 or aged 60+", "人"),
         F("dependency_ratio", "抚养比", "Dependants as a share of the household", "ratio"),
-        F("health_burden", "患病成员数", "Members with chronic or serious illness", "人"),
+        F("health_burden", "患病或残疾成员数", "Members with chronic or serious illness or a disability", "人"),
         F("serious_illness_count", "重病成员数", "Members with serious illness", "人"),
         F("applicant_age", "申请人年龄", "Applicant age", "岁"),
     ),

@@ -237,3 +237,27 @@ def test_outcomes_never_reach_the_features(sources, table):
     rebuilt = training_table(scrambled)
     # then only the outcome column differs
     pd.testing.assert_frame_equal(rebuilt.drop(columns="default_12m"), table.drop(columns="default_12m"))
+
+
+def test_declared_debts_permits_and_total_income_from_the_new_form_fields():
+    # given a form in the simulator's layout: total and sources, debts by lender, permits as asset flags
+    form = hm.visit(declared_income={"main": 120_000, "total": 120_000, "fishing": 90_000, "wage": 30_000},
+                    debts=[{"lender": "嵊泗农商银行", "balance": 20_000, "monthly_payment": 1_000},
+                           {"lender": "亲友", "balance": 30_000, "monthly_payment": 500}],
+                    assets={"fishing_boat": False, "house": True, "fishing_permit": True, "bnb_licence": True},
+                    licences=[])
+    # when
+    row = _one(hm.sources(visits=[form]))
+    # then
+    assert row["declared_income"] == 120_000
+    assert row["income_share_fishery"] == pytest.approx(0.75)
+    assert row["informal_debt_to_income"] == pytest.approx(30_000 / 120_000)
+    assert row["declared_debt_service_ratio"] == pytest.approx(12 * 1_500 / 120_000)
+    assert (row["has_fishing_licence"], row["has_business_licence"], row["licence_count"]) == (1, 1, 2)
+    assert row["household_class"] == "经营类"  # a business licence holder runs a business
+
+
+def test_negative_declared_debt_is_rejected():
+    form = hm.visit(debts=[{"lender": "亲友", "balance": -10, "monthly_payment": 0}])
+    with pytest.raises(ValueError, match=r"debts\[0\]\.balance = -10"):
+        build_features(hm.sources(visits=[form]), hm.request())
