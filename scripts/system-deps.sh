@@ -9,6 +9,10 @@ need=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
 # Fonts so Chinese text renders in the browser screenshots and approval files.
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+# Approval-file PDFs embed a GB 2312 cut of WenQuanYi Micro Hei (TrueType: fast to subset); the tests read
+# the PDFs back with poppler's pdftotext and pdftoppm.
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_=""
   [ "$(id -u)" -eq 0 ] || sudo_="sudo"

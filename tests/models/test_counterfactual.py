@@ -86,7 +86,7 @@ def test_none_within_reach_is_an_answer_with_no_changes(model, table, policy, an
 def test_ineligible_and_approved_applicants_get_no_search(model, table, policy, answers):
     statuses = {a.status for a in answers}
     assert "ineligible" in statuses
-    for i, answer in enumerate(answers):
+    for answer in answers:
         if answer.status == "ineligible":
             assert answer.changes == [] and "准入" in answer.text_zh
         if answer.status == "already_approved":
