@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/kuozhong demo --out output/demo
+	@echo "loan officer's page: make serve, then open http://127.0.0.1:8000/officer (a key: $(BIN)/kuozhong keys create --role officer)"
 
 system-deps:
 	bash scripts/system-deps.sh
