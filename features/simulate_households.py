@@ -79,6 +79,13 @@ def id_numbers_for(regions: np.ndarray, births: pd.DatetimeIndex, male: np.ndarr
                    rng: np.random.Generator) -> np.ndarray:
     """Valid GB 11643 ID numbers: region, birth date, sequence (odd for men) and the MOD 11-2 check digit."""
     sequence = rng.integers(0, 500, regions.size) * 2 + male.astype(int)
+    # Two people never share an ID number: redraw the sequence of any repeat (the registry guarantees this).
+    stem = np.char.add(regions.astype(str), np.asarray(births.strftime("%Y%m%d"), dtype=str))
+    for _ in range(20):
+        taken = pd.Series(np.char.add(stem, sequence.astype(str))).duplicated().to_numpy()
+        if not taken.any():
+            break
+        sequence[taken] = rng.integers(0, 500, int(taken.sum())) * 2 + male[taken].astype(int)
     first17 = np.char.add(np.char.add(regions.astype(str), np.asarray(births.strftime("%Y%m%d"), dtype=str)),
                           np.char.zfill(sequence.astype(str), 3))
     return np.array([f + check_digit(f) for f in first17.tolist()])

@@ -42,17 +42,16 @@ def _root(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug l
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the raw sources to.")] = Path("output/data"),
-    households: Annotated[int, typer.Option("--households", min=10, help="Number of households.")] = 3000,
+    households: Annotated[int, typer.Option("--households", min=10, max=9_999_999, help="Number of households.")] = 3000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same county).")] = 20230712,
+    province: Annotated[bool, typer.Option("--province", help="Stream shards to partitioned Parquet (large N).")] = False,
+    shard_size: Annotated[int, typer.Option("--shard-size", min=100, help="Households per shard (--province).")] = 50_000,
+    messiness: Annotated[float, typer.Option("--messiness", min=0.0, max=20.0, help="Field-mistake rate multiplier.")] = 1.0,
 ) -> None:
-    """Simulate a Shengsi county: base list, bank records, visit forms and loan outcomes."""
-    from features.simulate import SimulationConfig, simulate_county
+    """Simulate a Shengsi county: base list, bank records, visit forms, loans, revisits and outcomes."""
+    from features.simulate_cli import run_simulate
 
-    with console.status(f"simulating {households:,} households"):
-        county = simulate_county(SimulationConfig(households=households, seed=seed))
-        paths = county.write(out)
-    console.print(f"wrote {len(paths)} sources to [bold]{out}[/] · {len(county.applications):,} applications · "
-                  f"oracle AUC {county.oracle_auc:.3f}")
+    run_simulate(out, households, seed, province, shard_size, messiness, console)
 
 
 @app.command()
@@ -161,6 +160,10 @@ app.add_typer(_keys_app, name="keys")
 from serving.match_cli import match as _match  # noqa: E402
 
 app.command(name="match")(_match)
+
+from serving.subsidy_cli import subsidy as _subsidy  # noqa: E402
+
+app.command(name="subsidy")(_subsidy)
 
 
 def _fail(message: str) -> None:

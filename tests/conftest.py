@@ -22,6 +22,12 @@ def county() -> County:
 
 
 @pytest.fixture(scope="session")
+def clean_county() -> County:
+    """The same county without field-data mistakes (for tests of logic that runs after validation)."""
+    return simulate_county(SimulationConfig(households=1500, seed=SEED, messiness=0.0))
+
+
+@pytest.fixture(scope="session")
 def data_dir(county: County, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("county")
     county.write(folder)

@@ -22,8 +22,9 @@ def _outsiders(n: int) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def lists(county: County) -> tuple[pd.DataFrame, pd.DataFrame]:
+def lists(clean_county: County) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The county's bank customers, three names mistyped by one character, plus customers not on the base list."""
+    county = clean_county
     bank = county.bank_customers[["customer_id", "id_number", "name"]].copy()
     bank.loc[bank.index[:3], "name"] = [n[:-1] + ("甲" if n[-1] != "甲" else "乙") for n in bank["name"].iloc[:3]]
     bank = pd.concat([bank, _outsiders(OUTSIDERS)], ignore_index=True)

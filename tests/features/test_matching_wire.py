@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +15,8 @@ from features.simulate import County
 
 
 @pytest.fixture(scope="module")
-def small_lists(county: County, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def small_lists(clean_county: County, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    county = clean_county
     folder = tmp_path_factory.mktemp("lists")
     base = county.base_list.iloc[:300]
     bank = county.bank_customers[county.bank_customers["id_number"].isin(base["id_number"].iloc[::2])]
@@ -45,22 +45,30 @@ def test_the_socket_mode_refuses_non_loopback_hosts() -> None:
             require_loopback(host)
 
 
-def _kuozhong(*args: str) -> subprocess.CompletedProcess[str]:
-    code = "from serving.cli import main; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=180)
+def _kuozhong(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    """Run the console entry point in this process: (exit code, stderr)."""
+    from serving.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["kuozhong", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        code = int(stop.code or 0)
+    return code, capsys.readouterr().err
 
 
-def test_match_command_writes_the_initial_list_and_the_review_file(small_lists, tmp_path: Path) -> None:
+def test_match_command_writes_the_initial_list_and_the_review_file(small_lists, tmp_path: Path, capsys, monkeypatch) -> None:
     # given the lists, and one bank name mistyped by a character
     bank_path, base_path = small_lists
     bank = pd.read_csv(bank_path, dtype=str)
     bank.loc[bank.index[0], "name"] = bank["name"].iloc[0][:-1] + "甲"
     bank.to_csv(tmp_path / "bank.csv", index=False)
     # when the command runs
-    done = _kuozhong("match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
+    code, err = _kuozhong(capsys, monkeypatch, "match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
                      "--out", str(tmp_path / "initial.csv"))
     # then it writes both files and names the counts
-    assert done.returncode == 0, done.stderr
+    assert code == 0, err
     initial = pd.read_csv(tmp_path / "initial.csv", dtype={"id_number": str})
     review = pd.read_csv(tmp_path / "initial_review.csv", dtype={"id_number": str})
     assert len(initial) == len(bank) - 1
@@ -68,13 +76,13 @@ def test_match_command_writes_the_initial_list_and_the_review_file(small_lists, 
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_match_command_names_a_missing_column_in_one_line(small_lists, tmp_path: Path) -> None:
+def test_match_command_names_a_missing_column_in_one_line(small_lists, tmp_path: Path, capsys, monkeypatch) -> None:
     # given a bank list without names
     _, base_path = small_lists
     pd.DataFrame({"id_number": ["330922199001011234"]}).to_csv(tmp_path / "bank.csv", index=False)
     # when matched, then exit code 2 and one line naming the column; nothing written
-    done = _kuozhong("match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
+    code, err = _kuozhong(capsys, monkeypatch, "match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
                      "--out", str(tmp_path / "initial.csv"))
-    assert done.returncode == 2
-    assert done.stderr.strip().count("\n") == 0 and "name" in done.stderr and "Traceback" not in done.stderr
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "name" in err and "Traceback" not in err
     assert not (tmp_path / "initial.csv").exists()
