@@ -25,6 +25,7 @@ from features.build_bank import (
 )
 from features.build_geo import gps_in_township
 from features.build_sources import SourceIndex
+from features.build_upward import UpwardMobilityIndex
 from features.build_visit import INCOME_GROUP_NAMES
 from features.ids import birth_date, is_valid_id_number
 from features.metadata import FEATURES, MODEL_FEATURES
@@ -45,7 +46,8 @@ _CLASS_BY_LIVELIHOOD = {"fishing": "农户类", "mussel": "农户类", "bnb": "�
 RULE_INPUT_COLUMNS = ("request_id", "household_id", "as_of", "id_number", "id_valid", "applicant_age_from_id",
                       "fixed_residence", "residence_township", "civil_capacity", "declared_income",
                       "on_list", "declaration_signed", "requested_amount", "purpose", "bad_status_24m",
-                      "lian3lei6", "worst_five_class")
+                      "lian3lei6", "worst_five_class", "applicant_age_on_form", "upward_mobility_flagged_on",
+                      "upward_mobility_evidence")
 # Data-quality columns: which sources were missing for the request (codes joined by ';', '' when complete).
 QUALITY_COLUMNS = ("dq_flags", "dq_flag_count")
 DQ_CODES = {
@@ -117,15 +119,11 @@ class FeatureBuilder:
 
     def __post_init__(self) -> None:
         self.index = SourceIndex.from_sources(self.sources)
+        self.upward = UpwardMobilityIndex.from_table(getattr(self.sources, "upward_mobility", None))
 
     def knows(self, household_id: str) -> bool:
         """True when any source holds a record of the household."""
         return household_id in self.index.code_of
-
-    def listed(self, household_id: str) -> bool:
-        """True when the base list has a row for the household."""
-        code = self.index.code_of.get(household_id, -1)
-        return code >= 0 and bool(self.index.base.count_for(np.array([code]))[0] > 0)
 
     def build(self, requests: pd.DataFrame) -> pd.DataFrame:
         """Features for each request, one row per request in request order.
@@ -168,6 +166,7 @@ class FeatureBuilder:
         cols |= grid_features(ix.grid, codes, as_of_month)
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
         cols |= query_features(ix.queries, codes, as_of_day)
+        cols |= self.upward.lookup(households, as_of_day)
         customer = ix.bank_customer[np.where(codes >= 0, codes, 0)] & (codes >= 0)
         for name in _ZERO_IF_CUSTOMER:
             values = cols.get(name, np.full(n, np.nan))
@@ -210,6 +209,7 @@ class FeatureBuilder:
                 for v, d, ok in zip(cols["id_number"], days, valid, strict=True)]
         cols["applicant_age_from_id"] = np.array(ages, dtype=float)
         cols["applicant_age"] = cols["applicant_age_from_id"]
+        cols["applicant_age_on_form"] = visit["applicant_age_on_form"]  # cross-checked by the AGE rule
         gps = gps_in_township(visit["gps_lat"], visit["gps_lon"], visit["residence_township"])
         cols["visit_gps_in_township"] = gps
         cols["visit_photo_count"] = visit["photo_count"]
@@ -246,8 +246,6 @@ class FeatureBuilder:
         new_payment = zero_nan(cols["requested_amount"]) * (1.0 + PROGRAM_RATE) / 12.0
         cols["debt_service_ratio_with_request"] = _ratio(payment + new_payment, monthly)
         cols["debt_to_income"] = _ratio(cols["debt_balance"], declared)
-        cols["informal_debt_to_income"] = _ratio(visit["informal_debt_balance"], declared)
-        cols["declared_debt_service_ratio"] = _ratio(12.0 * visit["declared_debt_payment"], declared)
         cols["requested_to_income"] = _ratio(cols["requested_amount"], declared)
         cols["household_class"] = classify_households(
             {g: visit[f"income_{g}"] for g in INCOME_GROUP_NAMES}, visit["livelihood"], cols["income_per_head"],
@@ -295,7 +293,8 @@ def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:
 
 
 _TEXT_COLUMNS = ("request_id", "household_id", "id_number", "fixed_residence", "residence_township",
-                 "civil_capacity", "declaration_signed", "purpose", "dq_flags")
+                 "civil_capacity", "declaration_signed", "purpose", "dq_flags", "upward_mobility_flagged_on",
+                 "upward_mobility_evidence")
 _OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "id_valid", "on_list")
 _CATEGORY_DTYPES = {name: pd.CategoricalDtype(cats) for name, cats in _CATEGORIES.items()}
 _CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}

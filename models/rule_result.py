@@ -1,0 +1,111 @@
+"""What every eligibility rule returns, and the lenient readers that let no input crash a rule.
+
+A rule reads raw values as they come from the feature frame, the API or a hand-typed row: numbers as text, NaN,
+pandas' NA, booleans as 是/否. Anything it cannot read counts as missing, and missing data means ``cannot_decide``
+(refer to a person), never a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+Outcome = Literal["pass", "fail", "cannot_decide"]
+# What a failed rule does to the decision: knock the applicant out, send the case to a person first, or leave
+# the loan possible at the bank's normal terms without the program's subsidy.
+Effect = Literal["decline", "refer", "no_subsidy"]
+_TRUE = {"true", "yes", "y", "1", "是", "已签", "已签署", "有"}
+_FALSE = {"false", "no", "n", "0", "否", "未签", "未签署", "无"}
+
+
+class RuleResult(BaseModel):
+    """One rule's verdict, with what it compared and a message an officer can read to the applicant."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    outcome: Outcome
+    value: Any = None
+    threshold: Any = None
+    message_zh: str
+    message_en: str
+    effect: Effect = "decline"
+
+
+def result(code: str, ok: bool, value: Any, threshold: Any, zh: str, en: str, effect: Effect = "decline") -> RuleResult:
+    """A pass or fail verdict."""
+    return RuleResult(code=code, outcome="pass" if ok else "fail", value=value, threshold=threshold,
+                      message_zh=zh, message_en=en, effect=effect)
+
+
+def cannot(code: str, field: str, zh: str, threshold: Any = None, why_en: str = "is missing",
+           why_zh: str = "缺少") -> RuleResult:
+    """A cannot-decide verdict naming what is missing or unreadable; a person must check it."""
+    text_zh = f"{why_zh}{zh}，需人工核实" if why_zh == "缺少" else f"{zh}{why_zh}，需人工核实"
+    return RuleResult(code=code, outcome="cannot_decide", threshold=threshold, message_zh=text_zh,
+                      message_en=f"{field} {why_en}; a person must check it", effect="refer")
+
+
+def missing(value: Any) -> bool:
+    """True for None, NaN, NaT, pandas' NA and empty text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(math.isnan(value))
+    if isinstance(value, str):
+        return not value.strip()
+    return False
+
+
+def number(value: Any) -> float | None:
+    """A finite number, or None (booleans, text that is no number, NaN and infinities count as missing)."""
+    if missing(value) or isinstance(value, bool | np.bool_):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def flag(value: Any) -> bool | None:
+    """A yes/no value (bool, 0/1, true/false, 是/否), or None when it is missing or means neither."""
+    if missing(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | float | np.integer | np.floating):
+        return {0.0: False, 1.0: True}.get(float(value))
+    if isinstance(value, str):
+        text = value.strip().lower()
+        return True if text in _TRUE else False if text in _FALSE else None
+    return None
+
+
+def day(value: Any) -> dt.date | None:
+    """A calendar date from a date, datetime, Timestamp, numpy datetime64 or ISO text; None when unreadable."""
+    if missing(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, np.datetime64 | str):
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        return None if stamp is pd.NaT else stamp.date()
+    return None
+
+
+def text(value: Any) -> str | None:
+    """Stripped text, or None when missing or not text-like."""
+    if missing(value) or not isinstance(value, str | np.str_):
+        return None
+    return str(value).strip()
