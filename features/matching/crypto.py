@@ -50,9 +50,13 @@ def hash_to_group(id_number: str, session: bytes) -> bytes:
     return bytes(sodium.crypto_core_ed25519_from_uniform(digest[:32]))
 
 
-def blind(scalar: bytes, point: bytes) -> bytes:
-    """``scalar · point``; refuses anything that is not a point of the main subgroup."""
-    if len(point) != POINT_BYTES or not sodium.crypto_core_ed25519_is_valid_point(point):
+def blind(scalar: bytes, point: bytes, *, own: bool = False) -> bytes:
+    """``scalar · point``; refuses anything received that is not a point of the main subgroup.
+
+    ``own=True`` skips the check (a third of the cost) for points this party just made with ``hash_to_group``,
+    which are in the main subgroup by construction; values from the other party are always checked.
+    """
+    if not own and (len(point) != POINT_BYTES or not sodium.crypto_core_ed25519_is_valid_point(point)):
         raise MatchingCryptoError("received value is not a valid group element")
     return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
 

@@ -96,7 +96,7 @@ class ProvincePartyState:
         secrets.SystemRandom().shuffle(records)  # file order must say nothing about which row a tag belongs to
         tags, sealed = [], []
         for row in records:
-            prf = crypto.blind(self._key, crypto.hash_to_group(row["id_number"], self.session))
+            prf = crypto.blind(self._key, crypto.hash_to_group(row["id_number"], self.session), own=True)
             tag, box = crypto.seal_label(prf, self.session, encode_label(row))
             tags.append(tag)
             sealed.append(box)
@@ -119,7 +119,8 @@ class BankPartyState:
         if len(session) != SESSION_BYTES:
             raise MatchingProtocolError(f"session id must be {SESSION_BYTES} bytes; got {len(session)}")
         self._session = session
-        return b"".join(crypto.blind(self._blind, crypto.hash_to_group(x, session)) for x in self.id_numbers)
+        return b"".join(crypto.blind(self._blind, crypto.hash_to_group(x, session), own=True)
+                        for x in self.id_numbers)
 
     def receive_answer(self, answered: bytes) -> None:
         """Remove the bank's blind from the province's answer and file the tags of the bank's own IDs."""

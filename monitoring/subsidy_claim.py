@@ -1,0 +1,119 @@
+"""The county's monthly subsidy claim table (财政贴息申请表): XLSX and CSV with Chinese headers, and a summary."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from monitoring.subsidy import FEN_COLUMNS
+
+CLAIM_HEADERS = {
+    "loan_id": "贷款编号", "household_id": "户编号", "product_name": "产品名称", "signed_on": "签约日期",
+    "rate": "合同年利率", "days": "计息天数", "average_balance": "日均贷款余额(元)",
+    "balance_days": "贷款余额积数(元·天)", "household_interest": "客户支付利息(元)",
+    "reference_interest": "按基准利率计利息(元)", "county_subsidy": "县财政贴息(元)",
+    "bank_concession": "银行让利(元)", "bank_discount": "银行低于上限优惠(元)",
+}
+TOTAL_LABEL = "合计"
+
+
+def yuan(fen: int) -> Decimal:
+    """Exact yuan with two decimals from integer fen."""
+    return (Decimal(int(fen)) / 100).quantize(Decimal("0.01"))
+
+
+def claim_rows(month_ledger: pd.DataFrame) -> pd.DataFrame:
+    """The subsidised loans of one month, one row each (amounts as exact Decimal yuan), sorted by loan id."""
+    rows = month_ledger[month_ledger["subsidy_eligible"] & (month_ledger["county_subsidy_fen"] > 0)]
+    rows = rows.sort_values("loan_id", kind="stable")
+    table = pd.DataFrame({
+        "loan_id": rows["loan_id"], "household_id": rows["household_id"], "product_name": rows["product_name"],
+        "signed_on": pd.to_datetime(rows["signed_on"]).dt.strftime("%Y-%m-%d"),
+        "rate": rows["rate"].map(lambda r: f"{r:.2%}"), "days": rows["days"].astype(int),
+        "average_balance": [yuan(round(b / d)) for b, d in zip(rows["balance_fen_days"], rows["days"], strict=True)],
+        "balance_days": rows["balance_fen_days"].map(yuan),
+    })
+    for column in FEN_COLUMNS:
+        table[column.removesuffix("_fen")] = rows[column].map(yuan)
+    return table.reset_index(drop=True)
+
+
+def summary(month: str, month_ledger: pd.DataFrame) -> dict:
+    """Totals for the month (yuan, exact to the fen), loan counts, exclusions by reason and the reconciliation."""
+    subsidised = month_ledger[month_ledger["subsidy_eligible"]]
+    totals = {c.removesuffix("_fen"): int(subsidised[c].sum()) for c in FEN_COLUMNS}
+    parts = (totals["household_interest"] + totals["county_subsidy"] + totals["bank_concession"]
+             + totals["bank_discount"])
+    excluded = month_ledger[~month_ledger["subsidy_eligible"]]
+    return {
+        "month": month, "loans_accruing": int(month_ledger["loan_id"].nunique()),
+        "loans_subsidised": int(subsidised["loan_id"].nunique()),
+        "loans_excluded": {str(k): int(v) for k, v in excluded["eligibility_reason"].value_counts().items()},
+        "totals_yuan": {k: str(yuan(v)) for k, v in totals.items()},
+        "reconciles": parts == totals["reference_interest"],
+        "reconciliation": "客户支付利息 + 县财政贴息 + 银行让利 + 银行低于上限优惠 = 按基准利率计利息（逐笔逐月到分）",
+    }
+
+
+def _with_total(rows: pd.DataFrame) -> pd.DataFrame:
+    total: dict[str, object] = {c: "" for c in rows.columns}
+    total["loan_id"] = TOTAL_LABEL
+    total["days"] = int(rows["days"].sum()) if len(rows) else 0
+    for column in ("balance_days", *(c.removesuffix("_fen") for c in FEN_COLUMNS)):
+        total[column] = sum(rows[column], Decimal("0.00"))
+    return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(path.name + ".tmp")
+
+
+def write_claim(month: str, month_ledger: pd.DataFrame, out: Path) -> dict[str, Path]:
+    """Write ``贴息申请表_YYYY-MM.xlsx``/``.csv`` and ``贴息汇总_YYYY-MM.json`` to ``out``, each via a rename."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table = _with_total(claim_rows(month_ledger)).rename(columns=CLAIM_HEADERS)
+    table.insert(0, "序号", [*range(1, len(table)), ""])
+    info = summary(month, month_ledger)
+    paths = {"xlsx": out / f"贴息申请表_{month}.xlsx", "csv": out / f"贴息申请表_{month}.csv",
+             "summary": out / f"贴息汇总_{month}.json"}
+
+    csv_table = table.map(lambda v: f"{v:.2f}" if isinstance(v, Decimal) else v)
+    csv_table.to_csv(_tmp(paths["csv"]), index=False, encoding="utf-8-sig")
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "贴息申请表"
+    sheet.append([f"嵊泗县财金助力扩中家庭项目 财政贴息申请表（{month}）"])
+    sheet.append(list(table.columns))
+    for record in table.itertuples(index=False):
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in record])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row:
+            if isinstance(cell.value, float):
+                cell.number_format = "#,##0.00"
+    totals = book.create_sheet("汇总")
+    totals.append(["项目", "金额(元)"])
+    labels = {"household_interest": "客户支付利息", "reference_interest": "按基准利率计利息",
+              "county_subsidy": "县财政贴息", "bank_concession": "银行让利", "bank_discount": "银行低于上限优惠"}
+    for key, label in labels.items():
+        totals.append([label, float(Decimal(info["totals_yuan"][key]))])
+    totals.append(["计息贷款笔数", info["loans_accruing"]])
+    totals.append(["贴息贷款笔数", info["loans_subsidised"]])
+    for reason, count in info["loans_excluded"].items():
+        totals.append([f"不予贴息：{reason}", count])
+    totals.append(["逐笔核对", "一致" if info["reconciles"] else "不一致"])
+    book.save(_tmp(paths["xlsx"]))
+
+    _tmp(paths["summary"]).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+    for path in paths.values():
+        _tmp(path).replace(path)
+    return paths

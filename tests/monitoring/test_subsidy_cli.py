@@ -1,0 +1,40 @@
+"""The `kuozhong subsidy` command on the simulated county's data folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _kuozhong(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
+    """Run the console entry point in this process: (exit code, stderr)."""
+    from serving.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["kuozhong", *args])
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        code = int(stop.code or 0)
+    return code, capsys.readouterr().err
+
+
+def test_subsidy_command_writes_the_claim_and_a_reconciled_summary(data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    # when the claim for March 2025 is made from the simulated county
+    code, err = _kuozhong(capsys, monkeypatch, "subsidy", "--month", "2025-03", "--data", str(data_dir), "--out", str(tmp_path))
+    # then the XLSX, CSV and summary exist, and the summary reconciles
+    assert code == 0, err
+    assert {p.name for p in tmp_path.iterdir()} == {"贴息申请表_2025-03.xlsx", "贴息申请表_2025-03.csv",
+                                                  "贴息汇总_2025-03.json"}
+    info = json.loads((tmp_path / "贴息汇总_2025-03.json").read_text(encoding="utf-8"))
+    assert info["reconciles"] is True and info["loans_subsidised"] > 0
+
+
+def test_subsidy_command_rejects_a_bad_month_in_one_line(data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    code, err = _kuozhong(capsys, monkeypatch, "subsidy", "--month", "2025/03", "--data", str(data_dir), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "--month" in err and "YYYY-MM" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
