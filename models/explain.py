@@ -176,18 +176,27 @@ def explain_frame(model: CreditModel, X: pd.DataFrame) -> PointsFrame:
                        points=points, points_int=integer_points(base, points, score), score=score, values=values)
 
 
-def _pick(points: np.ndarray, top: int) -> list[int]:
-    """The ``top`` largest effects, keeping at least one adverse and one favourable factor when any exists."""
-    order = [int(j) for j in np.argsort(-np.abs(points), kind="stable") if points[j] != 0.0]
-    chosen = order[:top]
-    for sign in (-1.0, 1.0):
-        if chosen and not any(np.sign(points[j]) == sign for j in chosen):
-            extra = next((j for j in order if np.sign(points[j]) == sign), None)
-            if extra is not None:
-                chosen[-1] = extra
-    adverse = sorted((j for j in chosen if points[j] < 0), key=lambda j: points[j])
-    favourable = sorted((j for j in chosen if points[j] > 0), key=lambda j: -points[j])
-    return adverse + favourable
+def pick_reasons(points: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices of each row's reasons (n × top) and which of them are real (a zero effect is no reason).
+
+    The ``top`` largest effects, keeping at least one adverse and one favourable factor when the row has both
+    (the strongest of a missing side takes the last place); adverse first, most negative first, then favourable,
+    largest first. One pass over the whole frame.
+    """
+    points = np.atleast_2d(points)
+    k = min(top, points.shape[1])
+    order = np.argsort(-np.abs(points), axis=1, kind="stable")[:, :k]
+    chosen = np.take_along_axis(points, order, axis=1)
+    for side, strongest in ((-1.0, np.argmin(points, axis=1)), (1.0, np.argmax(points, axis=1))):
+        missing = ~(np.sign(chosen) == side).any(axis=1) & (np.sign(points) == side).any(axis=1)
+        if k and missing.any():
+            order[missing, -1] = strongest[missing]
+            chosen = np.take_along_axis(points, order, axis=1)
+    key = np.where(chosen < 0, chosen, 1e12 - chosen)
+    key = np.where(chosen == 0, np.inf, key)
+    arrange = np.argsort(key, axis=1, kind="stable")
+    order = np.take_along_axis(order, arrange, axis=1)
+    return order, np.take_along_axis(chosen, arrange, axis=1) != 0
 
 
 def _plain(value: Any) -> Any:
@@ -223,10 +232,11 @@ def make_reason(name: str, value: Any, contribution: float, points: float, point
 def reasons_from_points(table: PointsFrame, X: pd.DataFrame, top: int = 5) -> list[list[Reason]]:
     """Top adverse and favourable reasons of every row of an explained frame."""
     columns = table.values if table.values is not None else _object_columns(X, list(table.features))
+    order, real = pick_reasons(table.points, top)
     out: list[list[Reason]] = []
     for i in range(len(X)):
         row = []
-        for j in _pick(table.points[i], top):
+        for j in order[i][real[i]]:
             name = table.features[j]
             row.append(make_reason(name, _plain(columns[name][i]), table.contributions[i, j],
                                    table.points[i, j], table.points_int[i, j]))

@@ -144,6 +144,11 @@ def build_pdf(view: ApprovalView, recommendation_code: str) -> bytes:
     pdf.set_margins(14, 12, 14)
     pdf.set_auto_page_break(auto=True, margin=14)
     pdf.add_font(FONT, "", str(font_for(document_text(view) + "决策编号第页/0123456789")))
+    for font in pdf.fonts.values():
+        # The cut font's glyph boxes are already right; recomputing them re-encodes every glyph (half the time).
+        ttfont = getattr(font, "ttfont", None)
+        if ttfont is not None:
+            ttfont.recalcBBoxes = False
     pdf.set_title(f"{view.title} {view.decision_id}")
     pdf.set_creator("kuozhong")
     pdf.set_lang("zh-CN")
