@@ -273,18 +273,18 @@ class FeatureBuilder:
 
     @staticmethod
     def _frame(cols: dict[str, np.ndarray], n: int) -> pd.DataFrame:
-        # Three blocks (other columns, one float block, categoricals) keep a one-row frame cheap to make.
+        # Three blocks (text, typed and categorical, one float block) keep a one-row frame cheap to make.
         # Text columns stay object dtype: inferring pandas' string dtype would cost more than all the features.
         text = pd.DataFrame(np.column_stack([np.asarray(cols[name], dtype=object) for name in _TEXT_COLUMNS]),
                             columns=_TEXT_INDEX, dtype=object)
-        typed = pd.DataFrame({"as_of": cols["as_of"], "id_valid": cols["id_valid"].astype(bool),
-                              "on_list": pd.array(cols["on_list"], dtype="boolean")})
+        typed = {"as_of": cols["as_of"], "id_valid": cols["id_valid"].astype(bool),
+                 "on_list": pd.array(cols["on_list"], dtype="boolean")}
+        typed |= {name: pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
+                  for name, dtype in _CATEGORY_DTYPES.items()}
         missing = np.full(n, np.nan)
         numbers = pd.DataFrame(np.column_stack([np.asarray(cols.get(name, missing), dtype=float)
                                                 for name in _FLOAT_COLUMNS]), columns=_FLOAT_INDEX)
-        categories = pd.DataFrame({name: pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
-                                   for name, dtype in _CATEGORY_DTYPES.items()})
-        return pd.concat([text, typed, numbers, categories], axis=1)
+        return pd.concat([text, pd.DataFrame(typed), numbers], axis=1)
 
 
 def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:

@@ -204,8 +204,9 @@ def query_features(queries: Records, codes: np.ndarray, as_of_day: np.ndarray) -
 
 def grid_codes(status: np.ndarray, five_class: np.ndarray) -> dict[str, np.ndarray]:
     """Depth, bad flag and 五级分类 rank arrays from raw grid codes (unknown codes map to NaN)."""
-    status_str = pd.Series(status, dtype=object).astype(str)
-    return {"depth": status_str.map(GRID_DEPTH).to_numpy(dtype=float, na_value=np.nan),
-            "bad": status_str.isin(list(BAD_STATUSES)).to_numpy(dtype=float),
-            "five_rank": pd.Series(five_class, dtype=object).astype(str).map(FIVE_CLASS_RANK).to_numpy(
-                dtype=float, na_value=np.nan)}
+    codes, uniques = pd.factorize(pd.Series(status, dtype=object))
+    depth = np.array([GRID_DEPTH.get(str(u), np.nan) for u in uniques] + [np.nan])[codes]
+    bad = np.array([float(str(u) in BAD_STATUSES) for u in uniques] + [0.0])[codes]
+    five_codes, five_uniques = pd.factorize(pd.Series(five_class, dtype=object))
+    five = np.array([FIVE_CLASS_RANK.get(str(u), np.nan) for u in five_uniques] + [np.nan])[five_codes]
+    return {"depth": depth, "bad": bad, "five_rank": five}

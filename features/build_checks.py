@@ -58,9 +58,10 @@ def code_problems(source: str, field: str, values: np.ndarray, allowed: frozense
                   households: np.ndarray, rule: str, where: Callable[[int], str] | None = None) -> np.ndarray:
     """Problem text per record whose code is not in ``allowed`` (missing codes are allowed: NaN, not a crash)."""
     out = np.full(values.shape, "", dtype=object)
-    series = pd.Series(values, dtype=object)
-    bad = np.flatnonzero((series.notna() & ~series.astype(str).isin(list(allowed))).to_numpy())
-    for i in bad:
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))  # missing codes get -1: allowed
+    allowed_set = {str(a) for a in allowed}
+    unknown = [k for k, u in enumerate(uniques) if str(u) not in allowed_set]
+    for i in np.flatnonzero(np.isin(codes, unknown)) if unknown else ():
         place = where(int(i)) if where is not None else ""
         out[i] = problem(source, field, values[i], rule, households[i], place)
     return out

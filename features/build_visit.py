@@ -47,12 +47,17 @@ VISIT_OBJECTS = ("fixed_residence", "residence_township", "id_number", "civil_ca
 
 
 def _dict(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:  # the common case, without the slower ABC check
+        return value
     return value if isinstance(value, Mapping) else {}
 
 
 def _float(value: object) -> float:
-    if isinstance(value, bool):
-        return float(value)
+    kind = type(value)
+    if kind is float or kind is int or kind is bool:
+        return float(value)  # type: ignore[arg-type]
+    if value is None:
+        return np.nan
     try:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -136,18 +141,26 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     residence, assets = _dict(visit.get("residence")), _dict(visit.get("assets"))
     declared = _dict(visit.get("declared_income"))
     found = ""
-    ages = []
+    # One pass over the members: counts by age band and health.
+    elderly = children = working = ill = serious = 0
     for k, person in enumerate(members or []):
-        age = _float(_dict(person).get("age"))
-        if not np.isnan(age) and not 0 <= age <= MAX_AGE:
-            found = found or problem("visits", f"members[{k}].age", int(age), f"0 ≤ age ≤ {MAX_AGE}", hh, where)
-        ages.append(age)
-    health = [_dict(p).get("health") for p in members or []]
+        item = _dict(person)
+        age, health = _float(item.get("age")), item.get("health")
+        if age == age:  # not NaN
+            if not 0 <= age <= MAX_AGE:
+                found = found or problem("visits", f"members[{k}].age", int(age), f"0 ≤ age ≤ {MAX_AGE}", hh,
+                                         where)
+            elderly += age >= ELDERLY_AGE
+            children += age < ADULT_AGE
+            working += ADULT_AGE <= age < ELDERLY_AGE
+        ill += health in ILL_HEALTH
+        serious += health == "serious"
     groups = income_by_group(declared, visit.get("livelihood"))
-    for source, amount in {**{k: _float(v) for k, v in declared.items() if k != "by_source"},
-                           **{k: _float(v) for k, v in _dict(declared.get("by_source")).items()}}.items():
-        if amount < 0:
-            found = found or problem("visits", f"declared_income.{source}", amount, "income ≥ 0", hh, where)
+    for part in (declared, _dict(declared.get("by_source"))):
+        for source, value in part.items():
+            amount = _float(value) if source != "by_source" else np.nan
+            if amount < 0:
+                found = found or problem("visits", f"declared_income.{source}", amount, "income ≥ 0", hh, where)
     total = _float(_first(declared, *_TOTAL_KEYS))
     total = sum(groups.values()) if np.isnan(total) and groups else total
     years = _float(residence.get("years_at_address"))
@@ -173,15 +186,14 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     debts, found = _debts(visit, hh, where, found)
     head = next((p for p in members or [] if _dict(p).get("relation") == "户主"), (members or [None])[0])
     n = float(len(members)) if members is not None else np.nan
-    known_ages = [a for a in ages if not np.isnan(a)]
+    listed = members is not None
     flat = {
         "household_size": n if n else np.nan,
-        "elderly_count": float(sum(a >= ELDERLY_AGE for a in known_ages)) if members is not None else np.nan,
-        "children_count": float(sum(a < ADULT_AGE for a in known_ages)) if members is not None else np.nan,
-        "working_age_count": float(sum(ADULT_AGE <= a < ELDERLY_AGE for a in known_ages))
-        if members is not None else np.nan,
-        "health_burden": float(sum(h in ILL_HEALTH for h in health)) if members is not None else np.nan,
-        "serious_illness_count": float(sum(h == "serious" for h in health)) if members is not None else np.nan,
+        "elderly_count": float(elderly) if listed else np.nan,
+        "children_count": float(children) if listed else np.nan,
+        "working_age_count": float(working) if listed else np.nan,
+        "health_burden": float(ill) if listed else np.nan,
+        "serious_illness_count": float(serious) if listed else np.nan,
         "declared_income": total,
         **{f"income_{g}": groups.get(g, np.nan) for g in INCOME_GROUP_NAMES},
         "income_source_count": float(sum(v > 0 for v in groups.values())) if groups else np.nan,
@@ -214,10 +226,11 @@ def index_visits(visits: pd.DataFrame | None, households: pd.Index) -> Records:
     if visits is None or "household_id" not in visits.columns or "visited_at" not in visits.columns:
         return group_records(None, households, {})
     frame = visits.reset_index(drop=True)
-    records = frame.to_dict("records")
+    names = list(frame.columns)
+    forms = [dict(zip(names, row, strict=True)) for row in zip(*(frame[c].tolist() for c in names), strict=True)]
     flat_rows, problems = [], []
-    for record in records:
-        flat, found = _flatten(record)
+    for form in forms:
+        flat, found = _flatten(form)
         flat_rows.append(flat)
         problems.append(found)
     flat_frame = pd.DataFrame(flat_rows, columns=[*VISIT_ARRAYS, *VISIT_OBJECTS])
