@@ -125,6 +125,11 @@ class FeatureBuilder:
         """True when any source holds a record of the household."""
         return household_id in self.index.code_of
 
+    def listed(self, household_id: str) -> bool:
+        """True when the base list has a row for the household."""
+        code = self.index.code_of.get(household_id, -1)
+        return code >= 0 and bool(self.index.base.count_for(np.array([code]))[0] > 0)
+
     def build(self, requests: pd.DataFrame) -> pd.DataFrame:
         """Features for each request, one row per request in request order.
 
@@ -246,6 +251,8 @@ class FeatureBuilder:
         new_payment = zero_nan(cols["requested_amount"]) * (1.0 + PROGRAM_RATE) / 12.0
         cols["debt_service_ratio_with_request"] = _ratio(payment + new_payment, monthly)
         cols["debt_to_income"] = _ratio(cols["debt_balance"], declared)
+        cols["informal_debt_to_income"] = _ratio(visit["informal_debt_balance"], declared)
+        cols["declared_debt_service_ratio"] = _ratio(12.0 * visit["declared_debt_payment"], declared)
         cols["requested_to_income"] = _ratio(cols["requested_amount"], declared)
         cols["household_class"] = classify_households(
             {g: visit[f"income_{g}"] for g in INCOME_GROUP_NAMES}, visit["livelihood"], cols["income_per_head"],
