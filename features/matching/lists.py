@@ -109,13 +109,20 @@ def name_check(bank_name: str, base_name: str) -> str:
     return NAME_ONE_OFF if edit_distance(bank_name, base_name) == 1 else NAME_DIFFERENT
 
 
-def assemble(bank: pd.DataFrame, labels: dict[str, dict], invalid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def latest_entry(entries: list[dict]) -> dict:
+    """The base-list entry that counts when an ID is listed more than once: the latest listed (then household id)."""
+    return max(entries, key=lambda e: (e.get("listed_on") or "", str(e["household_id"])))
+
+
+def assemble(bank: pd.DataFrame, labels: dict[str, list[dict]],
+             invalid: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(initial list of matched households whose names agree, review list of everything a person must look at)."""
     rows = []
     for record in bank.drop_duplicates("id_number").to_dict("records"):
-        label = labels.get(record["id_number"])
-        if label is None:
+        entries = labels.get(record["id_number"])
+        if not entries:
             continue
+        label = {k: v for k, v in latest_entry(entries).items() if k != "listed_on"}
         rows.append({**label, "id_number": record["id_number"], "customer_id": record["customer_id"],
                      "bank_name": record["name"], "name_check": name_check(record["name"], label["name"])})
     matched = pd.DataFrame(rows, columns=list(INITIAL_COLUMNS))

@@ -21,7 +21,7 @@ from features.matching import crypto
 
 SESSION_BYTES = 16
 LABEL_FIELDS = ("household_id", "name", "household_size", "region_code", "township", "is_kuozhong",
-                "non_kuozhong_reasons")
+                "non_kuozhong_reasons", "listed_on")
 DEFAULT_MAX_BANK_ITEMS = 200_000  # a bank list larger than this looks like a dictionary attack on the base list
 
 
@@ -45,8 +45,15 @@ class LabelChunk:
 def encode_label(row: dict) -> bytes:
     """A base-list household's label, as compact JSON (field order fixed by LABEL_FIELDS)."""
     values = [row["household_id"], row["name"], int(row["household_size"]), row["region_code"], row["township"],
-              bool(row["is_kuozhong"]), row["non_kuozhong_reasons"] or ""]
+              bool(row["is_kuozhong"]), row["non_kuozhong_reasons"] or "", _iso_date(row.get("listed_on"))]
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _iso_date(value: object) -> str:
+    if value is None or value == "":
+        return ""
+    stamp = pd.Timestamp(str(value))
+    return "" if pd.isna(stamp) else stamp.date().isoformat()
 
 
 def decode_label(raw: bytes) -> dict:
@@ -111,7 +118,7 @@ class BankPartyState:
         self._blind = crypto.new_scalar()
         self._session: bytes | None = None
         self._by_tag: dict[bytes, tuple[str, bytes]] = {}
-        self.labels: dict[str, dict] = {}
+        self.labels: dict[str, list[dict]] = {}  # a stale base-list entry can file a second label for an ID
         self.province_households_seen = 0
 
     def request(self, session: bytes) -> bytes:
@@ -148,4 +155,4 @@ class BankPartyState:
                 continue
             id_number, prf = hit
             box = chunk.sealed[i * crypto.SEALED_BYTES:(i + 1) * crypto.SEALED_BYTES]
-            self.labels[id_number] = decode_label(crypto.open_label(prf, self._session, box))
+            self.labels.setdefault(id_number, []).append(decode_label(crypto.open_label(prf, self._session, box)))

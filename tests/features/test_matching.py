@@ -66,6 +66,20 @@ def test_names_one_character_apart_go_to_review_not_into_the_list(lists, result)
     assert (result.initial["name_check"] == NAME_SAME).all()
 
 
+def test_a_stale_second_entry_on_the_base_list_yields_the_latest_listing(clean_county: County) -> None:
+    # given a base list where one person also has an older entry with another household size
+    base = clean_county.base_list.iloc[:40].copy()
+    stale = base.iloc[[5]].assign(household_size=base["household_size"].iloc[5] + 1,
+                                  listed_on=pd.Timestamp("2021-09-01"))
+    listed = pd.concat([stale, base], ignore_index=True)
+    bank = clean_county.bank_customers[clean_county.bank_customers["id_number"] == base["id_number"].iloc[5]]
+    # when matched twice (the province shuffles its entries each time)
+    runs = [match_lists(bank[["customer_id", "id_number", "name"]], [listed]) for _ in range(2)]
+    # then both runs keep the latest listing
+    for result in runs:
+        assert result.initial["household_size"].tolist() == [base["household_size"].iloc[5]]
+
+
 def test_name_check_tells_one_character_from_more() -> None:
     assert edit_distance("王海波", "王凯波") == 1
     assert name_check("王海波", "王海波") == NAME_SAME
@@ -161,3 +175,16 @@ def test_the_intersection_agrees_with_openmined_psi(county: County) -> None:
     bank, *_ = _run_recorded(bank_ids, base)
     # then both find the same intersection
     assert set(bank.labels) == expected
+
+
+def test_on_the_messy_county_no_differing_name_or_bad_id_is_silently_joined(county: County) -> None:
+    # given the simulated county with field mistakes (names a character apart, bad check digits, stale entries)
+    bank = county.bank_customers[["customer_id", "id_number", "name"]]
+    # when matched
+    result = match_lists(bank, [county.base_list])
+    # then the initial list holds agreeing names only, and the mistakes wait for a person
+    assert (result.initial["name"] == result.initial["bank_name"]).all()
+    assert result.initial["id_number"].is_unique
+    assert NAME_ONE_OFF in set(result.review["name_check"])
+    on_both = set(bank["id_number"]) & set(county.base_list["id_number"])
+    assert on_both <= set(result.initial["id_number"]) | set(result.review["id_number"])
