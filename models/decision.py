@@ -21,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from features.ids import mask_id_number
+from models.counterfactual import WhatWouldChange, what_would_change_frame
 from models.credit import CreditModel
 from models.decision_notes import review_note
 from models.explain import Reason, explain_frame, reasons_from_points
@@ -91,7 +92,7 @@ class Decision(BaseModel):
     review_note_en: str
     terms: LoanTerms | None
     reasons: list[Reason]
-    what_would_change: list[dict[str, Any]] = []
+    what_would_change: WhatWouldChange | None = None
     model: ModelRef
     policy_version: str
     policy_hash: str
@@ -134,7 +135,7 @@ def _rule_rows(features: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str, subsidised: bool) -> LoanTerms | None:
     terms = offer_terms(policy, row.get("purpose"), household_class, grade, number(row.get("requested_amount")) or 0.0,
-                        number(row.get("declared_income")))
+                        number(row.get("declared_income")), household_size=number(row.get("household_size")))
     return terms if terms is None or subsidised else without_subsidy(terms, policy)
 
 
@@ -170,7 +171,10 @@ def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef
             "base_points": round(float(table.base[i]), 2), "grade": grade.grade, "recommendation": recommendation,
             "human_review_required": review, "review_note_zh": note_zh, "review_note_en": note_en, "terms": terms,
             "decided_by": decided_by, "declined_by_rules": [r.code for r in eligibility.knocked_out]})
-    changes: Sequence[list[dict[str, Any]]] = [[] for _ in parts]
+    changes: Sequence[WhatWouldChange | None] = (
+        what_would_change_frame(model, features, policy, [p["eligibility"].status for p in parts],
+                                [p["recommendation"] for p in parts])
+        if with_what_would_change else [None] * len(parts))
     request_ids = features["request_id"].to_numpy(dtype=object)
     households = features["household_id"].to_numpy(dtype=object)
     as_of = pd.to_datetime(features["as_of"]).dt.date.to_numpy(dtype=object)

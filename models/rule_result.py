@@ -98,9 +98,9 @@ def day(value: Any) -> dt.date | None:
     if isinstance(value, np.datetime64 | str):
         try:
             stamp = pd.Timestamp(value)
-        except (ValueError, TypeError, OverflowError):
+            return None if stamp is pd.NaT else stamp.date()
+        except (ValueError, TypeError, OverflowError, NotImplementedError):  # NotImplementedError: beyond year 9999
             return None
-        return None if stamp is pd.NaT else stamp.date()
     return None
 
 

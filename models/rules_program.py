@@ -67,6 +67,9 @@ def rule_upward_mobility(row: Mapping[str, Any], policy: Policy) -> RuleResult:
 
 def product_for(policy: Policy, purpose: Any, household_class: Any) -> Product | None:
     """The catalogue's product for a purpose and household class (the first listed), or None."""
+    purpose, household_class = text(purpose), text(household_class)
+    if purpose is None or household_class is None:
+        return None
     for product in policy.products:
         if product.purpose == purpose and household_class in product.classes:
             return product
