@@ -166,7 +166,7 @@ class Policy(_Strict):
     scoring: Scoring
     grades: tuple[Grade, ...] = Field(min_length=1)
     targets: Targets | None = None
-    terms: TermsPolicy = TermsPolicy()  # limits and pricing (models.terms_policy)
+    terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.terms_policy)
     content_hash: str = ""
 
     @field_validator("rules")
