@@ -166,7 +166,7 @@ class FeatureBuilder:
                                        "as_of": as_of.astype("datetime64[ns]"), "requested_amount": amount,
                                        "purpose": purpose}
         visit = ix.latest_visits(codes, as_of_day)
-        base = ix.base_rows(codes)
+        base = ix.base_rows(codes, as_of_day)
         cols |= flow_features(ix.flows, codes, as_of_month)
         cols |= grid_features(ix.grid, codes, as_of_month)
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)

@@ -104,7 +104,8 @@ class SourceIndex:
         loans = _loans(_closed_days(frames["loan_accounts"]), households)
         queries = group_records(frames["credit_queries"], households, {"query_date": "day"})
         base = group_records(frames["base_list"], households, {"household_size": "float", "is_kuozhong": "raw",
-                                                               "id_number": "raw", "township": "raw"})
+                                                               "id_number": "raw", "township": "raw",
+                                                               "listed_on": "day"}, order_by="listed_on")
         if base.present:
             hh = households.to_numpy()[base.columns["household_code"]]
             base.columns["problem"] = number_problems("base_list", "household_size", base.columns["household_size"],
@@ -135,13 +136,19 @@ class SourceIndex:
         out = {name: numbers[:, k] for k, name in enumerate(VISIT_NUMERIC)}
         return out | {name: objects[:, k] for k, name in enumerate(VISIT_OBJECTS)}
 
-    def base_rows(self, codes: np.ndarray) -> dict[str, np.ndarray]:
-        """Each request's base-list row (the last one when a household is listed twice)."""
+    def base_rows(self, codes: np.ndarray, as_of_day: np.ndarray) -> dict[str, np.ndarray]:
+        """Each request's latest base-list row listed on or before its as-of date.
+
+        Rows are ordered by ``listed_on``; without that column, the household's last row counts.
+        """
         chosen = np.full(codes.size, -1, dtype=np.int64)
         if self.base.present:
-            has = (codes >= 0) & (self.base.count_for(codes) > 0)
-            chosen[has] = self.base.stop[codes[has]] - 1
-            raise_first(self.base.columns["problem"], chosen[has])
+            rows, pos = self.base.gather(codes)
+            if "listed_on" in self.base.columns:
+                keep = self.base.columns["listed_on"][pos] <= as_of_day[rows]
+                rows, pos = rows[keep], pos[keep]
+            np.maximum.at(chosen, rows, pos)
+            raise_first(self.base.columns["problem"], chosen[chosen >= 0])
         out = _take(self.base, chosen, ("household_size",), ("is_kuozhong", "id_number", "township"))
         out["on_list"] = out.pop("is_kuozhong")
         return out

@@ -50,6 +50,10 @@ def _tamper(sources: RawSources, requests: pd.DataFrame, window: str) -> RawSour
     new_loans = pd.DataFrame({"account_id": "L-NEW-" + requests["household_id"], "household_id": requests[
         "household_id"], "opened": opened, "balance": 400_000.0, "monthly_payment": 35_000.0})
     loans = pd.concat([loans, new_loans], ignore_index=True)
+    base = sources.base_list.set_index("household_id").loc[requests["household_id"]].reset_index()
+    base = base.assign(is_kuozhong=~base["is_kuozhong"].astype(bool), listed_on=requests["as_of"].to_numpy() + (
+        pd.Timedelta(days=1) if window == "after" else -pd.Timedelta(days=1)))
+    base_list = pd.concat([sources.base_list, base], ignore_index=True)
     visits = sources.visits.to_dict("records")
     as_of = requests.set_index("household_id")["as_of"]
     extra_visits = []
@@ -62,7 +66,7 @@ def _tamper(sources: RawSources, requests: pd.DataFrame, window: str) -> RawSour
                                     else as_of[hh] - pd.Timedelta(days=1)).isoformat()}
             extra_visits.append(later)
     records = [{**r, "visited_at": pd.Timestamp(r["visited_at"]).isoformat()} for r in visits + extra_visits]
-    return RawSources(visits=visits_frame(records), base_list=sources.base_list, account_flows=flows,
+    return RawSources(visits=visits_frame(records), base_list=base_list, account_flows=flows,
                       loan_accounts=loans, repayment_history=grid, credit_queries=queries,
                       applications=sources.applications)
 
@@ -70,7 +74,8 @@ def _tamper(sources: RawSources, requests: pd.DataFrame, window: str) -> RawSour
 def test_changing_every_record_after_the_as_of_date_changes_no_feature(sources, requests):
     # given the features of 300 applications, each at its own date
     before = build_features(sources, requests)
-    # when every flow, grid month, query, loan and visit dated after each as-of date is rewritten or added
+    # when every flow, grid month, query, loan, visit and base-list entry dated after each as-of date is
+    # rewritten or added
     after = build_features(_tamper(sources, requests, "after"), requests)
     # then every feature of every request is unchanged
     pd.testing.assert_frame_equal(after, before)
@@ -81,5 +86,6 @@ def test_the_same_changes_before_the_as_of_date_do_change_features(sources, requ
     before = build_features(sources, requests)
     after = build_features(_tamper(sources, requests, "before"), requests)
     # then the features move
-    for name in ("observed_income_12m", "overdue_months_24m", "queries_3m", "debt_balance", "declared_income"):
+    for name in ("observed_income_12m", "overdue_months_24m", "queries_3m", "debt_balance", "declared_income",
+                 "on_list"):
         assert (after[name] != before[name]).mean() > 0.5, name
