@@ -12,7 +12,7 @@ from schemathesis import GenerationMode
 from serving.api.app import create_app
 from tests.serving.serving_fixtures import live_server, make_key, settings_for
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 10
 
 
 @pytest.fixture(scope="module")
