@@ -165,6 +165,10 @@ from serving.subsidy_cli import subsidy as _subsidy  # noqa: E402
 
 app.command(name="subsidy")(_subsidy)
 
+from monitoring.cli import monitor_app as _monitor_app  # noqa: E402
+
+app.add_typer(_monitor_app, name="monitor")
+
 
 def _fail(message: str) -> None:
     """One line on stderr, never wrapped, never a traceback."""
