@@ -20,6 +20,7 @@ GRID_DEPTH = {"N": 0, "*": 0, "C": 0, "G": 0, "#": 0, "/": 0, "1": 1, "2": 2, "3
 BAD_STATUSES = frozenset("BDZ")
 FIVE_CLASS_RANK = {name: float(rank) for rank, name in enumerate(FIVE_CLASSES)}
 MORATORIUM_MONTHS = (5, 6, 7, 8)  # 伏季休渔 1 May - 16 Sep: months wholly closed to most gear
+_MORATORIUM_BY_MONTH = np.isin(np.arange(13), MORATORIUM_MONTHS)  # indexed by month 1..12
 QUERY_DAYS = {"queries_3m": 91, "queries_6m": 182, "queries_12m": 365}
 PROGRAM_RATE = 0.038
 WORST_DSR_CAP = 20.0
@@ -36,8 +37,10 @@ def _mean(x: np.ndarray) -> np.ndarray:
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    """The ratio where the denominator is positive, NaN elsewhere (nothing is divided by zero or NaN)."""
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
+    return np.divide(num, den, out=out, where=den > 0)
 
 
 def _window_positions(records: Records, codes: np.ndarray, as_of_month: np.ndarray,
@@ -95,7 +98,7 @@ def flow_features(flows: Records, codes: np.ndarray, as_of_month: np.ndarray) ->
         below = np.where(np.isnan(last12), False, last12 < 0.5 * mean12[:, None]).sum(axis=1).astype(float)
     top3 = -np.sort(-filled, axis=1)[:, :3].sum(axis=1)
     month_of_year = (as_of_month[:, None] - np.arange(1, 13)[None, :]) % 12 + 1
-    closed = np.isin(month_of_year, MORATORIUM_MONTHS)
+    closed = _MORATORIUM_BY_MONTH[month_of_year]
     in_closed = _mean(np.where(closed, last12, np.nan))
     in_open = _mean(np.where(closed, np.nan, last12))
     enough_prior = (~np.isnan(prior12)).sum(axis=1) >= 9
