@@ -112,7 +112,11 @@ def kpi_table(sources: RawSources, policy: Policy, as_of: pd.Timestamp) -> KpiRe
     balances = daily_balances(ledger, sources.loan_events, None, as_of) if not ledger.empty else pd.DataFrame(
         {"loan_id": [], "date": pd.to_datetime([]), "balance": []})
     values = _values(sources, balances, as_of)
-    year_targets = policy.targets.for_year(as_of.year) if policy.targets else None
+    year_targets = None
+    if policy.targets is not None:
+        # after the pilot's last year the final (cumulative) targets remain the yardstick
+        last = policy.targets.by_year[-1]
+        year_targets = policy.targets.for_year(as_of.year) or (last if as_of.year > last.year else None)
     rows = []
     for key, name, unit, definition in INDICATORS:
         target: float | None = None

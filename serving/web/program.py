@@ -1,0 +1,125 @@
+"""The program staff's dashboard (项目监测看板): KPIs of 附件1, charts, doubtful visits, 跃迁 list, drift status.
+
+Figures are computed from the served data as of the previous day (T+1) and cached per day; a date can be asked
+for with ``?as_of=YYYY-MM-DD``. Only household ids appear — never names, ID numbers or phones.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import math
+import threading
+from functools import cache
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from serving.api.deps import Caller, RuntimeDep, require
+from serving.api.runtime import Runtime
+
+router = APIRouter()
+ProgramStaff = Annotated[Caller, Depends(require("program", "admin"))]
+_cache: dict[tuple[str, str], dict[str, Any]] = {}
+_lock = threading.Lock()
+
+
+@cache
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("serving.web", "templates"), autoescape=select_autoescape(["html"]))
+
+
+@router.get("/program", response_class=HTMLResponse, include_in_schema=False)
+def program_page() -> HTMLResponse:
+    """The dashboard page; its data comes from /v1/program/dashboard with a program key."""
+    return HTMLResponse(_env().get_template("program.html").render(), headers={"Cache-Control": "no-store"})
+
+
+def _records(frame: pd.DataFrame, limit: int = 200) -> list[dict[str, Any]]:
+    out = []
+    for rec in frame.head(limit).to_dict("records"):
+        clean = {}
+        for k, v in rec.items():
+            if isinstance(v, pd.Timestamp):
+                clean[str(k)] = v.date().isoformat()
+            elif isinstance(v, float) and math.isnan(v):
+                clean[str(k)] = None
+            elif hasattr(v, "item"):
+                clean[str(k)] = v.item()
+            else:
+                clean[str(k)] = v
+        out.append(clean)
+    return out
+
+
+def _drift_status(runtime: Runtime) -> dict[str, Any]:
+    from mlflow import MlflowClient
+
+    from training.evaluate import psi_reading
+    from training.tracking import configure
+
+    ref = runtime.active.service.loaded.ref
+    configure()
+    history = MlflowClient().get_metric_history(ref.run_id, "monitor_psi_score")
+    if not history:
+        return {"status": "尚无监测记录", "score_psi": None, "checked": None, "model_version": ref.version}
+    last = max(history, key=lambda m: m.step)
+    return {"status": psi_reading(last.value), "score_psi": round(last.value, 4), "checked": str(last.step),
+            "model_version": ref.version}
+
+
+def dashboard_data(runtime: Runtime, as_of: pd.Timestamp) -> dict[str, Any]:
+    """Everything the dashboard shows as of a day (computed once per day and model)."""
+    from features.simulate_ledger import daily_balances
+    from monitoring.kpi import kpi_table
+    from monitoring.mobility import upward_mobility_flags
+    from monitoring.process import manager_assessment
+    from monitoring.report import kpi_charts
+
+    key = (as_of.date().isoformat(), runtime.active.service.loaded.ref.version)
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    sources, policy = runtime.sources, runtime.policy
+    report = kpi_table(sources, policy, as_of)
+    balances = daily_balances(sources.loan_ledger, sources.loan_events, None, as_of)
+    assessment, doubtful = manager_assessment(sources.visits, sources.loan_ledger, balances, as_of)
+    revisits = sources.revisits
+    if not revisits.empty:
+        revisits = revisits[pd.to_datetime(revisits["visited_at"]).dt.normalize() <= as_of]
+    refresh = sources.list_refresh
+    if "refreshed_on" in refresh:
+        refresh = refresh[pd.to_datetime(refresh["refreshed_on"]) <= as_of]
+    flags = upward_mobility_flags(revisits, refresh, sources.base_list, policy)
+    charts = {name: base64.b64encode(png).decode() for name, png in kpi_charts(report).items()}
+    data = {
+        "as_of": key[0],
+        "kpis": _records(report.table),
+        "by_township": _records(report.by_township),
+        "managers": _records(assessment),
+        "doubtful_visits": _records(doubtful[["visit_id", "household_id", "account_manager_id", "visited_at",
+                                              "township", "reasons"]]),
+        "doubtful_total": len(doubtful),
+        "upward_mobility": _records(flags),
+        "upward_mobility_total": len(flags),
+        "charts": charts,
+        "drift": _drift_status(runtime),
+    }
+    with _lock:
+        _cache[key] = data
+    return data
+
+
+@router.get("/v1/program/dashboard", tags=["program"])
+def dashboard(runtime: RuntimeDep, caller: ProgramStaff,
+              as_of: Annotated[dt.date | None, Query(description="Statistics day; default yesterday (T+1).")] = None
+              ) -> dict[str, Any]:
+    """The program dashboard's figures (role program or admin)."""
+    day = pd.Timestamp(as_of or (dt.date.today() - dt.timedelta(days=1)))
+    if day > pd.Timestamp(dt.date.today()):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            f"field 'as_of': {day.date()} is in the future; the dashboard shows complete days")
+    return dashboard_data(runtime, day)
