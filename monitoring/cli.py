@@ -35,6 +35,8 @@ def kpi(
     out: Annotated[Path, typer.Option("--out", help="Folder for the XLSX and HTML report.")] = Path(
         "output/monitoring"),
     policy: PolicyOpt = None,
+    update_data: Annotated[bool, typer.Option("--update-data", help="Also write the 跃迁 flags into the data folder "
+                                                                    "(upward_mobility.parquet), where UPWARD_MOBILITY reads them.")] = False,
 ) -> None:
     """Every indicator of 附件1 as of a date against the year's target; 跃迁, doubtful visits, loan use."""
     from features.simulate_ledger import daily_balances
@@ -75,9 +77,10 @@ def kpi(
     xlsx = write_kpi_xlsx(report, extra, out / f"{stem}.xlsx")
     page = write_kpi_html(report, extra, out / f"{stem}.html")
     flags_path = out / "upward_mobility.parquet"
-    tmp = flags_path.with_name(flags_path.name + ".tmp")
-    flags.to_parquet(tmp, index=False)
-    tmp.replace(flags_path)
+    for path in (flags_path, data / "upward_mobility.parquet") if update_data else (flags_path,):
+        tmp = path.with_name(path.name + ".tmp")
+        flags.to_parquet(tmp, index=False)
+        tmp.replace(path)
     table = Table(title=f"成效监测表 · {day.date()}")
     for col in ("指标", "单位", "实际值", "年度目标", "完成率"):
         table.add_column(col)
@@ -86,7 +89,8 @@ def kpi(
                       "—" if pd.isna(row.完成率) else f"{row.完成率:.1f}%")
     console.print(table)
     console.print(f"{len(flags)} 跃迁 households · {len(doubtful)} doubtful visits · {len(misused)} loans to follow up")
-    console.print(f"wrote {xlsx} · {page} · {flags_path} (copy it into the data folder to feed UPWARD_MOBILITY)")
+    fed = "fed to UPWARD_MOBILITY" if update_data else "use --update-data to feed UPWARD_MOBILITY"
+    console.print(f"wrote {xlsx} · {page} · {flags_path} ({fed})")
 
 
 @monitor_app.command("drift")
