@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, Response, status
 
@@ -72,7 +73,7 @@ def read_decision(decision_id: DecisionId, runtime: RuntimeDep, caller: Reader) 
 def approval_file(decision_id: DecisionId, runtime: RuntimeDep, caller: Reader) -> Response:
     """The approval file of a stored decision (PDF; HTML until the PDF renderer is available)."""
     decision = public(runtime, decision_id).decision
-    render_pdf = getattr(approval, "render_pdf", None)
+    render_pdf = _pdf_renderer()
     if render_pdf is not None:
         return Response(render_pdf(decision), media_type="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="approval-{decision_id}.pdf"'})
@@ -101,6 +102,17 @@ def review_decision(decision_id: DecisionId, review: ReviewCreate, runtime: Runt
     request.app.state.metrics.reviews.labels(review.action).inc()
     log.info("review of %s: %s -> %s (key %s)", decision_id, review.action, final, caller.key_id)
     return public(runtime, decision_id)
+
+
+def _pdf_renderer() -> Callable[[Decision], bytes] | None:
+    """The approval file's PDF renderer, where the installed version has one."""
+    found = getattr(approval, "render_pdf", None)
+    if found is None:
+        try:
+            from serving.approval_pdf import render_pdf as found
+        except ImportError:
+            return None
+    return cast("Callable[[Decision], bytes]", found)
 
 
 def _unprocessable(field: str, message: str) -> InputError:
