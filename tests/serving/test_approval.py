@@ -116,3 +116,25 @@ def test_missing_font_is_a_clear_error_and_still_writes_the_rest(decisions, tmp_
         render_pdf(items[0])
     paths = write_decision(items[0], tmp_path / "out")
     assert set(paths) == {"json", "html"}
+
+
+def test_a_character_outside_gb2312_gets_a_font_that_has_it():
+    # given text with 镕 (in the packaged font, not in GB 2312)
+    from fontTools import ttLib
+
+    from serving.approval_fonts import font_for
+
+    assert not _in_gb2312("镕")
+    # when a font is asked for it
+    path = font_for("申请人朱镕")
+    # then the font handed to the PDF has a glyph for every character
+    cmap = ttLib.TTFont(str(path), lazy=True).getBestCmap()
+    assert all(ord(c) in cmap for c in "申请人朱镕")
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
