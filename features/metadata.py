@@ -127,8 +127,8 @@ _FEATURES = (
         "assets",
         F("has_fishing_boat", "拥有渔船", "Owns a fishing boat", "0/1"),
         F("has_house", "拥有住房", "Owns a house", "0/1"),
-        F("has_fishing_licence", "持有捕捞许可证", "Holds a fishing licence", "0/1"),
-        F("has_business_licence", "持有营业执照", "Holds a business licence", "0/1"),
+        F("has_fishing_licence", "持有捕捞证或养殖证", "Holds a fishing or aquaculture licence", "0/1"),
+        F("has_business_licence", "持有营业执照或民宿许可", "Holds a business or B&B licence", "0/1"),
         F("licence_count", "持证数量", "Licences held", "个"),
     ),
     *_group(
