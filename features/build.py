@@ -146,13 +146,14 @@ class FeatureBuilder:
         purpose = (requests["purpose"].to_numpy(dtype=object) if "purpose" in requests
                    else np.full(n, None, dtype=object))
         households = requests["household_id"].astype(str).to_numpy(dtype=object)
-        return self._build(request_id, households, pd.to_datetime(requests["as_of"]).to_numpy(), amount, purpose)
+        return self._build(request_id, households, pd.to_datetime(requests["as_of"]).to_numpy().astype("datetime64[D]").astype("datetime64[ns]"), amount, purpose)
 
     def build_one(self, household_id: str, as_of: dt.date | pd.Timestamp, requested_amount: float | None = None,
                   purpose: str | None = None, request_id: str | None = None) -> pd.DataFrame:
         """Features of one application: the same code as ``build``, on a one-row request."""
-        stamp = np.array([np.datetime64(pd.Timestamp(as_of).normalize().to_datetime64(), "ns")])
-        return self._build(np.array([request_id or f"{household_id}@{pd.Timestamp(as_of).date()}"], dtype=object),
+        day = np.datetime64(as_of, "D")  # a date, or a timestamp's calendar day
+        stamp = np.array([day], dtype="datetime64[ns]")
+        return self._build(np.array([request_id or f"{household_id}@{day}"], dtype=object),
                            np.array([household_id], dtype=object), stamp,
                            np.array([np.nan if requested_amount is None else float(requested_amount)]),
                            np.array([purpose], dtype=object))
@@ -175,9 +176,10 @@ class FeatureBuilder:
         cols |= query_features(ix.queries, codes, as_of_day)
         cols |= self.upward.lookup(households, as_of_day)
         customer = ix.bank_customer[np.where(codes >= 0, codes, 0)] & (codes >= 0)
-        for name in _ZERO_IF_CUSTOMER:
-            values = cols.get(name, np.full(n, np.nan))
-            cols[name] = np.where(np.isnan(values) & customer, 0.0, np.where(customer, values, np.nan))
+        missing = np.full(n, np.nan)
+        credit = np.vstack([cols.get(name, missing) for name in _ZERO_IF_CUSTOMER])
+        credit = np.where(customer, np.where(np.isnan(credit), 0.0, credit), np.nan)
+        cols |= dict(zip(_ZERO_IF_CUSTOMER, credit, strict=True))
         ms = cols.get("months_since_overdue", np.full(n, np.nan))
         cols["months_since_overdue"] = np.where(customer & np.isnan(ms), WINDOW + 1.0, np.where(customer, ms, np.nan))
         self._household(cols, visit, base, as_of_day)
