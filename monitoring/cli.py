@@ -39,10 +39,9 @@ def kpi(
                                                                     "(upward_mobility.parquet), where UPWARD_MOBILITY reads them.")] = False,
 ) -> None:
     """Every indicator of 附件1 as of a date against the year's target; 跃迁, doubtful visits, loan use."""
-    from features.simulate_ledger import daily_balances
     from features.sources import load_sources
     from models.policy import load_policy
-    from monitoring.kpi import kpi_table
+    from monitoring.kpi import balances_until, kpi_table
     from monitoring.mobility import misused_loans, upward_mobility_flags
     from monitoring.process import manager_assessment
     from monitoring.report import write_kpi_html, write_kpi_xlsx
@@ -52,7 +51,7 @@ def kpi(
     with console.status("reading sources and computing indicators"):
         sources = load_sources(data)
         report = kpi_table(sources, pol, day)
-        balances = daily_balances(sources.loan_ledger, sources.loan_events, None, day)
+        balances = balances_until(sources.loan_ledger, sources.loan_events, day)
         assessment, doubtful = manager_assessment(sources.visits, sources.loan_ledger, balances, day)
         revisits = sources.revisits[pd.to_datetime(sources.revisits["visited_at"]).dt.normalize() <= day] \
             if not sources.revisits.empty else sources.revisits

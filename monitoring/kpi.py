@@ -51,6 +51,16 @@ class KpiReport:
     monthly: pd.DataFrame        # month-end values of the cumulative indicators
 
 
+def balances_until(ledger: pd.DataFrame, events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Daily principal balances (loan_id, date, balance) of the loans disbursed by ``as_of``, up to it."""
+    if not ledger.empty:
+        ledger = ledger[pd.to_datetime(ledger["disbursed_on"]) <= as_of]
+    if ledger.empty:
+        return pd.DataFrame({"loan_id": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[ns]"),
+                             "balance": pd.Series(dtype=float)})
+    return daily_balances(ledger, events[events["loan_id"].isin(ledger["loan_id"])], None, as_of)
+
+
 def _values(sources: RawSources, balances: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, float]:
     ledger = sources.loan_ledger
     visits = sources.visits
@@ -109,8 +119,7 @@ def kpi_table(sources: RawSources, policy: Policy, as_of: pd.Timestamp) -> KpiRe
     """Every indicator of 附件1 as of ``as_of``, its target for the year and the progress, plus breakdowns."""
     as_of = pd.Timestamp(as_of).normalize()
     ledger = sources.loan_ledger
-    balances = daily_balances(ledger, sources.loan_events, None, as_of) if not ledger.empty else pd.DataFrame(
-        {"loan_id": [], "date": pd.to_datetime([]), "balance": []})
+    balances = balances_until(ledger, sources.loan_events, as_of)
     values = _values(sources, balances, as_of)
     year_targets = None
     if policy.targets is not None:

@@ -25,6 +25,7 @@ router = APIRouter()
 ProgramStaff = Annotated[Caller, Depends(require("program", "admin"))]
 _cache: dict[tuple[str, str], dict[str, Any]] = {}
 _lock = threading.Lock()
+PROGRAM_START = dt.date(2023, 1, 1)  # the pilot began in 2023 (嵊政办发〔2023〕41号)
 
 
 @cache
@@ -73,8 +74,7 @@ def _drift_status(runtime: Runtime) -> dict[str, Any]:
 
 def dashboard_data(runtime: Runtime, as_of: pd.Timestamp) -> dict[str, Any]:
     """Everything the dashboard shows as of a day (computed once per day and model)."""
-    from features.simulate_ledger import daily_balances
-    from monitoring.kpi import kpi_table
+    from monitoring.kpi import balances_until, kpi_table
     from monitoring.mobility import upward_mobility_flags
     from monitoring.process import manager_assessment
     from monitoring.report import kpi_charts
@@ -85,7 +85,7 @@ def dashboard_data(runtime: Runtime, as_of: pd.Timestamp) -> dict[str, Any]:
             return _cache[key]
     sources, policy = runtime.sources, runtime.policy
     report = kpi_table(sources, policy, as_of)
-    balances = daily_balances(sources.loan_ledger, sources.loan_events, None, as_of)
+    balances = balances_until(sources.loan_ledger, sources.loan_events, as_of)
     assessment, doubtful = manager_assessment(sources.visits, sources.loan_ledger, balances, as_of)
     revisits = sources.revisits
     if not revisits.empty:
@@ -118,8 +118,9 @@ def dashboard(runtime: RuntimeDep, caller: ProgramStaff,
               as_of: Annotated[dt.date | None, Query(description="Statistics day; default yesterday (T+1).")] = None
               ) -> dict[str, Any]:
     """The program dashboard's figures (role program or admin)."""
-    day = pd.Timestamp(as_of or (dt.date.today() - dt.timedelta(days=1)))
-    if day > pd.Timestamp(dt.date.today()):
+    day = as_of or (dt.date.today() - dt.timedelta(days=1))
+    if not PROGRAM_START <= day <= dt.date.today():
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            f"field 'as_of': {day.date()} is in the future; the dashboard shows complete days")
-    return dashboard_data(runtime, day)
+                            f"field 'as_of': {day} is outside {PROGRAM_START} to today; the dashboard shows the "
+                            "program's complete days")
+    return dashboard_data(runtime, pd.Timestamp(day))

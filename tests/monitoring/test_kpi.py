@@ -96,3 +96,9 @@ def test_workbook_has_the_sheet_and_document_headers(sources, policy, tmp_path):
     page = write_kpi_html(report, {}, tmp_path / "kpi.html").read_text(encoding="utf-8")
     assert "口径说明" in page and "data:image/png;base64" in page
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_date_before_any_loan_gives_zero_balances_not_an_error(sources, policy):
+    report = kpi_table(sources, policy, pd.Timestamp("2024-01-01"))
+    assert _value(report, "loan_balance") == 0
+    assert _value(report, "households_signed") == 0
