@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench,dask]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/kuozhong demo --out output/demo
 	@echo "loan officer's page: make serve, then open http://127.0.0.1:8000/officer (a key: $(BIN)/kuozhong keys create --role officer)"
 
