@@ -169,6 +169,10 @@ from monitoring.cli import monitor_app as _monitor_app  # noqa: E402
 
 app.add_typer(_monitor_app, name="monitor")
 
+from serving.policy_cli import policy_app as _policy_app  # noqa: E402
+
+app.add_typer(_policy_app, name="policy")
+
 
 def _fail(message: str) -> None:
     """One line on stderr, never wrapped, never a traceback."""
