@@ -26,6 +26,7 @@ import pandas as pd
 
 from features.simulate_ledger import daily_balances
 from models.policy import Policy
+from monitoring.mobility import risen_at_revisit
 
 _DAYS_PER_YEAR = Decimal(360)
 FEN_COLUMNS = ("household_interest_fen", "reference_interest_fen", "county_subsidy_fen", "bank_concession_fen",
@@ -93,7 +94,7 @@ def eligibility_at_signing(ledger: pd.DataFrame, base_list: pd.DataFrame, list_r
     on_list = hh.map(base["is_kuozhong"]).fillna(False).astype(bool) & (
         hh.map(listed_on).fillna(pd.Timestamp.max) <= signed)
     dropped_on = _first_date(list_refresh[list_refresh["change"] == "dropped"], "refreshed_on")
-    rose_out_on = _first_date(_risen(revisits, base, policy), "visited_at")
+    rose_out_on = _first_date(risen_at_revisit(revisits, base_list, policy), "flagged_on")
     dropped = hh.map(dropped_on) <= signed
     risen = hh.map(rose_out_on) <= signed
     reason = np.select([~on_list, dropped.fillna(False), risen.fillna(False)], [NOT_LISTED, DROPPED, ROSE_OUT],
@@ -110,16 +111,6 @@ def _first_date(frame: pd.DataFrame, column: str) -> pd.Series:
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
     return dates.groupby(frame["household_id"].to_numpy()).min().dt.normalize()
-
-
-def _risen(revisits: pd.DataFrame, base: pd.DataFrame, policy: Policy) -> pd.DataFrame:
-    """Revisits whose declared annual income exceeds the household's cap: the household rose out (跃迁)."""
-    if revisits.empty:
-        return pd.DataFrame(columns=["household_id", "visited_at"])
-    income = revisits["declared_income"].map(lambda d: (d or {}).get("total") if isinstance(d, dict) else d)
-    size = revisits["household_size"].fillna(revisits["household_id"].map(base["household_size"]))
-    cap = size.astype(float).map(policy.eligibility.household_income_cap)
-    return revisits[pd.to_numeric(income, errors="coerce") > cap]
 
 
 def _accrual_stop(ledger: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
