@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from serving.batch import BatchConfig, run_batch
 from serving.batch.manifest import read_manifest
-from tests.serving.batch_fixtures import N_REQUESTS, features_file
+from tests.serving.batch_fixtures import N_REQUESTS, features_file, store_env
+from training.registry import load_by_alias
 
 CHUNK = 3  # fifteen partitions, so the kill lands between the first and the last
 
@@ -29,13 +31,14 @@ def _read(out: Path) -> pd.DataFrame:
     return frame.sort_values("request_id").reset_index(drop=True)
 
 
-def test_kill_9_then_restart_gives_the_uninterrupted_output(table, trained_store, tmp_path):
-    # given an input of fifteen partitions and the output of an uninterrupted run
+def test_kill_9_then_restart_gives_the_uninterrupted_output(table, trained_store, policy, tmp_path):
+    # given an input of fifteen partitions and the output of an uninterrupted run of the same model
     store = trained_store[0]
     source = features_file(table, tmp_path)
-    reference = _score(source, tmp_path / "reference", store)
-    assert reference.wait(timeout=300) == 0, reference.stderr.read() if reference.stderr else ""
-    # when a second run is killed with SIGKILL as soon as its first partition is on disk
+    with store_env(store):
+        loaded = load_by_alias("champion")
+    run_batch(BatchConfig(source, tmp_path / "reference", chunk_size=CHUNK), loaded, policy)
+    # when a `kuozhong score` process is killed with SIGKILL as soon as its first partition is on disk
     out = tmp_path / "killed"
     victim = _score(source, out, store)
     deadline = time.monotonic() + 240
