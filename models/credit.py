@@ -3,13 +3,17 @@
 Calibration is a logistic map of the trees' raw log-odds (Platt scaling), chosen over isotonic regression because
 it keeps the score linear in the TreeSHAP contributions: base points + Σ feature points equals the score exactly,
 so the gradient-boosted model reads like a scorecard.
+
+The model reads the household feature metadata by default (monotone directions, categorical columns); for any
+other credit dataset the caller passes the columns, the categorical ones and the monotone hints explicitly.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
@@ -31,20 +35,34 @@ DEFAULT_PARAMS: dict[str, object] = {
     "colsample_bytree": 0.8,
     "reg_lambda": 1.0,
     "cat_smooth": 10.0,
+    "min_data_per_group": 20,
+    "max_cat_threshold": 32,
     "n_estimators": 300,
+    "monotone_constraints_method": "intermediate",
     "verbose": -1,
     "deterministic": True,
     "force_row_wise": True,
-    "num_threads": 2,
+    "num_threads": 1,  # one thread per fit: on shared cores OpenMP spin-waits cost more than they give
 }
 
 
 class ModelInputError(ValueError):
-    """Input the model cannot score: a missing feature column."""
+    """Input the model cannot score: a missing feature column or a value of the wrong kind."""
+
+
+def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    edges = np.quantile(p, np.linspace(0, 1, bins + 1))
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = idx == b
+        if mask.any():
+            total += mask.mean() * abs(float(y[mask].mean()) - float(p[mask].mean()))
+    return total
 
 
 class CreditModel(ClassifierMixin, BaseEstimator):
-    """PD, score and contributions for household feature frames; sklearn-style (params in __init__, fit -> self).
+    """PD, score and grade for feature frames or single records; sklearn-style (params in __init__, fit -> self).
 
     Parameters
     ----------
@@ -52,7 +70,11 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     params: LightGBM parameters overriding DEFAULT_PARAMS.
     calibration_size: share of the training rows held out for early stopping and Platt calibration.
     base_points, base_odds, pdo: score scaling (base points at good:bad odds ``base_odds``, ``pdo`` to double).
+    early_stopping_rounds: rounds without improvement on the held-out part before the trees stop.
     random_state: seed for the split and for LightGBM.
+    categorical: columns treated as native LightGBM categoricals (None: from the feature metadata).
+    monotone: feature -> +1/-1/0 risk direction (None: from the feature metadata).
+    grades: (grade, lowest score) pairs, best first, as in the policy; without them ``grade`` is empty.
     """
 
     def __init__(
@@ -65,6 +87,9 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         pdo: float = 20.0,
         early_stopping_rounds: int = 50,
         random_state: int = 0,
+        categorical: Sequence[str] | None = None,
+        monotone: Mapping[str, int] | None = None,
+        grades: Sequence[tuple[str, float]] | None = None,
     ) -> None:
         self.features = features
         self.params = params
@@ -74,40 +99,78 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.pdo = pdo
         self.early_stopping_rounds = early_stopping_rounds
         self.random_state = random_state
+        self.categorical = categorical
+        self.monotone = monotone
+        self.grades = grades
 
-    # -- fitting ---------------------------------------------------------------------------------------------
+    @classmethod
+    def from_policy(cls, policy: Any, **kwargs: Any) -> CreditModel:
+        """A model whose score scaling and grade bands come from a policy (``models.policy.Policy``)."""
+        return cls(base_points=policy.scoring.base_points, base_odds=policy.scoring.base_odds,
+                   pdo=policy.scoring.pdo, grades=tuple((g.grade, g.min_score) for g in policy.grades), **kwargs)
+
+    # -- inputs ----------------------------------------------------------------------------------------------
+    def categorical_features(self) -> list[str]:
+        """The input columns the trees split on as categories."""
+        declared = CATEGORICAL_FEATURES if self.categorical is None else set(self.categorical)
+        return [c for c in self.features if c in declared]
+
+    def monotone_constraints(self) -> list[int]:
+        """LightGBM monotone constraints (+1 more risk, -1 less risk, 0 free) from the metadata or the hints."""
+        if self.monotone is None:
+            return [FEATURES[c].monotone if c in FEATURES else 0 for c in self.features]
+        cats = set(self.categorical_features())
+        return [0 if c in cats else int(self.monotone.get(c, 0)) for c in self.features]
+
     def _matrix(self, X: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in self.features if c not in X.columns]
         if missing:
             raise ModelInputError(f"model input lacks feature column(s): {', '.join(missing)}")
-        frame = X[list(self.features)].copy()
-        for col in frame.columns:
-            if col in CATEGORICAL_FEATURES:
-                if not isinstance(frame[col].dtype, pd.CategoricalDtype):
-                    frame[col] = frame[col].astype("category")
+        cats = set(self.categorical_features())
+        known = getattr(self, "categories_", {})
+        columns: dict[str, pd.Series] = {}
+        for col in self.features:
+            values = X[col]
+            if col in cats:
+                as_text = values.astype("string")
+                levels = known.get(col)
+                columns[col] = as_text.astype(pd.CategoricalDtype(levels) if levels is not None else "category")
             else:
-                frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-        return frame
+                if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
+                    converted = pd.to_numeric(values.astype("string"), errors="coerce")
+                    if converted.isna().sum() > values.isna().sum():
+                        bad = values[converted.isna() & values.notna()].iloc[0]
+                        raise ModelInputError(f"feature '{col}' must be numeric; got {bad!r}")
+                    values = converted
+                columns[col] = pd.to_numeric(values, errors="coerce").astype(float)
+        return pd.DataFrame(columns, index=X.index)
 
-    def monotone_constraints(self) -> list[int]:
-        """LightGBM monotone constraints from the feature metadata (+1 more risk, -1 less risk, 0 free)."""
-        return [FEATURES[c].monotone if c in FEATURES else 0 for c in self.features]
-
+    # -- fitting ---------------------------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> CreditModel:
-        """Fit the trees on one part, early-stop and calibrate on the held-out part."""
+        """Fit the trees on one part, early-stop and calibrate on the held-out part the trees never saw."""
+        self.categories_: dict[str, list[str]] = {}
         matrix = self._matrix(X)
+        for col in self.categorical_features():
+            levels = sorted(str(v) for v in matrix[col].dropna().unique())
+            self.categories_[col] = levels
+            matrix[col] = matrix[col].astype("string").astype(pd.CategoricalDtype(levels))
         target = np.asarray(y).astype(int)
         x_fit, x_cal, y_fit, y_cal = train_test_split(matrix, target, test_size=self.calibration_size,
                                                       stratify=target, random_state=self.random_state)
         params = {**DEFAULT_PARAMS, **(self.params or {}), "random_state": self.random_state,
-                  "monotone_constraints": self.monotone_constraints(), "monotone_constraints_method": "advanced"}
+                  "monotone_constraints": self.monotone_constraints()}
         self.booster_ = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
         self.booster_.fit(x_fit, y_fit, eval_X=(x_cal,), eval_y=(y_cal,), eval_metric="binary_logloss",
                           callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
-        raw_cal = self.booster_.predict(x_cal, raw_score=True)
-        platt = LogisticRegression(C=1e6).fit(np.asarray(raw_cal).reshape(-1, 1), y_cal)
+        raw_cal = np.asarray(self.booster_.predict(x_cal, raw_score=True), dtype=float)
+        platt = LogisticRegression(C=1e6).fit(raw_cal.reshape(-1, 1), y_cal)
         self.calibration_slope_ = float(platt.coef_[0, 0])
         self.calibration_intercept_ = float(platt.intercept_[0])
+        before = 1.0 / (1.0 + np.exp(-raw_cal))
+        after = 1.0 / (1.0 + np.exp(-self.calibrated_logit(raw_cal)))
+        self.calibration_report_ = {"n": int(len(y_cal)), "ece_before": float(_ece(y_cal, before)),
+                                    "ece_after": float(_ece(y_cal, after)), "mean_pd_before": float(before.mean()),
+                                    "mean_pd_after": float(after.mean()), "bad_rate": float(y_cal.mean())}
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(self.features)
         self.best_iteration_ = int(self.booster_.best_iteration_ or self.booster_.n_estimators)
@@ -123,8 +186,12 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         return self.calibration_slope_ * raw + self.calibration_intercept_
 
     def predict_pd(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of default (90+ days past due within 12 months)."""
+        """Calibrated probability of default."""
         return 1.0 / (1.0 + np.exp(-self.calibrated_logit(self.raw_score(X))))
+
+    def predict_pd_uncalibrated(self, X: pd.DataFrame) -> np.ndarray:
+        """The trees' own probability of default, before calibration (for the before/after report)."""
+        return 1.0 / (1.0 + np.exp(-self.raw_score(X)))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities of [good, bad] per row."""
@@ -153,13 +220,40 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         """Credit score (base points at base odds, PDO points to double the good:bad odds)."""
         return self.score_from_logit(self.calibrated_logit(self.raw_score(X)))
 
+    def grade_of(self, scores: np.ndarray) -> np.ndarray:
+        """Grade band of each score (best band first in ``grades``; '' without bands)."""
+        out = np.full(len(scores), "", dtype=object)
+        if not self.grades:
+            return out
+        assigned = np.zeros(len(scores), dtype=bool)
+        for grade, low in self.grades:
+            hit = ~assigned & (scores >= low)
+            out[hit] = grade
+            assigned |= hit
+        return out
+
+    def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """PD, score and grade per row, indexed like ``X``."""
+        logit = self.calibrated_logit(self.raw_score(X))
+        scores = self.score_from_logit(logit)
+        return pd.DataFrame({"pd": 1.0 / (1.0 + np.exp(-logit)), "score": scores, "grade": self.grade_of(scores)},
+                            index=X.index)
+
+    def predict_one(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """PD, score and grade of a single record (a mapping of feature name to value)."""
+        row = self.predict_frame(pd.DataFrame([dict(record)])).iloc[0]
+        return {"pd": float(row["pd"]), "score": float(row["score"]), "grade": str(row["grade"])}
+
     def contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Exact TreeSHAP contributions in raw log-odds (n × features) and the expected value per row."""
         contrib = np.asarray(self.booster_.predict(self._matrix(X), pred_contrib=True), dtype=float)
         return contrib[:, :-1], contrib[:, -1]
 
+    def model_text(self) -> str:
+        """The trees as LightGBM model text."""
+        return str(self.booster_.booster_.model_to_string())
+
     def model_hash(self) -> str:
         """SHA-256 of the trees' text and the calibration: equal hashes, equal models."""
-        text = self.booster_.booster_.model_to_string()
-        text += f"|{self.calibration_slope_:.12g}|{self.calibration_intercept_:.12g}"
+        text = self.model_text() + f"|{self.calibration_slope_:.12g}|{self.calibration_intercept_:.12g}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -69,28 +69,6 @@ def features(
     run_features(data, out, as_of.date() if as_of else None, catalogue, console)
 
 
-@app.command()
-def train(
-    data: DataDir = Path("output/data"),
-    policy: PolicyOpt = None,
-    seed: Annotated[int, typer.Option("--seed", help="Model seed.")] = 0,
-    alias: Annotated[str, typer.Option("--alias", help="Registry alias to set on the new version.")] = "challenger",
-) -> None:
-    """Train the LightGBM credit model, log it to MLflow and register it under an alias."""
-    from features.build import training_table
-    from features.sources import load_sources
-    from models.policy import load_policy
-    from training.train import train_and_register
-
-    pol = load_policy(policy)
-    with console.status("building features"):
-        table = training_table(load_sources(data))
-    with console.status(f"training on {len(table):,} applications"):
-        result = train_and_register(table, pol, seed=seed, alias=alias)
-    console.print(f"registered kuozhong-credit v{result.model_version} as @{alias} · run {result.run_id} · "
-                  f"out-of-time AUC {result.metrics['auc']:.3f} KS {result.metrics['ks']:.3f}")
-
-
 def _print_decision(decision: object) -> None:
     from models.decision import Decision
 
@@ -151,6 +129,11 @@ from serving.score_cli import score as _score  # noqa: E402 - each surface keeps
 
 app.command(name="score")(_score)
 
+from training import commands as _risk  # noqa: E402 - the risk team's commands live in training/
+
+for _name in ("train", "tune", "promote", "validate"):
+    app.command(name=_name)(getattr(_risk, _name))
+
 from serving.serve_cli import keys_app as _keys_app  # noqa: E402
 from serving.serve_cli import serve as _serve  # noqa: E402
 
@@ -181,14 +164,16 @@ def _fail(message: str) -> None:
 
 def main() -> None:
     """Console entry point: known errors become one line on stderr and exit code 2, never a traceback."""
+    from features.datasets import DatasetError
     from features.sources import SourceError
     from models.policy import PolicyError
     from serving.pipeline import InputError
+    from training.promote import PromotionError
     from training.registry import ModelNotFound
 
     try:
         app(standalone_mode=False)
-    except (UserError, InputError, SourceError, PolicyError, ModelNotFound) as err:
+    except (UserError, InputError, SourceError, PolicyError, ModelNotFound, DatasetError, PromotionError) as err:
         _fail(str(err))
         sys.exit(2)
     except typer.Abort:

@@ -1,24 +1,34 @@
-"""Train a credit model on household features, log it to MLflow and register it under an alias."""
+"""Train a credit model on a dataset, validate it, log everything to MLflow and register it under an alias."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
-from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, roc_curve
 
-from features.metadata import FEATURES, MODEL_FEATURES
-from models.credit import CreditModel
+from features.datasets import Dataset, county_dataset
+from models.credit import DEFAULT_PARAMS, CreditModel
 from models.policy import Policy
+from training.evaluate import evaluate, ks_statistic
 from training.tracking import MODEL_NAME, configure
+from training.validation import Validation, validate
 
 log = logging.getLogger(__name__)
 TARGET = "default_12m"
+HOLDOUT_ARTIFACT = "holdout/holdout.parquet"
+HOLDOUT_TARGET = "_bad"
+Split = Literal["out-of-time", "random"]
+
+__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "out_of_time_split",
+           "random_split", "split_dataset", "train_and_register", "train_dataset"]
 
 
 @dataclass(frozen=True)
@@ -30,19 +40,7 @@ class TrainResult:
     alias: str
     metrics: dict[str, float]
     model: CreditModel
-
-
-def ks_statistic(y: np.ndarray, p: np.ndarray) -> float:
-    """Kolmogorov–Smirnov distance between the score distributions of goods and bads."""
-    fpr, tpr, _ = roc_curve(y, p)
-    return float(np.max(tpr - fpr))
-
-
-def evaluate(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    """Discrimination and calibration metrics of predicted PDs."""
-    auc = float(roc_auc_score(y, p))
-    return {"auc": auc, "gini": 2 * auc - 1, "ks": ks_statistic(y, p), "brier": float(brier_score_loss(y, p)),
-            "log_loss": float(log_loss(y, np.clip(p, 1e-9, 1 - 1e-9)))}
+    validation: Validation | None = None
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
@@ -58,31 +56,119 @@ def out_of_time_split(table: pd.DataFrame, date_column: str = "as_of", test_shar
     return table[table[date_column] < cutoff], table[table[date_column] >= cutoff]
 
 
-def train_and_register(table: pd.DataFrame, policy: Policy, seed: int = 0, alias: str = "challenger",
-                       params: dict[str, object] | None = None, dataset_name: str = "simulated-county"
-                       ) -> TrainResult:
-    """Fit on the earlier applications, evaluate out of time, log everything and register with ``alias``."""
+def random_split(table: pd.DataFrame, y: np.ndarray, test_share: float = 0.25, seed: int = 0
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A stratified random holdout of ``test_share`` of the rows."""
+    from sklearn.model_selection import train_test_split
+
+    train_idx, test_idx = train_test_split(np.arange(len(table)), test_size=test_share, stratify=y,
+                                           random_state=seed)
+    return table.iloc[np.sort(train_idx)], table.iloc[np.sort(test_idx)]
+
+
+def split_dataset(dataset: Dataset, split: Split | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of train and holdout: out of time by the config's time column, or stratified random."""
+    kind = split or dataset.config.split
+    frame = dataset.frame.reset_index(drop=True)
+    if kind == "out-of-time":
+        if not dataset.config.time_column:
+            from features.datasets import DatasetError
+
+            raise DatasetError(f"split = 'out-of-time': dataset '{dataset.name}' has no time_column")
+        train, test = out_of_time_split(frame, dataset.config.time_column, dataset.config.test_share)
+    else:
+        train, test = random_split(frame, dataset.y, dataset.config.test_share, seed)
+    return train.index.to_numpy(), test.index.to_numpy()
+
+
+def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, seed: int = 0,
+              params: dict[str, object] | None = None) -> CreditModel:
+    """A CreditModel for the dataset's features and hints, scaled and graded by the policy, fitted on X, y."""
+    model = CreditModel.from_policy(policy, features=dataset.features, params=params, random_state=seed,
+                                    categorical=dataset.categorical, monotone=dataset.monotone)
+    return model.fit(X, y)
+
+
+def model_requirements() -> list[str]:
+    """Pinned requirements of the logged model (given, so MLflow need not import-trace the model to infer them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = []
+    for package in ("kuozhong", "lightgbm", "scikit-learn", "pandas", "numpy", "cloudpickle", "pyarrow"):
+        try:
+            pins.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            pins.append(package)
+    return pins
+
+
+def _log_frames(validation: Validation, folder: Path) -> None:
+    for name in ("stability", "monotonicity", "fairness", "lift"):
+        getattr(validation, name).to_csv(folder / f"{name}.csv", index=False)
+    plots = folder / "plots"
+    plots.mkdir()
+    for name, png in validation.plots.items():
+        (plots / f"{name}.png").write_bytes(png)
+
+
+def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = "challenger",
+                  params: dict[str, object] | None = None, split: Split | None = None, plots: bool = True,
+                  run_name: str | None = None, extra_tags: dict[str, str] | None = None) -> TrainResult:
+    """Split, fit, validate, log (params, fingerprint, features, metrics, plots, report, model) and register."""
+    from training.report import render_report
+
     client = configure()
-    train, test = out_of_time_split(table)
-    model = CreditModel(params=params, random_state=seed, base_points=policy.scoring.base_points,
-                        base_odds=policy.scoring.base_odds, pdo=policy.scoring.pdo)
-    with mlflow.start_run(run_name=f"train-{dataset_name}") as run:
-        model.fit(train, train[TARGET])
-        metrics = evaluate(test[TARGET].to_numpy(), model.predict_pd(test))
-        mlflow.log_params({"seed": seed, "dataset": dataset_name, "n_train": len(train), "n_test": len(test),
-                           "best_iteration": model.best_iteration_, "policy_version": policy.version,
-                           "policy_hash": policy.content_hash, "data_fingerprint": fingerprint(table),
-                           **{f"lgbm_{k}": v for k, v in (params or {}).items()}})
-        mlflow.log_metrics({f"oot_{k}": v for k, v in metrics.items()})
-        mlflow.log_dict({name: {"label_zh": FEATURES[name].label_zh, "label_en": FEATURES[name].label_en,
-                                "monotone": FEATURES[name].monotone, "actionable": FEATURES[name].actionable}
-                         for name in model.features}, "features.json")
-        mlflow.set_tags({"model_hash": model.model_hash(), "policy_version": policy.version})
-        example = train[list(MODEL_FEATURES)].head(5)
+    train_idx, test_idx = split_dataset(dataset, split, seed)
+    frame, y = dataset.frame, dataset.y
+    train, test = frame.iloc[train_idx], frame.iloc[test_idx]
+    kind = split or dataset.config.split
+    with mlflow.start_run(run_name=run_name or f"train-{dataset.name}", nested=mlflow.active_run() is not None) as run:
+        model = fit_model(dataset, policy, train, y[train_idx], seed, params)
+        validation = validate(model, dataset, train, test, y[test_idx], policy, kind, plots=plots, seed=seed)
+        metrics = validation.metrics
+        merged = {**DEFAULT_PARAMS, **(params or {})}
+        mlflow.log_params({"seed": seed, "dataset": dataset.name, "split": kind, "test_share": dataset.config.test_share,
+                           "n_train": len(train), "n_test": len(test), "best_iteration": model.best_iteration_,
+                           "policy_version": policy.version, "policy_hash": policy.content_hash,
+                           "data_fingerprint": fingerprint(frame[[*dataset.features, dataset.config.target.column]]),
+                           "calibration": "platt", "n_features": len(dataset.features),
+                           **{f"lgbm_{k}": v for k, v in merged.items()}})
+        mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items()})
+        mlflow.log_metrics({f"test_uncalibrated_{k}": v for k, v in validation.metrics_uncalibrated.items()})
+        mlflow.log_metrics({f"calibration_fit_{k}": float(v) for k, v in model.calibration_report_.items()})
+        if kind == "out-of-time":
+            mlflow.log_metrics({f"oot_{k}": v for k, v in metrics.items()})
+        mlflow.log_dict({name: {"label_zh": dataset.labels_zh.get(name, name),
+                                "categorical": name in dataset.categorical,
+                                "monotone": int(dataset.monotone.get(name, 0))} for name in model.features},
+                        "features.json")
+        mlflow.set_tags({"model_hash": model.model_hash(), "policy_version": policy.version, "dataset": dataset.name,
+                         "monotonicity_holds": str(validation.monotonicity_holds), **(extra_tags or {})})
+        holdout = test[[*dataset.features]].copy()
+        holdout[HOLDOUT_TARGET] = y[test_idx]
+        example = train[list(dataset.features)].head(5)
         signature = infer_signature(example, model.predict_pd(example))
         info = mlflow.sklearn.log_model(model, name="model", signature=signature, input_example=example,
-                                        registered_model_name=MODEL_NAME, serialization_format="cloudpickle")
+                                        registered_model_name=MODEL_NAME, serialization_format="cloudpickle",
+                                        pip_requirements=model_requirements())
         version = str(info.registered_model_version)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            _log_frames(validation, folder)
+            holdout.to_parquet(folder / "holdout.parquet", index=False)
+            (folder / "validation_report.html").write_text(
+                render_report(validation, MODEL_NAME, version, run.info.run_id, policy.version), encoding="utf-8")
+            mlflow.log_artifact(str(folder / "holdout.parquet"), "holdout")
+            mlflow.log_artifact(str(folder / "validation_report.html"), "report")
+            mlflow.log_artifacts(str(folder), "validation")
         client.set_registered_model_alias(MODEL_NAME, alias, version)
-        log.info("registered %s version %s as @%s (OOT AUC %.3f)", MODEL_NAME, version, alias, metrics["auc"])
-    return TrainResult(run.info.run_id, version, alias, metrics, model)
+        log.info("registered %s version %s as @%s (holdout AUC %.3f)", MODEL_NAME, version, alias, metrics["auc"])
+    return TrainResult(run.info.run_id, version, alias, metrics, model, validation)
+
+
+def train_and_register(table: pd.DataFrame, policy: Policy, seed: int = 0, alias: str = "challenger",
+                       params: dict[str, object] | None = None, dataset_name: str = "simulated-county",
+                       plots: bool = True) -> TrainResult:
+    """Train on a county feature table (``training_table``): earlier applications in, out-of-time holdout."""
+    return train_dataset(county_dataset(table), policy, seed=seed, alias=alias, params=params,
+                         split="out-of-time", plots=plots, run_name=f"train-{dataset_name}")

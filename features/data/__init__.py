@@ -1,0 +1,1 @@
+"""Dataset configs and the public German Credit table shipped with kuozhong (see ATTRIBUTION.txt)."""

@@ -1,0 +1,270 @@
+"""Credit datasets from a validated YAML config: a CSV/Parquet table or the simulated county, as one frame.
+
+A config names the table, its target and which values mean "bad", an optional time column for out-of-time
+splits, the feature columns with their type and monotone hint, and the fairness slices of the validation
+report. Two configs ship with kuozhong: ``simulated-county`` and ``german-credit`` (features/data/).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DATA_DIR = Path(__file__).parent / "data"
+SHIPPED = ("simulated-county", "german-credit")
+
+
+class DatasetError(ValueError):
+    """A dataset config or table that cannot be used, with the field, the value and the rule."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnSpec(_Strict):
+    """One feature column: its type, its monotone risk hint and its labels."""
+
+    name: str = Field(min_length=1)
+    type: Literal["numeric", "categorical"] = "numeric"
+    monotone: Literal[-1, 0, 1] = 0
+    label_zh: str = ""
+    label_en: str = ""
+
+
+class TableSource(_Strict):
+    """A table on disk; a relative path is read from the config's folder."""
+
+    kind: Literal["table"]
+    path: str
+    format: Literal["csv", "parquet"] | None = None
+
+
+class CountySource(_Strict):
+    """The simulated county: raw sources from a folder, or simulated now from households and seed."""
+
+    kind: Literal["simulated-county"]
+    data: str | None = None
+    households: int = Field(3000, ge=50)
+    seed: int = 20230712
+
+
+class TargetSpec(_Strict):
+    """The outcome column and the values in it that mean a bad outcome (default)."""
+
+    column: str
+    bad_values: tuple[str | int | float | bool, ...] = Field(min_length=1)
+
+
+class SliceSpec(_Strict):
+    """A fairness slice: a column read as is, banded by ``bins`` or cut down to a regex's first group."""
+
+    name: str
+    label_zh: str = ""
+    column: str
+    bins: tuple[float, ...] | None = None
+    pattern: str | None = None
+
+
+class DatasetConfig(_Strict):
+    """What a credit dataset is and how to read it."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title_zh: str = ""
+    source: TableSource | CountySource = Field(discriminator="kind")
+    target: TargetSpec
+    time_column: str | None = None
+    split: Literal["out-of-time", "random"] = "random"
+    test_share: float = Field(0.25, gt=0.05, lt=0.8)
+    feature_metadata: bool = False
+    columns: tuple[ColumnSpec, ...] = ()
+    slices: tuple[SliceSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatasetConfig:
+        if not self.feature_metadata and not self.columns:
+            raise ValueError("columns: list the feature columns, or set feature_metadata: true")
+        if self.split == "out-of-time" and not self.time_column:
+            raise ValueError("split: 'out-of-time' needs a time_column")
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"columns: each column once; repeated {', '.join(dupes)}")
+        return self
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded dataset: the frame, the 0/1 target, features with types, monotone hints and labels."""
+
+    config: DatasetConfig
+    frame: pd.DataFrame
+    features: tuple[str, ...]
+    categorical: tuple[str, ...]
+    monotone: dict[str, int]
+    labels_zh: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        """The dataset's name."""
+        return self.config.name
+
+    @cached_property
+    def y(self) -> np.ndarray:
+        """1 for a bad outcome, 0 otherwise."""
+        bad = {str(v).lower() for v in self.config.target.bad_values}
+        return self.frame[self.config.target.column].astype("string").str.lower().isin(bad).to_numpy(dtype=int)
+
+    def slices(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The fairness-slice label of every row (one column per slice, text)."""
+        frame = self.frame if frame is None else frame
+        out = {}
+        for spec in self.config.slices:
+            col = frame[spec.column]
+            if spec.bins is not None:
+                edges = list(spec.bins)
+                names = [f"{lo:g}-{hi:g}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+                band = pd.cut(pd.to_numeric(col, errors="coerce"), bins=edges, right=False, labels=names)
+                out[spec.name] = band.astype("string")
+            elif spec.pattern is not None:
+                out[spec.name] = col.astype("string").str.extract(spec.pattern, expand=False)
+            else:
+                out[spec.name] = col.astype("string")
+        return pd.DataFrame(out, index=frame.index).fillna("(缺失)")
+
+
+def config_path(name_or_path: str | Path) -> Path:
+    """The YAML of a shipped dataset name, or the given path."""
+    if str(name_or_path) in SHIPPED:
+        return DATA_DIR / f"{name_or_path}.yaml"
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise DatasetError(f"dataset '{name_or_path}': neither a shipped dataset ({', '.join(SHIPPED)}) "
+                           "nor a config file that exists")
+    return path
+
+
+def load_config(name_or_path: str | Path) -> tuple[DatasetConfig, Path]:
+    """Read and validate a dataset config; returns it with the folder relative paths are read from."""
+    path = config_path(name_or_path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise DatasetError(f"dataset config {path.name}: not valid YAML ({err.__class__.__name__})") from err
+    try:
+        return DatasetConfig.model_validate(raw), path.parent
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "config"
+        value = first.get("input")
+        shown = "" if isinstance(value, dict | list) else f" = {value!r}"
+        raise DatasetError(f"dataset config {path.name}: {where}{shown}: {first['msg']}") from err
+
+
+def _read_table(source: TableSource, folder: Path) -> pd.DataFrame:
+    path = Path(source.path) if Path(source.path).is_absolute() else folder / source.path
+    if not path.is_file():
+        raise DatasetError(f"source.path = '{source.path}': no such file")
+    fmt = source.format or ("parquet" if path.suffix.lower() in {".parquet", ".pq"} else "csv")
+    return pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path, low_memory=False)
+
+
+def _county_table(source: CountySource, folder: Path, data: Path | None) -> pd.DataFrame:
+    from features.build import training_table
+    from features.simulate import SimulationConfig, simulate_county
+    from features.sources import load_sources
+
+    folder_given = data or (Path(source.data) if source.data and Path(source.data).is_absolute()
+                            else folder / source.data if source.data else None)
+    if folder_given is not None:
+        table = training_table(load_sources(folder_given))
+    else:
+        county = simulate_county(SimulationConfig(households=source.households, seed=source.seed))
+        with tempfile.TemporaryDirectory(prefix="kuozhong-county-") as tmp:
+            county.write(Path(tmp))
+            table = training_table(load_sources(Path(tmp)))
+    return _with_applicant_sex(table)
+
+
+def _with_applicant_sex(table: pd.DataFrame) -> pd.DataFrame:
+    """Add the applicant's sex (from the ID number's sequence digit) for the fairness slices; the ID stays put."""
+    from features.ids import sex
+
+    if "applicant_sex" in table.columns or "id_number" not in table.columns:
+        return table
+    table = table.copy()
+    ids = table["id_number"].astype("string")
+    table["applicant_sex"] = [sex(v) if isinstance(v, str) and len(v) == 18 else pd.NA for v in ids]
+    return table
+
+
+def _check_columns(config: DatasetConfig, frame: pd.DataFrame, features: tuple[str, ...]) -> None:
+    needed = {"target.column": [config.target.column], "columns": list(features),
+              "slices": [s.column for s in config.slices]}
+    if config.time_column:
+        needed["time_column"] = [config.time_column]
+    for field_name, cols in needed.items():
+        missing = [c for c in cols if c not in frame.columns]
+        if missing:
+            raise DatasetError(f"{config.name}: {field_name} names column(s) not in the table: {', '.join(missing)}")
+
+
+def load_dataset(name_or_path: str | Path, data: Path | None = None) -> Dataset:
+    """Load a dataset by shipped name or config path, check it against its config, and return it."""
+    config, folder = load_config(name_or_path)
+    if isinstance(config.source, TableSource):
+        frame = _read_table(config.source, folder)
+    else:
+        frame = _county_table(config.source, folder, data)
+    return dataset_from_frame(config, frame)
+
+
+def county_dataset(table: pd.DataFrame) -> Dataset:
+    """The shipped simulated-county config over a feature table already built (``training_table``)."""
+    config, _ = load_config("simulated-county")
+    return dataset_from_frame(config, _with_applicant_sex(table))
+
+
+def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame) -> Dataset:
+    """Check a frame against a config (columns, dates, numeric types, both outcomes) and wrap it."""
+    if config.feature_metadata:
+        from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES
+
+        features = tuple(MODEL_FEATURES)
+        categorical = tuple(CATEGORICAL_FEATURES)
+        monotone = {f: FEATURES[f].monotone for f in features}
+        labels = {f: FEATURES[f].label_zh for f in features}
+    else:
+        features = tuple(c.name for c in config.columns)
+        categorical = tuple(c.name for c in config.columns if c.type == "categorical")
+        monotone = {c.name: c.monotone for c in config.columns if c.type == "numeric"}
+        labels = {c.name: c.label_zh or c.label_en or c.name for c in config.columns}
+    _check_columns(config, frame, features)
+    frame = frame[frame[config.target.column].notna()].reset_index(drop=True)
+    if config.time_column:
+        parsed = pd.to_datetime(frame[config.time_column], errors="coerce")
+        if parsed.isna().any():
+            bad = frame.loc[parsed.isna(), config.time_column].iloc[0]
+            raise DatasetError(f"time_column '{config.time_column}' = {bad!r}: not a date")
+        frame[config.time_column] = parsed
+    for col in features:
+        if col not in categorical:
+            values = pd.to_numeric(frame[col], errors="coerce")
+            wrong = values.isna() & frame[col].notna()
+            if wrong.any():
+                raise DatasetError(f"column '{col}' = {frame.loc[wrong, col].iloc[0]!r}: declared numeric "
+                                   "but holds text (declare it type: categorical)")
+    dataset = Dataset(config, frame, features, categorical, monotone, labels)
+    bad_rate = dataset.y.mean() if len(frame) else 0.0
+    if len(frame) < 50 or bad_rate in (0.0, 1.0):
+        raise DatasetError(f"target.bad_values = {list(config.target.bad_values)}: the table needs at least 50 rows "
+                           f"with both outcomes; got {len(frame)} rows, bad rate {bad_rate:.2f}")
+    return dataset

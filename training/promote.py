@@ -1,0 +1,124 @@
+"""Promotion of a registered version to ``champion``: gates on the same holdout, recorded on the run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from models.credit import CreditModel
+from training.evaluate import evaluate, monotonicity_check
+from training.tracking import MODEL_NAME, configure
+from training.train import HOLDOUT_ARTIFACT, HOLDOUT_TARGET
+
+log = logging.getLogger(__name__)
+AUC_MARGIN = 0.005  # the challenger may trail the champion's holdout AUC by at most this much
+ECE_BOUND = 0.05  # expected calibration error on the holdout must stay below this
+
+
+class PromotionError(ValueError):
+    """A promotion that cannot go ahead: failed gates without --force, or --force without a reason."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One promotion gate: what was measured, against what, and whether it passed."""
+
+    name: str
+    value: float
+    threshold: float
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class PromotionResult:
+    """The gates and what happened."""
+
+    version: str
+    previous_champion: str | None
+    gates: tuple[Gate, ...]
+    promoted: bool
+    forced: bool
+
+
+def _load(version: str) -> tuple[CreditModel, str]:
+    client = configure()
+    try:
+        info = client.get_model_version(MODEL_NAME, version)
+    except mlflow.exceptions.MlflowException as err:
+        raise PromotionError(f"version = {version!r}: no such version of model '{MODEL_NAME}'") from err
+    model = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}/{version}")
+    return model, str(info.run_id)
+
+
+def gates(challenger: CreditModel, champion: CreditModel | None, holdout: pd.DataFrame,
+          auc_margin: float = AUC_MARGIN, ece_bound: float = ECE_BOUND) -> tuple[Gate, ...]:
+    """Evaluate the gates on the challenger's holdout (the champion is scored on the very same rows)."""
+    y = holdout[HOLDOUT_TARGET].to_numpy(dtype=int)
+    mine = evaluate(y, challenger.predict_pd(holdout))
+    out = []
+    if champion is not None:
+        missing = [f for f in champion.features if f not in holdout.columns]
+        if missing:
+            out.append(Gate("auc_vs_champion", mine["auc"], float("nan"), False,
+                            f"champion needs column(s) the holdout lacks: {', '.join(missing[:5])}"))
+        else:
+            theirs = evaluate(y, champion.predict_pd(holdout))
+            floor = theirs["auc"] - auc_margin
+            out.append(Gate("auc_vs_champion", mine["auc"], floor, mine["auc"] >= floor,
+                            f"challenger AUC {mine['auc']:.4f} vs champion {theirs['auc']:.4f} − margin {auc_margin}"))
+    else:
+        out.append(Gate("auc_vs_champion", mine["auc"], float("nan"), True, "no champion yet"))
+    out.append(Gate("ece", mine["ece"], ece_bound, mine["ece"] < ece_bound,
+                    f"expected calibration error {mine['ece']:.4f} < {ece_bound}"))
+    mono = monotonicity_check(challenger, holdout, dict(zip(challenger.features, challenger.monotone_constraints(),
+                                                             strict=True)))
+    violations = int(mono["violations"].sum()) if len(mono) else 0
+    out.append(Gate("monotonicity", float(violations), 0.0, violations == 0,
+                    f"{len(mono)} constrained features, {violations} rows moved against their direction"))
+    return tuple(out)
+
+
+def promote(version: str, force: bool = False, reason: str | None = None, auc_margin: float = AUC_MARGIN,
+            ece_bound: float = ECE_BOUND) -> PromotionResult:
+    """Move ``champion`` to ``version`` when every gate passes (or with --force and a reason); log the gates."""
+    if force and not (reason and reason.strip()):
+        raise PromotionError("--force needs --reason: say why the gates are overridden (it is logged on the run)")
+    client = configure()
+    challenger, run_id = _load(version)
+    try:
+        current = client.get_model_version_by_alias(MODEL_NAME, "champion")
+        previous: str | None = str(current.version)
+    except mlflow.exceptions.MlflowException:
+        previous = None
+    champion = _load(previous)[0] if previous and previous != version else None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=HOLDOUT_ARTIFACT, dst_path=tmp)
+        holdout = pd.read_parquet(path)
+    results = gates(challenger, champion, holdout, auc_margin, ece_bound)
+    passed = all(g.passed for g in results)
+    promoted = passed or force
+    record = {"version": version, "previous_champion": previous, "passed": passed, "forced": force and not passed,
+              "reason": reason or "", "gates": [asdict(g) for g in results]}
+    for gate in results:
+        client.log_metric(run_id, f"gate_{gate.name}_value", float(np.nan_to_num(gate.value)))
+        client.set_tag(run_id, f"gate_{gate.name}", "pass" if gate.passed else "fail")
+    client.set_tag(run_id, "promotion", "promoted" if promoted else "refused")
+    if force:
+        client.set_tag(run_id, "promotion_forced_reason", reason or "")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"promotion-v{version}.json"
+        out.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+        client.log_artifact(run_id, str(out), "promotion")
+    if promoted:
+        client.set_registered_model_alias(MODEL_NAME, "champion", version)
+        if force and not passed:
+            log.warning("version %s promoted over failed gates; reason: %s", version, reason)
+    return PromotionResult(version, previous, results, promoted, force and not passed)

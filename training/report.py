@@ -1,0 +1,34 @@
+"""The HTML validation report a model-risk reviewer reads: metrics, calibration, stability, monotonicity, fairness."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from pathlib import Path
+
+import jinja2
+
+from training.validation import Validation
+
+TEMPLATE = Path(__file__).parent / "templates" / "validation_report.html"
+
+
+def render_report(validation: Validation, model_name: str, model_version: str, run_id: str,
+                  policy_version: str) -> str:
+    """The report as one self-contained HTML page (plots embedded as PNG)."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True)
+    images = {name: base64.b64encode(png).decode("ascii") for name, png in validation.plots.items()}
+    return env.get_template(TEMPLATE.name).render(
+        v=validation, images=images, model_name=model_name, model_version=model_version, run_id=run_id,
+        policy_version=policy_version, created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        metric_names={"auc": "AUC", "gini": "Gini", "ks": "KS", "brier": "Brier", "log_loss": "对数损失 log loss",
+                      "ece": "期望校准误差 ECE"})
+
+
+def write_report(html: str, path: Path) -> Path:
+    """Write the report via a temporary file and a rename (never half-written)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path
