@@ -1,0 +1,20 @@
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "risk_team_walkthrough.ipynb"
+
+
+def test_walkthrough_runs_end_to_end_on_small_data(tmp_path, monkeypatch):
+    # given: a small county and a throwaway MLflow store
+    monkeypatch.setenv("KUOZHONG_NB_HOUSEHOLDS", "700")
+    monkeypatch.setenv("KUOZHONG_MLRUNS", str(tmp_path / "mlruns"))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    # when
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # then: the explanation adds up and promotion ran its gates
+    outputs = ["".join(o.get("text", "") or str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
+               for cell in notebook.cells if cell.cell_type == "code"]
+    assert "True" in outputs[5]
+    assert "auc_vs_champion" in outputs[6]
