@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).parent / "results" / "bench_simulate.json"
 
@@ -86,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-simulate-"))
     try:
-        result = {"benchmark": "bench_simulate", "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        result: dict[str, Any] = {"benchmark": "bench_simulate", "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                   "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                               "note": "2 cores shared with other work while measured"},
                   "county": _run(_county, args.households, args.seed, str(work / "county"))}
