@@ -49,8 +49,8 @@ PURPOSES = ("business", "medical", "education", "housing")
 # Purpose -> (product code, 共富 product name, customer rate). The bank's normal rate is above the 3.8% cap.
 PRODUCTS = {
     "business": ("GF-JY", "共富经营贷", 0.038),
-    "medical": ("GF-ZY", "共富助医贷", 0.036),
-    "education": ("GF-ZX", "共富助学贷", 0.036),
+    "medical": ("GF-YL", "共富助医贷", 0.036),
+    "education": ("GF-XX", "共富助学贷", 0.036),
     "housing": ("GF-AJ", "共富安居贷", 0.037),
 }
 BANK_NORMAL_RATE = 0.075
