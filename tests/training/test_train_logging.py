@@ -1,0 +1,27 @@
+import mlflow
+from mlflow import MlflowClient
+
+from training.tracking import MODEL_NAME, TrackingConfig
+
+
+def test_training_logs_metrics_report_plots_and_holdout(trained_store):
+    # given
+    store, result = trained_store
+    uri = TrackingConfig(store=store).tracking_uri
+    client = MlflowClient(uri, uri)
+    # when
+    run = client.get_run(result.run_id)
+    artifacts = {a.path for a in client.list_artifacts(result.run_id, "validation/plots")}
+    report = mlflow.artifacts.download_artifacts(run_id=result.run_id, artifact_path="report/validation_report.html",
+                                                 tracking_uri=uri)
+    html = open(report, encoding="utf-8").read()
+    # then
+    for metric in ("test_auc", "test_ks", "test_gini", "test_brier", "test_log_loss", "test_ece",
+                   "test_uncalibrated_ece"):
+        assert metric in run.data.metrics
+    assert run.data.params["split"] == "out-of-time" and run.data.params["data_fingerprint"]
+    assert {"validation/plots/shap_beeswarm.png", "validation/plots/shap_bar.png", "validation/plots/roc.png",
+            "validation/plots/calibration.png", "validation/plots/lift.png"} <= artifacts
+    assert any(a.startswith("validation/plots/shap_dependence_") for a in artifacts)
+    assert "公平性" in html and "稳定性" in html and "township" in html
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == result.model_version
