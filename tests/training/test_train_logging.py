@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import mlflow
 from mlflow import MlflowClient
 
@@ -14,7 +16,7 @@ def test_training_logs_metrics_report_plots_and_holdout(trained_store):
     artifacts = {a.path for a in client.list_artifacts(result.run_id, "validation/plots")}
     report = mlflow.artifacts.download_artifacts(run_id=result.run_id, artifact_path="report/validation_report.html",
                                                  tracking_uri=uri)
-    html = open(report, encoding="utf-8").read()
+    html = Path(report).read_text(encoding="utf-8")
     # then
     for metric in ("test_auc", "test_ks", "test_gini", "test_brier", "test_log_loss", "test_ece",
                    "test_uncalibrated_ece"):
