@@ -111,11 +111,53 @@ def input_hash(row: pd.Series) -> str:
 def input_hashes(features: pd.DataFrame) -> list[str]:
     """A fingerprint of each row of a feature frame (column names and values), computed for the frame at once."""
     try:
-        values = pd.util.hash_pandas_object(features[sorted(features.columns)], index=False).to_numpy()
+        values = _row_hashes(features)
     except TypeError:  # unhashable cells (lists, dicts): the row-by-row fingerprint
         return [input_hash(features.iloc[i]) for i in range(len(features))]
     names = hashlib.sha256("\x1f".join(sorted(map(str, features.columns))).encode()).hexdigest()
     return [hashlib.sha256(f"{names}:{v}".encode()).hexdigest()[:32] for v in values.tolist()]
+
+
+def _row_hashes(features: pd.DataFrame) -> np.ndarray:
+    """``pd.util.hash_pandas_object(features[sorted(columns)], index=False)``, the same values, computed faster.
+
+    Numeric columns of one dtype are hashed in a single call (the hash of a number depends on that number only), and
+    so are object columns holding only strings (a string's hash is the same with or without pandas' categorising);
+    every other column on its own, as pandas does. The column hashes are then folded in sorted column order exactly
+    as pandas folds them (CPython's tuple hash), so stored fingerprints stay comparable.
+    """
+    columns = sorted(features.columns)
+    if features.columns.has_duplicates:
+        return pd.util.hash_pandas_object(features[columns], index=False).to_numpy()
+    n = len(features)
+    hashed: dict[Any, np.ndarray] = {}
+    groups: dict[np.dtype, list[Any]] = {}
+    texts: dict[Any, np.ndarray] = {}
+    for name, dtype in features.dtypes.items():
+        if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+            groups.setdefault(dtype, []).append(name)
+            continue
+        series = features[name]
+        values = series.to_numpy() if isinstance(dtype, np.dtype) else series.array
+        if isinstance(dtype, np.dtype) and dtype.kind == "O" and all(type(v) is str for v in values):
+            texts[name] = values
+        else:
+            hashed[name] = pd.util.hash_array(values)
+    for names in groups.values():
+        block = pd.util.hash_array(features[names].to_numpy().T.ravel()).reshape(len(names), n)
+        hashed.update(zip(names, block, strict=True))
+    if texts:
+        block = pd.util.hash_array(np.concatenate(list(texts.values())), categorize=False).reshape(len(texts), n)
+        hashed.update(zip(texts, block, strict=True))
+    out = np.full(n, 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    for i, name in enumerate(columns):
+        inverse = len(columns) - i
+        out ^= hashed[name]
+        out *= mult
+        mult += np.uint64(82520 + inverse + inverse)
+    out += np.uint64(97531)
+    return out
 
 
 def _is_missing(value: Any) -> bool:
