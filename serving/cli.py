@@ -30,7 +30,7 @@ class UserError(Exception):
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s",
                         handlers=[RichHandler(console=err_console, show_path=False)], force=True)
-    for noisy in ("mlflow", "alembic", "urllib3", "lightgbm", "mlflow.sklearn", "mlflow.models"):
+    for noisy in ("mlflow", "alembic", "urllib3", "lightgbm", "mlflow.sklearn", "mlflow.models", "fontTools"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 

@@ -71,7 +71,8 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
         paths = write_decision(decision, out / "decisions" / label)
         console.rule(f"5/5 {label}")
         show(decision)
-        console.print(f"application {app_path} · decision {paths['json']} · approval file {paths['html']}")
+        files = " · ".join(str(paths[k]) for k in ("html", "pdf") if k in paths)
+        console.print(f"application {app_path} · decision {paths['json']} · approval file {files}")
         decisions.append(decision)
     return decisions
 
