@@ -11,7 +11,7 @@ import pandas as pd
 
 from monitoring.drift import DriftReport
 from monitoring.kpi import KpiReport
-from training.plots import _png, chinese_figures
+from training.plots import chinese_figures, png_bytes
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
@@ -53,7 +53,7 @@ def kpi_charts(report: KpiReport) -> dict[str, bytes]:
         ax.axvline(100, color="#444", linestyle="--")
         ax.set_xlabel("完成率 (%)")
         ax.set_title(f"截至{report.as_of.date()}指标完成情况")
-        charts["progress"] = _png(fig)
+        charts["progress"] = png_bytes(fig)
         m = report.monthly
         if len(m):
             fig, ax = plt.subplots(figsize=(8, 3.5))
@@ -64,7 +64,7 @@ def kpi_charts(report: KpiReport) -> dict[str, bytes]:
             ax.set_title("月度趋势")
             ax.legend()
             ax.tick_params(axis="x", rotation=60)
-            charts["trend"] = _png(fig)
+            charts["trend"] = png_bytes(fig)
     return charts
 
 
@@ -104,7 +104,7 @@ def write_drift_html(report: DriftReport, path: Path) -> Path:
         for cut in (0.1, 0.25):
             ax.axvline(cut, color="#444", linestyle="--")
         ax.set_title("群体稳定性指数 PSI")
-        chart = _png(fig)
+        chart = png_bytes(fig)
     stability = report.stability.assign(psi=np.round(report.stability["psi"], 4))
     body = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>模型监测 {report.as_of.date()}"
             f"</title>{_STYLE}</head><body><h1>模型监测报告</h1>",

@@ -49,7 +49,8 @@ def chinese_figures() -> Iterator[None]:
     plt.close("all")
 
 
-def _png(fig: object) -> bytes:
+def png_bytes(fig: object) -> bytes:
+    """A matplotlib figure as PNG bytes (the figure is closed)."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -69,7 +70,7 @@ def performance_plots(y: np.ndarray, pd_: np.ndarray, pd_raw: np.ndarray, score:
     ax.plot([0, 1], [0, 1], ls="--", c="grey", label="随机 random")
     ax.set(xlabel="误拒率 假阳性率 (FPR)", ylabel="坏客户识别率 (TPR)", title="ROC 曲线")
     ax.legend(loc="lower right")
-    out["roc"] = _png(fig)
+    out["roc"] = png_bytes(fig)
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     ax.plot(np.linspace(0, 1, len(tpr)), tpr, label="坏客户累计占比 bads")
@@ -78,7 +79,7 @@ def performance_plots(y: np.ndarray, pd_: np.ndarray, pd_raw: np.ndarray, score:
     ax.vlines(k / max(len(tpr) - 1, 1), fpr[k], tpr[k], colors="red", label=f"KS = {tpr[k] - fpr[k]:.3f}")
     ax.set(xlabel="按PD从高到低的阈值位置", ylabel="累计占比", title="KS 曲线")
     ax.legend(loc="lower right")
-    out["ks"] = _png(fig)
+    out["ks"] = png_bytes(fig)
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     for label, p in (("校准前 before", pd_raw), ("校准后 after", pd_)):
@@ -88,7 +89,7 @@ def performance_plots(y: np.ndarray, pd_: np.ndarray, pd_raw: np.ndarray, score:
     ax.plot([0, top], [0, top], ls="--", c="grey", label="完美校准 ideal")
     ax.set(xlabel="预测违约概率 (分箱均值)", ylabel="实际违约率", title="校准曲线")
     ax.legend()
-    out["calibration"] = _png(fig)
+    out["calibration"] = png_bytes(fig)
 
     fig, ax = plt.subplots(figsize=(5, 4.5))
     bins = np.linspace(float(np.min(score)), float(np.max(score)), 30).tolist()
@@ -96,14 +97,14 @@ def performance_plots(y: np.ndarray, pd_: np.ndarray, pd_raw: np.ndarray, score:
     ax.hist(score[y == 1], bins=bins, alpha=0.6, density=True, label="违约 bad")
     ax.set(xlabel="信用评分", ylabel="密度", title="按结果的评分分布")
     ax.legend()
-    out["score_distribution"] = _png(fig)
+    out["score_distribution"] = png_bytes(fig)
 
     lift = lift_by_decile(y, score)
     fig, ax = plt.subplots(figsize=(5, 4.5))
     ax.bar(lift["decile"], lift["lift"])
     ax.axhline(1.0, ls="--", c="grey")
     ax.set(xlabel="评分十分位 (1 = 风险最高)", ylabel="提升度 lift", title="分十分位的提升度")
-    out["lift"] = _png(fig)
+    out["lift"] = png_bytes(fig)
     return out
 
 
@@ -122,15 +123,15 @@ def shap_plots(contrib: np.ndarray, expected: np.ndarray, X: pd.DataFrame, featu
     out: dict[str, bytes] = {}
     shap.plots.beeswarm(explanation, max_display=15, show=False)
     plt.title("SHAP 特征贡献 (对数几率, 正值=风险更高)")
-    out["shap_beeswarm"] = _png(plt.gcf())
+    out["shap_beeswarm"] = png_bytes(plt.gcf())
     shap.plots.bar(explanation, max_display=15, show=False)
     plt.title("平均 |SHAP| 特征重要性")
-    out["shap_bar"] = _png(plt.gcf())
+    out["shap_bar"] = png_bytes(plt.gcf())
     order = np.argsort(-np.abs(contrib).mean(axis=0))[:top_dependence]
     for rank, j in enumerate(order, start=1):
         fig, ax = plt.subplots(figsize=(5, 4))
         shap.plots.scatter(explanation[:, int(j)], ax=ax, show=False)
         ax.set_title(f"依赖图: {names[j]}")
         ax.set_ylabel("SHAP 值 (对数几率)")
-        out[f"shap_dependence_{rank}_{features[j]}"] = _png(fig)
+        out[f"shap_dependence_{rank}_{features[j]}"] = png_bytes(fig)
     return out

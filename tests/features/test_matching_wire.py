@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ from features.matching import match_lists
 from features.matching.parties import MatchingProtocolError
 from features.matching.wire import match_two_process, require_loopback
 from features.simulate import County
+from tests.cli_runner import run_kuozhong
 
 
 @pytest.fixture(scope="module")
@@ -45,17 +45,6 @@ def test_the_socket_mode_refuses_non_loopback_hosts() -> None:
             require_loopback(host)
 
 
-def _kuozhong(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
-    """Run the console entry point in this process: (exit code, stderr)."""
-    from serving.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["kuozhong", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    return code, capsys.readouterr().err
 
 
 def test_match_command_writes_the_initial_list_and_the_review_file(small_lists, tmp_path: Path, capsys, monkeypatch) -> None:
@@ -65,7 +54,7 @@ def test_match_command_writes_the_initial_list_and_the_review_file(small_lists, 
     bank.loc[bank.index[0], "name"] = bank["name"].iloc[0][:-1] + "甲"
     bank.to_csv(tmp_path / "bank.csv", index=False)
     # when the command runs
-    code, err = _kuozhong(capsys, monkeypatch, "match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
+    code, err = run_kuozhong(capsys, monkeypatch, "match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
                      "--out", str(tmp_path / "initial.csv"))
     # then it writes both files and names the counts
     assert code == 0, err
@@ -81,7 +70,7 @@ def test_match_command_names_a_missing_column_in_one_line(small_lists, tmp_path:
     _, base_path = small_lists
     pd.DataFrame({"id_number": ["330922199001011234"]}).to_csv(tmp_path / "bank.csv", index=False)
     # when matched, then exit code 2 and one line naming the column; nothing written
-    code, err = _kuozhong(capsys, monkeypatch, "match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
+    code, err = run_kuozhong(capsys, monkeypatch, "match", "--bank", str(tmp_path / "bank.csv"), "--province", str(base_path),
                      "--out", str(tmp_path / "initial.csv"))
     assert code == 2
     assert err.strip().count("\n") == 0 and "name" in err and "Traceback" not in err

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-import pytest
-
-
-def _kuozhong(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
-    """Run the console entry point in this process: (exit code, stderr)."""
-    from serving.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["kuozhong", *args])
-    try:
-        main()
-        code = 0
-    except SystemExit as stop:
-        code = int(stop.code or 0)
-    return code, capsys.readouterr().err
+from tests.cli_runner import run_kuozhong
 
 
 def test_subsidy_command_writes_the_claim_and_a_reconciled_summary(data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
     # when the claim for March 2025 is made from the simulated county
-    code, err = _kuozhong(capsys, monkeypatch, "subsidy", "--month", "2025-03", "--data", str(data_dir), "--out", str(tmp_path))
+    code, err = run_kuozhong(capsys, monkeypatch, "subsidy", "--month", "2025-03", "--data", str(data_dir), "--out", str(tmp_path))
     # then the XLSX, CSV and summary exist, and the summary reconciles
     assert code == 0, err
     assert {p.name for p in tmp_path.iterdir()} == {"贴息申请表_2025-03.xlsx", "贴息申请表_2025-03.csv",
@@ -34,7 +20,7 @@ def test_subsidy_command_writes_the_claim_and_a_reconciled_summary(data_dir: Pat
 
 
 def test_subsidy_command_rejects_a_bad_month_in_one_line(data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
-    code, err = _kuozhong(capsys, monkeypatch, "subsidy", "--month", "2025/03", "--data", str(data_dir), "--out", str(tmp_path / "out"))
+    code, err = run_kuozhong(capsys, monkeypatch, "subsidy", "--month", "2025/03", "--data", str(data_dir), "--out", str(tmp_path / "out"))
     assert code == 2
     assert "--month" in err and "YYYY-MM" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
