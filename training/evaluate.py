@@ -23,6 +23,23 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
     return float((table["n"] * (table["bad_rate"] - table["mean_pd"]).abs()).sum() / table["n"].sum())
 
 
+def ece_sampling_bound(p: np.ndarray, bins: int = 10, quantile: float = 0.95, draws: int = 1000,
+                       seed: int = 0) -> float:
+    """The ``quantile`` of the ECE a perfectly calibrated model would show on these rows by chance alone.
+
+    Outcomes are drawn as Bernoulli(PD) ``draws`` times over the same equal-count bins as
+    ``expected_calibration_error``; on a few hundred rows this noise floor alone exceeds 0.05.
+    """
+    p = np.asarray(p, dtype=float)
+    labels = pd.qcut(pd.Series(p).rank(method="first"), q=min(bins, len(p)), labels=False).to_numpy(dtype=int)
+    rng = np.random.default_rng(seed)
+    errors = np.empty(draws)
+    for i in range(draws):
+        gap = np.bincount(labels, weights=(rng.random(len(p)) < p) - p)
+        errors[i] = np.abs(gap).sum() / len(p)
+    return float(np.quantile(errors, quantile))
+
+
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:
     """Per equal-count PD bin: rows, mean PD and observed bad rate."""
     order = pd.qcut(pd.Series(p).rank(method="first"), q=min(bins, len(p)), labels=False)

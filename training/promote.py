@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from models.credit import CreditModel
-from training.evaluate import evaluate, monotonicity_check
-from training.tracking import MODEL_NAME, configure
+from training.evaluate import ece_sampling_bound, evaluate, monotonicity_check
+from training.tracking import MODEL_NAME, configure, quiet_downloads
 from training.train import HOLDOUT_ARTIFACT, HOLDOUT_TARGET
 
 log = logging.getLogger(__name__)
 AUC_MARGIN = 0.005  # the challenger may trail the champion's holdout AUC by at most this much
-ECE_BOUND = 0.05  # expected calibration error on the holdout must stay below this
+ECE_BOUND = 0.05  # expected calibration error on the holdout must stay below this (or below its noise floor)
 
 
 class PromotionError(ValueError):
@@ -54,7 +54,8 @@ def _load(version: str) -> tuple[CreditModel, str]:
         info = client.get_model_version(MODEL_NAME, version)
     except mlflow.exceptions.MlflowException as err:
         raise PromotionError(f"version = {version!r}: no such version of model '{MODEL_NAME}'") from err
-    model = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}/{version}")
+    with quiet_downloads():
+        model = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}/{version}")
     return model, str(info.run_id)
 
 
@@ -62,7 +63,8 @@ def gates(challenger: CreditModel, champion: CreditModel | None, holdout: pd.Dat
           auc_margin: float = AUC_MARGIN, ece_bound: float = ECE_BOUND) -> tuple[Gate, ...]:
     """Evaluate the gates on the challenger's holdout (the champion is scored on the very same rows)."""
     y = holdout[HOLDOUT_TARGET].to_numpy(dtype=int)
-    mine = evaluate(y, challenger.predict_pd(holdout))
+    pd_mine = challenger.predict_pd(holdout)
+    mine = evaluate(y, pd_mine)
     out = []
     if champion is not None:
         missing = [f for f in champion.features if f not in holdout.columns]
@@ -76,8 +78,13 @@ def gates(challenger: CreditModel, champion: CreditModel | None, holdout: pd.Dat
                             f"challenger AUC {mine['auc']:.4f} vs champion {theirs['auc']:.4f} − margin {auc_margin}"))
     else:
         out.append(Gate("auc_vs_champion", mine["auc"], float("nan"), True, "no champion yet"))
-    out.append(Gate("ece", mine["ece"], ece_bound, mine["ece"] < ece_bound,
-                    f"expected calibration error {mine['ece']:.4f} < {ece_bound}"))
+    # On a small holdout even exact PDs show an ECE above the bound by chance: the gate then allows the 95th
+    # percentile of that chance ECE, so it fails models that are miscalibrated, not holdouts that are small.
+    noise = ece_sampling_bound(pd_mine)
+    allowed = max(ece_bound, noise)
+    out.append(Gate("ece", mine["ece"], allowed, mine["ece"] < allowed,
+                    f"expected calibration error {mine['ece']:.4f} < max(bound {ece_bound}, "
+                    f"95% chance ECE of exact PDs on {len(y)} rows {noise:.4f})"))
     mono = monotonicity_check(challenger, holdout, dict(zip(challenger.features, challenger.monotone_constraints(),
                                                              strict=True)))
     violations = int(mono["violations"].sum()) if len(mono) else 0
@@ -99,7 +106,7 @@ def promote(version: str, force: bool = False, reason: str | None = None, auc_ma
     except mlflow.exceptions.MlflowException:
         previous = None
     champion = _load(previous)[0] if previous and previous != version else None
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, quiet_downloads():
         path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=HOLDOUT_ARTIFACT, dst_path=tmp)
         holdout = pd.read_parquet(path)
     results = gates(challenger, champion, holdout, auc_margin, ece_bound)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,3 +46,18 @@ def configure(config: TrackingConfig | None = None) -> MlflowClient:
         client.create_experiment(EXPERIMENT, artifact_location=config.artifact_uri)
     mlflow.set_experiment(EXPERIMENT)
     return client
+
+
+@contextmanager
+def quiet_downloads() -> Iterator[None]:
+    """Silence MLflow's artifact download progress bars (they would land on the user's stderr) for a block."""
+    name = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
+    old = os.environ.get(name)
+    os.environ[name] = "false"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
