@@ -14,6 +14,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -24,7 +25,15 @@ from features.ids import mask_id_number
 from models.counterfactual import WhatWouldChange, what_would_change_frame
 from models.credit import CreditModel
 from models.decision_notes import review_note
-from models.explain import Reason, explain_frame, reasons_from_points
+from models.explain import (
+    PointsFrame,
+    Reason,
+    explain_frame,
+    make_reason,
+    object_columns,
+    pick_reasons,
+    plain_value,
+)
 from models.policy import Policy
 from models.rule_result import number
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
@@ -181,51 +190,135 @@ def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str
     return terms if terms is None or subsidised else without_subsidy(terms, policy)
 
 
-def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
-                 now: dt.datetime | None = None, top_reasons: int = 5,
-                 with_what_would_change: bool = True) -> list[Decision]:
-    """Decisions for every row of a feature frame: one scoring call for the frame, the rules row by row."""
-    if features.empty:
-        return []
+@dataclass(frozen=True)
+class DecisionRows:
+    """The Decision builder's output for a frame, column by column, before any row becomes a ``Decision``.
+
+    The API and the officer's page take ``decision(i)`` (one object with its full trace); the batch lays the same
+    columns out flat without building a million objects. Both read what ``decide_rows`` computed once.
+    """
+
+    request_id: np.ndarray
+    household_id: np.ndarray
+    applicant_id_masked: list[str]
+    as_of: np.ndarray
+    rules: list[list[RuleResult]]
+    status: list[Status]
+    subsidised: list[bool]
+    pd: np.ndarray
+    score: np.ndarray
+    base_points: np.ndarray
+    grade: list[str]
+    recommendation: list[Recommendation]
+    decided_by: list[DecidedBy]
+    human_review_required: list[bool]
+    review_notes: list[tuple[str, str]]
+    terms: list[LoanTerms | None]
+    explained: PointsFrame
+    reason_columns: np.ndarray  # n × top: column index into explained.features of each reason
+    reason_real: np.ndarray  # n × top: False where the slot holds no reason (a zero effect)
+    values: dict[str, np.ndarray]  # the model's inputs as read, for the reasons' sentences
+    input_hash: list[str]
+    what_would_change: Sequence[WhatWouldChange | None]
+    model: ModelRef
+    policy_version: str
+    policy_hash: str
+    decided_at: dt.datetime
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def eligibility(self, i: int) -> Eligibility:
+        """Row i's rule-layer verdict with every rule's trace."""
+        return Eligibility.model_construct(eligible=self.status[i] == "pass", status=self.status[i],
+                                           rules=self.rules[i], subsidised=self.subsidised[i])
+
+    def reason_slots(self, i: int) -> list[tuple[str, Any, float, float, int]]:
+        """Row i's reasons as (feature, value, contribution, points, whole points), adverse first."""
+        table = self.explained
+        return [(table.features[j], plain_value(self.values[table.features[j]][i]), float(table.contributions[i, j]),
+                 float(table.points[i, j]), int(table.points_int[i, j]))
+                for j in self.reason_columns[i][self.reason_real[i]]]
+
+    def reasons(self, i: int) -> list[Reason]:
+        """Row i's reasons with their sentences."""
+        return [make_reason(*slot) for slot in self.reason_slots(i)]
+
+    def decision(self, i: int, decision_id: str | None = None) -> Decision:
+        """Row i as a Decision object (a fresh random id unless one is given)."""
+        note_zh, note_en = self.review_notes[i]
+        eligibility = self.eligibility(i)
+        return Decision(
+            decision_id=decision_id or str(uuid.uuid4()), request_id=str(self.request_id[i]),
+            household_id=str(self.household_id[i]), applicant_id_masked=self.applicant_id_masked[i],
+            as_of=self.as_of[i], eligibility=eligibility, pd=round(float(self.pd[i]), 6),
+            score=round(float(self.score[i]), 2), base_points=round(float(self.base_points[i]), 2),
+            grade=self.grade[i], recommendation=self.recommendation[i],
+            human_review_required=self.human_review_required[i], review_note_zh=note_zh, review_note_en=note_en,
+            terms=self.terms[i], reasons=self.reasons(i), what_would_change=self.what_would_change[i],
+            model=self.model, policy_version=self.policy_version, policy_hash=self.policy_hash,
+            input_hash=self.input_hash[i], decided_at=self.decided_at, decided_by=self.decided_by[i],
+            declined_by_rules=[r.code for r in eligibility.knocked_out])
+
+
+def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
+                now: dt.datetime | None = None, top_reasons: int = 5,
+                with_what_would_change: bool = True) -> DecisionRows:
+    """Decide every row of a feature frame: one scoring call for the frame, the rules row by row."""
     decided_at = now or dt.datetime.now(dt.UTC)
     table = explain_frame(model, features)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
-    reasons = reasons_from_points(table, features, top=top_reasons)
+    reason_columns, reason_real = pick_reasons(table.points, top_reasons)
     rows = _rule_rows(features)
+    n = len(features)
     classes = features["household_class"].to_numpy(dtype=object) if "household_class" in features.columns \
-        else np.full(len(features), None, dtype=object)
+        else np.full(n, None, dtype=object)
     ids = features["id_number"].to_numpy(dtype=object) if "id_number" in features.columns \
-        else np.full(len(features), None, dtype=object)
-    fingerprints = input_hashes(features)
-    parts: list[dict[str, Any]] = []
+        else np.full(n, None, dtype=object)
+    bands = [policy.grade_for(float(s)) for s in table.score]
+    out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
+                                                 "review", "notes", "terms")}
     for i, row in enumerate(rows):
         rules = evaluate_rules(row, policy)
         status, subsidised = eligibility_status(rules)
-        eligibility = Eligibility(eligible=status == "pass", status=status, rules=rules, subsidised=subsidised)
-        score = float(table.score[i])
-        grade = policy.grade_for(score)
-        recommendation, decided_by, review = _recommend(status, grade.recommendation)
-        note_zh, note_en = review_note(eligibility, recommendation, decided_by)
-        terms = None if recommendation == "decline" else _terms(policy, row, classes[i], grade.grade, subsidised)
-        parts.append({
-            "eligibility": eligibility, "pd": round(float(pds[i]), 6), "score": round(score, 2),
-            "base_points": round(float(table.base[i]), 2), "grade": grade.grade, "recommendation": recommendation,
-            "human_review_required": review, "review_note_zh": note_zh, "review_note_en": note_en, "terms": terms,
-            "decided_by": decided_by, "declined_by_rules": [r.code for r in eligibility.knocked_out]})
+        recommendation, decided_by, review = _recommend(status, bands[i].recommendation)
+        eligibility = Eligibility.model_construct(eligible=status == "pass", status=status, rules=rules,
+                                                  subsidised=subsidised)
+        out["rules"].append(rules)
+        out["status"].append(status)
+        out["subsidised"].append(subsidised)
+        out["recommendation"].append(recommendation)
+        out["decided_by"].append(decided_by)
+        out["review"].append(review)
+        out["notes"].append(review_note(eligibility, recommendation, decided_by))
+        out["terms"].append(None if recommendation == "decline"
+                            else _terms(policy, row, classes[i], bands[i].grade, subsidised))
     changes: Sequence[WhatWouldChange | None] = (
-        what_would_change_frame(model, features, policy, [p["eligibility"].status for p in parts],
-                                [p["recommendation"] for p in parts])
-        if with_what_would_change else [None] * len(parts))
-    request_ids = features["request_id"].to_numpy(dtype=object)
-    households = features["household_id"].to_numpy(dtype=object)
-    as_of = pd.to_datetime(features["as_of"]).dt.date.to_numpy(dtype=object)
-    return [Decision(
-        decision_id=str(uuid.uuid4()), request_id=str(request_ids[i]), household_id=str(households[i]),
-        applicant_id_masked=mask_id_number(ids[i] if isinstance(ids[i], str) else None), as_of=as_of[i],
-        reasons=reasons[i], what_would_change=changes[i], model=model_ref, policy_version=policy.version,
-        policy_hash=policy.content_hash, input_hash=fingerprints[i], decided_at=decided_at, **part,
-    ) for i, part in enumerate(parts)]
+        what_would_change_frame(model, features, policy, out["status"], out["recommendation"])
+        if with_what_would_change else [None] * n)
+    values = table.values if table.values is not None else object_columns(features, list(table.features))
+    return DecisionRows(
+        request_id=features["request_id"].to_numpy(dtype=object),
+        household_id=features["household_id"].to_numpy(dtype=object),
+        applicant_id_masked=[mask_id_number(v if isinstance(v, str) else None) for v in ids],
+        as_of=pd.to_datetime(features["as_of"]).dt.date.to_numpy(dtype=object), rules=out["rules"],
+        status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
+        grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
+        human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
+        reason_columns=reason_columns, reason_real=reason_real, values=values, input_hash=input_hashes(features),
+        what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
+        decided_at=decided_at)
+
+
+def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
+                 now: dt.datetime | None = None, top_reasons: int = 5,
+                 with_what_would_change: bool = True) -> list[Decision]:
+    """Decisions for every row of a feature frame (``decide_rows``, each row as a Decision object)."""
+    if features.empty:
+        return []
+    rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change)
+    return [rows.decision(i) for i in range(len(rows))]
 
 
 def _recommend(status: Status, by_grade: Recommendation) -> tuple[Recommendation, DecidedBy, bool]:

@@ -10,6 +10,7 @@ the single-row helpers are the same code on a one-row frame.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 import numpy as np
@@ -68,7 +69,7 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
     if any(c not in X.columns for c in features) or len(levels) != len(categorical):
         return _checked_matrix(model, X)
     if len(X) <= _SMALL_FRAME:
-        block = columns_by_name if columns_by_name is not None else _object_columns(X, features)
+        block = columns_by_name if columns_by_name is not None else object_columns(X, features)
         columns: list[Any] = [block[name] for name in features]
     else:
         columns = [X[name].to_numpy(dtype=object) if name in levels else X[name] for name in features]
@@ -86,7 +87,7 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
     return out
 
 
-def _object_columns(X: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
+def object_columns(X: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
     """Columns as object arrays; a small frame is read in one call (pandas' per-column cost dominates there)."""
     if len(X) <= _SMALL_FRAME:
         positions = {name: k for k, name in enumerate(X.columns)}
@@ -167,7 +168,7 @@ class PointsFrame(BaseModel):
 
 def explain_frame(model: CreditModel, X: pd.DataFrame) -> PointsFrame:
     """TreeSHAP contributions, points and whole points for every row of a feature frame (one LightGBM call)."""
-    values = _object_columns(X, list(model.features)) if len(X) <= _SMALL_FRAME and all(
+    values = object_columns(X, list(model.features)) if len(X) <= _SMALL_FRAME and all(
         c in X.columns for c in model.features) else None
     contrib, expected = contributions(model, X, values)
     base, points = _points_from_contrib(model, contrib, expected)
@@ -199,10 +200,32 @@ def pick_reasons(points: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.take_along_axis(chosen, arrange, axis=1) != 0
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A cell as a plain Python value (numpy scalars unwrapped, every kind of missing as None)."""
     if is_missing(value) or value is pd.NA:
         return None
     return value.item() if hasattr(value, "item") else value
+
+
+def reason_sentences(name: str, value: Any, points: float, points_int: int) -> tuple[str, str]:
+    """The sentence of one reason in Chinese and English, from the applicant's own value and its whole points."""
+    adverse, size = bool(points < 0), abs(int(points_int))
+    try:
+        return _sentences(name, value, adverse, size)
+    except TypeError:  # an unhashable value: built afresh
+        return _sentences.__wrapped__(name, value, adverse, size)
+
+
+@functools.lru_cache(maxsize=1 << 16, typed=True)
+def _sentences(name: str, value: Any, adverse: bool, size: int) -> tuple[str, str]:
+    phrase_zh, phrase_en = value_phrase(name, value)
+    if size == 0:
+        clause_zh, clause_en = "对评分影响不足1分", "moves the score by less than a point"
+    elif adverse:
+        clause_zh, clause_en = f"评分减少{size}分", f"takes {size} points off the score"
+    else:
+        clause_zh, clause_en = f"评分增加{size}分", f"adds {size} points to the score"
+    return f"{phrase_zh}，{clause_zh}", f"{phrase_en[:1].upper()}{phrase_en[1:]}: {clause_en}"
 
 
 def make_reason(name: str, value: Any, contribution: float, points: float, points_int: int) -> Reason:
@@ -211,34 +234,26 @@ def make_reason(name: str, value: Any, contribution: float, points: float, point
     label_zh, label_en = (info.label_zh, info.label_en) if info else (name, name)
     actionable = bool(info.actionable) if info else False
     adverse = points < 0
-    phrase_zh, phrase_en = value_phrase(name, value)
-    size = abs(int(points_int))
-    if size == 0:
-        clause_zh, clause_en = "对评分影响不足1分", "moves the score by less than a point"
-    elif adverse:
-        clause_zh, clause_en = f"评分减少{size}分", f"takes {size} points off the score"
-    else:
-        clause_zh, clause_en = f"评分增加{size}分", f"adds {size} points to the score"
+    text_zh, text_en = reason_sentences(name, value, points, points_int)
     advice = ADVICE.get(name) if (actionable and adverse) else None
     return Reason.model_construct(
         feature=name, label_zh=label_zh, label_en=label_en, value=value, contribution=float(contribution),
         points=round(float(points), 2), direction="adverse" if adverse else "favourable", actionable=actionable,
-        text_zh=f"{phrase_zh}，{clause_zh}", text_en=f"{phrase_en[:1].upper()}{phrase_en[1:]}: {clause_en}",
-        points_int=int(points_int), value_zh=value_text_zh(name, value),
+        text_zh=text_zh, text_en=text_en, points_int=int(points_int), value_zh=value_text_zh(name, value),
         advice_zh=advice[0] if advice else None, advice_en=advice[1] if advice else None,
     )
 
 
 def reasons_from_points(table: PointsFrame, X: pd.DataFrame, top: int = 5) -> list[list[Reason]]:
     """Top adverse and favourable reasons of every row of an explained frame."""
-    columns = table.values if table.values is not None else _object_columns(X, list(table.features))
+    columns = table.values if table.values is not None else object_columns(X, list(table.features))
     order, real = pick_reasons(table.points, top)
     out: list[list[Reason]] = []
     for i in range(len(X)):
         row = []
         for j in order[i][real[i]]:
             name = table.features[j]
-            row.append(make_reason(name, _plain(columns[name][i]), table.contributions[i, j],
+            row.append(make_reason(name, plain_value(columns[name][i]), table.contributions[i, j],
                                    table.points[i, j], table.points_int[i, j]))
         out.append(row)
     return out

@@ -8,6 +8,7 @@ pandas' NA, booleans as 是/否. Anything it cannot read counts as missing, and 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import Any, Literal
 
@@ -38,24 +39,45 @@ class RuleResult(BaseModel):
 
 
 def result(code: str, ok: bool, value: Any, threshold: Any, zh: str, en: str, effect: Effect = "decline") -> RuleResult:
-    """A pass or fail verdict."""
-    return RuleResult(code=code, outcome="pass" if ok else "fail", value=value, threshold=threshold,
-                      message_zh=zh, message_en=en, effect=effect)
+    """A pass or fail verdict (verdicts are immutable, so equal ones with plain values are shared, not rebuilt)."""
+    outcome: Outcome = "pass" if ok else "fail"
+    if isinstance(value, dict | list) or isinstance(threshold, dict | list):
+        return RuleResult(code=code, outcome=outcome, value=value, threshold=threshold, message_zh=zh,
+                          message_en=en, effect=effect)
+    return _shared(code, outcome, value, threshold, zh, en, effect)
 
 
+@functools.lru_cache(maxsize=8192, typed=True)
+def _shared(code: str, outcome: Outcome, value: Any, threshold: Any, zh: str, en: str, effect: Effect) -> RuleResult:
+    return RuleResult(code=code, outcome=outcome, value=value, threshold=threshold, message_zh=zh, message_en=en,
+                      effect=effect)
+
+
+@functools.lru_cache(maxsize=1024, typed=True)
 def cannot(code: str, field: str, zh: str, threshold: Any = None, why_en: str = "is missing",
            why_zh: str = "缺少") -> RuleResult:
-    """A cannot-decide verdict naming what is missing or unreadable; a person must check it."""
+    """A cannot-decide verdict naming what is missing or unreadable; a person must check it (shared when equal)."""
     text_zh = f"{why_zh}{zh}，需人工核实" if why_zh == "缺少" else f"{zh}{why_zh}，需人工核实"
     return RuleResult(code=code, outcome="cannot_decide", threshold=threshold, message_zh=text_zh,
                       message_en=f"{field} {why_en}; a person must check it", effect="refer")
 
 
+_FLOATS = (float, np.floating)
+_BOOLS = (bool, np.bool_)
+_NUMBERS = (int, float, np.integer, np.floating)
+_TEXTS = (str, np.str_)
+
+
 def missing(value: Any) -> bool:
     """True for None, NaN, NaT, pandas' NA and empty text."""
+    kind = type(value)
+    if kind is float:  # the common cases first: plain floats and text
+        return value != value
+    if kind is str:
+        return not value.strip()
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    if isinstance(value, float | np.floating):
+    if isinstance(value, _FLOATS):
         return bool(math.isnan(value))
     if isinstance(value, str):
         return not value.strip()
@@ -64,7 +86,9 @@ def missing(value: Any) -> bool:
 
 def number(value: Any) -> float | None:
     """A finite number, or None (booleans, text that is no number, NaN and infinities count as missing)."""
-    if missing(value) or isinstance(value, bool | np.bool_):
+    if type(value) is float:
+        return value if math.isfinite(value) else None
+    if missing(value) or isinstance(value, _BOOLS):
         return None
     try:
         out = float(value)
@@ -75,11 +99,13 @@ def number(value: Any) -> float | None:
 
 def flag(value: Any) -> bool | None:
     """A yes/no value (bool, 0/1, true/false, 是/否), or None when it is missing or means neither."""
+    if type(value) is bool:
+        return value
     if missing(value):
         return None
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, _BOOLS):
         return bool(value)
-    if isinstance(value, int | float | np.integer | np.floating):
+    if isinstance(value, _NUMBERS):
         return {0.0: False, 1.0: True}.get(float(value))
     if isinstance(value, str):
         text = value.strip().lower()
@@ -106,6 +132,9 @@ def day(value: Any) -> dt.date | None:
 
 def text(value: Any) -> str | None:
     """Stripped text, or None when missing or not text-like."""
-    if missing(value) or not isinstance(value, str | np.str_):
+    if type(value) is str:
+        stripped = value.strip()
+        return stripped or None
+    if missing(value) or not isinstance(value, _TEXTS):
         return None
     return str(value).strip()

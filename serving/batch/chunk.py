@@ -10,16 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from models import decision as shared_decision
-from models.decision import Decision
+from models.decision import DecisionRows, decide_rows
+from models.explain import plain_value, reason_sentences
 from models.policy import Policy
 from training.registry import LoadedModel
 
@@ -32,65 +32,79 @@ def decision_id(run_key: str, request_id: str) -> str:
     return str(uuid.uuid5(_BATCH_NAMESPACE, f"{run_key}|{request_id}"))
 
 
-def decide_all(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now: dt.datetime) -> list[Decision]:
-    """Every row's Decision by the API's builder: frame-wide when the Decision module has it, else row by row.
-
-    The what-would-change search is left to the officer's page: a batch ships decisions with their reasons.
-    """
-    frame_builder = getattr(shared_decision, "decide_frame", None)
-    if frame_builder is None:
-        return [shared_decision.decide(features.iloc[[i]], loaded.model, loaded.ref, policy, now=now,
-                                       top_reasons=TOP_REASONS) for i in range(len(features))]
-    return list(frame_builder(features, loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS,
-                              with_what_would_change=False))
+def decide_all(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now: dt.datetime) -> DecisionRows:
+    """Every row decided by the API's builder (``decide_rows``), without the officer's what-would-change search."""
+    return decide_rows(features, loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS,
+                       with_what_would_change=False)
 
 
-def _flat(decision: Decision, township: Any, household_class: Any, run_key: str) -> dict[str, Any]:
-    terms = decision.terms
-    row: dict[str, Any] = {
-        "decision_id": decision_id(run_key, decision.request_id),
-        "request_id": decision.request_id,
-        "household_id": decision.household_id,
-        "applicant_id_masked": decision.applicant_id_masked,
-        "township": None if pd.isna(township) else str(township),
-        "household_class": None if pd.isna(household_class) else str(household_class),
-        "as_of": decision.as_of,
-        "eligible": decision.eligibility.eligible,
-        "eligibility_status": decision.eligibility.status,
-        "failed_rules": ",".join(r.code for r in decision.eligibility.failed),
-        "cannot_decide_rules": ",".join(r.code for r in decision.eligibility.rules if r.outcome == "cannot_decide"),
-        "pd": decision.pd,
-        "score": decision.score,
-        "base_points": decision.base_points,
-        "grade": decision.grade,
-        "recommendation": decision.recommendation,
-        "human_review_required": decision.human_review_required,
-        "review_note_zh": decision.review_note_zh,
-        "product_code": terms.product_code if terms else None,
-        "limit": terms.limit if terms else None,
-        "rate": terms.rate if terms else None,
-        "annual_subsidy_finance": terms.annual_subsidy_finance if terms else None,
-    }
+def _text(values: pd.Series | np.ndarray | list[Any]) -> list[str | None]:
+    return [None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v) for v in values]
+
+
+def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
+    """The top reasons of every row as columns: feature, points, direction and the Chinese sentence."""
+    table = rows.explained
+    names = np.asarray(table.features, dtype=object)
+    out: dict[str, list[Any]] = {}
+    n = len(rows)
     for k in range(TOP_REASONS):
-        reason = decision.reasons[k] if k < len(decision.reasons) else None
-        row[f"reason_{k + 1}_feature"] = reason.feature if reason else None
-        row[f"reason_{k + 1}_points"] = reason.points if reason else None
-        row[f"reason_{k + 1}_direction"] = reason.direction if reason else None
-        row[f"reason_{k + 1}_text_zh"] = reason.text_zh if reason else None
-    row.update({
-        "model_name": decision.model.name, "model_version": decision.model.version,
-        "model_run_id": decision.model.run_id, "policy_version": decision.policy_version,
-        "policy_hash": decision.policy_hash, "input_hash": decision.input_hash, "decided_at": decision.decided_at,
-    })
-    return row
+        if k >= rows.reason_columns.shape[1]:
+            for part in ("feature", "points", "direction", "text_zh"):
+                out[f"reason_{k + 1}_{part}"] = [None] * n
+            continue
+        cols, real = rows.reason_columns[:, k], rows.reason_real[:, k]
+        points = np.take_along_axis(table.points, cols[:, None], axis=1)[:, 0]
+        whole = np.take_along_axis(table.points_int, cols[:, None], axis=1)[:, 0]
+        feature = names[cols]
+        texts: list[str | None] = [None] * n
+        for i in np.flatnonzero(real):
+            name = feature[i]
+            texts[i] = reason_sentences(name, plain_value(rows.values[name][i]), float(points[i]), int(whole[i]))[0]
+        out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), real.tolist(), strict=True)]
+        out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None
+                                         for p, r in zip(points.tolist(), real.tolist(), strict=True)]
+        out[f"reason_{k + 1}_direction"] = [("adverse" if p < 0 else "favourable") if r else None
+                                            for p, r in zip(points.tolist(), real.tolist(), strict=True)]
+        out[f"reason_{k + 1}_text_zh"] = texts
+    return out
 
 
-def flatten(decisions: Sequence[Decision], features: pd.DataFrame, run_key: str) -> pd.DataFrame:
-    """Decisions as one flat row each, in the order of the feature rows."""
-    townships = features["township"].tolist() if "township" in features else [None] * len(decisions)
-    classes = features["household_class"].tolist() if "household_class" in features else [None] * len(decisions)
-    rows = [_flat(d, t, c, run_key) for d, t, c in zip(decisions, townships, classes, strict=True)]
-    return pd.DataFrame.from_records(rows, columns=list(_flat_columns()))
+def flatten(rows: DecisionRows, features: pd.DataFrame, run_key: str) -> pd.DataFrame:
+    """The decisions laid flat, one row each, in the order of the feature rows (the same values ``Decision`` has)."""
+    n = len(rows)
+    terms = rows.terms
+    request_ids = [str(r) for r in rows.request_id]
+    columns: dict[str, Any] = {
+        "decision_id": [decision_id(run_key, r) for r in request_ids],
+        "request_id": request_ids,
+        "household_id": [str(h) for h in rows.household_id],
+        "applicant_id_masked": rows.applicant_id_masked,
+        "township": _text(features["township"].to_numpy(dtype=object)) if "township" in features else [None] * n,
+        "household_class": _text(features["household_class"].to_numpy(dtype=object))
+        if "household_class" in features else [None] * n,
+        "as_of": rows.as_of,
+        "eligible": [s == "pass" for s in rows.status],
+        "eligibility_status": rows.status,
+        "failed_rules": [",".join(r.code for r in rules if r.outcome == "fail") for rules in rows.rules],
+        "cannot_decide_rules": [",".join(r.code for r in rules if r.outcome == "cannot_decide") for rules in rows.rules],
+        "pd": np.round(rows.pd.astype(float), 6),
+        "score": np.round(rows.score.astype(float), 2),
+        "base_points": np.round(rows.base_points.astype(float), 2),
+        "grade": rows.grade,
+        "recommendation": rows.recommendation,
+        "human_review_required": rows.human_review_required,
+        "review_note_zh": [note[0] for note in rows.review_notes],
+        "product_code": [t.product_code if t else None for t in terms],
+        "limit": [t.limit if t else None for t in terms],
+        "rate": [t.rate if t else None for t in terms],
+        "annual_subsidy_finance": [t.annual_subsidy_finance if t else None for t in terms],
+        **_reason_columns(rows),
+        "model_name": [rows.model.name] * n, "model_version": [rows.model.version] * n,
+        "model_run_id": [rows.model.run_id] * n, "policy_version": [rows.policy_version] * n,
+        "policy_hash": [rows.policy_hash] * n, "input_hash": rows.input_hash, "decided_at": [rows.decided_at] * n,
+    }
+    return pd.DataFrame(columns, columns=_flat_columns())
 
 
 def _flat_columns() -> list[str]:

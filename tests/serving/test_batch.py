@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from models.decision import ModelRef, decide
+from models.decision import ModelRef, decide, decide_frame
 from serving.batch import BatchConfig, BatchInputError, run_batch
+from serving.batch.inputs import discover, read_features
 from serving.batch.manifest import read_manifest
 from tests.serving.batch_fixtures import CHUNK, N_REQUESTS, features_file, raw_folder, store_env
 from training.registry import LoadedModel, load_by_alias
@@ -71,6 +72,33 @@ def test_batch_rows_match_the_single_application_path(reference, table, loaded, 
         assert row["applicant_id_masked"] == one.applicant_id_masked
         assert "*" in row["applicant_id_masked"]
         assert row["model_version"] == loaded.ref.version and row["policy_version"] == policy.version
+
+
+def test_every_batch_row_lays_out_the_decision_object_of_that_row(reference, features_input, loaded, policy):
+    # given the batch output and the Decision objects of the same frames, read as the batch reads them
+    out, _ = reference
+    decisions = read_all(out).set_index("request_id")
+    frame = pd.concat([read_features(p) for p in discover(features_input, CHUNK).partitions], ignore_index=True)
+    objects = decide_frame(frame, loaded.model, loaded.ref, policy, now=NOW, top_reasons=3,
+                           with_what_would_change=False)
+    # then every row carries the object's verdict, figures, terms and top reasons, word for word
+    assert len(objects) == len(decisions)
+    for one in objects:
+        row = decisions.loc[one.request_id]
+        assert (row["pd"], row["score"], row["base_points"]) == (one.pd, one.score, one.base_points)
+        assert (row["eligibility_status"], row["recommendation"], row["review_note_zh"]) == (
+            one.eligibility.status, one.recommendation, one.review_note_zh)
+        assert row["cannot_decide_rules"] == ",".join(
+            r.code for r in one.eligibility.rules if r.outcome == "cannot_decide")
+        assert row["input_hash"] == one.input_hash
+        if one.terms is None:
+            assert pd.isna(row["product_code"]) and pd.isna(row["limit"])
+        else:
+            assert (row["product_code"], row["limit"], row["rate"]) == (
+                one.terms.product_code, one.terms.limit, one.terms.rate)
+        for k, reason in enumerate(one.reasons[:3], start=1):
+            assert (row[f"reason_{k}_feature"], row[f"reason_{k}_points"], row[f"reason_{k}_direction"],
+                    row[f"reason_{k}_text_zh"]) == (reason.feature, reason.points, reason.direction, reason.text_zh)
 
 
 def test_manifest_records_model_policy_input_and_summary(reference, loaded, policy):
