@@ -64,7 +64,7 @@ DQ_CODES = {
 _ZERO_IF_CUSTOMER = ("debt_balance", "monthly_payment", "loan_count", "overdue_current", "overdue_months_6m",
                      "overdue_months_12m", "overdue_months_24m", "max_consecutive_overdue_24m", "worst_status_24m",
                      "bad_status_24m", "lian3lei6", "worst_five_class", "queries_3m", "queries_6m", "queries_12m",
-                     "grid_months_24m")
+                     "queries_24m", "grid_months_24m")
 OUTPUT_COLUMNS = tuple(dict.fromkeys([*RULE_INPUT_COLUMNS, *MODEL_FEATURES, *FEATURES, "monthly_payment",
                                       "observed_income_12m", *QUALITY_COLUMNS]))
 _CATEGORIES = {"township": list(TOWNSHIPS), "livelihood": list(LIVELIHOODS),

@@ -21,7 +21,7 @@ BAD_STATUSES = frozenset("BDZ")
 FIVE_CLASS_RANK = {name: float(rank) for rank, name in enumerate(FIVE_CLASSES)}
 MORATORIUM_MONTHS = (5, 6, 7, 8)  # 伏季休渔 1 May - 16 Sep: months wholly closed to most gear
 _MORATORIUM_BY_MONTH = np.isin(np.arange(13), MORATORIUM_MONTHS)  # indexed by month 1..12
-QUERY_DAYS = {"queries_3m": 91, "queries_6m": 182, "queries_12m": 365}
+QUERY_DAYS = {"queries_3m": 91, "queries_6m": 182, "queries_12m": 365, "queries_24m": 730}
 PROGRAM_RATE = 0.038
 WORST_DSR_CAP = 20.0
 
@@ -195,7 +195,7 @@ def debt_features(loans: Records, grid: Records, codes: np.ndarray, as_of_day: n
 
 
 def query_features(queries: Records, codes: np.ndarray, as_of_day: np.ndarray) -> dict[str, np.ndarray]:
-    """Credit-report queries in the 3, 6 and 12 months up to the as-of date (91, 182, 365 days)."""
+    """Credit-report queries in the 3, 6, 12 and 24 months up to the as-of date (91, 182, 365, 730 days)."""
     n = codes.size
     if not queries.present:
         return {}

@@ -110,6 +110,9 @@ _FEATURES = (
         F("queries_3m", "近3个月征信查询次数", "Credit-report queries in 3 months", "次", 1, True),
         F("queries_6m", "近6个月征信查询次数", "Credit-report queries in 6 months", "次", 1, True),
         F("queries_12m", "近12个月征信查询次数", "Credit-report queries in 12 months", "次", 1, True),
+        # The two years of query records a PBOC report lists: queries are rare, so the longer window says more
+        # about a household's credit habits. Not actionable: advice moves the 12-month count.
+        F("queries_24m", "近24个月征信查询次数", "Credit-report queries in 24 months", "次", 1),
     ),
     *_group(
         "household",

@@ -96,9 +96,10 @@ def test_fishing_moratorium_shows_as_a_dip_and_a_heavy_low_season_burden():
 
 
 def test_queries_count_by_window_and_never_after_the_as_of_date():
-    dates = ["2025-01-15", "2024-11-01", "2024-08-01", "2024-03-01", "2023-12-01", "2025-01-16"]
+    dates = ["2025-01-15", "2024-11-01", "2024-08-01", "2024-03-01", "2023-12-01", "2023-02-01", "2023-01-01",
+             "2025-01-16"]
     row = _one(hm.sources(queries=dates))
-    assert (row["queries_3m"], row["queries_6m"], row["queries_12m"]) == (2, 3, 4)
+    assert (row["queries_3m"], row["queries_6m"], row["queries_12m"], row["queries_24m"]) == (2, 3, 4, 6)
 
 
 def test_loans_opened_after_the_as_of_date_are_not_debt_yet():
