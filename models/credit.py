@@ -24,11 +24,14 @@ from sklearn.model_selection import train_test_split
 
 from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES
 
+# Many shallow trees at a slow rate, stopped early on held-out log loss: on the simulated county's out-of-time
+# holdout (31,000 households) and on German Credit CV this beat 15-leaf depth-5 trees at rate 0.05, and
+# trees x leaves x depth^2 (the TreeSHAP cost per row) is lower (~300 trees x 7 leaves x 9 vs ~100 x 15 x 25).
 DEFAULT_PARAMS: dict[str, object] = {
     "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "max_depth": 5,
+    "learning_rate": 0.02,
+    "num_leaves": 7,
+    "max_depth": 3,
     "min_child_samples": 30,
     "subsample": 0.8,
     "subsample_freq": 1,
@@ -37,7 +40,7 @@ DEFAULT_PARAMS: dict[str, object] = {
     "cat_smooth": 10.0,
     "min_data_per_group": 20,
     "max_cat_threshold": 32,
-    "n_estimators": 300,
+    "n_estimators": 1000,  # a cap: early stopping decides
     "monotone_constraints_method": "intermediate",
     "verbose": -1,
     "deterministic": True,
