@@ -34,6 +34,7 @@ from models.explain import (
     pick_reasons,
     plain_value,
 )
+from models.frame_arrays import as_objects, column_arrays
 from models.policy import Policy
 from models.rule_result import number
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
@@ -135,29 +136,31 @@ def _row_hashes(features: pd.DataFrame) -> np.ndarray:
     every other column on its own, as pandas does. The column hashes are then folded in sorted column order exactly
     as pandas folds them (CPython's tuple hash), so stored fingerprints stay comparable.
     """
-    columns = sorted(features.columns)
     if features.columns.has_duplicates:
-        return pd.util.hash_pandas_object(features[columns], index=False).to_numpy()
+        return pd.util.hash_pandas_object(features[sorted(features.columns)], index=False).to_numpy()
+    columns = sorted(features.columns.tolist())
     n = len(features)
     hashed: dict[Any, np.ndarray] = {}
-    groups: dict[np.dtype, list[Any]] = {}
+    groups: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
     texts: dict[Any, np.ndarray] = {}
-    for name, dtype in features.dtypes.items():
-        if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
-            groups.setdefault(dtype, []).append(name)
+    gaps: dict[Any, np.ndarray] = {}
+    for name, values in column_arrays(features):
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+            groups.setdefault(values.dtype, []).append((name, values))
             continue
-        series = features[name]
-        values = series.to_numpy() if isinstance(dtype, np.dtype) else series.array
-        if isinstance(dtype, np.dtype) and dtype.kind == "O" and all(type(v) is str for v in values):
-            texts[name] = values
-        else:
+        strings = _strings(values)
+        if strings is None:
             hashed[name] = pd.util.hash_array(values)
-    for names in groups.values():
-        block = pd.util.hash_array(features[names].to_numpy().T.ravel()).reshape(len(names), n)
-        hashed.update(zip(names, block, strict=True))
+        else:
+            texts[name], gaps[name] = strings
+    for group in groups.values():
+        block = pd.util.hash_array(np.concatenate([values for _, values in group])).reshape(len(group), n)
+        hashed.update(zip((name for name, _ in group), block, strict=True))
     if texts:
         block = pd.util.hash_array(np.concatenate(list(texts.values())), categorize=False).reshape(len(texts), n)
-        hashed.update(zip(texts, block, strict=True))
+        for name, values in zip(texts, block, strict=True):
+            values[gaps[name]] = _MISSING_HASH  # pandas hashes a missing text as the factorised code -1
+            hashed[name] = values
     out = np.full(n, 0x345678, dtype=np.uint64)
     mult = np.uint64(1000003)
     for i, name in enumerate(columns):
@@ -167,6 +170,31 @@ def _row_hashes(features: pd.DataFrame) -> np.ndarray:
         mult += np.uint64(82520 + inverse + inverse)
     out += np.uint64(97531)
     return out
+
+
+_MISSING_HASH = np.uint64(2**64 - 1)
+
+
+def _strings(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A text column's values as plain strings ("" where missing) and where it is missing; None if not text.
+
+    Plain, pandas-string and categorical-of-text columns all hash as their strings do in pandas (a missing value as
+    the all-ones hash), so they go into one hashing call together.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        if not all(type(c) is str for c in dtype.categories):
+            return None
+    elif not (isinstance(dtype, pd.StringDtype) or isinstance(dtype, np.dtype) and dtype.kind == "O"):
+        return None
+    objects = as_objects(values)
+    gaps = pd.isna(objects)
+    if gaps.any():
+        objects = objects.copy()
+        objects[gaps] = ""
+    if not all(type(v) is str for v in objects):
+        return None
+    return objects, gaps
 
 
 def _is_missing(value: Any) -> bool:
@@ -179,7 +207,8 @@ def _is_missing(value: Any) -> bool:
 def _rule_rows(features: pd.DataFrame) -> list[dict[str, Any]]:
     """The values the rules read, one dict per row (columns the frame lacks are absent: missing data)."""
     present = [name for name in RULE_FIELDS if name in features.columns]
-    columns = [features[name].to_numpy(dtype=object) for name in present]
+    by_name = object_columns(features, present)
+    columns = [by_name[name] for name in present]
     return [dict(zip(present, values, strict=True)) for values in zip(*columns, strict=True)] if present \
         else [{} for _ in range(len(features))]
 
@@ -283,15 +312,13 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         rules = evaluate_rules(row, policy)
         status, subsidised = eligibility_status(rules)
         recommendation, decided_by, review = _recommend(status, bands[i].recommendation)
-        eligibility = Eligibility.model_construct(eligible=status == "pass", status=status, rules=rules,
-                                                  subsidised=subsidised)
         out["rules"].append(rules)
         out["status"].append(status)
         out["subsidised"].append(subsidised)
         out["recommendation"].append(recommendation)
         out["decided_by"].append(decided_by)
         out["review"].append(review)
-        out["notes"].append(review_note(eligibility, recommendation, decided_by))
+        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by))
         out["terms"].append(None if recommendation == "decline"
                             else _terms(policy, row, classes[i], bands[i].grade, subsidised))
     changes: Sequence[WhatWouldChange | None] = (

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from features.metadata import FEATURES
 from models.credit import CreditModel
 from models.explain_text import ADVICE, is_missing, value_phrase, value_text_zh
+from models.frame_arrays import object_arrays
 
 Direction = Literal["favourable", "adverse"]
 
@@ -90,9 +91,7 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
 def object_columns(X: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
     """Columns as object arrays; a small frame is read in one call (pandas' per-column cost dominates there)."""
     if len(X) <= _SMALL_FRAME:
-        positions = {name: k for k, name in enumerate(X.columns)}
-        block = X.to_numpy(dtype=object)
-        return {name: block[:, positions[name]] for name in names}
+        return object_arrays(X, names)
     return {name: X[name].to_numpy(dtype=object) for name in names}
 
 
