@@ -66,7 +66,9 @@ def make_objective(template: CreditModel, X: pd.DataFrame, y: np.ndarray, seed: 
                    folds: int | None = None) -> Callable[[optuna.Trial], float]:
     """The objective: mean validation AUC over stratified folds (one 75/25 split on large data).
 
-    The first fold's LightGBM validation curve (AUC per boosting round) feeds the pruner.
+    Each fold is fitted as ``CreditModel.fit`` fits: the trees early-stop on log loss over a held-out part of the
+    fold's training rows, never on the rows that are scored (stopping on the scored rows would reward lucky,
+    noisy settings). That part's AUC per boosting round, in the first fold, feeds the pruner.
     """
     from optuna_integration import LightGBMPruningCallback
 
@@ -81,15 +83,19 @@ def make_objective(template: CreditModel, X: pd.DataFrame, y: np.ndarray, seed: 
     constraints = template.monotone_constraints()
 
     def objective(trial: optuna.Trial) -> float:
-        params = {**DEFAULT_PARAMS, **search_space(trial), "metric": "auc", "random_state": seed,
-                  "monotone_constraints": constraints}
+        params = {**DEFAULT_PARAMS, **search_space(trial), "metric": ["binary_logloss", "auc"],
+                  "random_state": seed, "monotone_constraints": constraints}
         aucs = []
         for i, (tr, va) in enumerate(splits):
-            callbacks: list[Any] = [lgb.early_stopping(50, verbose=False)]
+            fit, stop = train_test_split(tr, test_size=template.calibration_size, stratify=y[tr],
+                                         random_state=template.random_state)
+            callbacks: list[Any] = [lgb.early_stopping(template.early_stopping_rounds, first_metric_only=True,
+                                                       verbose=False)]
             if i == 0:
                 callbacks.append(LightGBMPruningCallback(trial, "auc", valid_name="valid_0"))
             booster = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
-            booster.fit(matrix.iloc[tr], y[tr], eval_X=(matrix.iloc[va],), eval_y=(y[va],), callbacks=callbacks)
+            booster.fit(matrix.iloc[fit], y[fit], eval_X=(matrix.iloc[stop],), eval_y=(y[stop],),
+                        callbacks=callbacks)
             proba = np.asarray(booster.predict_proba(matrix.iloc[va]))
             aucs.append(float(roc_auc_score(y[va], proba[:, 1])))
             trial.set_user_attr(f"best_iteration_fold{i}", int(booster.best_iteration_ or 0))

@@ -14,3 +14,35 @@ def test_tuning_registers_the_best_trial_and_resumes(mlflow_store, policy):
     assert resumed.trained is not None and resumed.trained.alias == "challenger"
     assert 0.6 < resumed.best_value <= 1.0
     assert study_storage().endswith("optuna.db")
+
+
+def test_the_rows_a_trial_is_scored_on_never_choose_when_its_trees_stop(policy):
+    # given German Credit, one trial's settings, and a copy whose validation rows have their features shuffled
+    import numpy as np
+    import optuna
+    from sklearn.model_selection import StratifiedKFold
+
+    from models.credit import CreditModel
+    from training.tune import make_objective
+
+    data = load_dataset("german-credit")
+    X, y = data.frame.reset_index(drop=True), data.y
+    template = CreditModel(features=data.features, categorical=data.categorical, monotone=data.monotone)
+    _, scored = next(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y))
+    shuffled = X.copy()
+    shuffled.loc[scored, list(data.features)] = X.loc[np.random.default_rng(0).permutation(scored),
+                                                       list(data.features)].to_numpy()
+    settings = {"learning_rate": 0.1, "num_leaves": 7, "max_depth": 3, "min_child_samples": 20, "reg_lambda": 1.0,
+                "reg_alpha": 0.01, "colsample_bytree": 0.8, "subsample": 0.8, "cat_smooth": 10.0, "cat_l2": 10.0,
+                "min_data_per_group": 20}
+    # when
+    trials = []
+    for frame in (X, shuffled):
+        study = optuna.create_study(direction="maximize")
+        study.enqueue_trial(settings)
+        study.optimize(make_objective(template, frame, y, seed=0), n_trials=1)
+        trials.append(study.trials[0])
+    original, changed = trials
+    # then the first fold stops where it stopped, and only its score moves
+    assert original.user_attrs["best_iteration_fold0"] == changed.user_attrs["best_iteration_fold0"] > 0
+    assert changed.value < original.value
