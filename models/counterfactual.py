@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from features.metadata import FEATURES
 from models.credit import CreditModel
 from models.explain import display_points, model_matrix
+from models.frame_arrays import object_arrays
 from models.policy import Policy
 from models.rules import evaluate_rules
 
@@ -307,18 +308,17 @@ def _change(lever: _Lever, step: _Step, row: np.ndarray, col: dict[str, int]) ->
                   moved_features=list(lever.moved), new_values=new_values)
 
 
-def _modified_frame(X: pd.DataFrame, i: int, row: np.ndarray, original: np.ndarray, features: list[str],
-                    combo: tuple[tuple[_Lever, _Step], ...]) -> pd.DataFrame:
-    frame = X.iloc[[i]].copy()
+def _modified_record(record: dict[str, Any], row: np.ndarray, original: np.ndarray, features: list[str],
+                     combo: tuple[tuple[_Lever, _Step], ...]) -> dict[str, Any]:
+    """The applicant's values with the changes applied (the model's inputs and the requested amount)."""
+    out = dict(record)
     for j, name in enumerate(features):
         if not (row[j] == original[j] or (np.isnan(row[j]) and np.isnan(original[j]))):
-            frame[name] = frame[name].astype(float)
-            frame.iloc[0, frame.columns.get_loc(name)] = row[j]
+            out[name] = float(row[j])
     for lever, step in combo:
-        if lever.code == "requested_amount" and "requested_amount" in frame.columns:
-            frame["requested_amount"] = frame["requested_amount"].astype(float)
-            frame.iloc[0, frame.columns.get_loc("requested_amount")] = step.to_value
-    return frame
+        if lever.code == "requested_amount" and "requested_amount" in out:
+            out["requested_amount"] = float(step.to_value)
+    return out
 
 
 def _approve_threshold(policy: Policy) -> float:
@@ -329,11 +329,17 @@ def _approve_threshold(policy: Policy) -> float:
 def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                             statuses: list[str] | None = None, recommendations: list[str] | None = None,
                             max_levers: int = 3, max_request_cut: float = 0.7,
-                            savings_share: float = 0.5) -> list[WhatWouldChange]:
-    """What would change each row's outcome; ``statuses``/``recommendations`` are the Decision's when known."""
+                            savings_share: float = 0.5, failed_rules: list[list[str]] | None = None,
+                            matrix: np.ndarray | None = None) -> list[WhatWouldChange]:
+    """What would change each row's outcome.
+
+    ``statuses``/``recommendations``/``failed_rules`` are the Decision's when known (the rules are not run again),
+    and ``matrix`` the model's input matrix of ``X`` when already built.
+    """
     features = list(model.features)
     col = {name: j for j, name in enumerate(features)}
-    matrix = model_matrix(model, X)
+    matrix = model_matrix(model, X) if matrix is None else matrix
+    columns = object_arrays(X)
     scores = _scores(model, matrix)
     threshold = _approve_threshold(policy)
     requested = (pd.to_numeric(X["requested_amount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -341,14 +347,16 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
     out: list[WhatWouldChange] = []
     for i in range(len(X)):
         before = round(float(scores[i]), 2)
+        record = {name: values[i] for name, values in columns.items()}
         if statuses is None:
-            rules = evaluate_rules(X.iloc[i].to_dict(), policy)
+            rules = evaluate_rules(record, policy)
             failed = [r.code for r in rules if r.outcome == "fail"]
             status = "fail" if failed else "cannot_decide" if any(
                 r.outcome == "cannot_decide" for r in rules) else "pass"
         else:
             status = statuses[i]
-            failed = ([r.code for r in evaluate_rules(X.iloc[i].to_dict(), policy) if r.outcome == "fail"]
+            failed = (failed_rules[i] if failed_rules is not None
+                      else [r.code for r in evaluate_rules(record, policy) if r.outcome == "fail"]
                       if status == "fail" else [])
         recommendation = (recommendations[i] if recommendations is not None
                           else policy.grade_for(before).recommendation if status == "pass" else "decline")
@@ -369,12 +377,12 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                                        grade_after=policy.grade_for(before).grade,
                                        text_zh="已达到批准条件，无需改变", text_en="Already meets the approval bar"))
             continue
-        out.append(_for_row(model, X, i, matrix[i], col, features, requested[i], policy, threshold, before,
+        out.append(_for_row(model, X, record, matrix[i], col, features, requested[i], policy, threshold, before,
                             max_levers, max_request_cut, savings_share))
     return out
 
 
-def _for_row(model: CreditModel, X: pd.DataFrame, i: int, row: np.ndarray, col: dict[str, int],
+def _for_row(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: np.ndarray, col: dict[str, int],
              features: list[str], requested: float, policy: Policy, threshold: float, before: float,
              max_levers: int, max_request_cut: float, savings_share: float) -> WhatWouldChange:
     none = WhatWouldChange(
@@ -388,12 +396,16 @@ def _for_row(model: CreditModel, X: pd.DataFrame, i: int, row: np.ndarray, col: 
         return none
     combo, _ = found
     final = _apply(row, col, combo)
-    frame = _modified_frame(X, i, final, row, features, combo)
-    verified = float(model.credit_score(frame)[0])
-    rules = evaluate_rules(frame.iloc[0].to_dict(), policy)
+    changed = _modified_record(record, final, row, features, combo)
+    # Verified from the changed values, through the same input encoding as every decision, and the rules again.
+    one = X.iloc[:1]
+    verified = float(_scores(model, model_matrix(model, one, {k: np.asarray([v], dtype=object)
+                                                             for k, v in changed.items()}))[0])
+    rules = evaluate_rules(changed, policy)
     grade = policy.grade_for(verified)
     if grade.recommendation != "approve" or any(r.outcome != "pass" for r in rules):
-        log.warning("counterfactual for row %d did not verify (score %.2f); reporting none within reach", i, verified)
+        log.warning("counterfactual for request %s did not verify (score %.2f); reporting none within reach",
+                    record.get("request_id"), verified)
         return none
     changes = [_change(lever, step, row, col) for lever, step in combo]
     joined_zh = "；".join(c.text_zh for c in changes)

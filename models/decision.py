@@ -322,7 +322,9 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         out["terms"].append(None if recommendation == "decline"
                             else _terms(policy, row, classes[i], bands[i].grade, subsidised))
     changes: Sequence[WhatWouldChange | None] = (
-        what_would_change_frame(model, features, policy, out["status"], out["recommendation"])
+        what_would_change_frame(model, features, policy, out["status"], out["recommendation"],
+                                failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
+                                matrix=table.matrix)
         if with_what_would_change else [None] * n)
     values = table.values if table.values is not None else object_columns(features, list(table.features))
     return DecisionRows(

@@ -110,11 +110,11 @@ def _missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
-def contributions(model: CreditModel, X: pd.DataFrame,
-                  columns_by_name: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def contributions(model: CreditModel, X: pd.DataFrame, columns_by_name: dict[str, np.ndarray] | None = None,
+                  matrix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact TreeSHAP contributions in raw log-odds (n × features) and the expected value per row."""
     threads: dict[str, Any] = {"num_threads": 1} if len(X) <= _SMALL_FRAME else {}
-    matrix = model_matrix(model, X, columns_by_name)
+    matrix = model_matrix(model, X, columns_by_name) if matrix is None else matrix
     raw = model.booster_.booster_.predict(matrix, pred_contrib=True, **threads)
     contrib = np.asarray(raw, dtype=float)
     return contrib[:, :-1], contrib[:, -1]
@@ -163,17 +163,20 @@ class PointsFrame(BaseModel):
     points_int: np.ndarray
     score: np.ndarray
     values: dict[str, np.ndarray] | None = None  # the model's input columns as read (small frames only)
+    matrix: np.ndarray | None = None  # the model's input matrix the contributions came from
 
 
 def explain_frame(model: CreditModel, X: pd.DataFrame) -> PointsFrame:
     """TreeSHAP contributions, points and whole points for every row of a feature frame (one LightGBM call)."""
     values = object_columns(X, list(model.features)) if len(X) <= _SMALL_FRAME and all(
         c in X.columns for c in model.features) else None
-    contrib, expected = contributions(model, X, values)
+    matrix = model_matrix(model, X, values)
+    contrib, expected = contributions(model, X, matrix=matrix)
     base, points = _points_from_contrib(model, contrib, expected)
     score = model.score_from_logit(model.calibrated_logit(expected + contrib.sum(axis=1)))
     return PointsFrame(features=tuple(model.features), contributions=contrib, expected=expected, base=base,
-                       points=points, points_int=integer_points(base, points, score), score=score, values=values)
+                       points=points, points_int=integer_points(base, points, score), score=score, values=values,
+                       matrix=matrix)
 
 
 def pick_reasons(points: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:

@@ -68,6 +68,13 @@ class DecisionService:
         """The sources indexed by household once; each application then takes the one-row fast path."""
         return FeatureBuilder(self.sources)
 
+    @cached_property
+    def applicant_names(self) -> dict[str, str]:
+        """The base list's name of each household (its first row), looked up once rather than per request."""
+        base = self.sources.base_list
+        ids, names = base["household_id"].astype(str).tolist(), base["name"].astype(str).tolist()
+        return dict(zip(reversed(ids), reversed(names), strict=True))
+
     def features_for(self, application: ApplicationRequest) -> pd.DataFrame:
         """The single-record feature frame of one application (the same builder as training)."""
         builder = self.feature_builder

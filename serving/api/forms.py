@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from features.ids import mask_name
@@ -61,9 +63,9 @@ def form_sources(application: FormApplication, bank_data: RawSources) -> RawSour
     return RawSources(visits=visits_frame([visit]), base_list=base, applications=held.applications, **frames)
 
 
-def masked_name(application: HouseholdApplication | FormApplication, bank_data: RawSources) -> str:
-    """The applicant's name, masked to the surname, for the decision card."""
+def masked_name(application: HouseholdApplication | FormApplication, names: Mapping[str, str]) -> str:
+    """The applicant's name, masked to the surname, for the decision card (``names``: the base list's, by household)."""
     if isinstance(application, FormApplication):
         return mask_name(application.visit.applicant.name)
-    names = bank_data.base_list.loc[bank_data.base_list["household_id"] == application.household_id, "name"]
-    return mask_name(str(names.iloc[0])) if len(names) else ""
+    name = names.get(application.household_id)
+    return mask_name(name) if name is not None else ""

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 def _warm(service: DecisionService) -> DecisionService:
     """Index the sources before the service takes requests (the first request must not pay for it)."""
     getattr(service, "feature_builder", None)
+    getattr(service, "applicant_names", None)
     return service
 
 

@@ -51,7 +51,7 @@ def create_decision(application: Annotated[DecisionCreate, Body()], runtime: Run
                     request: Request) -> DecisionPublic:
     """Decide an application (a household the bank holds, or a visit form with bank records) and store it."""
     decision = decide(runtime, application)
-    name = masked_name(application, runtime.sources)
+    name = masked_name(application, runtime.active.service.applicant_names)
     runtime.store.append_decision(decision, source=application.source, created_by=caller.key_id,
                                   applicant_name_masked=name)
     request.app.state.metrics.decisions.labels(decision.recommendation).inc()
