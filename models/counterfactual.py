@@ -330,16 +330,17 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                             statuses: list[str] | None = None, recommendations: list[str] | None = None,
                             max_levers: int = 3, max_request_cut: float = 0.7,
                             savings_share: float = 0.5, failed_rules: list[list[str]] | None = None,
-                            matrix: np.ndarray | None = None) -> list[WhatWouldChange]:
+                            matrix: np.ndarray | None = None,
+                            cells: dict[str, np.ndarray] | None = None) -> list[WhatWouldChange]:
     """What would change each row's outcome.
 
     ``statuses``/``recommendations``/``failed_rules`` are the Decision's when known (the rules are not run again),
-    and ``matrix`` the model's input matrix of ``X`` when already built.
+    ``matrix`` the model's input matrix of ``X`` and ``cells`` its columns as object arrays, when already read.
     """
     features = list(model.features)
     col = {name: j for j, name in enumerate(features)}
     matrix = model_matrix(model, X) if matrix is None else matrix
-    columns = object_arrays(X)
+    columns = object_arrays(X) if cells is None else cells
     scores = _scores(model, matrix)
     threshold = _approve_threshold(policy)
     requested = (pd.to_numeric(X["requested_amount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)

@@ -26,6 +26,7 @@ from models.counterfactual import WhatWouldChange, what_would_change_frame
 from models.credit import CreditModel
 from models.decision_notes import review_note
 from models.explain import (
+    SMALL_FRAME,
     PointsFrame,
     Reason,
     explain_frame,
@@ -34,7 +35,7 @@ from models.explain import (
     pick_reasons,
     plain_value,
 )
-from models.frame_arrays import as_objects, column_arrays
+from models.frame_arrays import as_objects, column_arrays, object_arrays
 from models.policy import Policy
 from models.rule_result import number
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
@@ -161,6 +162,8 @@ def _row_hashes(features: pd.DataFrame) -> np.ndarray:
         for name, values in zip(texts, block, strict=True):
             values[gaps[name]] = _MISSING_HASH  # pandas hashes a missing text as the factorised code -1
             hashed[name] = values
+    if n <= _FOLD_IN_PYTHON:  # a few rows: plain integers beat numpy's per-call cost on one-element arrays
+        return np.array([_fold([int(hashed[name][r]) for name in columns]) for r in range(n)], dtype=np.uint64)
     out = np.full(n, 0x345678, dtype=np.uint64)
     mult = np.uint64(1000003)
     for i, name in enumerate(columns):
@@ -173,6 +176,18 @@ def _row_hashes(features: pd.DataFrame) -> np.ndarray:
 
 
 _MISSING_HASH = np.uint64(2**64 - 1)
+_FOLD_IN_PYTHON = 8
+_MASK64 = 2**64 - 1
+
+
+def _fold(hashes: list[int]) -> int:
+    """The fold pandas applies to one row's column hashes (CPython's tuple hash in unsigned 64-bit arithmetic)."""
+    out, mult, count = 0x345678, 1000003, len(hashes)
+    for i, value in enumerate(hashes):
+        inverse = count - i
+        out = ((out ^ value) * mult) & _MASK64
+        mult = (mult + 82520 + inverse + inverse) & _MASK64
+    return (out + 97531) & _MASK64
 
 
 def _strings(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -204,10 +219,10 @@ def _is_missing(value: Any) -> bool:
         return False
 
 
-def _rule_rows(features: pd.DataFrame) -> list[dict[str, Any]]:
+def _rule_rows(features: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
     """The values the rules read, one dict per row (columns the frame lacks are absent: missing data)."""
     present = [name for name in RULE_FIELDS if name in features.columns]
-    by_name = object_columns(features, present)
+    by_name = cells if cells is not None else object_columns(features, present)
     columns = [by_name[name] for name in present]
     return [dict(zip(present, values, strict=True)) for values in zip(*columns, strict=True)] if present \
         else [{} for _ in range(len(features))]
@@ -295,11 +310,13 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
                 with_what_would_change: bool = True) -> DecisionRows:
     """Decide every row of a feature frame: one scoring call for the frame, the rules row by row."""
     decided_at = now or dt.datetime.now(dt.UTC)
-    table = explain_frame(model, features)
+    # A small frame is read into plain cells once; the explanation, the rules and the what-would-change share them.
+    cells = object_arrays(features) if len(features) <= SMALL_FRAME else None
+    table = explain_frame(model, features, cells)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
     reason_columns, reason_real = pick_reasons(table.points, top_reasons)
-    rows = _rule_rows(features)
+    rows = _rule_rows(features, cells)
     n = len(features)
     classes = features["household_class"].to_numpy(dtype=object) if "household_class" in features.columns \
         else np.full(n, None, dtype=object)
@@ -324,7 +341,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     changes: Sequence[WhatWouldChange | None] = (
         what_would_change_frame(model, features, policy, out["status"], out["recommendation"],
                                 failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
-                                matrix=table.matrix)
+                                matrix=table.matrix, cells=cells)
         if with_what_would_change else [None] * n)
     values = table.values if table.values is not None else object_columns(features, list(table.features))
     return DecisionRows(

@@ -51,7 +51,7 @@ def display_points(x: np.ndarray | float) -> np.ndarray:
     return np.floor(np.round(np.asarray(x, dtype=float), 2) + 0.5).astype(np.int64)
 
 
-_SMALL_FRAME = 256  # below this many rows, read the frame in one call and predict on one thread
+SMALL_FRAME = 256  # below this many rows, read the frame in one call and predict on one thread
 
 
 def model_matrix(model: CreditModel, X: pd.DataFrame,
@@ -69,7 +69,7 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
     levels = dict(zip(categorical, booster.pandas_categorical or [], strict=False))
     if any(c not in X.columns for c in features) or len(levels) != len(categorical):
         return _checked_matrix(model, X)
-    if len(X) <= _SMALL_FRAME:
+    if len(X) <= SMALL_FRAME:
         block = columns_by_name if columns_by_name is not None else object_columns(X, features)
         columns: list[Any] = [block[name] for name in features]
     else:
@@ -90,7 +90,7 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
 
 def object_columns(X: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
     """Columns as object arrays; a small frame is read in one call (pandas' per-column cost dominates there)."""
-    if len(X) <= _SMALL_FRAME:
+    if len(X) <= SMALL_FRAME:
         return object_arrays(X, names)
     return {name: X[name].to_numpy(dtype=object) for name in names}
 
@@ -113,7 +113,7 @@ def _missing(value: Any) -> bool:
 def contributions(model: CreditModel, X: pd.DataFrame, columns_by_name: dict[str, np.ndarray] | None = None,
                   matrix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Exact TreeSHAP contributions in raw log-odds (n × features) and the expected value per row."""
-    threads: dict[str, Any] = {"num_threads": 1} if len(X) <= _SMALL_FRAME else {}
+    threads: dict[str, Any] = {"num_threads": 1} if len(X) <= SMALL_FRAME else {}
     matrix = model_matrix(model, X, columns_by_name) if matrix is None else matrix
     raw = model.booster_.booster_.predict(matrix, pred_contrib=True, **threads)
     contrib = np.asarray(raw, dtype=float)
@@ -166,10 +166,15 @@ class PointsFrame(BaseModel):
     matrix: np.ndarray | None = None  # the model's input matrix the contributions came from
 
 
-def explain_frame(model: CreditModel, X: pd.DataFrame) -> PointsFrame:
-    """TreeSHAP contributions, points and whole points for every row of a feature frame (one LightGBM call)."""
-    values = object_columns(X, list(model.features)) if len(X) <= _SMALL_FRAME and all(
-        c in X.columns for c in model.features) else None
+def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> PointsFrame:
+    """TreeSHAP contributions, points and whole points for every row of a feature frame (one LightGBM call).
+
+    ``cells``: the frame's columns already read as object arrays (small frames), so they are not read again.
+    """
+    names = list(model.features)
+    values = None
+    if len(X) <= SMALL_FRAME and all(c in X.columns for c in names):
+        values = {c: cells[c] for c in names} if cells is not None else object_columns(X, names)
     matrix = model_matrix(model, X, values)
     contrib, expected = contributions(model, X, matrix=matrix)
     base, points = _points_from_contrib(model, contrib, expected)
