@@ -1,8 +1,8 @@
 """Decisions over HTTP against MLflow's own model server answering bare predictions for the same model.
 
-Run: ``python -m benchmarks.bench_api [--households 3000] [--requests 400] [--concurrency 4]``.
+Run: ``python -m benchmarks.bench_api [--households 3000] [--requests 400] [--concurrency 1,4] [--workers 2]``.
 
-Both servers run as separate processes with one worker each on the same machine (2 cores, shared with the load
+Both servers run as separate processes with the same number of workers on the same machine (2 cores, shared with the load
 generator); the client keeps ``--concurrency`` requests in flight and measures each request's latency end to end.
 Ours answers ``POST /v1/decisions`` with the full Decision (rules, score, SHAP reasons, what would change, terms)
 and writes it to the audit store before answering; MLflow's answers ``POST /invocations`` with one PD. Writes
@@ -82,7 +82,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--households", type=int, default=3000)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", default="1,4", help="requests in flight, one run per comma-separated value")
+    parser.add_argument("--workers", type=int, default=2, help="server processes of each server (2 cores)")
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
@@ -126,31 +127,35 @@ def main() -> None:
     servers = {
         "kuozhong": subprocess.Popen(  # noqa: S603 - fixed argument list
             [sys.executable, "-m", "uvicorn", "serving.api.app:create_app", "--factory", "--port", str(ours_port),
-             "--workers", "1", "--log-level", "warning", "--no-access-log"], env=env),
+             "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"], env=env),
         "mlflow": subprocess.Popen(  # noqa: S603 - fixed argument list
             [str(bin_dir / "mlflow"), "models", "serve", "-m", "models:/kuozhong-credit@champion", "--env-manager",
-             "local", "-p", str(mlflow_port), "-h", "127.0.0.1", "--workers", "1"],
+             "local", "-p", str(mlflow_port), "-h", "127.0.0.1", "--workers", str(args.workers)],
             env={**env, "MLFLOW_TRACKING_URI": tracking, "MLFLOW_REGISTRY_URI": tracking},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
     }
     try:
         _wait(f"http://127.0.0.1:{ours_port}/healthz", servers["kuozhong"])
         _wait(f"http://127.0.0.1:{mlflow_port}/ping", servers["mlflow"])
-        ours = asyncio.run(_load(f"http://127.0.0.1:{ours_port}/v1/decisions", decisions, {"X-API-Key": key},
-                                 args.concurrency, args.warmup))
-        theirs = asyncio.run(_load(f"http://127.0.0.1:{mlflow_port}/invocations", predictions, {},
-                                   args.concurrency, args.warmup))
+        runs = []
+        for concurrency in (int(c) for c in str(args.concurrency).split(",")):
+            ours = asyncio.run(_load(f"http://127.0.0.1:{ours_port}/v1/decisions", decisions,
+                                     {"X-API-Key": key}, concurrency, args.warmup))
+            theirs = asyncio.run(_load(f"http://127.0.0.1:{mlflow_port}/invocations", predictions, {},
+                                       concurrency, args.warmup))
+            runs.append({"concurrency": concurrency, "kuozhong_decisions": ours, "mlflow_serve_predictions": theirs,
+                         "p99_under_target": ours["p99_ms"] < 25.0,
+                         "throughput_ratio_ours_over_mlflow": round(
+                             ours["throughput_per_s"] / theirs["throughput_per_s"], 2)})
     finally:
         for process in servers.values():
             process.terminate()
             process.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
     out = {"benchmark": "bench_api", "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                                                  "note": "2 cores shared by both servers and the load generator"},
-           "households": args.households, "concurrency": args.concurrency, "workers_per_server": 1,
-           "kuozhong_decisions": ours, "mlflow_serve_predictions": theirs,
-           "target_p99_ms": 25.0, "p99_under_target": ours["p99_ms"] < 25.0,
-           "throughput_ratio_ours_over_mlflow": round(ours["throughput_per_s"] / theirs["throughput_per_s"], 2)}
+                                                  "note": "2 cores shared by both servers and the load generator",
+                                                  "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
+           "households": args.households, "workers_per_server": args.workers, "target_p99_ms": 25.0, "runs": runs}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     tmp = RESULTS.with_suffix(".tmp")
     tmp.write_text(json.dumps(out, indent=2), encoding="utf-8")

@@ -23,8 +23,8 @@ class Caller:
     role: str
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The runtime the lifespan started."""
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime the lifespan started (async: nothing blocks, so no trip through the thread pool)."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -44,7 +44,7 @@ def get_caller(runtime: RuntimeDep, key: Annotated[str | None, Security(_key_hea
 def require(*roles: str) -> Callable[[Caller], Caller]:
     """A dependency that answers 403 unless the caller has one of ``roles``."""
 
-    def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
+    async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:
         if caller.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"role '{caller.role}' may not do this; needs one of: {', '.join(roles)}")
