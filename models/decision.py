@@ -228,9 +228,12 @@ def _rule_rows(features: pd.DataFrame, cells: dict[str, np.ndarray] | None = Non
         else [{} for _ in range(len(features))]
 
 
-def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str, subsidised: bool) -> LoanTerms | None:
+def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str, subsidised: bool,
+           monthly_payment: Any = None) -> LoanTerms | None:
+    """The offer, sized by repayment capacity after the household's existing monthly loan payments."""
     terms = offer_terms(policy, row.get("purpose"), household_class, grade, number(row.get("requested_amount")) or 0.0,
-                        number(row.get("declared_income")), household_size=number(row.get("household_size")))
+                        number(row.get("declared_income")), household_size=number(row.get("household_size")),
+                        monthly_debt_service=number(monthly_payment))
     return terms if terms is None or subsidised else without_subsidy(terms, policy)
 
 
@@ -323,6 +326,9 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     ids = features["id_number"].to_numpy(dtype=object) if "id_number" in features.columns \
         else np.full(n, None, dtype=object)
     bands = [policy.grade_for(float(s)) for s in table.score]
+    payments = (cells["monthly_payment"] if cells is not None and "monthly_payment" in cells
+                else features["monthly_payment"].to_numpy(dtype=object) if "monthly_payment" in features.columns
+                else np.full(n, None, dtype=object))
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
                                                  "review", "notes", "terms")}
     for i, row in enumerate(rows):
@@ -337,7 +343,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         out["review"].append(review)
         out["notes"].append(review_note(rules, subsidised, recommendation, decided_by))
         out["terms"].append(None if recommendation == "decline"
-                            else _terms(policy, row, classes[i], bands[i].grade, subsidised))
+                            else _terms(policy, row, classes[i], bands[i].grade, subsidised, payments[i]))
     changes: Sequence[WhatWouldChange | None] = (
         what_would_change_frame(model, features, policy, out["status"], out["recommendation"],
                                 failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],

@@ -107,3 +107,22 @@ def test_upward_mobility_household_gets_normal_terms_without_subsidy(loaded, tab
 
 def test_empty_frame_gives_no_decisions(loaded, table, policy):
     assert decide_frame(table.iloc[:0], loaded.model, loaded.ref, policy, now=NOW) == []
+
+
+def test_existing_loan_payments_shrink_the_offered_limit(loaded, table, policy):
+    # given an application with an offer bounded by repayment capacity and no existing loan payments
+    decisions = decide_frame(table, loaded.model, loaded.ref, policy, now=NOW, with_what_would_change=False)
+    requested = table["requested_amount"].to_numpy()
+    i = next(k for k, d in enumerate(decisions) if d.terms is not None and d.terms.capacity_limit is not None
+             and 0 < d.terms.limit < requested[k])
+    free, burdened = table.iloc[[i]].copy(), table.iloc[[i]].copy()
+    free["monthly_payment"] = 0.0
+    burdened["monthly_payment"] = 2_000.0
+    # when decided without and with 2,000 yuan a month of existing payments
+    a = decide(free, loaded.model, loaded.ref, policy, now=NOW)
+    b = decide(burdened, loaded.model, loaded.ref, policy, now=NOW)
+    # then the score is the same but the offer is smaller, and the capacity sentence counts the 24,000 a year
+    assert a.score == b.score
+    assert b.terms is not None and a.terms is not None and b.terms.limit < a.terms.limit
+    capacity = next(note for note in b.terms.notes if note.figure == "capacity")
+    assert "24,000" in capacity.text_zh
