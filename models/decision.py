@@ -321,14 +321,14 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     reason_columns, reason_real = pick_reasons(table.points, top_reasons)
     rows = _rule_rows(features, cells)
     n = len(features)
-    classes = features["household_class"].to_numpy(dtype=object) if "household_class" in features.columns \
-        else np.full(n, None, dtype=object)
-    ids = features["id_number"].to_numpy(dtype=object) if "id_number" in features.columns \
-        else np.full(n, None, dtype=object)
+    def column(name: str) -> np.ndarray:
+        if cells is not None and name in cells:
+            return cells[name]
+        return features[name].to_numpy(dtype=object) if name in features.columns else np.full(n, None, dtype=object)
+
+    classes, ids = column("household_class"), column("id_number")
     bands = [policy.grade_for(float(s)) for s in table.score]
-    payments = (cells["monthly_payment"] if cells is not None and "monthly_payment" in cells
-                else features["monthly_payment"].to_numpy(dtype=object) if "monthly_payment" in features.columns
-                else np.full(n, None, dtype=object))
+    payments = column("monthly_payment")
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
                                                  "review", "notes", "terms")}
     for i, row in enumerate(rows):
@@ -351,10 +351,9 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         if with_what_would_change else [None] * n)
     values = table.values if table.values is not None else object_columns(features, list(table.features))
     return DecisionRows(
-        request_id=features["request_id"].to_numpy(dtype=object),
-        household_id=features["household_id"].to_numpy(dtype=object),
+        request_id=column("request_id"), household_id=column("household_id"),
         applicant_id_masked=[mask_id_number(v if isinstance(v, str) else None) for v in ids],
-        as_of=pd.to_datetime(features["as_of"]).dt.date.to_numpy(dtype=object), rules=out["rules"],
+        as_of=_dates(column("as_of")), rules=out["rules"],
         status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
         grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
         human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
@@ -371,6 +370,14 @@ def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef
         return []
     rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change)
     return [rows.decision(i) for i in range(len(rows))]
+
+
+def _dates(values: np.ndarray) -> np.ndarray:
+    """Calendar dates of an as-of column (dates, timestamps or text)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [v.date() if isinstance(v, dt.datetime) else v if isinstance(v, dt.date) else pd.Timestamp(v).date()
+              for v in values]
+    return out
 
 
 def _recommend(status: Status, by_grade: Recommendation) -> tuple[Recommendation, DecidedBy, bool]:
