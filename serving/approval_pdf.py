@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from fpdf import FPDF
@@ -137,9 +138,11 @@ def _review_box(pdf: FPDF, lines: list[str]) -> None:
     pdf.set_y(top + height + 2)
 
 
-def build_pdf(view: ApprovalView, recommendation_code: str) -> bytes:
-    """Lay out an approval view as PDF bytes."""
+def build_pdf(view: ApprovalView, recommendation_code: str, created: dt.datetime | None = None) -> bytes:
+    """Lay out an approval view as PDF bytes (``created``: the document's date; the same input, the same bytes)."""
     pdf = _ApprovalPDF(format="A4")
+    if created is not None:
+        pdf.set_creation_date(created)
     pdf.decision_id = view.decision_id
     pdf.set_margins(14, 12, 14)
     pdf.set_auto_page_break(auto=True, margin=14)
@@ -195,4 +198,4 @@ def build_pdf(view: ApprovalView, recommendation_code: str) -> bytes:
 
 def render_pdf(decision: Decision) -> bytes:
     """The approval file of one Decision as PDF bytes."""
-    return build_pdf(approval_view(decision), decision.recommendation)
+    return build_pdf(approval_view(decision), decision.recommendation, created=decision.decided_at)

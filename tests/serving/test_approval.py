@@ -138,3 +138,13 @@ def _in_gb2312(char: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def test_the_same_decision_gives_the_same_pdf_bytes(decisions):
+    # given one decision rendered twice, a moment apart
+    decision = decisions[0][0]
+    first = render_pdf(decision)
+    second = render_pdf(decision)
+    # then the files are byte for byte the same (the document is dated by the decision, not by the clock)
+    assert first == second
+    assert decision.decided_at.strftime("%Y%m%d").encode() in first
