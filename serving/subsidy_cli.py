@@ -13,10 +13,16 @@ from rich.table import Table
 
 console = Console()
 LEDGER_SOURCES = ("loan_ledger", "loan_events", "base_list", "list_refresh")
+MONEY_SOURCES = ("loan_ledger", "loan_events")  # a claim is refused, not trimmed, when one of their rows is bad
 
 
 def read_ledger_sources(data: Path) -> dict[str, pd.DataFrame]:
-    """The loan ledger, its events, the base list, the list refreshes and the revisits from a data folder."""
+    """The loan ledger, its events, the base list, the list refreshes and the revisits from a data folder.
+
+    Every table is checked against its schema. A bad ledger or posting row refuses the claim (money is never
+    claimed from a ledger with rows left out); bad list rows are set aside as when the sources are loaded.
+    """
+    from features.schemas import validate_table
     from features.sources import SourceError
 
     if not data.is_dir():
@@ -26,7 +32,12 @@ def read_ledger_sources(data: Path) -> dict[str, pd.DataFrame]:
         path = data / f"{name}.parquet"
         if not path.exists():
             raise SourceError(f"source '{name}' is missing: expected {path}")
-        frames[name] = pd.read_parquet(path)
+        checked = validate_table(name, pd.read_parquet(path))
+        if name in MONEY_SOURCES and len(checked.quarantine):
+            first = checked.quarantine.iloc[0]
+            raise SourceError(f"source '{name}': {len(checked.quarantine)} row(s) break the schema, the first at field "
+                              f"'{first['field']}' ({first['rule']}); fix the ledger, no claim was written")
+        frames[name] = checked.frame
     revisits = data / "revisits.json"
     try:
         frames["revisits"] = pd.DataFrame.from_records(

@@ -24,3 +24,24 @@ def test_subsidy_command_rejects_a_bad_month_in_one_line(data_dir: Path, tmp_pat
     assert code == 2
     assert "--month" in err and "YYYY-MM" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_ledger_row_refuses_the_claim_naming_the_field(data_dir: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    # given a copy of the data folder whose ledger postings include a negative interest amount
+    import shutil
+
+    import pandas as pd
+
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data)
+    events = pd.read_parquet(data / "loan_events.parquet")
+    row = events.index[events["event"] == "interest"][0]
+    events.loc[row, "interest"] = -12.5
+    events.to_parquet(data / "loan_events.parquet", index=False)
+    # when the claim is made
+    code, err = run_kuozhong(capsys, monkeypatch, "subsidy", "--month", "2025-03", "--data", str(data),
+                             "--out", str(tmp_path / "out"))
+    # then it is refused in one line naming the source and the field, and nothing is written
+    assert code == 2, err
+    assert "loan_events" in err and "'interest'" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
