@@ -54,6 +54,7 @@ def _wait(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
 
 async def _load(url: str, bodies: list, headers: dict, concurrency: int, warmup: int) -> dict:
     latencies: list[float] = []
+    server: list[float] = []
     statuses: dict[int, int] = {}
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=concurrency)) as client:
         for body in bodies[:warmup]:
@@ -67,6 +68,9 @@ async def _load(url: str, bodies: list, headers: dict, concurrency: int, warmup:
                 t0 = time.perf_counter()
                 response = await client.post(url, json=body, headers=headers)
                 latencies.append(time.perf_counter() - t0)
+                timing = response.headers.get("server-timing", "")
+                if timing.startswith("app;dur="):
+                    server.append(float(timing.split("=", 1)[1]))
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -75,7 +79,9 @@ async def _load(url: str, bodies: list, headers: dict, concurrency: int, warmup:
     return {"requests": len(latencies), "statuses": statuses, "seconds": round(elapsed, 3),
             "throughput_per_s": round(len(latencies) / elapsed, 1), "p50_ms": round(float(np.percentile(ms, 50)), 2),
             "p90_ms": round(float(np.percentile(ms, 90)), 2), "p99_ms": round(float(np.percentile(ms, 99)), 2),
-            "mean_ms": round(float(ms.mean()), 2)}
+            "mean_ms": round(float(ms.mean()), 2),
+            **({"server_p50_ms": round(float(np.percentile(server, 50)), 2),
+                "server_p99_ms": round(float(np.percentile(server, 99)), 2)} if server else {})}
 
 
 def main() -> None:

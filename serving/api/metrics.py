@@ -25,7 +25,10 @@ class Metrics:
 
 
 class MetricsMiddleware:
-    """Time every HTTP request under its route template (never the raw path: ids stay out of labels)."""
+    """Time every HTTP request under its route template (never the raw path: ids stay out of labels).
+
+    The answer carries the same duration in a ``Server-Timing`` header.
+    """
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
@@ -41,6 +44,9 @@ class MetricsMiddleware:
             nonlocal code
             if message["type"] == "http.response.start":
                 code = message["status"]
+                # The time the app took up to its answer, for clients that separate it from the network's.
+                took = f"app;dur={(time.perf_counter() - start) * 1000:.2f}".encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"server-timing", took)]}
             await send(message)
 
         try:

@@ -126,8 +126,11 @@ def test_model_health_and_metrics(api, made):
     model = client.get("/v1/model", headers=_h(keys["program"])).json()
     assert model["version"] == result.model_version and model["alias"] == "champion"
     assert model["policy_version"]
-    health = client.get("/healthz").json()
+    answer = client.get("/healthz")
+    health = answer.json()
     assert health == {"status": "ok", "model_version": result.model_version, "store": "sqlite"}
+    timing = answer.headers["server-timing"]
+    assert timing.startswith("app;dur=") and float(timing.split("=")[1]) >= 0
     metrics = client.get("/metrics").text
     assert 'kuozhong_decisions_total{recommendation="' in metrics
     assert 'route="/v1/decisions"' in metrics
