@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
@@ -32,8 +32,8 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_caller(runtime: RuntimeDep, key: Annotated[str | None, Security(_key_header)] = None) -> Caller:
-    """401 unless the key is known and active."""
+async def get_caller(runtime: RuntimeDep, key: Annotated[str | None, Security(_key_header)] = None) -> Caller:
+    """401 unless the key is known and active (one indexed lookup, done on the event loop: no thread hop)."""
     try:
         key_id, role = authenticate(runtime.store, key, runtime.settings.key_pepper.get_secret_value())
     except AuthError as err:
@@ -41,7 +41,7 @@ def get_caller(runtime: RuntimeDep, key: Annotated[str | None, Security(_key_hea
     return Caller(key_id, role)
 
 
-def require(*roles: str) -> Callable[[Caller], Caller]:
+def require(*roles: str) -> Callable[[Caller], Coroutine[Any, Any, Caller]]:
     """A dependency that answers 403 unless the caller has one of ``roles``."""
 
     async def check(caller: Annotated[Caller, Depends(get_caller)]) -> Caller:

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from typing import Annotated, cast
 
 from fastapi import APIRouter, Body, HTTPException, Path, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from models.decision import Decision
 from serving import approval
-from serving.api.deps import Officer, Reader, RuntimeDep
+from serving.api.deps import Caller, Officer, Reader, RuntimeDep
 from serving.api.forms import form_sources, masked_name, pipeline_request
 from serving.api.runtime import Runtime
 from serving.api.schemas.requests import DecisionCreate, FormApplication, HouseholdApplication, ReviewCreate
@@ -47,18 +48,25 @@ def public(runtime: Runtime, decision_id: str) -> DecisionPublic:
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DecisionPublic,
              responses={422: {"description": "a field is wrong; `error` names it"}})
-def create_decision(application: Annotated[DecisionCreate, Body()], runtime: RuntimeDep, caller: Officer,
-                    request: Request) -> DecisionPublic:
+async def create_decision(application: Annotated[DecisionCreate, Body()], runtime: RuntimeDep, caller: Officer,
+                          request: Request) -> DecisionPublic:
     """Decide an application (a household the bank holds, or a visit form with bank records) and store it."""
-    decision = decide(runtime, application)
-    name = masked_name(application, runtime.active.service.applicant_names)
-    runtime.store.append_decision(decision, source=application.source, created_by=caller.key_id,
-                                  applicant_name_masked=name)
+    # The decision and its storing run in one trip to the thread pool; the event loop keeps answering meanwhile.
+    decision, name = await run_in_threadpool(_decide_and_store, runtime, application, caller)
     request.app.state.metrics.decisions.labels(decision.recommendation).inc()
     log.info("decision %s for %s: %s (model v%s, key %s)", decision.decision_id, decision.applicant_id_masked,
              decision.recommendation, decision.model.version, caller.key_id)
     return DecisionPublic(decision=decision, applicant_name_masked=name, reviews=[],
                           final_recommendation=decision.recommendation, final_by="model")
+
+
+def _decide_and_store(runtime: Runtime, application: HouseholdApplication | FormApplication,
+                      caller: Caller) -> tuple[Decision, str]:
+    decision = decide(runtime, application)
+    name = masked_name(application, runtime.active.service.applicant_names)
+    runtime.store.append_decision(decision, source=application.source, created_by=caller.key_id,
+                                  applicant_name_masked=name)
+    return decision, name
 
 
 @router.get("/{decision_id}", response_model=DecisionPublic, responses={404: {"description": "unknown id"}})
