@@ -130,7 +130,9 @@ def input_hashes(features: pd.DataFrame) -> list[str]:
 
 
 def _row_hashes(features: pd.DataFrame) -> np.ndarray:
-    """``pd.util.hash_pandas_object(features[sorted(columns)], index=False)``, the same values, computed faster.
+    """``pd.util.hash_pandas_object`` of the frame's columns in sorted order, computed faster.
+
+    Object columns of yes/no values are hashed as the boolean columns they stand for (``canonical_flags``).
 
     Numeric columns of one dtype are hashed in a single call (the hash of a number depends on that number only), and
     so are object columns holding only strings (a string's hash is the same with or without pandas' categorising);
@@ -145,7 +147,8 @@ def _row_hashes(features: pd.DataFrame) -> np.ndarray:
     groups: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
     texts: dict[Any, np.ndarray] = {}
     gaps: dict[Any, np.ndarray] = {}
-    for name, values in column_arrays(features):
+    for name, raw in column_arrays(features):
+        values = canonical_flags(raw)
         if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
             groups.setdefault(values.dtype, []).append((name, values))
             continue
@@ -188,6 +191,23 @@ def _fold(hashes: list[int]) -> int:
         out = ((out ^ value) * mult) & _MASK64
         mult = (mult + 82520 + inverse + inverse) & _MASK64
     return (out + 97531) & _MASK64
+
+
+def canonical_flags(values: Any) -> Any:
+    """A text-typed column holding only yes/no values (and gaps) as the boolean column it stands for.
+
+    Parquet, JSON and in-memory frames type the same flags differently (object, ``bool``, ``boolean``); read as
+    booleans they fingerprint alike, so a decision's input hash does not depend on where its row came from.
+    """
+    if not (isinstance(values, np.ndarray) and values.dtype == object) or not len(values):
+        return values
+    gaps = pd.isna(values)
+    present = values[~gaps]
+    if not len(present) or not all(type(v) is bool or type(v) is np.bool_ for v in present):
+        return values
+    if not gaps.any():
+        return values.astype(bool)
+    return pd.array([None if gap else bool(v) for v, gap in zip(values, gaps, strict=True)], dtype="boolean")
 
 
 def _strings(values: Any) -> tuple[np.ndarray, np.ndarray] | None:

@@ -7,12 +7,15 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from models.decision import input_hashes
+from models.decision import canonical_flags, input_hashes
 
 
 def _reference(features: pd.DataFrame) -> list[str]:
-    """The fingerprint as first defined: pandas' frame hash over the sorted columns, then sha256 with the names."""
-    values = pd.util.hash_pandas_object(features[sorted(features.columns)], index=False).to_numpy()
+    """The fingerprint's definition: pandas' frame hash over the sorted columns (yes/no text columns as booleans),
+    then sha256 with the names."""
+    canonical = pd.DataFrame({c: canonical_flags(features[c].to_numpy()) if features[c].dtype == object
+                              else features[c] for c in sorted(features.columns)})
+    values = pd.util.hash_pandas_object(canonical, index=False).to_numpy()
     names = hashlib.sha256("\x1f".join(sorted(map(str, features.columns))).encode()).hexdigest()
     return [hashlib.sha256(f"{names}:{v}".encode()).hexdigest()[:32] for v in values.tolist()]
 
@@ -60,3 +63,26 @@ def test_fingerprint_changes_with_one_value_and_with_column_names() -> None:
     assert input_hashes(other_text)[0] != base[0] and input_hashes(other_text)[1:] == base[1:]
     assert input_hashes(other_number)[0] != base[0] and input_hashes(other_number)[1:] == base[1:]
     assert all(x != y for x, y in zip(input_hashes(renamed), base, strict=True))
+
+
+def test_a_row_read_back_from_parquet_keeps_its_fingerprint(table: pd.DataFrame, tmp_path) -> None:
+    # given the feature table and the same table written to Parquet and read back (text and flags retyped)
+    from serving.batch.inputs import _canonical
+
+    frame = table.head(60)
+    frame.to_parquet(tmp_path / "f.parquet", index=False)
+    back = _canonical(pd.read_parquet(tmp_path / "f.parquet"))
+    assert any(str(frame[c].dtype) != str(back[c].dtype) for c in frame.columns)
+    # when both are fingerprinted
+    # then every row has the same fingerprint either way
+    assert input_hashes(back) == input_hashes(frame)
+
+
+def test_object_flags_hash_as_booleans() -> None:
+    # given yes/no columns typed as object, bool and nullable boolean
+    as_object = pd.DataFrame({"f": np.array([True, False, None], dtype=object)})
+    as_boolean = pd.DataFrame({"f": pd.array([True, False, None], dtype="boolean")})
+    plain = pd.DataFrame({"f": np.array([True, False], dtype=object)})
+    # then the typing does not change the fingerprint
+    assert input_hashes(as_object) == input_hashes(as_boolean)
+    assert input_hashes(plain) == input_hashes(pd.DataFrame({"f": [True, False]}))
