@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,18 +285,16 @@ class FeatureBuilder:
 
     @staticmethod
     def _frame(cols: dict[str, np.ndarray], n: int) -> pd.DataFrame:
-        # Three blocks (text, typed and categorical, one float block) keep a one-row frame cheap to make.
+        # The frame is assembled from its column arrays in one call (pandas groups them into blocks by dtype).
         # Text columns stay object dtype: inferring pandas' string dtype would cost more than all the features.
-        text = pd.DataFrame(np.column_stack([np.asarray(cols[name], dtype=object) for name in _TEXT_COLUMNS]),
-                            columns=_TEXT_INDEX, dtype=object)
-        typed = {"as_of": cols["as_of"], "id_valid": cols["id_valid"].astype(bool),
-                 "on_list": pd.array(cols["on_list"], dtype="boolean")}
-        typed |= {name: pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
-                  for name, dtype in _CATEGORY_DTYPES.items()}
         missing = np.full(n, np.nan)
-        numbers = pd.DataFrame(np.column_stack([np.asarray(cols.get(name, missing), dtype=float)
-                                                for name in _FLOAT_COLUMNS]), columns=_FLOAT_INDEX)
-        return pd.concat([text, pd.DataFrame(typed), numbers], axis=1)
+        arrays: list[Any] = [np.asarray(cols[name], dtype=object) for name in _TEXT_COLUMNS]
+        arrays += [cols["as_of"], cols["id_valid"].astype(bool), pd.array(cols["on_list"], dtype="boolean")]
+        arrays += [pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
+                   for name, dtype in _CATEGORY_DTYPES.items()]
+        arrays += [np.asarray(cols.get(name, missing), dtype=float) for name in _FLOAT_COLUMNS]
+        return pd.DataFrame._from_arrays(arrays, columns=_FRAME_INDEX, index=pd.RangeIndex(n),  # noqa: SLF001
+                                         verify_integrity=False)
 
 
 def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:
@@ -310,8 +309,8 @@ _OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "id_valid", "on_list")
 _CATEGORY_DTYPES = {name: pd.CategoricalDtype(cats) for name, cats in _CATEGORIES.items()}
 _CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}
 _FLOAT_COLUMNS = tuple(name for name in OUTPUT_COLUMNS if name not in _OTHER_COLUMNS and name not in _CATEGORIES)
-_TEXT_INDEX = pd.Index(_TEXT_COLUMNS, dtype=object)
-_FLOAT_INDEX = pd.Index(_FLOAT_COLUMNS, dtype=object)
+_FRAME_INDEX = pd.Index([*_TEXT_COLUMNS, "as_of", "id_valid", "on_list", *_CATEGORY_DTYPES, *_FLOAT_COLUMNS],
+                        dtype=object)
 
 
 def build_features(sources: RawSources, requests: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,7 +78,7 @@ class AuditStore:
     def append_decision(self, decision: Decision, *, source: str, created_by: str,
                         applicant_name_masked: str = "") -> None:
         """Store a decision (committed before the caller answers)."""
-        row = DecisionRow(
+        values = dict(
             decision_id=decision.decision_id, household_id=decision.household_id,
             applicant_id_masked=decision.applicant_id_masked, applicant_name_masked=applicant_name_masked,
             input_hash=decision.input_hash, model_name=decision.model.name, model_version=decision.model.version,
@@ -86,8 +86,9 @@ class AuditStore:
             policy_hash=decision.policy_hash, recommendation=decision.recommendation, grade=decision.grade,
             score=decision.score, pd=decision.pd, source=source, created_by=created_by,
             created_at=dt.datetime.now(dt.UTC), payload=decision.model_dump(mode="json"))
-        with self.session() as s, s.begin():
-            s.add(row)
+        # One INSERT in its own transaction, without the ORM's unit of work (a decision is never updated).
+        with self.engine.begin() as connection:
+            connection.execute(_INSERT_DECISION, values)
 
     def get_decision(self, decision_id: str) -> tuple[Decision, str] | None:
         """The stored Decision and the masked applicant name, or None."""
@@ -129,10 +130,9 @@ class AuditStore:
 
     def role_of(self, key_hash: str) -> tuple[str, str] | None:
         """(key id, role) of an active key with this hash, or None."""
-        with self.session() as s:
-            row = s.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == key_hash,
-                                                    ApiKeyRow.revoked_at.is_(None))).one_or_none()
-        return None if row is None else (row.key_id, row.role)
+        with self.engine.connect() as connection:  # one indexed read on every request: no ORM session
+            row = connection.execute(_ACTIVE_KEY, {"key_hash": key_hash}).first()
+        return None if row is None else (str(row.key_id), str(row.role))
 
     def revoke_key(self, key_id: str) -> bool:
         """Revoke a key by its id; False when no active key has that id."""
@@ -142,6 +142,11 @@ class AuditStore:
                 return False
             row.revoked_at = dt.datetime.now(dt.UTC)
         return True
+
+
+_INSERT_DECISION = insert(DecisionRow)
+_ACTIVE_KEY = select(ApiKeyRow.key_id, ApiKeyRow.role).where(ApiKeyRow.key_hash == bindparam("key_hash"),
+                                                             ApiKeyRow.revoked_at.is_(None))
 
 
 def _review(row: ReviewRow) -> StoredReview:
