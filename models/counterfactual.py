@@ -239,21 +239,71 @@ def _apply(row: np.ndarray, col: dict[str, int], combo: tuple[tuple[_Lever, _Ste
     return out
 
 
+def _top(lever: _Lever) -> _Step:
+    """The lever's largest step (the most favourable change it allows)."""
+    return max(lever.steps, key=lambda step: step.fraction)
+
+
+def _dominated(model: CreditModel, row: np.ndarray, col: dict[str, int], levers: list[_Lever]) -> bool:
+    """Whether no combination of these levers can score above the same levers at their largest steps.
+
+    True when the score is monotone in every feature the levers move (a monotone constraint on each, a rising
+    calibration) and every step moves those features only in the risk-lowering direction, further with a larger
+    step, never to or from missing. Then a set of levers whose largest steps do not reach the bar holds no
+    passing combination, and the search may skip it without changing its answer.
+    """
+    if not model.calibration_slope_ > 0:
+        return False
+    signs = dict(zip(model.features, model.monotone_constraints(), strict=True))
+    for lever in levers:
+        names = [name for name in lever.moved if name in col]
+        if any(signs.get(name, 0) == 0 for name in names):
+            return False
+        steps = sorted(lever.steps, key=lambda step: step.fraction)
+        values = np.empty((len(steps) + 1, len(names)))
+        values[0] = row[[col[name] for name in names]]
+        for k, step in enumerate(steps, start=1):
+            changed = row.copy()
+            step.edits(changed, col)
+            values[k] = changed[[col[name] for name in names]]
+        gaps = np.isnan(values)
+        if (gaps.any(axis=0) & ~gaps.all(axis=0)).any():
+            return False  # a value moving to or from missing: the trees' missing branch is not ordered
+        with np.errstate(invalid="ignore"):
+            risk = np.diff(values, axis=0) * np.array([signs[name] for name in names], dtype=float)
+        if (risk > 0).any():
+            return False
+    return True
+
+
 def _search(model: CreditModel, row: np.ndarray, col: dict[str, int], levers: list[_Lever], threshold: float,
-            max_levers: int) -> tuple[tuple[tuple[_Lever, _Step], ...], float] | None:
+            max_levers: int, prune: bool = True) -> tuple[tuple[tuple[_Lever, _Step], ...], float] | None:
     grid = {1: None, 2: 6, 3: 4}
-    for size in range(1, min(max_levers, len(levers)) + 1):
+    sizes = range(1, min(max_levers, len(levers)) + 1)
+    sets = {size: list(itertools.combinations(range(len(levers)), size)) for size in sizes}
+    if prune and _dominated(model, row, col, levers):
+        # Only lever sets whose largest steps pass can hold a passing combination: every set's largest steps are
+        # scored in one call, and the grid search runs only on the sets that pass.
+        every = [chosen for size in sizes for chosen in sets[size]]
+        if every:
+            tops = _scores(model, np.vstack([_apply(row, col, tuple((levers[j], _top(levers[j])) for j in chosen))
+                                             for chosen in every]))
+            passing = {chosen for chosen, top in zip(every, tops, strict=True) if top >= threshold}
+            sets = {size: [chosen for chosen in sets[size] if chosen in passing] for size in sizes}
+    for size in sizes:
         combos = []
-        for chosen in itertools.combinations(levers, size):
-            step_lists = [lever.steps if grid[size] is None else _thin(lever.steps, grid[size] or 0)
-                          for lever in chosen]
-            combos += [tuple(zip(chosen, steps, strict=True)) for steps in itertools.product(*step_lists)]
+        for chosen in sets[size]:
+            step_lists = [levers[j].steps if grid[size] is None else _thin(levers[j].steps, grid[size] or 0)
+                          for j in chosen]
+            combos += [tuple(zip((levers[j] for j in chosen), steps, strict=True))
+                       for steps in itertools.product(*step_lists)]
         if not combos:
             continue
         scores = _scores(model, np.vstack([_apply(row, col, combo) for combo in combos]))
-        passing = [(sum(s.fraction for _, s in combo), k) for k, combo in enumerate(combos) if scores[k] >= threshold]
-        if passing:
-            _, best = min(passing)
+        passing_combos = [(sum(s.fraction for _, s in combo), k) for k, combo in enumerate(combos)
+                          if scores[k] >= threshold]
+        if passing_combos:
+            _, best = min(passing_combos)
             return _shrink(model, row, col, combos[best], threshold)
     return None
 
@@ -331,11 +381,12 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                             max_levers: int = 3, max_request_cut: float = 0.7,
                             savings_share: float = 0.5, failed_rules: list[list[str]] | None = None,
                             matrix: np.ndarray | None = None,
-                            cells: dict[str, np.ndarray] | None = None) -> list[WhatWouldChange]:
+                            cells: dict[str, np.ndarray] | None = None, prune: bool = True) -> list[WhatWouldChange]:
     """What would change each row's outcome.
 
     ``statuses``/``recommendations``/``failed_rules`` are the Decision's when known (the rules are not run again),
     ``matrix`` the model's input matrix of ``X`` and ``cells`` its columns as object arrays, when already read.
+    ``prune``: skip lever sets that cannot pass where the model is monotone in every lever (same answers, faster).
     """
     features = list(model.features)
     col = {name: j for j, name in enumerate(features)}
@@ -379,27 +430,27 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                                        text_zh="已达到批准条件，无需改变", text_en="Already meets the approval bar"))
             continue
         out.append(_for_row(model, X, record, matrix[i], col, features, requested[i], policy, threshold, before,
-                            max_levers, max_request_cut, savings_share))
+                            max_levers, max_request_cut, savings_share, prune))
     return out
 
 
 def _for_row(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: np.ndarray, col: dict[str, int],
              features: list[str], requested: float, policy: Policy, threshold: float, before: float,
-             max_levers: int, max_request_cut: float, savings_share: float) -> WhatWouldChange:
+             max_levers: int, max_request_cut: float, savings_share: float, prune: bool = True) -> WhatWouldChange:
     none = WhatWouldChange(
         status="none_within_reach", score_before=before,
         text_zh=f"在可行范围内调整申请人可改变的因素，评分仍达不到批准线{threshold:.0f}分；须由信贷人员人工审核",
         text_en=f"No feasible change to the factors the applicant controls reaches the approval bar of "
                 f"{threshold:.0f}; an officer must review")
     levers = _levers(row, col, requested, max_request_cut, savings_share)
-    found = _search(model, row, col, levers, threshold, max_levers)
+    found = _search(model, row, col, levers, threshold, max_levers, prune)
     if found is None:
         return none
     combo, _ = found
     final = _apply(row, col, combo)
     changed = _modified_record(record, final, row, features, combo)
     # Verified from the changed values, through the same input encoding as every decision, and the rules again.
-    one = X.iloc[:1]
+    one = X if len(X) == 1 else X.iloc[:1]
     verified = float(_scores(model, model_matrix(model, one, {k: np.asarray([v], dtype=object)
                                                              for k, v in changed.items()}))[0])
     rules = evaluate_rules(changed, policy)
