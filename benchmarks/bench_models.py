@@ -30,7 +30,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from features.datasets import load_dataset
 from models.credit import CreditModel
 from models.policy import load_policy
-from training.evaluate import ks_statistic
+from training.evaluate import evaluate, ks_statistic
 from training.train import fit_model
 from training.tune import best_params, search
 
@@ -113,6 +113,19 @@ def _trees_and_leaves(model: CreditModel) -> dict:
             "max_depth_param": model.booster_.get_params()["max_depth"]}
 
 
+def _contrib_rows_per_second(model: CreditModel, frame: pd.DataFrame, repeats: int = 3) -> float:
+    """Exact TreeSHAP rows per second on one thread (best of ``repeats``): the explanation cost of the trees."""
+    from models.explain import model_matrix
+
+    matrix = model_matrix(model, frame)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.booster_.booster_.predict(matrix, pred_contrib=True, num_threads=1)
+        best = min(best, time.perf_counter() - start)
+    return len(frame) / best
+
+
 def _feature_ceiling(model: CreditModel, frame, true_pd: np.ndarray, tr: np.ndarray, te: np.ndarray,
                      y_te: np.ndarray) -> float:
     """OOT AUC of the best function of the features, learnt from the true log-odds instead of the outcomes."""
@@ -146,7 +159,8 @@ def county(households: int) -> dict:
     start = time.perf_counter()
     model = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0)
     seconds = time.perf_counter() - start
-    auc = float(roc_auc_score(data.y[te], model.predict_pd(data.frame.iloc[te])))
+    pd_oot = model.predict_pd(data.frame.iloc[te])
+    auc = float(roc_auc_score(data.y[te], pd_oot))
     apps = sim.applications.set_index("application_id")
     true_pd_all = apps.loc[data.frame["request_id"].to_numpy(), "true_pd"].to_numpy()
     oracle = float(roc_auc_score(data.y[te], true_pd_all[te]))
@@ -155,7 +169,11 @@ def county(households: int) -> dict:
     return {"households": households, "applications": len(data.frame), "train_rows": len(tr), "oot_rows": len(te),
             "oot_bad_rate": float(data.y[te].mean()), "oot_auc": auc, "oracle_oot_auc": oracle,
             "ratio": auc / oracle, "feature_ceiling_oot_auc": ceiling, "feature_ceiling_ratio": ceiling / oracle,
-            "model": _trees_and_leaves(model), "fit_seconds": seconds,
+            "model": {**_trees_and_leaves(model), "cv_folds": model.cv_folds,
+                      "member_iterations": model.member_iterations_,
+                      "pred_contrib_rows_per_s_one_thread": _contrib_rows_per_second(model, data.frame.iloc[te])},
+            "calibration_fit": model.calibration_report_, "oot_metrics": evaluate(data.y[te], pd_oot),
+            "fit_seconds": seconds,
             "reproducible_model_hash": model.model_hash() == again.model_hash(), "model_hash": model.model_hash()}
 
 

@@ -1,5 +1,10 @@
 """The credit model: LightGBM with monotone constraints, Platt calibration on held-out data, score scaling.
 
+By default the trees are cross-fitted: k members, each trained on k-1 stratified folds of the training rows and
+early-stopped on the remaining fold, are averaged into one booster (``models.bagging``), and the Platt map is fitted
+on the out-of-fold scores, so every calibration row is scored by trees that never saw it while every row still
+teaches k-1 of the members. On German Credit this lifted repeated-CV AUC by about a point over one 75/25 split.
+
 Calibration is a logistic map of the trees' raw log-odds (Platt scaling), chosen over isotonic regression because
 it keeps the score linear in the TreeSHAP contributions: base points + Σ feature points equals the score exactly,
 so the gradient-boosted model reads like a scorecard.
@@ -23,21 +28,26 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES
+from models.bagging import cross_fit, mean_classifier
 
-# Many shallow trees at a slow rate, stopped early on held-out log loss: on the simulated county's out-of-time
-# holdout (31,000 households) and on German Credit CV this beat 15-leaf depth-5 trees at rate 0.05, and
-# trees x leaves x depth^2 (the TreeSHAP cost per row) is lower (~300 trees x 7 leaves x 9 vs ~100 x 15 x 25).
+# Shallow trees, early-stopped per cross-fitted member on its held-out fold's log loss. Five members at rate 0.1
+# hold about as many trees in total (~340 on the simulated county) as one booster at rate 0.02 did, so the TreeSHAP
+# cost per row (trees x leaves x depth^2) stays where it was. Chosen by German Credit 5x5 repeated CV with seeds
+# other than the benchmark's (one 75/25 booster 0.782 -> five members 0.793; min_child_samples 30 -> 20 and weaker
+# categorical regularisation, cat_l2 10 -> 1 and cat_smooth 10 -> 5: 0.796-0.799) and confirmed on the county's
+# out-of-time AUC (0.789 -> 0.791, mean of 3 seeds).
 DEFAULT_PARAMS: dict[str, object] = {
     "objective": "binary",
-    "learning_rate": 0.02,
+    "learning_rate": 0.1,
     "num_leaves": 7,
     "max_depth": 3,
-    "min_child_samples": 30,
+    "min_child_samples": 20,
     "subsample": 0.8,
     "subsample_freq": 1,
     "colsample_bytree": 0.8,
     "reg_lambda": 1.0,
-    "cat_smooth": 10.0,
+    "cat_smooth": 5.0,
+    "cat_l2": 1.0,
     "min_data_per_group": 20,
     "max_cat_threshold": 32,
     "n_estimators": 1000,  # a cap: early stopping decides
@@ -71,13 +81,16 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     ----------
     features: names of the model's input columns (MODEL_FEATURES by default).
     params: LightGBM parameters overriding DEFAULT_PARAMS.
-    calibration_size: share of the training rows held out for early stopping and Platt calibration.
+    calibration_size: with ``cv_folds`` = 1, the share of the training rows held out for early stopping and
+        Platt calibration.
     base_points, base_odds, pdo: score scaling (base points at good:bad odds ``base_odds``, ``pdo`` to double).
     early_stopping_rounds: rounds without improvement on the held-out part before the trees stop.
     random_state: seed for the split and for LightGBM.
     categorical: columns treated as native LightGBM categoricals (None: from the feature metadata).
     monotone: feature -> +1/-1/0 risk direction (None: from the feature metadata).
     grades: (grade, lowest score) pairs, best first, as in the policy; without them ``grade`` is empty.
+    cv_folds: number of cross-fitted members averaged into the booster (each early-stopped on its own held-out
+        fold, whose out-of-fold scores fit the calibration); 1 fits one booster on a single held-out split.
     """
 
     def __init__(
@@ -93,6 +106,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         categorical: Sequence[str] | None = None,
         monotone: Mapping[str, int] | None = None,
         grades: Sequence[tuple[str, float]] | None = None,
+        cv_folds: int = 5,
     ) -> None:
         self.features = features
         self.params = params
@@ -105,6 +119,13 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.categorical = categorical
         self.monotone = monotone
         self.grades = grades
+        self.cv_folds = cv_folds
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickle; models saved before cross-fitting existed were fitted on one held-out split."""
+        state.setdefault("cv_folds", 1)
+        state.setdefault("member_iterations_", [state["best_iteration_"]] if "best_iteration_" in state else [])
+        super().__setstate__(state)
 
     @classmethod
     def from_policy(cls, policy: Any, **kwargs: Any) -> CreditModel:
@@ -149,23 +170,26 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(columns, index=X.index)
 
     # -- fitting ---------------------------------------------------------------------------------------------
-    def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> CreditModel:
-        """Fit the trees on one part, early-stop and calibrate on the held-out part the trees never saw."""
+    def _training_matrix(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The input matrix with the category levels of the training rows fixed (kept in ``categories_``)."""
         self.categories_: dict[str, list[str]] = {}
         matrix = self._matrix(X)
         for col in self.categorical_features():
             levels = sorted(str(v) for v in matrix[col].dropna().unique())
             self.categories_[col] = levels
             matrix[col] = matrix[col].astype("string").astype(pd.CategoricalDtype(levels))
+        return matrix
+
+    def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> CreditModel:
+        """Fit the trees, early-stop and calibrate on rows the scoring trees never saw (out of fold by default)."""
+        matrix = self._training_matrix(X)
         target = np.asarray(y).astype(int)
-        x_fit, x_cal, y_fit, y_cal = train_test_split(matrix, target, test_size=self.calibration_size,
-                                                      stratify=target, random_state=self.random_state)
         params = {**DEFAULT_PARAMS, **(self.params or {}), "random_state": self.random_state,
                   "monotone_constraints": self.monotone_constraints()}
-        self.booster_ = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
-        self.booster_.fit(x_fit, y_fit, eval_X=(x_cal,), eval_y=(y_cal,), eval_metric="binary_logloss",
-                          callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
-        raw_cal = np.asarray(self.booster_.predict(x_cal, raw_score=True), dtype=float)
+        if self.cv_folds > 1:
+            raw_cal, y_cal = self._fit_cross(matrix, target, params)
+        else:
+            raw_cal, y_cal = self._fit_split(matrix, target, params)
         platt = LogisticRegression(C=1e6).fit(raw_cal.reshape(-1, 1), y_cal)
         self.calibration_slope_ = float(platt.coef_[0, 0])
         self.calibration_intercept_ = float(platt.intercept_[0])
@@ -176,8 +200,32 @@ class CreditModel(ClassifierMixin, BaseEstimator):
                                     "mean_pd_after": float(after.mean()), "bad_rate": float(y_cal.mean())}
         self.classes_ = np.array([0, 1])
         self.n_features_in_ = len(self.features)
-        self.best_iteration_ = int(self.booster_.best_iteration_ or self.booster_.n_estimators)
         return self
+
+    def _fit_cross(self, matrix: pd.DataFrame, target: np.ndarray, params: dict[str, object]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Cross-fitted members merged into one booster; their out-of-fold raw scores calibrate it."""
+        smallest = int(np.bincount(target, minlength=2).min())
+        if smallest < self.cv_folds:
+            raise ModelInputError(f"cv_folds = {self.cv_folds} needs at least {self.cv_folds} rows of each class; "
+                                  f"the training rows hold {smallest} of the rarer class")
+        fitted = cross_fit(matrix, target, params, self.cv_folds, self.random_state, self.early_stopping_rounds)
+        self.member_iterations_ = [int(m.booster_.current_iteration()) for m in fitted.members]
+        self.best_iteration_ = round(float(np.mean(self.member_iterations_)))
+        self.booster_ = mean_classifier(fitted)
+        return fitted.oof_raw, target
+
+    def _fit_split(self, matrix: pd.DataFrame, target: np.ndarray, params: dict[str, object]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """One booster on a part of the rows, early-stopped on the held-out part, whose scores calibrate it."""
+        x_fit, x_cal, y_fit, y_cal = train_test_split(matrix, target, test_size=self.calibration_size,
+                                                      stratify=target, random_state=self.random_state)
+        self.booster_ = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
+        self.booster_.fit(x_fit, y_fit, eval_X=(x_cal,), eval_y=(y_cal,), eval_metric="binary_logloss",
+                          callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
+        self.best_iteration_ = int(self.booster_.best_iteration_ or self.booster_.n_estimators)
+        self.member_iterations_ = [self.best_iteration_]
+        return np.asarray(self.booster_.predict(x_cal, raw_score=True), dtype=float), np.asarray(y_cal)
 
     # -- prediction ------------------------------------------------------------------------------------------
     def raw_score(self, X: pd.DataFrame) -> np.ndarray:

@@ -131,7 +131,9 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
                            "n_train": len(train), "n_test": len(test), "best_iteration": model.best_iteration_,
                            "policy_version": policy.version, "policy_hash": policy.content_hash,
                            "data_fingerprint": fingerprint(frame[[*dataset.features, dataset.config.target.column]]),
-                           "calibration": "platt", "n_features": len(dataset.features),
+                           "calibration": "platt", "cv_folds": model.cv_folds,
+                           "member_iterations": ",".join(map(str, model.member_iterations_)),
+                           "n_features": len(dataset.features),
                            **{f"lgbm_{k}": v for k, v in merged.items()}})
         mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items()})
         mlflow.log_metrics({f"test_uncalibrated_{k}": v for k, v in validation.metrics_uncalibrated.items()})

@@ -66,9 +66,11 @@ def make_objective(template: CreditModel, X: pd.DataFrame, y: np.ndarray, seed: 
                    folds: int | None = None) -> Callable[[optuna.Trial], float]:
     """The objective: mean validation AUC over stratified folds (one 75/25 split on large data).
 
-    Each fold is fitted as ``CreditModel.fit`` fits: the trees early-stop on log loss over a held-out part of the
-    fold's training rows, never on the rows that are scored (stopping on the scored rows would reward lucky,
-    noisy settings). That part's AUC per boosting round, in the first fold, feeds the pruner.
+    Each fold is fitted as one member of ``CreditModel.fit``'s cross-fit is: the trees early-stop on log loss over
+    a held-out part of the fold's training rows, never on the rows that are scored (stopping on the scored rows
+    would reward lucky, noisy settings). One booster per fold, not the k-member average, keeps a trial cheap; the
+    chosen parameters then apply to every member. That part's AUC per boosting round, in the first fold, feeds the
+    pruner.
     """
     from optuna_integration import LightGBMPruningCallback
 

@@ -96,7 +96,8 @@ def test_ineligible_and_approved_applicants_get_no_search(model, table, policy, 
 def test_single_row_answer_equals_the_frame_answer(model, table, policy, answers):
     picks = [i for i, a in enumerate(answers) if a.status in ("found", "none_within_reach")][:4]
     for i in picks:
-        assert what_would_change(model, table.iloc[[i]], policy) == answers[i]
+        # compared as text: a moved feature can be NaN (missing input), and NaN != NaN in the models' own ==
+        assert repr(what_would_change(model, table.iloc[[i]], policy)) == repr(answers[i])
     assert not np.isnan(answers[picks[0]].score_before)
 
 
