@@ -152,15 +152,32 @@ class FeatureBuilder:
     def build_one(self, household_id: str, as_of: dt.date | pd.Timestamp, requested_amount: float | None = None,
                   purpose: str | None = None, request_id: str | None = None) -> pd.DataFrame:
         """Features of one application: the same code as ``build``, on a one-row request."""
+        return self.build_one_with_arrays(household_id, as_of, requested_amount, purpose, request_id)[0]
+
+    def build_one_with_arrays(self, household_id: str, as_of: dt.date | pd.Timestamp,
+                              requested_amount: float | None = None, purpose: str | None = None,
+                              request_id: str | None = None) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
+        """``build_one`` and the frame's columns as (name, array) pairs, in order, as ``column_arrays`` reads them.
+
+        The decision reads a one-row frame's columns again for its fingerprint and rule inputs; taking them from
+        here saves reading them out of pandas.
+        """
         day = np.datetime64(as_of, "D")  # a date, or a timestamp's calendar day
         stamp = np.array([day], dtype="datetime64[ns]")
-        return self._build(np.array([request_id or f"{household_id}@{day}"], dtype=object),
-                           np.array([household_id], dtype=object), stamp,
-                           np.array([np.nan if requested_amount is None else float(requested_amount)]),
-                           np.array([purpose], dtype=object))
+        cols = self._columns(np.array([request_id or f"{household_id}@{day}"], dtype=object),
+                             np.array([household_id], dtype=object), stamp,
+                             np.array([np.nan if requested_amount is None else float(requested_amount)]),
+                             np.array([purpose], dtype=object))
+        arrays = self._arrays(cols, 1)
+        return self._frame(arrays, 1), list(zip(_FRAME_INDEX, arrays, strict=True))
 
     def _build(self, request_id: np.ndarray, households: np.ndarray, as_of: np.ndarray, amount: np.ndarray,
                purpose: np.ndarray) -> pd.DataFrame:
+        return self._frame(self._arrays(self._columns(request_id, households, as_of, amount, purpose),
+                                        households.size), households.size)
+
+    def _columns(self, request_id: np.ndarray, households: np.ndarray, as_of: np.ndarray, amount: np.ndarray,
+                 purpose: np.ndarray) -> dict[str, np.ndarray]:
         ix = self.index
         n = households.size
         codes = np.array([ix.code_of.get(h, -1) for h in households], dtype=np.int64)
@@ -188,7 +205,7 @@ class FeatureBuilder:
         flags = self._quality(cols, visit, base, customer, as_of_day)
         cols["dq_flags"] = np.array([";".join(f) for f in flags], dtype=object)
         cols["dq_flag_count"] = np.array([float(len(f)) for f in flags])
-        return self._frame(cols, n)
+        return cols
 
     @staticmethod
     def _household(cols: dict[str, np.ndarray], visit: dict[str, np.ndarray], base: dict[str, np.ndarray],
@@ -284,8 +301,13 @@ class FeatureBuilder:
         return [[code for code, hit in checks.items() if hit[i]] for i in range(customer.size)]
 
     @staticmethod
-    def _frame(cols: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+    def _frame(arrays: list[Any], n: int) -> pd.DataFrame:
         # The frame is assembled from its column arrays in one call (pandas groups them into blocks by dtype).
+        return pd.DataFrame._from_arrays(arrays, columns=_FRAME_INDEX, index=pd.RangeIndex(n),  # noqa: SLF001
+                                         verify_integrity=False)
+
+    @staticmethod
+    def _arrays(cols: dict[str, np.ndarray], n: int) -> list[Any]:
         # Text columns stay object dtype: inferring pandas' string dtype would cost more than all the features.
         missing = np.full(n, np.nan)
         arrays: list[Any] = [np.asarray(cols[name], dtype=object) for name in _TEXT_COLUMNS]
@@ -293,8 +315,7 @@ class FeatureBuilder:
         arrays += [pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
                    for name, dtype in _CATEGORY_DTYPES.items()]
         arrays += [np.asarray(cols.get(name, missing), dtype=float) for name in _FLOAT_COLUMNS]
-        return pd.DataFrame._from_arrays(arrays, columns=_FRAME_INDEX, index=pd.RangeIndex(n),  # noqa: SLF001
-                                         verify_integrity=False)
+        return arrays
 
 
 def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:

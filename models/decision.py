@@ -120,10 +120,13 @@ def input_hash(row: pd.Series) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
-def input_hashes(features: pd.DataFrame) -> list[str]:
-    """A fingerprint of each row of a feature frame (column names and values), computed for the frame at once."""
+def input_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> list[str]:
+    """A fingerprint of each row of a feature frame (column names and values), computed for the frame at once.
+
+    ``arrays``: the frame's ``column_arrays`` when already at hand.
+    """
     try:
-        values = _row_hashes(features)
+        values = _row_hashes(features, arrays)
     except TypeError:  # unhashable cells (lists, dicts): the row-by-row fingerprint
         return [input_hash(features.iloc[i]) for i in range(len(features))]
     names = _names_hash(tuple(features.columns.tolist()))
@@ -136,7 +139,7 @@ def _names_hash(columns: tuple[Any, ...]) -> str:
     return hashlib.sha256("\x1f".join(sorted(map(str, columns))).encode()).hexdigest()
 
 
-def _row_hashes(features: pd.DataFrame) -> np.ndarray:
+def _row_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> np.ndarray:
     """``pd.util.hash_pandas_object`` of the frame's columns in sorted order, computed faster.
 
     Object columns of yes/no values are hashed as the boolean columns they stand for (``canonical_flags``).
@@ -151,13 +154,13 @@ def _row_hashes(features: pd.DataFrame) -> np.ndarray:
     columns = sorted(features.columns.tolist())
     n = len(features)
     if n == 1:
-        one = _one_row_hashes(features)
+        one = _one_row_hashes(features, arrays)
         return np.array([_fold([int(one[name]) for name in columns])], dtype=np.uint64)
     hashed: dict[Any, np.ndarray] = {}
     groups: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
     texts: dict[Any, np.ndarray] = {}
     gaps: dict[Any, np.ndarray] = {}
-    for name, raw in column_arrays(features):
+    for name, raw in column_arrays(features) if arrays is None else arrays:
         values = canonical_flags(raw)
         if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
             groups.setdefault(values.dtype, []).append((name, values))
@@ -188,7 +191,7 @@ def _row_hashes(features: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _one_row_hashes(features: pd.DataFrame) -> dict[Any, Any]:
+def _one_row_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> dict[Any, Any]:
     """Each column's hash for a one-row frame: the same values as the frame path, grouped by kind by hand.
 
     One row is the API's case. Reading each cell's type directly and hashing every number, flag and text in one
@@ -198,7 +201,7 @@ def _one_row_hashes(features: pd.DataFrame) -> dict[Any, Any]:
     numbers: dict[np.dtype, list[tuple[Any, Any]]] = {}
     flags: list[tuple[Any, bool]] = []
     texts: list[tuple[Any, str]] = []
-    for name, values in column_arrays(features):
+    for name, values in column_arrays(features) if arrays is None else arrays:
         if isinstance(values, np.ndarray):
             kind = values.dtype.kind
             if kind in "iuf":
@@ -418,11 +421,18 @@ class DecisionRows:
 
 def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
                 now: dt.datetime | None = None, top_reasons: int = 5,
-                with_what_would_change: bool = True) -> DecisionRows:
-    """Decide every row of a feature frame: one scoring call for the frame, the rules row by row."""
+                with_what_would_change: bool = True,
+                arrays: list[tuple[Any, Any]] | None = None) -> DecisionRows:
+    """Decide every row of a feature frame: one scoring call for the frame, the rules row by row.
+
+    ``arrays``: the frame's ``column_arrays`` as the feature builder made them, so a small frame is not read again.
+    """
     decided_at = now or dt.datetime.now(dt.UTC)
     # A small frame is read into plain cells once; the explanation, the rules and the what-would-change share them.
-    cells = object_arrays(features) if len(features) <= SMALL_FRAME else None
+    small = len(features) <= SMALL_FRAME
+    if small and arrays is None:
+        arrays = column_arrays(features)
+    cells = object_arrays(features, arrays=arrays) if small else None
     table = explain_frame(model, features, cells)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
@@ -465,18 +475,19 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
         grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
         human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
-        reason_columns=reason_columns, reason_real=reason_real, values=values, input_hash=input_hashes(features),
+        reason_columns=reason_columns, reason_real=reason_real, values=values, input_hash=input_hashes(features, arrays if small else None),
         what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
         decided_at=decided_at)
 
 
 def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
                  now: dt.datetime | None = None, top_reasons: int = 5,
-                 with_what_would_change: bool = True) -> list[Decision]:
+                 with_what_would_change: bool = True,
+                 arrays: list[tuple[Any, Any]] | None = None) -> list[Decision]:
     """Decisions for every row of a feature frame (``decide_rows``, each row as a Decision object)."""
     if features.empty:
         return []
-    rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change)
+    rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change, arrays)
     return [rows.decision(i) for i in range(len(rows))]
 
 
@@ -498,8 +509,9 @@ def _recommend(status: Status, by_grade: Recommendation) -> tuple[Recommendation
 
 
 def decide(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
-           now: dt.datetime | None = None, top_reasons: int = 5) -> Decision:
-    """The Decision for a single-row feature frame (the frame builder on one row)."""
+           now: dt.datetime | None = None, top_reasons: int = 5,
+           arrays: list[tuple[Any, Any]] | None = None) -> Decision:
+    """The Decision for a single-row feature frame (the frame builder on one row; ``arrays`` its column arrays)."""
     if len(features) != 1:
         raise ValueError(f"decide() takes one applicant; got {len(features)} rows")
-    return decide_frame(features, model, model_ref, policy, now=now, top_reasons=top_reasons)[0]
+    return decide_frame(features, model, model_ref, policy, now=now, top_reasons=top_reasons, arrays=arrays)[0]

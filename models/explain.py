@@ -11,6 +11,7 @@ the single-row helpers are the same code on a one-row frame.
 from __future__ import annotations
 
 import functools
+import weakref
 from typing import Any, Literal
 
 import numpy as np
@@ -62,14 +63,12 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
     explanation takes about a millisecond. Frames the fast path cannot read (a column missing, text in a numeric
     column) go through the model's own checks, which name the column.
     """
-    features = list(model.features)
-    booster = model.booster_.booster_
-    declared = set(_categorical(model))
-    categorical = [c for c in features if c in declared]
-    levels = dict(zip(categorical, booster.pandas_categorical or [], strict=False))
-    if any(c not in X.columns for c in features) or len(levels) != len(categorical):
+    features, levels, codes_of, complete = _encoding(model)
+    small = len(X) <= SMALL_FRAME
+    present = columns_by_name if columns_by_name is not None and small else set(X.columns)
+    if not complete or any(c not in present for c in features):
         return _checked_matrix(model, X)
-    if len(X) <= SMALL_FRAME:
+    if small:
         block = columns_by_name if columns_by_name is not None else object_columns(X, features)
         columns: list[Any] = [block[name] for name in features]
     else:
@@ -77,7 +76,7 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
     out = np.empty((len(X), len(features)), dtype=float)
     for j, name in enumerate(features):
         if name in levels:
-            codes = {str(level): float(k) for k, level in enumerate(levels[name])}
+            codes = codes_of[name]
             out[:, j] = [np.nan if _missing(v) else codes.get(str(v), np.nan) for v in columns[j]]
             continue
         try:
@@ -86,6 +85,28 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
         except (TypeError, ValueError):
             return _checked_matrix(model, X)
     return out
+
+
+_ENCODINGS: weakref.WeakKeyDictionary[Any, tuple[list[str], dict[str, Any], dict[str, dict[str, float]], bool]] = (
+    weakref.WeakKeyDictionary())
+
+
+def _encoding(model: CreditModel) -> tuple[list[str], dict[str, Any], dict[str, dict[str, float]], bool]:
+    """The model's input encoding, worked out once per fitted booster.
+
+    Features, category levels, each level's code, and whether every categorical feature has its levels.
+    """
+    booster = model.booster_.booster_
+    found = _ENCODINGS.get(booster)
+    if found is None or found[0] != list(model.features):
+        features = list(model.features)
+        declared = set(_categorical(model))
+        categorical = [c for c in features if c in declared]
+        levels = dict(zip(categorical, booster.pandas_categorical or [], strict=False))
+        codes = {name: {str(level): float(k) for k, level in enumerate(values)} for name, values in levels.items()}
+        found = (features, levels, codes, len(levels) == len(categorical))
+        _ENCODINGS[booster] = found
+    return found
 
 
 def object_columns(X: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
@@ -173,7 +194,7 @@ def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarr
     """
     names = list(model.features)
     values = None
-    if len(X) <= SMALL_FRAME and all(c in X.columns for c in names):
+    if len(X) <= SMALL_FRAME and all(c in (cells if cells is not None else set(X.columns)) for c in names):
         values = {c: cells[c] for c in names} if cells is not None else object_columns(X, names)
     matrix = model_matrix(model, X, values)
     contrib, expected = contributions(model, X, matrix=matrix)

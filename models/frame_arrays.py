@@ -36,7 +36,12 @@ def _levels(dtype: pd.CategoricalDtype) -> np.ndarray:
     return levels
 
 
-def object_arrays(X: pd.DataFrame, names: list[str] | None = None) -> dict[str, np.ndarray]:
-    """The named columns (all by default) as object arrays, read in one pass over the frame."""
+def object_arrays(X: pd.DataFrame, names: list[str] | None = None,
+                  arrays: list[tuple[Any, Any]] | None = None) -> dict[str, np.ndarray]:
+    """The named columns (all by default) as object arrays, read in one pass over the frame.
+
+    ``arrays``: the frame's ``column_arrays`` when the caller already has them (the feature builder does).
+    """
     wanted = None if names is None else set(names)
-    return {name: as_objects(values) for name, values in column_arrays(X) if wanted is None or name in wanted}
+    pairs = column_arrays(X) if arrays is None else arrays
+    return {name: as_objects(values) for name, values in pairs if wanted is None or name in wanted}

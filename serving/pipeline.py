@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -77,12 +77,17 @@ class DecisionService:
 
     def features_for(self, application: ApplicationRequest) -> pd.DataFrame:
         """The single-record feature frame of one application (the same builder as training)."""
-        builder = self.feature_builder
-        if not builder.listed(application.household_id):
-            raise InputError(f"field 'household_id': household '{application.household_id}' is not in the data")
-        return builder.build_one(application.household_id, application.application_date,
-                                 application.requested_amount, application.purpose)
+        return self.features_with_arrays(application)[0]
 
     def decide(self, application: ApplicationRequest) -> Decision:
         """A full Decision for one application."""
-        return decide(self.features_for(application), self.loaded.model, self.loaded.ref, self.policy)
+        features, arrays = self.features_with_arrays(application)
+        return decide(features, self.loaded.model, self.loaded.ref, self.policy, arrays=arrays)
+
+    def features_with_arrays(self, application: ApplicationRequest) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
+        """``features_for`` and the frame's column arrays (which the decision would otherwise read again)."""
+        builder = self.feature_builder
+        if not builder.listed(application.household_id):
+            raise InputError(f"field 'household_id': household '{application.household_id}' is not in the data")
+        return builder.build_one_with_arrays(application.household_id, application.application_date,
+                                             application.requested_amount, application.purpose)

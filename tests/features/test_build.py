@@ -226,6 +226,26 @@ def test_single_application_path_equals_the_batch(sources, table):
     pd.testing.assert_frame_equal(single, table.drop(columns="default_12m").iloc[:250].reset_index(drop=True))
 
 
+def test_single_application_arrays_are_the_frames_own_columns(sources):
+    # given a builder and a few applications
+    from models.decision import input_hashes
+    from models.frame_arrays import column_arrays
+
+    builder = FeatureBuilder(sources)
+    for a in sources.applications.iloc[:40].itertuples():
+        # when one is built with its column arrays
+        frame, arrays = builder.build_one_with_arrays(a.household_id, a.application_date, a.requested_amount,
+                                                      a.purpose, a.application_id)
+        read = column_arrays(frame)
+        # then the arrays are the frame's columns in order, with the frame's dtypes and values
+        assert [name for name, _ in arrays] == [name for name, _ in read] == frame.columns.tolist()
+        for (name, given), (_, stored) in zip(arrays, read, strict=True):
+            assert given.dtype == stored.dtype, name
+            pd.testing.assert_series_equal(pd.Series(given, name=name), pd.Series(stored, name=name))
+        # and the fingerprint from the arrays equals the one read from the frame
+        assert input_hashes(frame, arrays) == input_hashes(frame)
+
+
 def test_outcomes_never_reach_the_features(sources, table):
     # given the same sources with every outcome scrambled
     apps = sources.applications.copy()
