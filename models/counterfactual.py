@@ -371,6 +371,16 @@ def _modified_record(record: dict[str, Any], row: np.ndarray, original: np.ndarr
     return out
 
 
+def _number(value: Any) -> float:
+    """One cell as a float, NaN when missing or not a number (as ``pd.to_numeric(errors="coerce")`` reads it)."""
+    if type(value) is float:
+        return value
+    try:
+        return float(pd.to_numeric(value, errors="coerce"))
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def _approve_threshold(policy: Policy) -> float:
     approving = [g.min_score for g in policy.grades if g.recommendation == "approve"]
     return min(approving) if approving else float("inf")
@@ -381,21 +391,27 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                             max_levers: int = 3, max_request_cut: float = 0.7,
                             savings_share: float = 0.5, failed_rules: list[list[str]] | None = None,
                             matrix: np.ndarray | None = None,
-                            cells: dict[str, np.ndarray] | None = None, prune: bool = True) -> list[WhatWouldChange]:
+                            cells: dict[str, np.ndarray] | None = None, prune: bool = True,
+                            scores: np.ndarray | None = None) -> list[WhatWouldChange]:
     """What would change each row's outcome.
 
     ``statuses``/``recommendations``/``failed_rules`` are the Decision's when known (the rules are not run again),
-    ``matrix`` the model's input matrix of ``X`` and ``cells`` its columns as object arrays, when already read.
+    ``matrix`` the model's input matrix of ``X`` and ``cells`` its columns as object arrays, when already read,
+    ``scores`` the rows' credit scores when already computed.
     ``prune``: skip lever sets that cannot pass where the model is monotone in every lever (same answers, faster).
     """
     features = list(model.features)
     col = {name: j for j, name in enumerate(features)}
     matrix = model_matrix(model, X) if matrix is None else matrix
     columns = object_arrays(X) if cells is None else cells
-    scores = _scores(model, matrix)
+    scores = _scores(model, matrix) if scores is None else scores
     threshold = _approve_threshold(policy)
-    requested = (pd.to_numeric(X["requested_amount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                 if "requested_amount" in X.columns else np.full(len(X), np.nan))
+    if len(X) == 1 and "requested_amount" in columns:  # one applicant: the cell at hand, not a pandas column
+        requested = np.array([_number(columns["requested_amount"][0])])
+    elif "requested_amount" in X.columns:
+        requested = pd.to_numeric(X["requested_amount"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    else:
+        requested = np.full(len(X), np.nan)
     out: list[WhatWouldChange] = []
     for i in range(len(X)):
         before = round(float(scores[i]), 2)

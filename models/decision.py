@@ -465,7 +465,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     changes: Sequence[WhatWouldChange | None] = (
         what_would_change_frame(model, features, policy, out["status"], out["recommendation"],
                                 failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
-                                matrix=table.matrix, cells=cells)
+                                matrix=table.matrix, cells=cells, scores=table.score)
         if with_what_would_change else [None] * n)
     values = table.values if table.values is not None else object_columns(features, list(table.features))
     return DecisionRows(

@@ -73,6 +73,13 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
         columns: list[Any] = [block[name] for name in features]
     else:
         columns = [X[name].to_numpy(dtype=object) if name in levels else X[name] for name in features]
+    if len(X) == 1:  # one applicant (the API): one pass over the row's cells
+        try:
+            return np.array([[np.nan if _missing(v := column[0]) else
+                              codes_of[name].get(str(v), np.nan) if name in codes_of else float(v)
+                              for name, column in zip(features, columns, strict=True)]], dtype=float)
+        except (TypeError, ValueError):
+            return _checked_matrix(model, X)
     out = np.empty((len(X), len(features)), dtype=float)
     for j, name in enumerate(features):
         if name in levels:

@@ -40,7 +40,8 @@ def test_fast_input_path_gives_the_models_own_contributions(model, table):
     odd["livelihood"] = odd["livelihood"].astype(object)
     odd.loc[odd.index[0], "township"] = "不存在乡"
     odd.loc[odd.index[1], "livelihood"] = None
-    for frame in (table, odd, table.iloc[[5]]):
+    singles = [odd.iloc[[0]], odd.iloc[[1]], *(table.iloc[[i]] for i in range(0, len(table), max(1, len(table) // 30)))]
+    for frame in (table, odd, *singles):  # single rows take their own one-pass path
         # when contributions come from the fast matrix and from the model's pandas path
         fast, fast_expected = contributions(model, frame)
         slow, slow_expected = model.contributions(frame)
