@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -27,6 +28,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await asyncio.to_thread(Runtime.start, settings)
         app.state.runtime = runtime
+        # The loaded sources, index and model live as long as the process: moved out of the collector's sight, so
+        # a full collection during a request walks only what requests made (tens of ms less at the tail).
+        gc.collect()
+        gc.freeze()
         metrics.model_version.set(float(runtime.active.service.loaded.ref.version))
         watcher = (asyncio.create_task(runtime.watch(settings.watch_seconds))
                    if settings.watch_seconds > 0 else None)

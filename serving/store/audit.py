@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,18 +40,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class _SerialisedJSON(str):
+    """A JSON document already serialised (by pydantic, in one call): the JSON column stores it as it is."""
+
+
+def _json_serializer(value: Any) -> str:
+    """The JSON columns' serialiser: documents serialised already pass through, anything else goes to ``json``."""
+    return str(value) if isinstance(value, _SerialisedJSON) else json.dumps(value)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite files get their folder created and WAL switched on."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               json_serializer=_json_serializer)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, json_serializer=_json_serializer)
 
 
 class AuditStore:
@@ -85,7 +96,7 @@ class AuditStore:
             model_run_id=decision.model.run_id, policy_version=decision.policy_version,
             policy_hash=decision.policy_hash, recommendation=decision.recommendation, grade=decision.grade,
             score=decision.score, pd=decision.pd, source=source, created_by=created_by,
-            created_at=dt.datetime.now(dt.UTC), payload=decision.model_dump(mode="json"))
+            created_at=dt.datetime.now(dt.UTC), payload=_SerialisedJSON(decision.model_dump_json()))
         # One INSERT in its own transaction, without the ORM's unit of work (a decision is never updated).
         with self.engine.begin() as connection:
             connection.execute(_INSERT_DECISION, values)
