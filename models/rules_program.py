@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,9 +12,13 @@ from models.rule_result import RuleResult, cannot, day, flag, number, result, te
 MAX_HOUSEHOLD_SIZE = 30
 
 
-def _fen(amount: float) -> int:
-    """Money compared in whole fen, so a cap of 100,000 × 1 / 3 is met by an income of 33,333.33."""
-    return round(amount * 100)
+def _fen(amount: float) -> float:
+    """Money compared in whole fen, so a cap of 100,000 × 1 / 3 is met by an income of 33,333.33.
+
+    An amount too large to count in fen (beyond about 1.8e306 yuan) stays infinite: above every cap, no overflow.
+    """
+    scaled = amount * 100
+    return round(scaled) if math.isfinite(scaled) else scaled
 
 
 def rule_income_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,3 +67,14 @@ def test_rules_over_the_simulated_county_never_crash_and_some_fail(table):
     outcomes = [r.outcome for row in table.to_dict("records") for r in evaluate_rules(row, POLICY)]
     assert len(outcomes) == len(table) * len(POLICY.rules)
     assert {"pass", "fail"} <= set(outcomes)
+
+
+@pytest.mark.parametrize("amount", [1.8e306, 1.7e308])
+def test_amounts_too_large_to_count_in_fen_fail_the_caps_without_crashing(amount):
+    # given an income and a requested amount so large that counting them in fen overflows a float
+    row = passing_row(declared_income=amount, requested_amount=amount)
+    # when the cap rules run
+    income, request = RULES["INCOME_CAP"](row, POLICY), RULES["AMOUNT_CAP"](row, POLICY)
+    # then both are over their caps, with their messages
+    assert income.outcome == "fail" and request.outcome == "fail"
+    assert income.message_en and request.message_zh
