@@ -260,12 +260,8 @@ def _dominated(model: CreditModel, row: np.ndarray, col: dict[str, int], levers:
         if any(signs.get(name, 0) == 0 for name in names):
             return False
         steps = sorted(lever.steps, key=lambda step: step.fraction)
-        values = np.empty((len(steps) + 1, len(names)))
-        values[0] = row[[col[name] for name in names]]
-        for k, step in enumerate(steps, start=1):
-            changed = row.copy()
-            step.edits(changed, col)
-            values[k] = changed[[col[name] for name in names]]
+        moved = [col[name] for name in names]
+        values = np.vstack([row[moved]] + [_apply(row, col, ((lever, step),))[moved] for step in steps])
         gaps = np.isnan(values)
         if (gaps.any(axis=0) & ~gaps.all(axis=0)).any():
             return False  # a value moving to or from missing: the trees' missing branch is not ordered

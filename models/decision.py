@@ -36,7 +36,7 @@ from models.explain import (
     pick_reasons,
     plain_value,
 )
-from models.frame_arrays import as_objects, column_arrays, object_arrays
+from models.frame_arrays import as_objects, category_levels, column_arrays, missing_cell, object_arrays
 from models.policy import Policy
 from models.rule_result import number
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
@@ -218,19 +218,19 @@ def _one_row_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None
                 if type(value) is bool or type(value) is np.bool_:  # a yes/no column (``canonical_flags``)
                     flags.append((name, bool(value)))
                     continue
-                if value is None or value is pd.NA or (type(value) is float and value != value):
+                if missing_cell(value):
                     hashed[name] = _MISSING_HASH
                     continue
-        elif isinstance(values, pd.Categorical) and all(type(c) is str for c in _levels_of(values.dtype)):
+        elif isinstance(values, pd.Categorical) and all(type(c) is str for c in category_levels(values.dtype)):
             code = int(values.codes[0])
             if code < 0:
                 hashed[name] = _MISSING_HASH
             else:
-                texts.append((name, _levels_of(values.dtype)[code]))
+                texts.append((name, category_levels(values.dtype)[code]))
             continue
         elif isinstance(values.dtype, pd.StringDtype):
             value = values[0]
-            if value is None or value is pd.NA or (type(value) is float and value != value):
+            if missing_cell(value):
                 hashed[name] = _MISSING_HASH
             else:
                 texts.append((name, str(value)))
@@ -260,13 +260,6 @@ def _column_hash(raw: Any) -> np.ndarray:
     out = pd.util.hash_array(strings[0], categorize=False)
     out[strings[1]] = _MISSING_HASH
     return out
-
-
-def _levels_of(dtype: pd.CategoricalDtype) -> list[Any]:
-    return _category_levels(dtype)
-
-
-_category_levels = functools.lru_cache(maxsize=256)(lambda dtype: dtype.categories.tolist())
 
 
 _MISSING_HASH = np.uint64(2**64 - 1)
@@ -475,7 +468,8 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
         grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
         human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
-        reason_columns=reason_columns, reason_real=reason_real, values=values, input_hash=input_hashes(features, arrays if small else None),
+        reason_columns=reason_columns, reason_real=reason_real, values=values,
+        input_hash=input_hashes(features, arrays if small else None),
         what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
         decided_at=decided_at)
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from features.metadata import FEATURES
 from models.credit import CreditModel
 from models.explain_text import ADVICE, is_missing, value_phrase, value_text_zh
-from models.frame_arrays import object_arrays
+from models.frame_arrays import missing_cell, object_arrays
 
 Direction = Literal["favourable", "adverse"]
 
@@ -75,7 +75,7 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
         columns = [X[name].to_numpy(dtype=object) if name in levels else X[name] for name in features]
     if len(X) == 1:  # one applicant (the API): one pass over the row's cells
         try:
-            return np.array([[np.nan if _missing(v := column[0]) else
+            return np.array([[np.nan if missing_cell(v := column[0]) else
                               codes_of[name].get(str(v), np.nan) if name in codes_of else float(v)
                               for name, column in zip(features, columns, strict=True)]], dtype=float)
         except (TypeError, ValueError):
@@ -84,11 +84,11 @@ def model_matrix(model: CreditModel, X: pd.DataFrame,
     for j, name in enumerate(features):
         if name in levels:
             codes = codes_of[name]
-            out[:, j] = [np.nan if _missing(v) else codes.get(str(v), np.nan) for v in columns[j]]
+            out[:, j] = [np.nan if missing_cell(v) else codes.get(str(v), np.nan) for v in columns[j]]
             continue
         try:
             out[:, j] = pd.to_numeric(columns[j], errors="raise") if isinstance(columns[j], pd.Series) \
-                else np.asarray([np.nan if _missing(v) else float(v) for v in columns[j]], dtype=float)
+                else np.asarray([np.nan if missing_cell(v) else float(v) for v in columns[j]], dtype=float)
         except (TypeError, ValueError):
             return _checked_matrix(model, X)
     return out
@@ -132,10 +132,6 @@ def _categorical(model: CreditModel) -> list[str]:
     if callable(finder):
         return list(finder())
     return [c for c in model.features if FEATURES.get(c) is not None and FEATURES[c].categorical]
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def contributions(model: CreditModel, X: pd.DataFrame, columns_by_name: dict[str, np.ndarray] | None = None,
@@ -201,7 +197,8 @@ def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarr
     """
     names = list(model.features)
     values = None
-    if len(X) <= SMALL_FRAME and all(c in (cells if cells is not None else set(X.columns)) for c in names):
+    read = cells if cells is not None else set(X.columns)
+    if len(X) <= SMALL_FRAME and all(c in read for c in names):
         values = {c: cells[c] for c in names} if cells is not None else object_columns(X, names)
     matrix = model_matrix(model, X, values)
     contrib, expected = contributions(model, X, matrix=matrix)

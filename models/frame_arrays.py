@@ -24,13 +24,14 @@ def as_objects(values: Any) -> np.ndarray:
             return np.asarray(pd.array(values), dtype=object)
         return values.astype(object)
     if isinstance(values, pd.Categorical):  # pandas' own conversion is slow for a few rows
-        levels = np.append(_levels(values.dtype), np.nan)
+        levels = np.append(category_levels(values.dtype), np.nan)
         return levels[values.codes]  # code -1 (missing) takes the NaN at the end
     return np.asarray(values.to_numpy(dtype=object), dtype=object)
 
 
 @functools.lru_cache(maxsize=256)
-def _levels(dtype: pd.CategoricalDtype) -> np.ndarray:
+def category_levels(dtype: pd.CategoricalDtype) -> np.ndarray:
+    """A categorical dtype's levels as an object array (worked out once per dtype)."""
     levels = np.empty(len(dtype.categories), dtype=object)
     levels[:] = dtype.categories.tolist()
     return levels
@@ -45,3 +46,8 @@ def object_arrays(X: pd.DataFrame, names: list[str] | None = None,
     wanted = None if names is None else set(names)
     pairs = column_arrays(X) if arrays is None else arrays
     return {name: as_objects(values) for name, values in pairs if wanted is None or name in wanted}
+
+
+def missing_cell(value: Any) -> bool:
+    """A cell that holds no value: None, pandas' NA or a float NaN."""
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
