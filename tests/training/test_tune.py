@@ -1,5 +1,8 @@
+import optuna
+import pytest
+
 from features.datasets import load_dataset
-from training.tune import study_storage, tune
+from training.tune import default_trial, study_storage, tune
 
 
 def test_tuning_registers_the_best_trial_and_resumes(mlflow_store, policy):
@@ -14,6 +17,10 @@ def test_tuning_registers_the_best_trial_and_resumes(mlflow_store, policy):
     assert resumed.trained is not None and resumed.trained.alias == "challenger"
     assert 0.6 < resumed.best_value <= 1.0
     assert study_storage().endswith("optuna.db")
+    # the study started from the model's defaults, once: resuming did not queue them again
+    trials = optuna.load_study(study_name=first.study_name, storage=study_storage()).trials
+    assert trials[0].params == pytest.approx(default_trial())
+    assert sum(t.params == default_trial() for t in trials) == 1
 
 
 def test_the_rows_a_trial_is_scored_on_never_choose_when_its_trees_stop(policy):
