@@ -37,7 +37,7 @@ class TuneResult:
     trained: TrainResult | None
 
 
-def search_space(trial: optuna.Trial) -> dict[str, object]:
+def search_space(trial: optuna.trial.BaseTrial) -> dict[str, object]:
     """The LightGBM parameters TPE explores (ranges suited to credit tables of a thousand to a million rows)."""
     return {
         "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
