@@ -99,6 +99,7 @@ def tune(
     trained = result.trained
     assert trained is not None
     console.print(f"study {result.study_name}: {result.n_trials} trials, best CV AUC {result.best_value:.4f} · "
+                  f"retrained trial {result.chosen_trial} ({result.chosen_because}) · "
                   f"registered v{trained.model_version} as @challenger · holdout AUC {trained.metrics['auc']:.3f}")
 
 

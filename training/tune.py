@@ -35,6 +35,8 @@ class TuneResult:
     n_trials: int
     parent_run_id: str
     trained: TrainResult | None
+    chosen_trial: int = -1
+    chosen_because: str = ""
 
 
 def search_space(trial: optuna.trial.BaseTrial) -> dict[str, object]:
@@ -111,14 +113,38 @@ def make_objective(template: CreditModel, X: pd.DataFrame, y: np.ndarray, seed: 
             proba = np.asarray(booster.predict_proba(matrix.iloc[va]))
             aucs.append(float(roc_auc_score(y[va], proba[:, 1])))
             trial.set_user_attr(f"best_iteration_fold{i}", int(booster.best_iteration_ or 0))
+        trial.set_user_attr("fold_aucs", aucs)
         return float(np.mean(aucs))
 
     return objective
 
 
+def chosen_trial(study: optuna.Study) -> tuple[optuna.trial.FrozenTrial, str]:
+    """The trial to retrain, and why: the best one, unless it does not beat the defaults by a standard error.
+
+    With k > 1 folds every trial is scored on the same folds, so the best trial's gain over the defaults (the
+    study's first trial) has a paired standard error sd(fold differences) / sqrt(k). The best of many noisy
+    trials is flattered by the choice itself; a gain smaller than one standard error is not evidence, and the
+    defaults are kept (the one-standard-error rule). With one split there is no error to weigh: the best is taken.
+    """
+    best = study.best_trial
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    defaults = next((t for t in complete if t.params == default_trial()), None)
+    if defaults is None or defaults.number == best.number:
+        return best, "best trial"
+    ours, theirs = best.user_attrs.get("fold_aucs"), defaults.user_attrs.get("fold_aucs")
+    if not ours or not theirs or len(ours) != len(theirs) or len(ours) < 2:
+        return best, "best trial (no paired folds to weigh its gain)"
+    diff = np.asarray(ours) - np.asarray(theirs)
+    se = float(diff.std(ddof=1) / np.sqrt(diff.size))
+    if diff.mean() > se:
+        return best, f"best trial: beats the defaults by {diff.mean():.4f} AUC > one standard error {se:.4f}"
+    return defaults, f"defaults: the best trial's gain {diff.mean():.4f} AUC is within one standard error {se:.4f}"
+
+
 def best_params(study: optuna.Study) -> dict[str, object]:
-    """The best trial's parameters as LightGBM reads them."""
-    return {**study.best_trial.params, "n_estimators": 1000}
+    """The chosen trial's parameters (see ``chosen_trial``) as LightGBM reads them."""
+    return {**chosen_trial(study)[0].params, "n_estimators": 1000}
 
 
 def new_study(name: str, storage: str | None, seed: int) -> optuna.Study:
@@ -179,12 +205,16 @@ def tune(dataset: Dataset, policy: Policy, trials: int, timeout: float | None = 
         study = search(template, X, y, trials, timeout, seed, study, log_trial)
         if not any(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials):
             raise RuntimeError("no tuning trial completed; give more trials or a longer timeout")
-        params = best_params(study)
+        chosen, why = chosen_trial(study)
+        params = {**chosen.params, "n_estimators": 1000}
         mlflow.log_metric("best_cv_auc", study.best_value)
+        mlflow.log_metric("chosen_cv_auc", float(chosen.value or float("nan")))
+        mlflow.set_tags({"chosen_trial": chosen.number, "chosen_because": why})
         mlflow.log_dict(params, "best_params.json")
         trained = train_dataset(dataset, policy, seed=seed, alias=alias, params=params, plots=plots,
                                 run_name=f"best-{name}", extra_tags={"study": name})
         mlflow.set_tag("registered_version", trained.model_version)
-    log.info("study %s: best CV AUC %.4f over %d trials; registered v%s as @%s", name, study.best_value,
-             len(study.trials), trained.model_version, alias)
-    return TuneResult(name, params, float(study.best_value), len(study.trials), parent.info.run_id, trained)
+    log.info("study %s: best CV AUC %.4f over %d trials; retrained trial %d (%s); registered v%s as @%s", name,
+             study.best_value, len(study.trials), chosen.number, why, trained.model_version, alias)
+    return TuneResult(name, params, float(study.best_value), len(study.trials), parent.info.run_id, trained,
+                      chosen.number, why)

@@ -53,3 +53,34 @@ def test_the_rows_a_trial_is_scored_on_never_choose_when_its_trees_stop(policy):
     # then the first fold stops where it stopped, and only its score moves
     assert original.user_attrs["best_iteration_fold0"] == changed.user_attrs["best_iteration_fold0"] > 0
     assert changed.value < original.value
+
+
+@pytest.mark.parametrize(("best_folds", "keeps_defaults"), [
+    ([0.81, 0.79, 0.79], False),  # gains 0.01, 0.01, 0.00: mean 0.0067 > standard error 0.0033
+    ([0.80, 0.80, 0.78], True),   # gains 0.00, 0.02, -0.01: mean 0.0033 < standard error 0.0088
+])
+def test_the_best_trial_replaces_the_defaults_only_when_it_beats_them_by_a_standard_error(best_folds,
+                                                                                         keeps_defaults):
+    # given a study whose first trial is the defaults and whose second scores higher on the same three folds
+    from training.tune import best_params, chosen_trial
+
+    folds = {0: [0.80, 0.78, 0.79], 1: best_folds}
+    study = optuna.create_study(direction="maximize")
+    study.enqueue_trial(default_trial())
+    study.enqueue_trial({**default_trial(), "num_leaves": 15})
+
+    def objective(trial: optuna.Trial) -> float:
+        from training.tune import search_space
+
+        search_space(trial)
+        trial.set_user_attr("fold_aucs", folds[trial.number])
+        return sum(folds[trial.number]) / 3
+
+    study.optimize(objective, n_trials=2)
+    # when
+    chosen, why = chosen_trial(study)
+    # then
+    assert study.best_trial.number == 1
+    assert chosen.number == (0 if keeps_defaults else 1)
+    assert best_params(study)["num_leaves"] == (7 if keeps_defaults else 15)
+    assert why.startswith("defaults" if keeps_defaults else "best trial")
