@@ -174,9 +174,9 @@ def county(households: int) -> dict:
     ceiling = _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te])
     # What the ceiling would be if the hidden discipline were a record: for the bank's deposit customers only (the
     # households whose account flows the bank sees), and for everyone.
-    households = apps.loc[data.frame["request_id"].to_numpy(), "household_id"].to_numpy()
-    discipline = sim.ground_truth.set_index("household_id").loc[households, "discipline"].to_numpy()
-    customer = np.isin(households, sim.account_flows["household_id"].unique())
+    applicant = apps.loc[data.frame["request_id"].to_numpy(), "household_id"].to_numpy()
+    discipline = sim.ground_truth.set_index("household_id").loc[applicant, "discipline"].to_numpy()
+    customer = np.isin(applicant, sim.account_flows["household_id"].unique())
     if_known = {"bank_customers": _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te],
                                                    np.where(customer, discipline, np.nan)),
                 "everyone": _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te], discipline)}
@@ -192,6 +192,11 @@ def county(households: int) -> dict:
             "calibration_fit": model.calibration_report_, "oot_metrics": evaluate(data.y[te], pd_oot),
             "fit_seconds": seconds,
             "reproducible_model_hash": model.model_hash() == again.model_hash(), "model_hash": model.model_hash()}
+
+
+def _plain(value: object) -> object:
+    """numpy values as JSON reads them (arrays as lists)."""
+    return value.tolist() if hasattr(value, "tolist") else float(value)  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -221,9 +226,9 @@ def main() -> None:
     out = OUT if len(args.parts) == 2 else OUT.with_name(f"bench_models-{''.join(args.parts)}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2, default=float), encoding="utf-8")
+    tmp.write_text(json.dumps(result, indent=2, default=_plain), encoding="utf-8")
     tmp.replace(out)
-    print(json.dumps(result, indent=2, default=float))
+    print(json.dumps(result, indent=2, default=_plain))
 
 
 if __name__ == "__main__":
