@@ -80,7 +80,7 @@ def tune(
     seed: SeedOpt = 0,
     study: Annotated[str | None, typer.Option("--study", help="Study name (same name resumes).")] = None,
 ) -> None:
-    """Tune LightGBM with Optuna (TPE, pruning, CV on small data); the best trial is registered as @challenger."""
+    """Tune LightGBM with Optuna (TPE from the defaults, pruning, CV on small data); the chosen trial is @challenger."""
     from rich.progress import Progress
 
     from models.policy import load_policy
