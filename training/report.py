@@ -11,6 +11,7 @@ import jinja2
 from training.validation import Validation
 
 TEMPLATE = Path(__file__).parent / "templates" / "validation_report.html"
+SLICE_NAMES = {"sex": "性别", "age_band": "年龄段", "township": "乡镇", "household_class": "家庭类别"}
 
 
 def render_report(validation: Validation, model_name: str, model_version: str, run_id: str,
@@ -21,6 +22,7 @@ def render_report(validation: Validation, model_name: str, model_version: str, r
     return env.get_template(TEMPLATE.name).render(
         v=validation, images=images, model_name=model_name, model_version=model_version, run_id=run_id,
         policy_version=policy_version, created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        labels={"score": "信用评分", **validation.labels_zh}, slice_names=SLICE_NAMES,
         metric_names={"auc": "AUC", "gini": "Gini", "ks": "KS", "brier": "Brier", "log_loss": "对数损失 log loss",
                       "ece": "期望校准误差 ECE"})
 

@@ -29,6 +29,7 @@ class Validation:
     fairness: pd.DataFrame
     lift: pd.DataFrame
     plots: dict[str, bytes] = field(default_factory=dict)
+    labels_zh: dict[str, str] = field(default_factory=dict)  # feature -> Chinese label, for the report's tables
 
     @property
     def monotonicity_holds(self) -> bool:
@@ -55,7 +56,7 @@ def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd
         monotonicity=monotonicity_check(model, test, dict(zip(model.features, model.monotone_constraints(),
                                                                strict=True)), seed=seed),
         fairness=fairness_slices(y_test, pd_test, approvals(score_test, policy), slices),
-        lift=lift_by_decile(y_test, score_test))
+        lift=lift_by_decile(y_test, score_test), labels_zh=dict(dataset.labels_zh))
     if plots:
         from training.plots import chinese_figures, performance_plots, shap_plots
 

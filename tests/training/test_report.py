@@ -1,0 +1,37 @@
+import re
+
+import numpy as np
+import pandas as pd
+
+from training.report import render_report
+from training.validation import Validation
+
+
+def _validation() -> Validation:
+    metrics = {"auc": 0.8, "gini": 0.6, "ks": 0.5, "brier": 0.08, "log_loss": 0.3, "ece": 0.01}
+    return Validation(
+        dataset="toy", n_train=100, n_test=50, split="out-of-time", metrics=metrics, metrics_uncalibrated=metrics,
+        calibration_fit={"n": 100, "ece_before": 0.02, "ece_after": 0.01, "mean_pd_before": 0.1,
+                         "mean_pd_after": 0.1, "bad_rate": 0.1},
+        stability=pd.DataFrame({"variable": ["score", "queries_24m"], "psi": [0.02, 0.3],
+                                "reading": ["稳定 stable", "显著偏移 shift"]}),
+        monotonicity=pd.DataFrame({"feature": ["queries_24m"], "direction": [1], "rows_checked": [50],
+                                   "violations": [0], "holds": [True]}),
+        fairness=pd.DataFrame({"slice": ["township", "township"], "value": ["菜园镇", "花鸟乡"], "n": [40, 10],
+                               "bad_rate": [0.1, 0.0], "auc": [0.8, np.nan], "auc_ratio": [1.0, np.nan],
+                               "approval_rate": [0.5, 0.0], "approval_ratio": [1.0, 0.0]}),
+        lift=pd.DataFrame({"decile": [1], "n": [50], "bad_rate": [0.1], "lift": [1.0]}),
+        labels_zh={"queries_24m": "近24个月征信查询次数"})
+
+
+def test_the_report_names_features_and_slices_in_chinese_and_shows_no_nan():
+    # given a validation with a slice too small for an AUC
+    html = render_report(_validation(), "kuozhong-credit", "3", "run1", "2023-41.1")
+    # when
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    # then the features carry their Chinese labels, the slice its Chinese name, and the missing AUC reads "—"
+    assert "<td>queries_24m</td><td>近24个月征信查询次数</td>" in html
+    assert "<td>score</td><td>信用评分</td>" in html
+    assert "乡镇 township" in html
+    assert not any(c.strip().lower() == "nan" for c in cells)
+    assert cells.count("—") == 2
