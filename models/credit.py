@@ -300,6 +300,27 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         contrib = np.asarray(self.booster_.predict(self._matrix(X), pred_contrib=True), dtype=float)
         return contrib[:, :-1], contrib[:, -1]
 
+    def summary(self) -> dict[str, object]:
+        """What a model-risk reviewer reads first: the learner, its size, its constraints, its calibration, its hash."""
+        trees = self.booster_.booster_.dump_model()["tree_info"]
+        params = self.booster_.get_params()
+        constraints = self.monotone_constraints()
+        return {
+            "learner": "LightGBM binary",
+            "cv_folds": self.cv_folds,
+            "member_iterations": list(getattr(self, "member_iterations_", [self.best_iteration_])),
+            "trees": len(trees),
+            "total_leaves": int(sum(t["num_leaves"] for t in trees)),
+            "num_leaves": params.get("num_leaves"),
+            "max_depth": params.get("max_depth"),
+            "learning_rate": params.get("learning_rate"),
+            "features": len(self.features),
+            "categorical_features": len(self.categorical_features()),
+            "monotone_features": int(sum(c != 0 for c in constraints)),
+            "calibration": f"Platt: slope {self.calibration_slope_:.4f}, intercept {self.calibration_intercept_:.4f}",
+            "model_hash": self.model_hash()[:16],
+        }
+
     def model_text(self) -> str:
         """The trees as LightGBM model text."""
         return str(self.booster_.booster_.model_to_string())

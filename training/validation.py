@@ -30,6 +30,7 @@ class Validation:
     lift: pd.DataFrame
     plots: dict[str, bytes] = field(default_factory=dict)
     labels_zh: dict[str, str] = field(default_factory=dict)  # feature -> Chinese label, for the report's tables
+    model_summary: dict[str, object] = field(default_factory=dict)  # CreditModel.summary()
 
     @property
     def monotonicity_holds(self) -> bool:
@@ -56,7 +57,7 @@ def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd
         monotonicity=monotonicity_check(model, test, dict(zip(model.features, model.monotone_constraints(),
                                                                strict=True)), seed=seed),
         fairness=fairness_slices(y_test, pd_test, approvals(score_test, policy), slices),
-        lift=lift_by_decile(y_test, score_test), labels_zh=dict(dataset.labels_zh))
+        lift=lift_by_decile(y_test, score_test), labels_zh=dict(dataset.labels_zh), model_summary=model.summary())
     if plots:
         from training.plots import chinese_figures, performance_plots, shap_plots
 

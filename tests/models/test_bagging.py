@@ -103,6 +103,12 @@ def test_model_calibration_is_fitted_on_the_out_of_fold_scores(german):
     assert model.calibration_intercept_ == pytest.approx(float(platt.intercept_[0]), abs=1e-9)
     assert model.booster_.booster_.num_trees() == sum(model.member_iterations_)
     assert model.calibration_report_["ece_after"] < 0.1
+    # and the reviewer's summary reads the same model
+    summary = model.summary()
+    assert summary["cv_folds"] == FOLDS and summary["member_iterations"] == model.member_iterations_
+    assert summary["trees"] == sum(model.member_iterations_)
+    assert summary["model_hash"] == model.model_hash()[:16]
+    assert summary["monotone_features"] == sum(v != 0 for v in data.monotone.values())
 
 
 def test_folds_depend_on_the_seed_only():

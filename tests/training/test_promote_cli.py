@@ -135,10 +135,11 @@ def test_validate_writes_the_report_with_psi_monotonicity_and_fairness(workbench
     html = out.read_text(encoding="utf-8")
     assert not list(out.parent.glob("*.tmp"))
     stability = html.split("稳定性 Stability")[1].split("单调性检查")[0]
-    assert "<td>score</td>" in stability and "稳定" in stability and stability.count("<tr>") > 10
+    assert "<td>score</td><td>信用评分</td>" in stability and "稳定" in stability and stability.count("<tr>") > 10
     monotonicity = html.split("单调性检查 Monotonicity")[1].split("公平性分组")[0]
     assert monotonicity.count("通过") + monotonicity.count("不通过") > 3
     fairness = html.split("公平性分组 Fairness slices")[1].split("全局解释")[0]
-    for slice_name in ("<td>sex</td>", "<td>age_band</td>", "<td>township</td>", "<td>household_class</td>"):
+    for slice_name in ("<td>性别 sex</td>", "<td>年龄段 age_band</td>", "<td>乡镇 township</td>",
+                       "<td>家庭类别 household_class</td>"):
         assert slice_name in fairness
     assert "菜园镇" in fairness

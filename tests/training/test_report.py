@@ -21,7 +21,8 @@ def _validation() -> Validation:
                                "bad_rate": [0.1, 0.0], "auc": [0.8, np.nan], "auc_ratio": [1.0, np.nan],
                                "approval_rate": [0.5, 0.0], "approval_ratio": [1.0, 0.0]}),
         lift=pd.DataFrame({"decile": [1], "n": [50], "bad_rate": [0.1], "lift": [1.0]}),
-        labels_zh={"queries_24m": "近24个月征信查询次数"})
+        labels_zh={"queries_24m": "近24个月征信查询次数"},
+        model_summary={"cv_folds": 5, "member_iterations": [46, 68], "model_hash": "26a8ab8d35bc6181"})
 
 
 def test_the_report_names_features_and_slices_in_chinese_and_shows_no_nan():
@@ -35,3 +36,12 @@ def test_the_report_names_features_and_slices_in_chinese_and_shows_no_nan():
     assert "乡镇 township" in html
     assert not any(c.strip().lower() == "nan" for c in cells)
     assert cells.count("—") == 2
+
+
+def test_the_report_opens_with_the_model_summary():
+    # given / when
+    html = render_report(_validation(), "kuozhong-credit", "3", "run1", "2023-41.1")
+    # then
+    assert "模型概况" in html
+    assert "<td>交叉拟合成员数 cross-fitted members</td><td>5</td>" in html
+    assert "<td>各成员树数 trees per member</td><td>46, 68</td>" in html
