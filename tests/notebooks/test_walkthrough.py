@@ -16,5 +16,7 @@ def test_walkthrough_runs_end_to_end_on_small_data(tmp_path, monkeypatch):
     # then: the explanation adds up and promotion ran its gates
     outputs = ["".join(o.get("text", "") or str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
                for cell in notebook.cells if cell.cell_type == "code"]
-    assert "True" in outputs[5]
-    assert "auc_vs_champion" in outputs[6]
+    assert "'cv_folds': 5" in outputs[4] and "'model_hash'" in outputs[4]
+    assert "psi" in outputs[6]
+    assert "True" in outputs[7]
+    assert "auc_vs_champion" in outputs[8]
