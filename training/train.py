@@ -149,6 +149,9 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
         holdout = test[[*dataset.features]].copy()
         holdout[HOLDOUT_TARGET] = y[test_idx]
         example = train[list(dataset.features)].head(5)
+        # the model reads every number as a float, so the signature says so: an integer column in the signature
+        # would make MLflow's schema check refuse a record whose number is missing, which the model accepts
+        example = example.astype({c: "float64" for c in example.select_dtypes("integer").columns})
         signature = infer_signature(example, model.predict_pd(example))
         info = mlflow.sklearn.log_model(model, name="model", signature=signature, input_example=example,
                                         registered_model_name=MODEL_NAME, serialization_format="cloudpickle",

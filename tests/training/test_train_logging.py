@@ -27,3 +27,32 @@ def test_training_logs_metrics_report_plots_and_holdout(trained_store):
     assert any(a.startswith("validation/plots/shap_dependence_") for a in artifacts)
     assert "公平性" in html and "稳定性" in html and "township" in html
     assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == result.model_version
+
+
+def test_the_registered_model_takes_a_missing_number_through_mlflow_pyfunc(mlflow_store, policy):
+    # given German Credit, whose numbers are whole (duration, amount, age), trained and registered
+    import math
+
+    import mlflow
+
+    from features.datasets import load_dataset
+    from training.tracking import MODEL_NAME, TrackingConfig
+    from training.train import train_dataset
+
+    data = load_dataset("german-credit")
+    result = train_dataset(data, policy, seed=0, plots=False)
+    record = data.frame[list(data.features)].head(3).copy()
+    whole = [c for c in record.columns if record[c].dtype.kind in "iu"]
+    record = record.astype({c: "float64" for c in whole})
+    record.loc[record.index[0], whole] = math.nan
+    uri = TrackingConfig(store=mlflow_store).tracking_uri
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    # when the registered version is loaded the way any MLflow client loads it
+    pyfunc = mlflow.pyfunc.load_model(f"models:/{MODEL_NAME}/{result.model_version}")
+    labels = pyfunc.predict(record)
+    # then the signature lets the missing numbers through, and the answers are the model's own
+    native = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}/{result.model_version}")
+    assert whole, "German Credit should have whole-number columns"
+    assert list(labels) == list(native.predict(record))
+    assert 0.0 < float(native.predict_pd(record)[0]) < 1.0

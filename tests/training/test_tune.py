@@ -84,3 +84,4 @@ def test_the_best_trial_replaces_the_defaults_only_when_it_beats_them_by_a_stand
     assert chosen.number == (0 if keeps_defaults else 1)
     assert best_params(study)["num_leaves"] == (7 if keeps_defaults else 15)
     assert why.startswith("defaults" if keeps_defaults else "best trial")
+
