@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+import os
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import lightgbm as lgb
@@ -72,6 +75,69 @@ def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
         if mask.any():
             total += mask.mean() * abs(float(y[mask].mean()) - float(p[mask].mean()))
     return total
+
+
+
+class ParamsError(ValueError):
+    """LightGBM parameters the credit model cannot use, naming the parameter, its value and the rule."""
+
+
+# Set by the model itself from its metadata and seed; a parameters file must not change them.
+_MODEL_OWNED = {"objective": "binary", "monotone_constraints": None, "categorical_feature": None,
+                "random_state": None, "seed": None}
+
+
+@contextmanager
+def _quiet_native_output() -> Iterator[None]:
+    """Silence LightGBM's C++ "[Fatal]" lines, which go to the process's stderr, not through Python."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def check_params(params: Mapping[str, object], source: str = "params") -> None:
+    """Refuse unknown LightGBM parameters and values LightGBM would refuse, before any fit or MLflow run starts.
+
+    Each parameter is tried on its own over the defaults, on a tiny synthetic fit, so the message names the one
+    at fault with LightGBM's own rule ("num_leaves = -3: LightGBM requires num_leaves > 1").
+    """
+    import contextlib
+    import io
+
+    from lightgbm.basic import _ConfigAliases
+
+    known = {name for key, aliases in _ConfigAliases._get_all_param_aliases().items() for name in (key, *aliases)}
+    known |= set(lgb.LGBMClassifier().get_params())
+    for name, value in params.items():
+        if name not in known:
+            raise ParamsError(f"{source}: {name!r} is not a LightGBM parameter")
+        if name in _MODEL_OWNED and value != _MODEL_OWNED[name]:
+            raise ParamsError(f"{source}: {name} = {value!r}: set by the credit model itself "
+                              f"(a binary PD model with monotone constraints from the feature metadata and --seed)")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 2)), np.arange(40) % 2
+
+    def refusal(candidate: Mapping[str, object]) -> str | None:
+        merged = {**DEFAULT_PARAMS, **candidate, "n_estimators": 1, "num_threads": 1}
+        try:
+            with _quiet_native_output(), contextlib.redirect_stdout(io.StringIO()):
+                lgb.LGBMClassifier(**merged).fit(X, y)  # type: ignore[arg-type]
+        except (lgb.basic.LightGBMError, ValueError, TypeError) as err:
+            rule = str(err).split(" at /")[0].strip().rstrip(".")
+            return rule.replace("Check failed: ", "LightGBM requires ").replace("(", "").replace(")", "")
+        return None
+
+    for name, value in params.items():
+        if (rule := refusal({name: value})) is not None:
+            raise ParamsError(f"{source}: {name} = {value!r}: {rule}")
+    if (rule := refusal(params)) is not None:
+        raise ParamsError(f"{source}: these parameters cannot be used together: {rule}")
 
 
 class CreditModel(ClassifierMixin, BaseEstimator):

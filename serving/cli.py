@@ -166,6 +166,7 @@ def main() -> None:
     """Console entry point: known errors become one line on stderr and exit code 2, never a traceback."""
     from features.datasets import DatasetError
     from features.sources import SourceError
+    from models.credit import ParamsError
     from models.policy import PolicyError
     from serving.pipeline import InputError
     from training.promote import PromotionError
@@ -173,25 +174,23 @@ def main() -> None:
 
     try:
         app(standalone_mode=False)
-    except (UserError, InputError, SourceError, PolicyError, ModelNotFound, DatasetError, PromotionError) as err:
+    except (UserError, InputError, SourceError, PolicyError, ModelNotFound, DatasetError, PromotionError,
+            ParamsError) as err:
         _fail(str(err))
         sys.exit(2)
     except typer.Abort:
         sys.exit(130)
-    except (typer.BadParameter, typer.Exit) as err:
-        if isinstance(err, typer.Exit):
-            sys.exit(err.exit_code)
-        _fail(str(err))
-        sys.exit(2)
+    except typer.Exit as err:
+        sys.exit(err.exit_code)
     except Exception as err:  # noqa: BLE001 - the last line of defence for people, details go to the log
         import click
 
-        if isinstance(err, click.exceptions.UsageError):
+        # usage errors (unknown option, bad value, missing argument) from click, or from the click typer carries
+        # inside it since 0.29: both name the option and exit 2
+        if isinstance(err, (click.exceptions.ClickException, typer.TyperException)) and hasattr(
+                err, "format_message"):
             _fail(err.format_message())
-            sys.exit(2)
-        if isinstance(err, click.exceptions.ClickException):
-            _fail(err.format_message())
-            sys.exit(err.exit_code)
+            sys.exit(int(getattr(err, "exit_code", 2)))
         logging.getLogger("kuozhong").debug("unexpected error", exc_info=True)
         _fail(f"unexpected {type(err).__name__}; run with --verbose for details")
         sys.exit(1)

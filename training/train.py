@@ -15,7 +15,7 @@ import pandas as pd
 from mlflow.models import infer_signature
 
 from features.datasets import Dataset, county_dataset
-from models.credit import DEFAULT_PARAMS, CreditModel
+from models.credit import DEFAULT_PARAMS, CreditModel, check_params
 from models.policy import Policy
 from training.evaluate import evaluate, ks_statistic
 from training.tracking import MODEL_NAME, configure
@@ -117,6 +117,8 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     """Split, fit, validate, log (params, fingerprint, features, metrics, plots, report, model) and register."""
     from training.report import render_report
 
+    if params:
+        check_params(params)  # before any run exists: a refused parameter leaves nothing behind
     client = configure()
     train_idx, test_idx = split_dataset(dataset, split, seed)
     frame, y = dataset.frame, dataset.y

@@ -143,3 +143,40 @@ def test_validate_writes_the_report_with_psi_monotonicity_and_fairness(workbench
                        "<td>家庭类别 household_class</td>"):
         assert slice_name in fairness
     assert "菜园镇" in fairness
+
+
+@pytest.mark.parametrize(("content", "suffix", "expected"), [
+    ('{"num_leaves": -3}', ".json", "num_leaves = -3: LightGBM requires num_leaves > 1"),
+    ("{not json", ".json", "not valid JSON (line 1, column 2"),
+    ("learning_rate: [0.1\n", ".yaml", "not valid YAML (line 2"),
+    ("num_leves: 15\n", ".yaml", "'num_leves' is not a LightGBM parameter"),
+])
+def test_train_with_a_bad_params_file_exits_2_and_leaves_no_run(tmp_path, monkeypatch, capsys, content, suffix,
+                                                                  expected):
+    # given an empty store and a parameters file that cannot be used
+    store = tmp_path / "mlruns"
+    monkeypatch.setenv("KUOZHONG_MLRUNS", str(store))
+    params = tmp_path / f"params{suffix}"
+    params.write_text(content, encoding="utf-8")
+    # when
+    code, err = run_kuozhong(capsys, monkeypatch, "train", "--dataset", "german-credit", "--params", str(params))
+    # then one line names the file, the parameter or the place, and the rule; no run or version was written
+    assert code == 2
+    assert err.startswith("error: --params") and expected in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (store / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("tune", "--trials", "0"), "Invalid value for '--trials'"),
+    (("train", "--bogus"), "No such option: --bogus"),
+    (("promote",), "Missing argument 'version'"),
+])
+def test_usage_errors_name_the_option_and_exit_2(monkeypatch, capsys, tmp_path, args, expected):
+    # given a store folder nobody has used
+    monkeypatch.setenv("KUOZHONG_MLRUNS", str(tmp_path / "mlruns"))
+    # when
+    code, err = run_kuozhong(capsys, monkeypatch, *args)
+    # then
+    assert code == 2
+    assert expected in err and "unexpected" not in err
