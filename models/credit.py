@@ -110,12 +110,15 @@ def check_params(params: Mapping[str, object], source: str = "params") -> None:
     import contextlib
     import io
 
-    from lightgbm.basic import _ConfigAliases
+    try:  # LightGBM's table of parameter names and aliases (private; without it, only values are checked)
+        from lightgbm.basic import _ConfigAliases
 
-    known = {name for key, aliases in _ConfigAliases._get_all_param_aliases().items() for name in (key, *aliases)}
-    known |= set(lgb.LGBMClassifier().get_params())
+        known: set[str] | None = {name for key, aliases in _ConfigAliases._get_all_param_aliases().items()
+                                  for name in (key, *aliases)} | set(lgb.LGBMClassifier().get_params())
+    except (ImportError, AttributeError):
+        known = None
     for name, value in params.items():
-        if name not in known:
+        if known is not None and name not in known:
             raise ParamsError(f"{source}: {name!r} is not a LightGBM parameter")
         if name in _MODEL_OWNED and value != _MODEL_OWNED[name]:
             raise ParamsError(f"{source}: {name} = {value!r}: set by the credit model itself "
