@@ -16,11 +16,12 @@ other credit dataset the caller passes the columns, the categorical ones and the
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 import lightgbm as lgb
@@ -77,14 +78,13 @@ def _ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
     return total
 
 
-
 class ParamsError(ValueError):
     """LightGBM parameters the credit model cannot use, naming the parameter, its value and the rule."""
 
 
-# Set by the model itself from its metadata and seed; a parameters file must not change them.
-_MODEL_OWNED = {"objective": "binary", "monotone_constraints": None, "categorical_feature": None,
-                "random_state": None, "seed": None}
+# Set by the model itself from its metadata and seed; a parameters file must not change them (None: any value).
+_MODEL_OWNED: dict[str, object] = {"objective": "binary", "monotone_constraints": None, "categorical_feature": None,
+                                   "seed": None}
 
 
 @contextmanager
@@ -101,35 +101,42 @@ def _quiet_native_output() -> Iterator[None]:
         os.close(saved)
 
 
+def _lightgbm_names() -> tuple[set[str] | None, dict[str, str]]:
+    """Every name LightGBM accepts (None if its private alias table is missing), and each alias of a model-owned key.
+
+    Without the table, only the owned keys' own names are known and every other name is left to the value check.
+    """
+    owned = {key: key for key in _MODEL_OWNED} | {"random_state": "seed"}
+    try:
+        from lightgbm.basic import _ConfigAliases
+    except ImportError:
+        return None, owned
+    if not hasattr(_ConfigAliases, "_get_all_param_aliases"):
+        return None, owned
+    known = {name for key, aliases in _ConfigAliases._get_all_param_aliases().items() for name in (key, *aliases)}
+    owned |= {alias: key for key in _MODEL_OWNED for alias in _ConfigAliases.get(key)}
+    return known | set(lgb.LGBMClassifier().get_params()), owned
+
+
 def check_params(params: Mapping[str, object], source: str = "params") -> None:
     """Refuse unknown LightGBM parameters and values LightGBM would refuse, before any fit or MLflow run starts.
 
     Each parameter is tried on its own over the defaults, on a tiny synthetic fit, so the message names the one
     at fault with LightGBM's own rule ("num_leaves = -3: LightGBM requires num_leaves > 1").
     """
-    import contextlib
-    import io
-
-    try:  # LightGBM's table of parameter names and aliases (private; without it, only values are checked)
-        from lightgbm.basic import _ConfigAliases
-
-        known: set[str] | None = {name for key, aliases in _ConfigAliases._get_all_param_aliases().items()
-                                  for name in (key, *aliases)} | set(lgb.LGBMClassifier().get_params())
-    except (ImportError, AttributeError):
-        known = None
+    known, owned = _lightgbm_names()
     for name, value in params.items():
         if known is not None and name not in known:
             raise ParamsError(f"{source}: {name!r} is not a LightGBM parameter")
-        if name in _MODEL_OWNED and value != _MODEL_OWNED[name]:
+        if name in owned and value != _MODEL_OWNED[owned[name]]:
             raise ParamsError(f"{source}: {name} = {value!r}: set by the credit model itself "
                               f"(a binary PD model with monotone constraints from the feature metadata and --seed)")
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(40, 2)), np.arange(40) % 2
+    X, y = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40) % 2
 
     def refusal(candidate: Mapping[str, object]) -> str | None:
         merged = {**DEFAULT_PARAMS, **candidate, "n_estimators": 1, "num_threads": 1}
         try:
-            with _quiet_native_output(), contextlib.redirect_stdout(io.StringIO()):
+            with _quiet_native_output(), redirect_stdout(io.StringIO()):
                 lgb.LGBMClassifier(**merged).fit(X, y)  # type: ignore[arg-type]
         except (lgb.basic.LightGBMError, ValueError, TypeError) as err:
             rule = str(err).split(" at /")[0].strip().rstrip(".")

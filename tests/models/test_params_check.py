@@ -11,6 +11,8 @@ from models.credit import ParamsError, check_params
     ({"max_depth": 2.5}, ["max_depth = 2.5", "type int"]),
     ({"num_leves": 15}, ["'num_leves' is not a LightGBM parameter"]),
     ({"objective": "regression"}, ["objective = 'regression'", "set by the credit model"]),
+    ({"application": "regression"}, ["application = 'regression'", "set by the credit model"]),
+    ({"random_seed": 3}, ["random_seed = 3", "set by the credit model"]),
 ])
 def test_a_refused_parameter_is_named_with_its_value_and_rule(params, names):
     # given parameters LightGBM or the credit model would refuse
