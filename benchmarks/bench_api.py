@@ -125,13 +125,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
 
-    from features.build import training_table
+    from features.build.table import training_table
     from features.metadata import MODEL_FEATURES
-    from features.simulate import SimulationConfig, simulate_county
-    from features.sources import load_sources
+    from features.simulate.county import SimulationConfig, simulate_county
+    from features.sources.load import load_sources
     from models.policy import load_policy
-    from serving.auth import create_key
     from serving.store import AuditStore
+    from serving.store.keys import create_key
     from training.registry import set_alias
     from training.train import train_and_register
 

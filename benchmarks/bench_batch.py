@@ -64,7 +64,7 @@ class PeakMemory:
 
 def generate(root: Path, households: int, shard: int) -> list[Path]:
     """The province's shards, simulated by the province-scale mode unless the folder already holds them."""
-    from features.simulate_stream import shard_dir, simulate_province
+    from features.simulate.stream import shard_dir, simulate_province
 
     shards = -(-households // shard)
     manifest = root / "_manifest.json"
@@ -75,8 +75,8 @@ def generate(root: Path, households: int, shard: int) -> list[Path]:
 
 def train(first_shard: Path, store: Path) -> None:
     """A champion model trained on the first shard's applications, in a store of its own."""
-    from features.build import training_table
-    from features.sources import load_sources
+    from features.build.table import training_table
+    from features.sources.load import load_sources
     from models.policy import load_policy
     from training.registry import set_alias
     from training.train import train_and_register

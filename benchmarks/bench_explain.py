@@ -52,16 +52,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
-    from features.build import training_table
-    from features.simulate import SimulationConfig, simulate_county
-    from features.sources import load_sources
-    from models.counterfactual import what_would_change
-    from models.credit import CreditModel
-    from models.decision import ModelRef, decide
-    from models.explain import points_table, reasons_for_row, reasons_frame
+    from features.build.table import training_table
+    from features.simulate.county import SimulationConfig, simulate_county
+    from features.sources.load import load_sources
+    from models.credit.model import CreditModel
+    from models.decision.builder import ModelRef, decide
+    from models.explain.counterfactual import what_would_change
+    from models.explain.reasons import points_table, reasons_for_row, reasons_frame
     from models.policy import load_policy
-    from serving.approval import render_html, render_pdf
-    from serving.approval_fonts import font_for
+    from serving.approval.fonts import font_for
+    from serving.approval.render import render_html, render_pdf
 
     policy = load_policy()
     county = simulate_county(SimulationConfig(households=args.households, seed=args.seed))

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 
-from features.build import FeatureBuilder, build_features, training_table
-from features.simulate import SimulationConfig, simulate_county
-from features.sources import load_sources
+from features.build.table import FeatureBuilder, build_features, training_table
+from features.simulate.county import SimulationConfig, simulate_county
+from features.sources.load import load_sources
 
 RESULTS = Path(__file__).parent / "results" / "bench_features.json"
 COUNTY_TARGET_S = 20.0

@@ -29,7 +29,7 @@ from features.ids import make_id_number
 from features.matching import crypto, match_lists
 from features.matching.lists import read_base_chunks
 from features.matching.wire import match_two_process
-from features.simulate import SimulationConfig, simulate_county
+from features.simulate.county import SimulationConfig, simulate_county
 
 RESULTS = Path(__file__).parent / "results" / "bench_match.json"
 REGIONS = ("330102", "330203", "330302", "330402", "330502", "330602", "330702", "330902", "330903", "330921")

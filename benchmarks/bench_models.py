@@ -29,7 +29,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from features.datasets import load_dataset
-from models.credit import CreditModel
+from models.credit.model import CreditModel
 from models.policy import load_policy
 from training.evaluate import evaluate, ks_statistic
 from training.train import fit_model
@@ -118,7 +118,7 @@ def _trees_and_leaves(model: CreditModel) -> dict:
 
 def _contrib_rows_per_second(model: CreditModel, frame: pd.DataFrame, repeats: int = 3) -> float:
     """Exact TreeSHAP rows per second on one thread (best of ``repeats``): the explanation cost of the trees."""
-    from models.explain import model_matrix
+    from models.explain.reasons import model_matrix
 
     matrix = model_matrix(model, frame)
     best = float("inf")
@@ -151,10 +151,10 @@ def _feature_ceiling(model: CreditModel, frame, true_pd: np.ndarray, tr: np.ndar
 def county(households: int) -> dict:
     import tempfile
 
-    from features.build import training_table
+    from features.build.table import training_table
     from features.datasets import county_dataset
-    from features.simulate import SimulationConfig, simulate_county
-    from features.sources import load_sources
+    from features.simulate.county import SimulationConfig, simulate_county
+    from features.sources.load import load_sources
 
     policy = load_policy()
     sim = simulate_county(SimulationConfig(households=households, seed=20230712))

@@ -6,9 +6,9 @@ import json
 import time
 from pathlib import Path
 
-from features.build import training_table
-from features.simulate import SimulationConfig, simulate_county
-from models.decision import _rule_rows
+from features.build.table import training_table
+from features.simulate.county import SimulationConfig, simulate_county
+from models.decision.builder import _rule_rows
 from models.policy import load_policy
 from models.rules import eligibility_status, evaluate_rules
 
@@ -18,7 +18,7 @@ def main(households: int = 3000, seed: int = 7, repeats: int = 5) -> dict:
     county = simulate_county(SimulationConfig(households=households, seed=seed))
     import tempfile
 
-    from features.sources import load_sources
+    from features.sources.load import load_sources
 
     with tempfile.TemporaryDirectory() as folder:
         county.write(Path(folder))

@@ -31,8 +31,8 @@ RESULTS = Path(__file__).parent / "results" / "bench_simulate.json"
 
 
 def _county(households: int, seed: int, folder: str, queue: mp.Queue) -> None:
-    from features.simulate import SimulationConfig, simulate_county
-    from features.sources import load_sources
+    from features.simulate.county import SimulationConfig, simulate_county
+    from features.sources.load import load_sources
 
     start = time.perf_counter()
     county = simulate_county(SimulationConfig(households=households, seed=seed))
@@ -55,7 +55,7 @@ def _county(households: int, seed: int, folder: str, queue: mp.Queue) -> None:
 
 
 def _province(households: int, seed: int, shard_size: int, folder: str, queue: mp.Queue) -> None:
-    from features.simulate_stream import simulate_province
+    from features.simulate.stream import simulate_province
 
     start = time.perf_counter()
     summary = simulate_province(households, seed, Path(folder), shard_size)

@@ -18,11 +18,13 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from features.errors import KuozhongError
+
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED = ("simulated-county", "german-credit")
 
 
-class DatasetError(ValueError):
+class DatasetError(KuozhongError):
     """A dataset config or table that cannot be used, with the field, the value and the rule."""
 
 
@@ -178,9 +180,9 @@ def _read_table(source: TableSource, folder: Path) -> pd.DataFrame:
 
 
 def _county_table(source: CountySource, folder: Path, data: Path | None) -> pd.DataFrame:
-    from features.build import training_table
-    from features.simulate import SimulationConfig, simulate_county
-    from features.sources import load_sources
+    from features.build.table import training_table
+    from features.simulate.county import SimulationConfig, simulate_county
+    from features.sources.load import load_sources
 
     folder_given = data or (Path(source.data) if source.data and Path(source.data).is_absolute()
                             else folder / source.data if source.data else None)

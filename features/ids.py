@@ -7,12 +7,14 @@ import functools
 import operator
 import re
 
+from features.errors import KuozhongError
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 
 
-class InvalidIdNumber(ValueError):
+class InvalidIdNumber(KuozhongError):
     """An ID number that breaks GB 11643-1999 (format, birth date or check digit)."""
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
-from models.credit import CreditModel
-from models.decision import ModelRef
+from models.credit.model import CreditModel
+from models.decision.builder import ModelRef
 from models.policy import Policy
 from training.evaluate import evaluate, expected_calibration_error, psi, psi_reading
 from training.validation import approvals

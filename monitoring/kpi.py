@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.simulate_ledger import daily_balances
-from features.sources import RawSources
+from features.sources.ledger import daily_balances
+from features.sources.load import RawSources
 from models.policy import Policy
 from monitoring.mobility import revisit_income
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.build_geo import gps_in_township, km_between
+from features.build.geo import gps_in_township, km_between
 
 MIN_MINUTES = 10.0
 MAX_MINUTES = 240.0

@@ -24,7 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 
-from features.simulate_ledger import daily_balances
+from features.errors import KuozhongError
+from features.sources.ledger import daily_balances
 from models.policy import Policy
 from monitoring.mobility import risen_at_revisit
 
@@ -37,7 +38,7 @@ DROPPED = "签约前已在名单更新中移出"
 ROSE_OUT = "签约前复访认定为跃迁家庭"
 
 
-class SubsidyInputError(ValueError):
+class SubsidyInputError(KuozhongError):
     """Ledger data that cannot be used for the subsidy (missing columns, a month that is not YYYY-MM)."""
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from features.build import training_table
-from features.simulate import SimulationConfig, simulate_county
-from features.sources import load_sources
-from models.decision import Decision, decide
+from features.build.table import training_table
+from features.simulate.county import SimulationConfig, simulate_county
+from features.sources.load import load_sources
+from models.decision.builder import Decision, decide
 from models.policy import load_policy
 from models.rules import evaluate_rules
-from serving.approval import write_decision
+from serving.approval.render import write_decision
 from serving.pipeline import DecisionService, parse_application
 from training.registry import load_by_alias, set_alias
 from training.train import train_and_register

@@ -12,9 +12,10 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from features.build import FeatureBuilder
-from features.sources import RawSources
-from models.decision import Decision, decide
+from features.build.table import FeatureBuilder
+from features.errors import InputError
+from features.sources.load import RawSources
+from models.decision.builder import Decision, decide
 from models.policy import Policy
 from training.registry import LoadedModel
 
@@ -28,10 +29,6 @@ class ApplicationRequest(BaseModel):
     application_date: dt.date
     requested_amount: float = Field(gt=0, le=10_000_000)
     purpose: Literal["business", "medical", "education", "housing"]
-
-
-class InputError(ValueError):
-    """Input a person must fix; the message names the field, the value's problem and the rule."""
 
 
 def read_application(path: Path) -> ApplicationRequest:

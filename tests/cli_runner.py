@@ -9,7 +9,7 @@ import pytest
 
 def run_kuozhong(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
     """Run the console entry point in this process: (exit code, stderr)."""
-    from serving.cli import main
+    from serving.cli.main import main
 
     monkeypatch.setattr(sys, "argv", ["kuozhong", *args])
     try:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from features.build import training_table
-from features.simulate import County, SimulationConfig, simulate_county
-from features.sources import RawSources, load_sources
+from features.build.table import training_table
+from features.simulate.county import County, SimulationConfig, simulate_county
+from features.sources.load import RawSources, load_sources
 from models.policy import Policy, load_policy
 
 SEED = 7

@@ -63,7 +63,7 @@ def test_knocked_out_decision_names_failed_rule(trained_store, sources, table, p
 
 
 def _cli(*args, cwd, env=None):
-    return subprocess.run([sys.executable, "-m", "serving.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "serving.cli.main", *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=300)
 
 

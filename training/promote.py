@@ -12,7 +12,8 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-from models.credit import CreditModel
+from features.errors import KuozhongError
+from models.credit.model import CreditModel
 from training.evaluate import ece_sampling_bound, evaluate, monotonicity_check
 from training.tracking import MODEL_NAME, configure, quiet_downloads
 from training.train import HOLDOUT_ARTIFACT, HOLDOUT_TARGET
@@ -22,7 +23,7 @@ AUC_MARGIN = 0.005  # the challenger may trail the champion's holdout AUC by at 
 ECE_BOUND = 0.05  # expected calibration error on the holdout must stay below this (or below its noise floor)
 
 
-class PromotionError(ValueError):
+class PromotionError(KuozhongError):
     """A promotion that cannot go ahead: failed gates without --force, or --force without a reason."""
 
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import mlflow
 
-from models.credit import CreditModel
-from models.decision import ModelRef
+from features.errors import NotFoundError
+from models.credit.model import CreditModel
+from models.decision.builder import ModelRef
 from training.tracking import MODEL_NAME, configure
 
 
-class ModelNotFound(LookupError):
+class ModelNotFound(NotFoundError):
     """No model version carries the alias asked for."""
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from mlflow.models import infer_signature
 
 from features.datasets import Dataset, county_dataset
-from models.credit import DEFAULT_PARAMS, CreditModel, check_params
+from models.credit.model import DEFAULT_PARAMS, CreditModel, check_params
 from models.policy import Policy
 from training.evaluate import evaluate, ks_statistic
 from training.tracking import MODEL_NAME, configure

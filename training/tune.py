@@ -16,7 +16,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from features.datasets import Dataset
-from models.credit import DEFAULT_PARAMS, CreditModel
+from models.credit.model import DEFAULT_PARAMS, CreditModel
 from models.policy import Policy
 from training.tracking import TrackingConfig, configure
 from training.train import TrainResult, split_dataset, train_dataset

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from features.datasets import Dataset
-from models.credit import CreditModel
+from models.credit.model import CreditModel
 from models.policy import Policy
 from training.evaluate import evaluate, fairness_slices, lift_by_decile, monotonicity_check, stability
 

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from features.errors import KuozhongError
+
 POINT_BYTES = 32
 TAG_BYTES = 16
 LABEL_BYTES = 192  # every label is padded to this many bytes before sealing
@@ -30,7 +32,7 @@ _DOMAIN = b"kuozhong/psi/v1/id-number|"
 _NONCE = bytes(12)  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
 
 
-class MatchingCryptoError(ValueError):
+class MatchingCryptoError(KuozhongError):
     """A value received from the other party that is not a valid group element or ciphertext."""
 
 

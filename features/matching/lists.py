@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from features.errors import KuozhongError
 from features.ids import InvalidIdNumber, validate_id_number
 
 BANK_COLUMNS = ("id_number", "name")
@@ -20,7 +21,7 @@ NAME_DIFFERENT = "姓名不一致，待人工核对"
 ID_INVALID = "身份证号不符合GB 11643-1999，未参与匹配"
 
 
-class ListError(ValueError):
+class ListError(KuozhongError):
     """A list that cannot be matched: unreadable, wrong format, or missing a required column."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from features.errors import KuozhongError
 from features.matching import crypto
 
 SESSION_BYTES = 16
@@ -25,7 +26,7 @@ LABEL_FIELDS = ("household_id", "name", "household_size", "region_code", "townsh
 DEFAULT_MAX_BANK_ITEMS = 200_000  # a bank list larger than this looks like a dictionary attack on the base list
 
 
-class MatchingProtocolError(ValueError):
+class MatchingProtocolError(KuozhongError):
     """A party broke the protocol (wrong sizes, too many queries, out-of-order messages)."""
 
 

@@ -15,13 +15,15 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from features.county import HOUSEHOLD_CLASSES
+from features.errors import KuozhongError
 from models.policy.targets import Targets
-from models.terms_policy import TermsPolicy
+from models.policy.terms import TermsPolicy
 
 DEFAULT_POLICY = "shengsi-2023-41.yaml"
-HOUSEHOLD_CLASSES = ("经营类", "就业类", "农户类", "托底类")
+
 FIVE_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
-# The repayment-grid statuses the feature builder counts as bad (features.build_bank.BAD_STATUSES).
+# The repayment-grid statuses the feature builder counts as bad (features.build.bank.BAD_STATUSES).
 BUILDER_BAD_STATUSES = frozenset("BDZ")
 BUILDER_CREDIT_WINDOW = 24
 KNOWN_RULES = ("ID_VALID", "AGE", "RESIDENCE", "CIVIL_CAPACITY", "CREDIT", "INCOME_CAP", "ON_LIST",
@@ -166,7 +168,7 @@ class Policy(_Strict):
     scoring: Scoring
     grades: tuple[Grade, ...] = Field(min_length=1)
     targets: Targets | None = None
-    terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.terms_policy)
+    terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
     content_hash: str = ""
 
     @field_validator("rules")
@@ -218,7 +220,7 @@ class Policy(_Strict):
         return max(p.max_amount for p in self.products)
 
 
-class PolicyError(ValueError):
+class PolicyError(KuozhongError):
     """A policy file that cannot be used; the message names the key."""
 
 

@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
 from serving.api.runtime import Runtime
-from serving.auth import AuthError, authenticate
+from serving.store.keys import AuthError, authenticate
 
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (`kuozhong keys create`)")
 

@@ -10,8 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from features.sources import SourceError
-from serving.pipeline import InputError
+from features.errors import InputError
+from features.sources.load import SourceError
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from features.ids import mask_name
-from features.sources import RawSources, visits_frame
+from features.sources.load import RawSources, visits_frame
 from serving.api.schemas.requests import BankRecords, FormApplication, HouseholdApplication
 from serving.pipeline import ApplicationRequest, InputError
 

@@ -8,7 +8,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
-from features.sources import RawSources, load_sources
+from features.sources.load import RawSources, load_sources
 from models.policy import Policy, load_policy
 from serving.pipeline import DecisionService
 from serving.settings import Settings

@@ -18,8 +18,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from models.decision import DecisionRows, decide_rows
-from models.explain import plain_value, reason_sentences
+from models.decision.builder import DecisionRows, decide_rows
+from models.explain.reasons import plain_value, reason_sentences
 from models.policy import Policy
 from training.registry import LoadedModel
 

@@ -16,15 +16,14 @@ from typing import Literal
 import pandas as pd
 import pyarrow.parquet as pq
 
-from features.build import HOUSEHOLD_CLASSES, RULE_INPUT_COLUMNS, FeatureBuilder
+from features.build.table import RULE_INPUT_COLUMNS, FeatureBuilder
+from features.county import with_categories
+from features.errors import InputError
 from features.metadata import MODEL_FEATURES
-from features.simulate import LIVELIHOODS, TOWNSHIPS
-from features.sources import RawSources, load_sources
-from serving.pipeline import InputError
+from features.sources.load import RawSources, load_sources
 
 InputKind = Literal["features", "raw"]
 _SAMPLE_BYTES = 1 << 16
-_CATEGORIES = {"township": TOWNSHIPS, "livelihood": LIVELIHOODS, "household_class": HOUSEHOLD_CLASSES}
 
 
 class BatchInputError(InputError):
@@ -157,14 +156,6 @@ def _shard(path: str) -> FeatureBuilder:
     return _SHARD_CACHE[path]
 
 
-def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categorical columns with the builder's own categories (Parquet keeps only the values it saw)."""
-    for col, cats in _CATEGORIES.items():
-        if col in frame:
-            frame[col] = pd.Categorical(frame[col].astype("object"), categories=list(cats))
-    return frame
-
-
 def read_features(partition: Partition, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """The feature frame of one partition, by the same builder as training and the API."""
     if partition.kind == "features":
@@ -177,8 +168,8 @@ def read_features(partition: Partition, as_of: pd.Timestamp | None = None) -> pd
                 first = offset if first is None else first
             offset += n
         table = file.read_row_groups(groups).slice(partition.start - (first or 0), partition.stop - partition.start)
-        return _canonical(table.to_pandas().reset_index(drop=True))
+        return with_categories(table.to_pandas().reset_index(drop=True))
     builder = _shard(partition.path)
     requests = _shard_requests(builder.sources, as_of).iloc[partition.start:partition.stop]
-    # The builder behind ``features.build.build_features``, indexed once for the whole shard.
+    # The builder behind ``features.build.table.build_features``, indexed once for the whole shard.
     return builder.build(requests.reset_index(drop=True))

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, se
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.decision import Decision
+from models.decision.builder import Decision
 from serving.store.schema import ApiKeyRow, Base, DecisionRow, ReviewRow
 
 

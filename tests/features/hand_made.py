@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from features.ids import make_id_number
-from features.sources import RawSources, visits_frame
+from features.sources.load import RawSources, visits_frame
 
 HH = "H-TEST-1"
 AS_OF = pd.Timestamp("2025-01-15")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from features.build import OUTPUT_COLUMNS, RULE_INPUT_COLUMNS
+from features.build.table import OUTPUT_COLUMNS, RULE_INPUT_COLUMNS
 from features.metadata import (
     CATEGORICAL_FEATURES,
     FEATURES,

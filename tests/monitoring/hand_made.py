@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from features.sources import RawSources, visits_frame
+from features.sources.load import RawSources, visits_frame
 
 
 def _visit(visit_id, household, manager, at, township, lat, lon, minutes=30.0, photos=3, income=60_000.0,

@@ -50,7 +50,7 @@ def test_figures_are_logged_to_the_models_run(trained_store, table, policy, monk
 
 
 def test_monitor_kpi_with_a_bad_date_exits_2(tmp_path, data_dir):
-    proc = subprocess.run([sys.executable, "-m", "serving.cli", "monitor", "kpi", "--as-of", "2025-13-01",
+    proc = subprocess.run([sys.executable, "-m", "serving.cli.main", "monitor", "kpi", "--as-of", "2025-13-01",
                            "--data", str(data_dir), "--out", str(tmp_path)], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path)
     assert proc.returncode == 2
@@ -59,7 +59,7 @@ def test_monitor_kpi_with_a_bad_date_exits_2(tmp_path, data_dir):
 
 
 def test_monitor_kpi_writes_the_workbook(tmp_path, data_dir):
-    proc = subprocess.run([sys.executable, "-m", "serving.cli", "monitor", "kpi", "--as-of", "2025-06-30",
+    proc = subprocess.run([sys.executable, "-m", "serving.cli.main", "monitor", "kpi", "--as-of", "2025-06-30",
                            "--data", str(data_dir), "--out", str(tmp_path / "out")], capture_output=True,
                           text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]

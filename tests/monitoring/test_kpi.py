@@ -4,7 +4,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from features.simulate_ledger import daily_balances
+from features.sources.ledger import daily_balances
 from monitoring.kpi import kpi_table
 from monitoring.mobility import misused_loans, upward_mobility_flags
 from monitoring.process import manager_assessment, visit_checks

@@ -4,7 +4,7 @@ import dataclasses
 
 import pandas as pd
 
-from features.build import build_features
+from features.build.table import build_features
 from models.rules import evaluate_rules
 from monitoring.mobility import upward_mobility_flags
 

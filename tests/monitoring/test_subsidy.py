@@ -7,7 +7,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from features.simulate import County
+from features.simulate.county import County
 from models.policy import Policy
 from monitoring.subsidy import (
     DROPPED,

@@ -20,10 +20,10 @@ import pytest
 import uvicorn
 
 from serving.api.app import create_app
-from serving.auth import create_key
 from serving.settings import Settings
 from serving.store import AuditStore
-from tests.serving.batch_fixtures import store_env
+from serving.store.keys import create_key
+from tests.serving.batch.fixtures import store_env
 
 PEPPER = "test-pepper-0123456789abcdef"
 

@@ -29,7 +29,7 @@ def test_the_rows_a_trial_is_scored_on_never_choose_when_its_trees_stop(policy):
     import optuna
     from sklearn.model_selection import StratifiedKFold
 
-    from models.credit import CreditModel
+    from models.credit.model import CreditModel
     from training.tune import make_objective
 
     data = load_dataset("german-credit")

@@ -9,13 +9,13 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Body, HTTPException, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from models.decision import Decision
-from serving import approval
+from models.decision.builder import Decision
 from serving.api.deps import Caller, Officer, Reader, RuntimeDep
 from serving.api.forms import form_sources, masked_name, pipeline_request
 from serving.api.runtime import Runtime
 from serving.api.schemas.requests import DecisionCreate, FormApplication, HouseholdApplication, ReviewCreate
 from serving.api.schemas.responses import DecisionPublic, ReviewPublic
+from serving.approval import render as approval
 from serving.pipeline import DecisionService, InputError
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def _pdf_renderer() -> Callable[[Decision], bytes] | None:
     found = getattr(approval, "render_pdf", None)
     if found is None:
         try:
-            from serving.approval_pdf import render_pdf as found
+            from serving.approval.pdf import render_pdf as found
         except ImportError:
             return None
     return cast("Callable[[Decision], bytes]", found)

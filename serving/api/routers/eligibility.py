@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from models.decision import Eligibility
-from models.rules import evaluate_rules
+from models.decision.builder import eligibility_for
 from serving.api.deps import RulesReader, RuntimeDep
 from serving.api.forms import form_sources, pipeline_request
 from serving.api.schemas.requests import DecisionCreate, FormApplication
@@ -24,10 +23,7 @@ def check_eligibility(application: Annotated[DecisionCreate, Body()], runtime: R
     service = runtime.active.service
     if isinstance(application, FormApplication):
         service = DecisionService(service.loaded, runtime.policy, form_sources(application, runtime.sources))
-    row = service.features_for(pipeline_request(application)).iloc[0]
-    rules = evaluate_rules(row.to_dict(), runtime.policy)
-    outcomes = {r.outcome for r in rules}
-    state: Literal["pass", "fail", "cannot_decide"] = "fail" if "fail" in outcomes else "cannot_decide" if "cannot_decide" in outcomes else "pass"
+    # the same verdict the Decision builder reaches (one function for both, tested over the whole county)
+    verdict = eligibility_for(service.features_for(pipeline_request(application)), runtime.policy)[0]
     return EligibilityPublic(household_id=application.household_id, as_of=application.application_date,
-                             eligibility=Eligibility(eligible=state == "pass", status=state, rules=rules),
-                             policy_version=runtime.policy.version)
+                             eligibility=verdict, policy_version=runtime.policy.version)

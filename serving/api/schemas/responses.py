@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from models.decision import Decision, Eligibility
+from models.decision.builder import Decision, Eligibility
 
 
 class _Out(BaseModel):

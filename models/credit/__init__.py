@@ -1,0 +1,1 @@
+"""The credit model: monotone LightGBM members, calibration and score scaling, parameter checks."""

@@ -1,0 +1,1 @@
+"""The Decision that combines rules, model, explanation and terms, and its review note."""

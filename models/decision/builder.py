@@ -1,0 +1,526 @@
+"""The Decision: one object for CLI, API, web page, batch and approval file, and the builder that makes it.
+
+``decide_frame`` is the builder: it scores a whole feature frame with one TreeSHAP call (PD, score, points and
+reasons all come from it), runs the policy's rules on every row and combines them. ``decide`` is the same code
+on a one-row frame. Order of precedence: a knock-out rule declines (the failed rules are the reasons); missing
+data or an open condition refers the case to a person; otherwise the model's grade recommends approve, refer or
+decline. A decline that rests on the model alone is a recommendation a person must confirm (PIPL Art. 24).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from features.ids import mask_id_number
+from models.credit.model import CreditModel
+from models.decision.frame_arrays import (
+    as_objects,
+    category_levels,
+    column_arrays,
+    missing_cell,
+    object_arrays,
+)
+from models.decision.notes import DecidedBy, Recommendation, review_note
+from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
+from models.explain.reasons import (
+    SMALL_FRAME,
+    PointsFrame,
+    Reason,
+    explain_frame,
+    make_reason,
+    object_columns,
+    pick_reasons,
+    plain_value,
+)
+from models.policy import Policy
+from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
+from models.rules.result import number
+from models.terms.offer import LoanTerms, offer_terms
+from models.terms.unsubsidised import without_subsidy
+
+
+class ModelRef(BaseModel):
+    """Which registered model decided."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    version: str
+    run_id: str
+
+
+class Eligibility(BaseModel):
+    """The rule layer's verdict with every rule's trace."""
+
+    model_config = ConfigDict(frozen=True)
+
+    eligible: bool
+    status: Status
+    rules: list[RuleResult]
+    subsidised: bool = True  # False: a 跃迁 household, normal terms without the program's subsidy
+
+    @property
+    def failed(self) -> list[RuleResult]:
+        """Every rule that failed (knock-outs, open conditions and the 跃迁 no-subsidy rules)."""
+        return [r for r in self.rules if r.outcome == "fail"]
+
+    @property
+    def knocked_out(self) -> list[RuleResult]:
+        """The rules whose failure declines the applicant."""
+        return [r for r in self.rules if r.outcome == "fail" and r.effect == "decline"]
+
+    @property
+    def to_check(self) -> list[RuleResult]:
+        """The rules a person must settle: missing data, or a condition still open."""
+        return [r for r in self.rules if r.outcome == "cannot_decide" or (r.outcome == "fail" and r.effect == "refer")]
+
+
+class Decision(BaseModel):
+    """A credit decision with everything needed to explain and audit it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision_id: str
+    request_id: str
+    household_id: str
+    applicant_id_masked: str
+    as_of: dt.date
+    eligibility: Eligibility
+    pd: float
+    score: float
+    base_points: float
+    grade: str
+    recommendation: Recommendation
+    human_review_required: bool
+    review_note_zh: str
+    review_note_en: str
+    terms: LoanTerms | None
+    reasons: list[Reason]
+    what_would_change: WhatWouldChange | None = None
+    model: ModelRef
+    policy_version: str
+    policy_hash: str
+    input_hash: str
+    decided_at: dt.datetime
+    decided_by: DecidedBy = "model"  # rules: a knock-out; person: data to check; model: the grade
+    declined_by_rules: list[str] = []  # the knock-out rule codes behind a rules decline
+
+
+def input_hash(row: pd.Series) -> str:
+    """A fingerprint of one row's values (personal fields are hashed, never stored)."""
+    payload = {k: (None if _is_missing(v) else str(v)) for k, v in row.items() if not isinstance(v, list | dict)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
+
+
+def input_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> list[str]:
+    """A fingerprint of each row of a feature frame (column names and values), computed for the frame at once.
+
+    ``arrays``: the frame's ``column_arrays`` when already at hand.
+    """
+    try:
+        values = _row_hashes(features, arrays)
+    except TypeError:  # unhashable cells (lists, dicts): the row-by-row fingerprint
+        return [input_hash(features.iloc[i]) for i in range(len(features))]
+    names = _names_hash(tuple(features.columns.tolist()))
+    return [hashlib.sha256(f"{names}:{v}".encode()).hexdigest()[:32] for v in values.tolist()]
+
+
+@functools.lru_cache(maxsize=64)
+def _names_hash(columns: tuple[Any, ...]) -> str:
+    """The fingerprint's part that comes from the column names (the same for every frame of one builder)."""
+    return hashlib.sha256("\x1f".join(sorted(map(str, columns))).encode()).hexdigest()
+
+
+def _row_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> np.ndarray:
+    """``pd.util.hash_pandas_object`` of the frame's columns in sorted order, computed faster.
+
+    Object columns of yes/no values are hashed as the boolean columns they stand for (``canonical_flags``).
+
+    Numeric columns of one dtype are hashed in a single call (the hash of a number depends on that number only), and
+    so are object columns holding only strings (a string's hash is the same with or without pandas' categorising);
+    every other column on its own, as pandas does. The column hashes are then folded in sorted column order exactly
+    as pandas folds them (CPython's tuple hash), so stored fingerprints stay comparable.
+    """
+    if features.columns.has_duplicates:
+        return pd.util.hash_pandas_object(features[sorted(features.columns)], index=False).to_numpy()
+    columns = sorted(features.columns.tolist())
+    n = len(features)
+    if n == 1:
+        one = _one_row_hashes(features, arrays)
+        return np.array([_fold([int(one[name]) for name in columns])], dtype=np.uint64)
+    hashed: dict[Any, np.ndarray] = {}
+    groups: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
+    texts: dict[Any, np.ndarray] = {}
+    gaps: dict[Any, np.ndarray] = {}
+    for name, raw in column_arrays(features) if arrays is None else arrays:
+        values = canonical_flags(raw)
+        if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+            groups.setdefault(values.dtype, []).append((name, values))
+            continue
+        strings = _strings(values)
+        if strings is None:
+            hashed[name] = pd.util.hash_array(values)
+        else:
+            texts[name], gaps[name] = strings
+    for group in groups.values():
+        block = pd.util.hash_array(np.concatenate([values for _, values in group])).reshape(len(group), n)
+        hashed.update(zip((name for name, _ in group), block, strict=True))
+    if texts:
+        block = pd.util.hash_array(np.concatenate(list(texts.values())), categorize=False).reshape(len(texts), n)
+        for name, values in zip(texts, block, strict=True):
+            values[gaps[name]] = _MISSING_HASH  # pandas hashes a missing text as the factorised code -1
+            hashed[name] = values
+    if n <= _FOLD_IN_PYTHON:  # a few rows: plain integers beat numpy's per-call cost on one-element arrays
+        return np.array([_fold([int(hashed[name][r]) for name in columns]) for r in range(n)], dtype=np.uint64)
+    out = np.full(n, 0x345678, dtype=np.uint64)
+    mult = np.uint64(1000003)
+    for i, name in enumerate(columns):
+        inverse = len(columns) - i
+        out ^= hashed[name]
+        out *= mult
+        mult += np.uint64(82520 + inverse + inverse)
+    out += np.uint64(97531)
+    return out
+
+
+def _one_row_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> dict[Any, Any]:
+    """Each column's hash for a one-row frame: the same values as the frame path, grouped by kind by hand.
+
+    One row is the API's case. Reading each cell's type directly and hashing every number, flag and text in one
+    call per kind costs a fraction of the general path's per-column checks; anything unusual goes through it.
+    """
+    hashed: dict[Any, Any] = {}
+    numbers: dict[np.dtype, list[tuple[Any, Any]]] = {}
+    flags: list[tuple[Any, bool]] = []
+    texts: list[tuple[Any, str]] = []
+    for name, values in column_arrays(features) if arrays is None else arrays:
+        if isinstance(values, np.ndarray):
+            kind = values.dtype.kind
+            if kind in "iuf":
+                numbers.setdefault(values.dtype, []).append((name, values[0]))
+                continue
+            if kind == "b":
+                flags.append((name, bool(values[0])))
+                continue
+            if kind == "O":
+                value = values[0]
+                if type(value) is str:
+                    texts.append((name, value))
+                    continue
+                if type(value) is bool or type(value) is np.bool_:  # a yes/no column (``canonical_flags``)
+                    flags.append((name, bool(value)))
+                    continue
+                if missing_cell(value):
+                    hashed[name] = _MISSING_HASH
+                    continue
+        elif isinstance(values, pd.Categorical) and all(type(c) is str for c in category_levels(values.dtype)):
+            code = int(values.codes[0])
+            if code < 0:
+                hashed[name] = _MISSING_HASH
+            else:
+                texts.append((name, category_levels(values.dtype)[code]))
+            continue
+        elif isinstance(values.dtype, pd.StringDtype):
+            value = values[0]
+            if missing_cell(value):
+                hashed[name] = _MISSING_HASH
+            else:
+                texts.append((name, str(value)))
+            continue
+        hashed[name] = _column_hash(values)[0]
+    for dtype, group in numbers.items():
+        hashed.update(zip((name for name, _ in group),
+                          pd.util.hash_array(np.array([v for _, v in group], dtype=dtype)), strict=True))
+    if flags:
+        hashed.update(zip((name for name, _ in flags), pd.util.hash_array(np.array([v for _, v in flags])),
+                          strict=True))
+    if texts:
+        block = np.empty(len(texts), dtype=object)
+        block[:] = [v for _, v in texts]
+        hashed.update(zip((name for name, _ in texts), pd.util.hash_array(block, categorize=False), strict=True))
+    return hashed
+
+
+def _column_hash(raw: Any) -> np.ndarray:
+    """One column's hashes as the frame path computes them (yes/no text as booleans, text by its strings)."""
+    values = canonical_flags(raw)
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
+        return pd.util.hash_array(values)
+    strings = _strings(values)
+    if strings is None:
+        return pd.util.hash_array(values)
+    out = pd.util.hash_array(strings[0], categorize=False)
+    out[strings[1]] = _MISSING_HASH
+    return out
+
+
+_MISSING_HASH = np.uint64(2**64 - 1)
+_FOLD_IN_PYTHON = 8
+_MASK64 = 2**64 - 1
+
+
+def _fold(hashes: list[int]) -> int:
+    """The fold pandas applies to one row's column hashes (CPython's tuple hash in unsigned 64-bit arithmetic)."""
+    out, mult, count = 0x345678, 1000003, len(hashes)
+    for i, value in enumerate(hashes):
+        inverse = count - i
+        out = ((out ^ value) * mult) & _MASK64
+        mult = (mult + 82520 + inverse + inverse) & _MASK64
+    return (out + 97531) & _MASK64
+
+
+def canonical_flags(values: Any) -> Any:
+    """A text-typed column holding only yes/no values (and gaps) as the boolean column it stands for.
+
+    Parquet, JSON and in-memory frames type the same flags differently (object, ``bool``, ``boolean``); read as
+    booleans they fingerprint alike, so a decision's input hash does not depend on where its row came from.
+    """
+    if not (isinstance(values, np.ndarray) and values.dtype == object) or not len(values):
+        return values
+    gaps = pd.isna(values)
+    present = values[~gaps]
+    if not len(present) or not all(type(v) is bool or type(v) is np.bool_ for v in present):
+        return values
+    if not gaps.any():
+        return values.astype(bool)
+    return pd.array([None if gap else bool(v) for v, gap in zip(values, gaps, strict=True)], dtype="boolean")
+
+
+def _strings(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """A text column's values as plain strings ("" where missing) and where it is missing; None if not text.
+
+    Plain, pandas-string and categorical-of-text columns all hash as their strings do in pandas (a missing value as
+    the all-ones hash), so they go into one hashing call together.
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        if not all(type(c) is str for c in dtype.categories):
+            return None
+    elif not (isinstance(dtype, pd.StringDtype) or isinstance(dtype, np.dtype) and dtype.kind == "O"):
+        return None
+    objects = as_objects(values)
+    gaps = pd.isna(objects)
+    if gaps.any():
+        objects = objects.copy()
+        objects[gaps] = ""
+    if not all(type(v) is str for v in objects):
+        return None
+    return objects, gaps
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _rule_rows(features: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
+    """The values the rules read, one dict per row (columns the frame lacks are absent: missing data)."""
+    present = [name for name in RULE_FIELDS if name in features.columns]
+    by_name = cells if cells is not None else object_columns(features, present)
+    columns = [by_name[name] for name in present]
+    return [dict(zip(present, values, strict=True)) for values in zip(*columns, strict=True)] if present \
+        else [{} for _ in range(len(features))]
+
+
+def eligibility_of(row: dict[str, Any], policy: Policy) -> Eligibility:
+    """The rule layer's verdict on one row of rule inputs: every rule's trace, the status, the subsidy."""
+    rules = evaluate_rules(row, policy)
+    status, subsidised = eligibility_status(rules)
+    return Eligibility.model_construct(eligible=status == "pass", status=status, rules=rules, subsidised=subsidised)
+
+
+def eligibility_for(features: pd.DataFrame, policy: Policy) -> list[Eligibility]:
+    """The rule layer's verdict on every row of a feature frame, exactly as the Decision builder reaches it."""
+    return [eligibility_of(row, policy) for row in _rule_rows(features)]
+
+
+def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str, subsidised: bool,
+           monthly_payment: Any = None) -> LoanTerms | None:
+    """The offer, sized by repayment capacity after the household's existing monthly loan payments."""
+    terms = offer_terms(policy, row.get("purpose"), household_class, grade, number(row.get("requested_amount")) or 0.0,
+                        number(row.get("declared_income")), household_size=number(row.get("household_size")),
+                        monthly_debt_service=number(monthly_payment))
+    return terms if terms is None or subsidised else without_subsidy(terms, policy)
+
+
+@dataclass(frozen=True)
+class DecisionRows:
+    """The Decision builder's output for a frame, column by column, before any row becomes a ``Decision``.
+
+    The API and the officer's page take ``decision(i)`` (one object with its full trace); the batch lays the same
+    columns out flat without building a million objects. Both read what ``decide_rows`` computed once.
+    """
+
+    request_id: np.ndarray
+    household_id: np.ndarray
+    applicant_id_masked: list[str]
+    as_of: np.ndarray
+    rules: list[list[RuleResult]]
+    status: list[Status]
+    subsidised: list[bool]
+    pd: np.ndarray
+    score: np.ndarray
+    base_points: np.ndarray
+    grade: list[str]
+    recommendation: list[Recommendation]
+    decided_by: list[DecidedBy]
+    human_review_required: list[bool]
+    review_notes: list[tuple[str, str]]
+    terms: list[LoanTerms | None]
+    explained: PointsFrame
+    reason_columns: np.ndarray  # n × top: column index into explained.features of each reason
+    reason_real: np.ndarray  # n × top: False where the slot holds no reason (a zero effect)
+    values: dict[str, np.ndarray]  # the model's inputs as read, for the reasons' sentences
+    input_hash: list[str]
+    what_would_change: Sequence[WhatWouldChange | None]
+    model: ModelRef
+    policy_version: str
+    policy_hash: str
+    decided_at: dt.datetime
+
+    def __len__(self) -> int:
+        return len(self.status)
+
+    def eligibility(self, i: int) -> Eligibility:
+        """Row i's rule-layer verdict with every rule's trace."""
+        return Eligibility.model_construct(eligible=self.status[i] == "pass", status=self.status[i],
+                                           rules=self.rules[i], subsidised=self.subsidised[i])
+
+    def reason_slots(self, i: int) -> list[tuple[str, Any, float, float, int]]:
+        """Row i's reasons as (feature, value, contribution, points, whole points), adverse first."""
+        table = self.explained
+        return [(table.features[j], plain_value(self.values[table.features[j]][i]), float(table.contributions[i, j]),
+                 float(table.points[i, j]), int(table.points_int[i, j]))
+                for j in self.reason_columns[i][self.reason_real[i]]]
+
+    def reasons(self, i: int) -> list[Reason]:
+        """Row i's reasons with their sentences."""
+        return [make_reason(*slot) for slot in self.reason_slots(i)]
+
+    def decision(self, i: int, decision_id: str | None = None) -> Decision:
+        """Row i as a Decision object (a fresh random id unless one is given)."""
+        note_zh, note_en = self.review_notes[i]
+        eligibility = self.eligibility(i)
+        return Decision(
+            decision_id=decision_id or str(uuid.uuid4()), request_id=str(self.request_id[i]),
+            household_id=str(self.household_id[i]), applicant_id_masked=self.applicant_id_masked[i],
+            as_of=self.as_of[i], eligibility=eligibility, pd=round(float(self.pd[i]), 6),
+            score=round(float(self.score[i]), 2), base_points=round(float(self.base_points[i]), 2),
+            grade=self.grade[i], recommendation=self.recommendation[i],
+            human_review_required=self.human_review_required[i], review_note_zh=note_zh, review_note_en=note_en,
+            terms=self.terms[i], reasons=self.reasons(i), what_would_change=self.what_would_change[i],
+            model=self.model, policy_version=self.policy_version, policy_hash=self.policy_hash,
+            input_hash=self.input_hash[i], decided_at=self.decided_at, decided_by=self.decided_by[i],
+            declined_by_rules=[r.code for r in eligibility.knocked_out])
+
+
+def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
+                now: dt.datetime | None = None, top_reasons: int = 5,
+                with_what_would_change: bool = True,
+                arrays: list[tuple[Any, Any]] | None = None) -> DecisionRows:
+    """Decide every row of a feature frame: one scoring call for the frame, the rules row by row.
+
+    ``arrays``: the frame's ``column_arrays`` as the feature builder made them, so a small frame is not read again.
+    """
+    decided_at = now or dt.datetime.now(dt.UTC)
+    # A small frame is read into plain cells once; the explanation, the rules and the what-would-change share them.
+    small = len(features) <= SMALL_FRAME
+    if small and arrays is None:
+        arrays = column_arrays(features)
+    cells = object_arrays(features, arrays=arrays) if small else None
+    table = explain_frame(model, features, cells)
+    raw = table.expected + table.contributions.sum(axis=1)
+    pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
+    reason_columns, reason_real = pick_reasons(table.points, top_reasons)
+    rows = _rule_rows(features, cells)
+    n = len(features)
+    def column(name: str) -> np.ndarray:
+        if cells is not None and name in cells:
+            return cells[name]
+        return features[name].to_numpy(dtype=object) if name in features.columns else np.full(n, None, dtype=object)
+
+    classes, ids = column("household_class"), column("id_number")
+    bands = [policy.grade_for(float(s)) for s in table.score]
+    payments = column("monthly_payment")
+    out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
+                                                 "review", "notes", "terms")}
+    for i, row in enumerate(rows):
+        verdict = eligibility_of(row, policy)
+        rules, status, subsidised = verdict.rules, verdict.status, verdict.subsidised
+        recommendation, decided_by, review = _recommend(status, bands[i].recommendation)
+        out["rules"].append(rules)
+        out["status"].append(status)
+        out["subsidised"].append(subsidised)
+        out["recommendation"].append(recommendation)
+        out["decided_by"].append(decided_by)
+        out["review"].append(review)
+        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by))
+        out["terms"].append(None if recommendation == "decline"
+                            else _terms(policy, row, classes[i], bands[i].grade, subsidised, payments[i]))
+    changes: Sequence[WhatWouldChange | None] = (
+        what_would_change_frame(model, features, policy, out["status"], out["recommendation"],
+                                failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
+                                matrix=table.matrix, cells=cells, scores=table.score)
+        if with_what_would_change else [None] * n)
+    values = table.values if table.values is not None else object_columns(features, list(table.features))
+    return DecisionRows(
+        request_id=column("request_id"), household_id=column("household_id"),
+        applicant_id_masked=[mask_id_number(v if isinstance(v, str) else None) for v in ids],
+        as_of=_dates(column("as_of")), rules=out["rules"],
+        status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
+        grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
+        human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
+        reason_columns=reason_columns, reason_real=reason_real, values=values,
+        input_hash=input_hashes(features, arrays if small else None),
+        what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
+        decided_at=decided_at)
+
+
+def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
+                 now: dt.datetime | None = None, top_reasons: int = 5,
+                 with_what_would_change: bool = True,
+                 arrays: list[tuple[Any, Any]] | None = None) -> list[Decision]:
+    """Decisions for every row of a feature frame (``decide_rows``, each row as a Decision object)."""
+    if features.empty:
+        return []
+    rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change, arrays)
+    return [rows.decision(i) for i in range(len(rows))]
+
+
+def _dates(values: np.ndarray) -> np.ndarray:
+    """Calendar dates of an as-of column (dates, timestamps or text)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = [v.date() if isinstance(v, dt.datetime) else v if isinstance(v, dt.date) else pd.Timestamp(v).date()
+              for v in values]
+    return out
+
+
+def _recommend(status: Status, by_grade: Recommendation) -> tuple[Recommendation, DecidedBy, bool]:
+    """Recommendation, what it rests on and whether a person must act before it stands."""
+    if status == "fail":
+        return "decline", "rules", False
+    if status == "cannot_decide":
+        return "refer", "person", True
+    return by_grade, "model", by_grade != "approve"
+
+
+def decide(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
+           now: dt.datetime | None = None, top_reasons: int = 5,
+           arrays: list[tuple[Any, Any]] | None = None) -> Decision:
+    """The Decision for a single-row feature frame (the frame builder on one row; ``arrays`` its column arrays)."""
+    if len(features) != 1:
+        raise ValueError(f"decide() takes one applicant; got {len(features)} rows")
+    return decide_frame(features, model, model_ref, policy, now=now, top_reasons=top_reasons, arrays=arrays)[0]

@@ -1,0 +1,40 @@
+"""The review note of a Decision: what it rests on and what a person must do, in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from models.rules import RuleResult
+
+Recommendation = Literal["approve", "refer", "decline"]
+DecidedBy = Literal["rules", "person", "model"]
+
+_NO_SUBSIDY = ("；该户已认定为跃迁家庭，按本行正常利率，不享受新的贴息",
+               "; the household has risen out of the group: the bank's normal rate, no new subsidy")
+
+
+def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: Recommendation,
+                decided_by: DecidedBy) -> tuple[str, str]:
+    """The note an officer reads with the recommendation, from the rules' verdicts and the model's."""
+    if decided_by == "rules":
+        codes = ", ".join(r.code for r in rules if r.outcome == "fail" and r.effect == "decline")
+        return (f"不符合项目准入条件（{codes}），申请人可申请人工复核",
+                f"Fails the program's criteria ({codes}); the applicant may ask for a human review")
+    if decided_by == "person":
+        codes = ", ".join(r.code for r in rules
+                          if r.outcome == "cannot_decide" or (r.outcome == "fail" and r.effect == "refer"))
+        return (f"准入信息不全或条件未满足（{codes}），需客户经理人工核实",
+                f"Eligibility needs a person ({codes}): a loan officer must check before deciding")
+    extra_zh, extra_en = ("", "") if subsidised else _NO_SUBSIDY
+    if recommendation == "decline":
+        return ("模型建议拒绝：仅依据自动化评分作出的拒绝，依据《个人信息保护法》第24条，须由信贷人员复核确认后方可作出决定"
+                + extra_zh,
+                "The model recommends a decline: it rests on automated scoring alone, so under PIPL Art. 24 a "
+                "person must review and confirm it" + extra_en)
+    if recommendation == "refer":
+        return ("评级处于人工审核区间，需信贷人员审核" + extra_zh,
+                "The grade falls in the referral band: an officer decides" + extra_en)
+    return "符合条件，模型建议批准" + extra_zh, "Eligible and recommended for approval" + extra_en

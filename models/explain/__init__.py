@@ -1,0 +1,1 @@
+"""Explanations: TreeSHAP reasons and points, their sentences, and what would change the outcome."""

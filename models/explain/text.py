@@ -1,0 +1,190 @@
+"""Plain sentences for reasons: a feature's value in the applicant's own terms, in Chinese and English.
+
+Each phrase says what the applicant's record shows ("近24个月累计逾期6个月"); the points clause and the advice are
+added by ``models.explain.reasons``. Categorical codes are shown in Chinese (``livelihood`` 'mussel' → 贻贝养殖).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from features.metadata import FEATURES
+
+LIVELIHOOD_ZH = {"fishing": "海洋捕捞", "mussel": "贻贝养殖", "bnb": "民宿经营", "shop": "个体经营",
+                 "port": "港口物流就业", "wage": "工资性就业", "pension": "养老金"}
+LIVELIHOOD_EN = {"fishing": "capture fishing", "mussel": "mussel farming", "bnb": "running a B&B",
+                 "shop": "a small business", "port": "port and logistics work", "wage": "wage work",
+                 "pension": "a pension"}
+HOUSEHOLD_CLASS_EN = {"经营类": "business", "就业类": "employment", "农户类": "fishery or farm",
+                      "托底类": "safety-net"}
+TOWNSHIP_EN = {"菜园镇": "Caiyuan", "嵊山镇": "Shengshan", "洋山镇": "Yangshan", "五龙乡": "Wulong",
+               "黄龙乡": "Huanglong", "枸杞乡": "Gouqi", "花鸟乡": "Huaniao"}
+# PBOC repayment-grid levels 1..7: overdue 1-30 days ... more than 180 days.
+_STATUS_DAYS = {1: "1–30", 2: "31–60", 3: "61–90", 4: "91–120", 5: "121–150", 6: "151–180", 7: "180+"}
+_FIVE_CLASS = ("正常", "关注", "次级", "可疑", "损失")
+_FIVE_CLASS_EN = ("normal", "special mention", "substandard", "doubtful", "loss")
+
+# What an applicant can do about an adverse actionable factor.
+ADVICE: dict[str, tuple[str, str]] = {
+    "overdue_current": ("尽快结清当前逾期款项", "Settle the amount currently overdue"),
+    "debt_balance": ("偿还部分现有贷款，降低负债", "Pay down part of the existing loans"),
+    "debt_to_income": ("偿还部分现有贷款，降低负债", "Pay down part of the existing loans"),
+    "debt_service_ratio": ("降低月还款负担（提前偿还部分贷款）", "Lower the monthly repayments by paying down loans"),
+    "debt_service_ratio_low_season": ("降低月还款负担（提前偿还部分贷款）",
+                                      "Lower the monthly repayments by paying down loans"),
+    "debt_service_ratio_with_request": ("适当降低申请金额或先偿还部分贷款",
+                                        "Ask for a smaller amount or pay down existing loans first"),
+    "requested_to_income": ("适当降低申请金额", "Ask for a smaller amount"),
+    "loan_count": ("结清部分在贷贷款", "Close some of the open loans"),
+    "queries_3m": ("近期避免频繁申请贷款或信用卡", "Avoid applying for new credit for a while"),
+    "queries_6m": ("近期避免频繁申请贷款或信用卡", "Avoid applying for new credit for a while"),
+    "queries_12m": ("近期避免频繁申请贷款或信用卡", "Avoid applying for new credit for a while"),
+    "balance_mean_6m": ("保持账户存款余额", "Keep savings in the account"),
+    "balance_min_6m": ("保持账户存款余额", "Keep savings in the account"),
+    "balance_buffer_months": ("保持账户存款余额", "Keep savings in the account"),
+    "savings_rate_12m": ("增加结余、控制支出", "Save more of what comes in"),
+    "expense_to_income": ("控制家庭支出", "Keep household spending down"),
+    "observed_income_12m": ("将经营收入存入本行账户，形成完整流水", "Pay business income into the bank account"),
+    "observed_income_per_head": ("将经营收入存入本行账户，形成完整流水", "Pay business income into the bank account"),
+    "low_season_inflow_3m": ("淡季保持稳定的账户收入", "Keep some income coming in during the low season"),
+}
+_HISTORY_ADVICE = ("保持按时还款，逾期记录会随时间移出统计期", "Keep repaying on time; old arrears age out of the window")
+for _name in ("overdue_months_6m", "overdue_months_12m", "overdue_months_24m", "max_consecutive_overdue_24m",
+              "worst_status_24m", "months_since_overdue", "lian3lei6", "bad_status_24m", "worst_five_class"):
+    ADVICE[_name] = _HISTORY_ADVICE
+
+
+def is_missing(value: Any) -> bool:
+    """True for None and NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _money(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+def _num(v: float) -> str:
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+
+
+def _pct(v: float) -> str:
+    return f"{v:.0%}"
+
+
+def _count(zh_unit: str, en_unit: str, zh_tpl: str, en_tpl: str) -> Callable[[Any], tuple[str, str]]:
+    def phrase(v: Any) -> tuple[str, str]:
+        n = _num(float(v))
+        return zh_tpl.format(v=n, u=zh_unit), en_tpl.format(v=n, u=en_unit)
+    return phrase
+
+
+def _flag(zh_yes: str, zh_no: str, en_yes: str, en_no: str) -> Callable[[Any], tuple[str, str]]:
+    def phrase(v: Any) -> tuple[str, str]:
+        return (zh_yes, en_yes) if float(v) >= 0.5 else (zh_no, en_no)
+    return phrase
+
+
+def _worst_status(v: Any) -> tuple[str, str]:
+    level = int(round(float(v)))
+    if level <= 0:
+        return "近24个月还款记录均正常", "every repayment in the last 24 months was on time"
+    days = _STATUS_DAYS.get(level, "180+")
+    return f"近24个月最严重逾期达{days}天", f"the worst arrears in the last 24 months reached {days} days"
+
+
+def _months_since(v: Any) -> tuple[str, str]:
+    months = float(v)
+    if months > 24:
+        return "近24个月无逾期", "no overdue month in the last 24"
+    return f"距上次逾期{_num(months)}个月", f"the last overdue month was {_num(months)} months ago"
+
+
+def _five_class(v: Any) -> tuple[str, str]:
+    level = min(max(int(round(float(v))), 0), 4)
+    return f"现有贷款最差五级分类为{_FIVE_CLASS[level]}", f"worst loan classification is {_FIVE_CLASS_EN[level]}"
+
+
+def _category(name: str) -> Callable[[Any], tuple[str, str]]:
+    def phrase(v: Any) -> tuple[str, str]:
+        code = str(v)
+        if name == "livelihood":
+            return f"主要生计为{LIVELIHOOD_ZH.get(code, code)}", f"main livelihood is {LIVELIHOOD_EN.get(code, code)}"
+        if name == "township":
+            return f"居住在{code}", f"lives in {TOWNSHIP_EN.get(code, code)}"
+        if name == "household_class":
+            return f"家庭类别为{code}", f"household class is {HOUSEHOLD_CLASS_EN.get(code, code)}"
+        return f"{FEATURES[name].label_zh}为{code}", f"{FEATURES[name].label_en} is {code}"
+    return phrase
+
+
+_PHRASES: dict[str, Callable[[Any], tuple[str, str]]] = {
+    "overdue_months_24m": _count("个月", "months", "近24个月累计逾期{v}{u}", "{v} overdue {u} in the last 24"),
+    "overdue_months_12m": _count("个月", "months", "近12个月累计逾期{v}{u}", "{v} overdue {u} in the last 12"),
+    "overdue_months_6m": _count("个月", "months", "近6个月累计逾期{v}{u}", "{v} overdue {u} in the last 6"),
+    "max_consecutive_overdue_24m": _count("个月", "months", "近24个月最长连续逾期{v}{u}",
+                                          "longest overdue run in 24 months is {v} {u}"),
+    "queries_3m": _count("次", "times", "近3个月征信被查询{v}{u}", "credit report queried {v} {u} in 3 months"),
+    "queries_6m": _count("次", "times", "近6个月征信被查询{v}{u}", "credit report queried {v} {u} in 6 months"),
+    "queries_12m": _count("次", "times", "近12个月征信被查询{v}{u}", "credit report queried {v} {u} in 12 months"),
+    "overdue_current": _flag("当前有逾期未还", "当前无逾期", "an amount is overdue now", "nothing is overdue now"),
+    "lian3lei6": _flag("近24个月出现连三累六", "近24个月无连三累六", "3-in-a-row or 6 overdue months in 24",
+                       "no 3-in-a-row or 6 overdue months in 24"),
+    "bad_status_24m": _flag("近24个月有呆账、代偿或以资抵债记录", "近24个月无呆账、代偿或以资抵债记录",
+                            "a bad-debt, guarantor or asset-repaid status in 24 months",
+                            "no bad-debt, guarantor or asset-repaid status in 24 months"),
+    "has_house": _flag("家庭拥有自有住房", "家庭无自有住房", "the household owns a house", "the household owns no house"),
+    "has_fishing_boat": _flag("家庭拥有渔船", "家庭无渔船", "the household owns a fishing boat",
+                              "the household owns no fishing boat"),
+    "has_fishing_licence": _flag("持有捕捞许可证", "未持有捕捞许可证", "holds a fishing licence",
+                                 "holds no fishing licence"),
+    "has_business_licence": _flag("持有营业执照", "未持有营业执照", "holds a business licence",
+                                  "holds no business licence"),
+    "worst_status_24m": _worst_status,
+    "months_since_overdue": _months_since,
+    "worst_five_class": _five_class,
+}
+
+
+def value_phrase(name: str, value: Any) -> tuple[str, str]:
+    """What the applicant's record shows for one feature, as a Chinese phrase and its English twin."""
+    info = FEATURES.get(name)
+    label_zh, label_en = (info.label_zh, info.label_en) if info else (name, name)
+    if is_missing(value):
+        return f"缺少{label_zh}数据", f"no data on {label_en.lower()}"
+    if info is not None and info.categorical:
+        return _category(name)(value)
+    if name in _PHRASES:
+        return _PHRASES[name](value)
+    unit = info.unit if info else ""
+    v = float(value)
+    if unit == "元":
+        return f"{label_zh}{_money(v)}元", f"{label_en.lower()} is {_money(v)} yuan"
+    if unit == "元/月":
+        return f"{label_zh}为每月{v:+,.0f}元", f"{label_en.lower()} is {v:+,.0f} yuan a month"
+    if unit == "ratio":
+        shown = _pct(v) if abs(v) <= 10 else f"{v:.1f}倍"
+        return f"{label_zh}为{shown}", f"{label_en.lower()} is {_pct(v) if abs(v) <= 10 else f'{v:.1f}x'}"
+    if unit == "0/1":
+        return (f"{label_zh}：{'是' if v >= 0.5 else '否'}", f"{label_en.lower()}: {'yes' if v >= 0.5 else 'no'}")
+    return f"{label_zh}为{_num(v)}{unit}", f"{label_en.lower()} is {_num(v)}"
+
+
+def value_text_zh(name: str, value: Any) -> str:
+    """A feature value as shown in a table cell (categorical codes in Chinese, money with separators)."""
+    if is_missing(value):
+        return "缺失"
+    info = FEATURES.get(name)
+    if name == "livelihood":
+        return LIVELIHOOD_ZH.get(str(value), str(value))
+    if info is None or info.categorical or isinstance(value, str):
+        return str(value)
+    v = float(value)
+    if info.unit in ("元", "元/月"):
+        return f"{_money(v)}元" if info.unit == "元" else f"{v:+,.0f}元/月"
+    if info.unit == "ratio":
+        return _pct(v) if abs(v) <= 10 else f"{v:.1f}倍"
+    if info.unit == "0/1":
+        return "是" if v >= 0.5 else "否"
+    return f"{_num(v)}{info.unit}"

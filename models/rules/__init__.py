@@ -1,0 +1,95 @@
+"""Eligibility rules of the program: pure functions of one applicant's values and the policy, each a trace.
+
+Every rule returns a ``RuleResult`` (code, pass / fail / cannot decide, the applicant's value, the threshold, a
+message in Chinese and English). Missing data gives ``cannot_decide`` (refer to a person), never a pass. What a
+fail does is the rule's ``effect``: ``decline`` knocks the applicant out, ``refer`` sends the case to a person
+first, ``no_subsidy`` leaves a loan at the bank's normal terms without the program's subsidy. The rules live in
+``models.rules.person`` (the applicant) and ``models.rules.program`` (the household's place in the program).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from models.policy import Policy
+from models.rules.person import (
+    CREDIT_FIELDS,
+    completed_years,
+    rule_age,
+    rule_civil_capacity,
+    rule_credit,
+    rule_id_valid,
+    rule_residence,
+)
+from models.rules.program import (
+    product_for,
+    rule_amount_cap,
+    rule_declaration,
+    rule_income_cap,
+    rule_on_list,
+    rule_upward_mobility,
+)
+from models.rules.result import Effect, Outcome, RuleResult
+
+Status = Literal["pass", "fail", "cannot_decide"]
+Rule = Callable[[Mapping[str, Any], Policy], RuleResult]
+
+RULES: dict[str, Rule] = {
+    "ID_VALID": rule_id_valid,
+    "AGE": rule_age,
+    "RESIDENCE": rule_residence,
+    "CIVIL_CAPACITY": rule_civil_capacity,
+    "CREDIT": rule_credit,
+    "INCOME_CAP": rule_income_cap,
+    "ON_LIST": rule_on_list,
+    "UPWARD_MOBILITY": rule_upward_mobility,
+    "AMOUNT_CAP": rule_amount_cap,
+    "DECLARATION": rule_declaration,
+}
+# Every input any rule reads (the feature builder's rule-input columns plus a few of its features).
+RULE_FIELDS = ("id_number", "as_of", "applicant_age_on_form", "visit_age_days", "fixed_residence",
+               "residence_township", "civil_capacity", *CREDIT_FIELDS, "declared_income", "household_size",
+               "on_list", "upward_mobility_flagged_on", "upward_mobility_evidence", "requested_amount", "purpose",
+               "household_class", "declaration_signed")
+
+
+def evaluate_rules(row: Mapping[str, Any], policy: Policy) -> list[RuleResult]:
+    """Every rule the policy lists, in its order, with a 跃迁 household's program-rule fails set to no subsidy."""
+    results = [RULES[code](row, policy) for code in policy.rules]
+    return settle_upward_mobility(results, policy)
+
+
+def settle_upward_mobility(results: list[RuleResult], policy: Policy) -> list[RuleResult]:
+    """For a household flagged 跃迁, failing the program rules means no subsidy, not a decline.
+
+    It has risen out of the group (income over the cap, dropped from the list, cannot sign the 扩中 declaration)
+    and may still borrow at the bank's normal terms.
+    """
+    risen = any(r.code == "UPWARD_MOBILITY" and r.outcome == "fail" for r in results)
+    if not risen:
+        return results
+    program = set(policy.upward_mobility.program_rules)
+    return [r.model_copy(update={"effect": "no_subsidy"}) if r.code in program and r.outcome == "fail" else r
+            for r in results]
+
+
+def eligibility_status(results: list[RuleResult]) -> tuple[Status, bool]:
+    """The rule layer's verdict and whether a new loan may carry the program's subsidy.
+
+    ``fail`` when a knock-out rule fails; ``cannot_decide`` when data is missing or a rule sends the case to a
+    person; otherwise ``pass``. A ``no_subsidy`` fail leaves the verdict at pass but takes the subsidy away.
+    """
+    effects: set[tuple[Outcome, Effect]] = {(r.outcome, r.effect) for r in results}
+    if ("fail", "decline") in effects:
+        status: Status = "fail"
+    elif any(outcome == "cannot_decide" or effect == "refer" and outcome == "fail" for outcome, effect in effects):
+        status = "cannot_decide"
+    else:
+        status = "pass"
+    subsidised = status != "fail" and ("fail", "no_subsidy") not in effects
+    return status, subsidised
+
+
+__all__ = ["RULES", "RULE_FIELDS", "Outcome", "RuleResult", "Status", "completed_years", "eligibility_status",
+           "evaluate_rules", "product_for", "settle_upward_mobility"]

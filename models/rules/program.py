@@ -1,0 +1,110 @@
+"""Rules about the household's place in the program: income cap, the list, 跃迁, the amount and the declaration."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from models.policy import Policy, Product
+from models.rules.result import RuleResult, cannot, day, flag, number, result, text
+
+MAX_HOUSEHOLD_SIZE = 30
+
+
+def _fen(amount: float) -> float:
+    """Money compared in whole fen, so a cap of 100,000 × 1 / 3 is met by an income of 33,333.33.
+
+    An amount too large to count in fen (beyond about 1.8e306 yuan) stays infinite: above every cap, no overflow.
+    """
+    scaled = amount * 100
+    return round(scaled) if math.isfinite(scaled) else scaled
+
+
+def rule_income_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:
+    """INCOME_CAP: household annual income at or under the cap for its size (10万元（含）以下, 以三口之家为基数)."""
+    rules = policy.eligibility
+    income, size = number(row.get("declared_income")), number(row.get("household_size"))
+    if income is None or size is None:
+        return cannot("INCOME_CAP", "household income or size", "家庭年收入或家庭人口数")
+    if income < 0 or not 1 <= size <= MAX_HOUSEHOLD_SIZE or size != int(size):
+        return cannot("INCOME_CAP", "household income or size", "家庭年收入或家庭人口数",
+                      why_en=f"is impossible (income {income:,.0f}, size {size:g})", why_zh="有误")
+    cap = round(rules.household_income_cap(size), 2)
+    ok = _fen(income) <= _fen(cap)
+    people = int(size)
+    return result("INCOME_CAP", ok, round(income, 2), cap,
+                  f"家庭年收入{income:,.2f}元，{'未超过' if ok else '超过'}{people}口之家上限{cap:,.2f}元",
+                  f"Household income {income:,.2f} is {'within' if ok else 'above'} the cap of {cap:,.2f} "
+                  f"for {people} {'person' if people == 1 else 'persons'}")
+
+
+def rule_on_list(row: Mapping[str, Any], policy: Policy) -> RuleResult:
+    """ON_LIST: the household is on the confirmed 嵊泗县扩中家庭 list (the base list's is-扩中 flag)."""
+    listed = flag(row.get("on_list"))
+    if listed is None:
+        return cannot("ON_LIST", "list status", "扩中家庭名单状态", True)
+    return result("ON_LIST", listed, listed, True,
+                  "在嵊泗县扩中家庭名单内" if listed else "不在嵊泗县扩中家庭名单内",
+                  "On the county's 扩中 household list" if listed else "Not on the county's 扩中 household list")
+
+
+def rule_upward_mobility(row: Mapping[str, Any], policy: Policy) -> RuleResult:
+    """UPWARD_MOBILITY: a household flagged as 跃迁 on or before the application date gets no new subsidised loan.
+
+    A fail here does not decline: the household may borrow at the bank's normal terms. Loans already signed keep
+    their subsidy for the contract's life. No flag on record means not flagged.
+    """
+    flagged_on, on = day(row.get("upward_mobility_flagged_on")), day(row.get("as_of"))
+    if flagged_on is None or (on is not None and flagged_on > on):
+        return result("UPWARD_MOBILITY", True, None, "未认定跃迁", "未被认定为跃迁家庭",
+                      "Not flagged as having risen out of the group", effect="no_subsidy")
+    evidence = text(row.get("upward_mobility_evidence"))
+    why_zh = f"（{evidence}）" if evidence else ""
+    why_en = f" ({evidence})" if evidence else ""
+    return result("UPWARD_MOBILITY", False, flagged_on.isoformat(), "未认定跃迁",
+                  f"已于{flagged_on.isoformat()}认定为跃迁家庭{why_zh}：可按本行正常条件贷款，但不再享受新的贴息贷款"
+                  "；已签合同在有效期内继续享受贴息",
+                  f"Flagged on {flagged_on.isoformat()} as having risen out of the group{why_en}: may borrow at the "
+                  "bank's normal terms but gets no new subsidised loan; loans already signed keep their subsidy",
+                  effect="no_subsidy")
+
+
+def product_for(policy: Policy, purpose: Any, household_class: Any) -> Product | None:
+    """The catalogue's product for a purpose and household class (the first listed), or None."""
+    purpose, household_class = text(purpose), text(household_class)
+    if purpose is None or household_class is None:
+        return None
+    for product in policy.products:
+        if product.purpose == purpose and household_class in product.classes:
+            return product
+    return None
+
+
+def rule_amount_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:
+    """AMOUNT_CAP: the requested amount is positive and within the product's maximum (the catalogue's largest)."""
+    amount = number(row.get("requested_amount"))
+    product = product_for(policy, row.get("purpose"), row.get("household_class"))
+    cap = product.max_amount if product is not None else policy.max_amount
+    if amount is None:
+        return cannot("AMOUNT_CAP", "requested amount", "申请金额", cap)
+    ok = amount > 0 and _fen(amount) <= _fen(cap)
+    name_zh = product.name if product is not None else "共富贷"
+    if amount <= 0:
+        zh, en = "申请金额须大于0元", "The requested amount must be more than zero"
+    else:
+        zh = f"申请金额{amount:,.0f}元，{'未超过' if ok else '超过'}{name_zh}上限{cap:,.0f}元"
+        en = f"Requested {amount:,.0f}, {'within' if ok else 'above'} the product limit of {cap:,.0f}"
+    return result("AMOUNT_CAP", ok, round(amount, 2), cap, zh, en)
+
+
+def rule_declaration(row: Mapping[str, Any], policy: Policy) -> RuleResult:
+    """DECLARATION: the 扩中家庭身份承诺书 is signed; unsigned, the loan waits for it (a person follows up)."""
+    signed = flag(row.get("declaration_signed"))
+    if signed is None:
+        return cannot("DECLARATION", "self-declaration", "扩中家庭身份承诺书签署情况", True)
+    return result("DECLARATION", signed, signed, True,
+                  "已签署扩中家庭身份承诺书" if signed else "尚未签署扩中家庭身份承诺书，放款前须签署",
+                  "The self-declaration is signed" if signed
+                  else "The self-declaration is not signed yet; it must be signed before the loan is paid out",
+                  effect="refer")

@@ -1,0 +1,1 @@
+"""The `kuozhong` command line, one module per surface; `serving.cli.main` assembles them."""

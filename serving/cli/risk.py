@@ -1,0 +1,178 @@
+"""The risk team's commands: train, tune, promote and validate (registered on the `kuozhong` CLI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+DatasetOpt = Annotated[str | None, typer.Option(
+    "--dataset", help="Shipped dataset (simulated-county, german-credit) or a dataset config YAML.")]
+DataOpt = Annotated[Path, typer.Option("--data", help="Folder of raw county sources (when no --dataset).")]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="Policy YAML (default: 嵊政办发〔2023〕41号).")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed for the split, the trees and the tuner.")]
+
+
+def _read_params(path: Path | None) -> dict[str, object] | None:
+    import json
+
+    import yaml
+
+    from models.credit.model import ParamsError, check_params
+
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ParamsError(f"--params = '{path}': no such file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        loaded = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except json.JSONDecodeError as err:
+        raise ParamsError(f"--params = '{path}': not valid JSON (line {err.lineno}, column {err.colno}: "
+                          f"{err.msg})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        raise ParamsError(f"--params = '{path}': not valid YAML ({where}{getattr(err, 'problem', None) or err})"
+                          ) from None
+    if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+        raise ParamsError(f"--params = '{path}': must be a mapping of LightGBM parameter names to values")
+    # checked here as well as in train_dataset, so a bad file fails before the dataset loads (the check takes ~40 ms)
+    check_params(loaded, source=f"--params = '{path}'")
+    return loaded
+
+
+def _dataset(dataset: str | None, data: Path):  # type: ignore[no-untyped-def]
+    from features.datasets import load_dataset
+
+    if dataset is None:
+        return load_dataset("simulated-county", data=data)
+    return load_dataset(dataset, data=data if dataset == "simulated-county" and data.exists() else None)
+
+
+def train(
+    dataset: DatasetOpt = None,
+    data: DataOpt = Path("output/data"),
+    params: Annotated[Path | None, typer.Option("--params", help="YAML/JSON of LightGBM parameters.")] = None,
+    policy: PolicyOpt = None,
+    seed: SeedOpt = 0,
+    alias: Annotated[str, typer.Option("--alias", help="Registry alias to set on the new version.")] = "challenger",
+    split: Annotated[str | None, typer.Option("--split", help="out-of-time or random (default: the config's).")] = None,
+) -> None:
+    """Train the LightGBM credit model, validate it, log it to MLflow and register it under an alias."""
+    from features.datasets import DatasetError
+    from models.policy import load_policy
+    from training.train import train_dataset
+
+    if split not in (None, "out-of-time", "random"):
+        raise DatasetError(f"--split = {split!r}: must be 'out-of-time' or 'random'")
+    pol = load_policy(policy)
+    lgb_params = _read_params(params)
+    with console.status("loading the dataset"):
+        ds = _dataset(dataset, data)
+    with console.status(f"training and validating on {len(ds.frame):,} rows of {ds.name}"):
+        result = train_dataset(ds, pol, seed=seed, alias=alias, params=lgb_params, split=split)  # type: ignore[arg-type]
+    m = result.metrics
+    console.print(f"registered kuozhong-credit v{result.model_version} as @{alias} · run {result.run_id} · "
+                  f"holdout AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f}")
+
+
+def tune(
+    trials: Annotated[int, typer.Option("--trials", min=1, help="Finished trials the study should hold.")] = 30,
+    timeout: Annotated[float | None, typer.Option("--timeout", min=1, help="Stop after this many seconds.")] = None,
+    dataset: DatasetOpt = None,
+    data: DataOpt = Path("output/data"),
+    policy: PolicyOpt = None,
+    seed: SeedOpt = 0,
+    study: Annotated[str | None, typer.Option("--study", help="Study name (same name resumes).")] = None,
+) -> None:
+    """Tune LightGBM with Optuna (TPE from the defaults, pruning, CV on small data); the chosen trial is @challenger."""
+    from rich.progress import Progress
+
+    from models.policy import load_policy
+    from training.tune import tune as run_tune
+
+    pol = load_policy(policy)
+    with console.status("loading the dataset"):
+        ds = _dataset(dataset, data)
+    with Progress(console=console) as bar:
+        task = bar.add_task("tuning", total=trials)
+
+        def step(number: int, best: float) -> None:
+            bar.update(task, advance=1, description=f"tuning · best CV AUC {best:.4f}")
+
+        result = run_tune(ds, pol, trials=trials, timeout=timeout, seed=seed, study_name=study, progress=step)
+    trained = result.trained
+    assert trained is not None
+    console.print(f"study {result.study_name}: {result.n_trials} trials, best CV AUC {result.best_value:.4f} · "
+                  f"retrained trial {result.chosen_trial} ({result.chosen_because}) · "
+                  f"registered v{trained.model_version} as @challenger · holdout AUC {trained.metrics['auc']:.3f}")
+
+
+def promote(
+    version: Annotated[str, typer.Argument(help="Registered version of kuozhong-credit to promote.")],
+    force: Annotated[bool, typer.Option("--force", help="Promote even if gates fail (needs --reason).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why the gates are overridden (logged).")] = None,
+) -> None:
+    """Move @champion to VERSION when the gates pass; the gate results are recorded on the version's run."""
+    from training.promote import promote as run_promote
+
+    result = run_promote(version, force=force, reason=reason)
+    table = Table(title=f"promotion gates · v{version} (champion was {result.previous_champion or '—'})")
+    for col in ("gate", "value", "threshold", "result", "detail"):
+        table.add_column(col)
+    for g in result.gates:
+        table.add_row(g.name, f"{g.value:.4f}", f"{g.threshold:.4f}", "[green]pass[/]" if g.passed else "[red]fail[/]",
+                      g.detail)
+    console.print(table)
+    if not result.promoted:
+        from training.promote import PromotionError
+
+        raise PromotionError(f"version {version} not promoted: gates failed "
+                             f"({', '.join(g.name for g in result.gates if not g.passed)}); use --force --reason")
+    console.print(f"@champion → v{version}" + (" (forced)" if result.forced else ""))
+
+
+def validate(
+    version: Annotated[str, typer.Argument(help="Registered version (or @alias) to validate.")],
+    dataset: DatasetOpt = None,
+    data: DataOpt = Path("output/data"),
+    policy: PolicyOpt = None,
+    seed: SeedOpt = 0,
+    out: Annotated[Path, typer.Option("--out", help="HTML validation report to write.")] = Path(
+        "output/validation_report.html"),
+) -> None:
+    """Validate a registered version on a dataset's holdout and write the HTML validation report."""
+    import mlflow
+
+    from models.policy import load_policy
+    from training.promote import _load
+    from training.registry import load_by_alias
+    from training.report import render_report, write_report
+    from training.train import split_dataset
+    from training.validation import validate as run_validate
+
+    if version.startswith("@"):
+        loaded = load_by_alias(version[1:])
+        model, number, run_id = loaded.model, loaded.ref.version, loaded.ref.run_id
+    else:
+        model, run_id = _load(version)
+        number = version
+    run = mlflow.get_run(run_id)
+    pol = load_policy(policy)
+    with console.status("loading the dataset"):
+        ds = _dataset(dataset or run.data.params.get("dataset"), data)
+    split = run.data.params.get("split")
+    train_idx, test_idx = split_dataset(ds, split, int(run.data.params.get("seed", seed)))  # type: ignore[arg-type]
+    with console.status("validating"):
+        result = run_validate(model, ds, ds.frame.iloc[train_idx], ds.frame.iloc[test_idx], ds.y[test_idx], pol,
+                              split or ds.config.split, seed=seed)
+    write_report(render_report(result, "kuozhong-credit", number, run_id, pol.version), out)
+    m = result.metrics
+    console.print(f"v{number} on {ds.name}: AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f} · "
+                  f"monotonicity {'holds' if result.monotonicity_holds else 'VIOLATED'} · report {out}")

@@ -1,0 +1,86 @@
+"""`kuozhong serve` (the decision API and the officer's page) and `kuozhong keys` (API keys with roles)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console()
+keys_app = typer.Typer(help="API keys with roles (officer, risk, auditor, admin, program); only hashes are kept.",
+                       no_args_is_help=True)
+
+
+def _settings() -> object:
+    from pydantic import ValidationError
+
+    from features.errors import InputError
+    from serving.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise InputError(f"setting '{'.'.join(str(p) for p in first['loc']) or 'settings'}': {first['msg']}") from err
+
+
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on (KUOZHONG_HOST).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (KUOZHONG_PORT).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+) -> None:
+    """Start the decision API and the loan officer's page (model @champion, audit store from settings)."""
+    import uvicorn
+
+    from serving.settings import Settings
+
+    settings = _settings()
+    assert isinstance(settings, Settings)
+    host, port = host or settings.host, port or settings.port
+    console.print(f"loan officer's page: [bold]http://{host}:{port}/officer[/] · API docs http://{host}:{port}/docs"
+                  f" · model @{settings.model_alias} · store {settings.database_url.split('://')[0]}")
+    uvicorn.run("serving.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)
+
+
+@keys_app.command("create")
+def create(
+    role: Annotated[str, typer.Option("--role", help="officer, risk, auditor, admin or program.")],
+    label: Annotated[str, typer.Option("--label", help="Whose key this is (no personal data).")] = "",
+) -> None:
+    """Make a key; it is printed once and only its hash is stored."""
+    from features.errors import InputError
+    from serving.settings import Settings
+    from serving.store import AuditStore
+    from serving.store.keys import ROLES, create_key
+
+    if role not in ROLES:
+        raise InputError(f"option '--role': '{role}' is not a role; use one of {', '.join(ROLES)}")
+    settings = _settings()
+    assert isinstance(settings, Settings)
+    store = AuditStore(settings.database_url).create_all()
+    try:
+        key_id, key = create_key(store, role, settings.key_pepper.get_secret_value(), label)
+    finally:
+        store.dispose()
+    console.print(f"key {key_id} ({role}) — keep it now, it is not stored and cannot be shown again:")
+    console.print(key, highlight=False, soft_wrap=True)
+
+
+@keys_app.command("revoke")
+def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the part after 'kz_').")]) -> None:
+    """Revoke a key by its id."""
+    from features.errors import InputError
+    from serving.settings import Settings
+    from serving.store import AuditStore
+
+    settings = _settings()
+    assert isinstance(settings, Settings)
+    store = AuditStore(settings.database_url).create_all()
+    try:
+        if not store.revoke_key(key_id):
+            raise InputError(f"argument 'key_id': no active key with id '{key_id}'")
+    finally:
+        store.dispose()
+    console.print(f"key {key_id} revoked")

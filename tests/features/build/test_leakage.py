@@ -1,0 +1,91 @@
+"""No leakage: records dated after a request's as-of date never change any of its features."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.build.table import build_features
+from features.sources.load import RawSources, visits_frame
+
+
+@pytest.fixture(scope="module")
+def requests(sources: RawSources) -> pd.DataFrame:
+    apps = sources.applications.iloc[:300]
+    return pd.DataFrame({"request_id": apps["application_id"], "household_id": apps["household_id"],
+                         "as_of": apps["application_date"], "requested_amount": apps["requested_amount"],
+                         "purpose": apps["purpose"]})
+
+
+def _after(frame: pd.DataFrame, requests: pd.DataFrame, date_col: str, monthly: bool) -> pd.Series:
+    """Rows of ``frame`` dated after their household's as-of date (a month is dated at its end)."""
+    as_of = frame["household_id"].map(requests.set_index("household_id")["as_of"])
+    dated = frame[date_col]
+    if monthly:
+        return as_of.notna() & (dated >= as_of.dt.to_period("M").dt.to_timestamp())
+    return as_of.notna() & (dated > as_of)
+
+
+def _tamper(sources: RawSources, requests: pd.DataFrame, window: str) -> RawSources:
+    """Sources with every record after (``window='after'``) or before the as-of date rewritten."""
+    rng = np.random.default_rng(1)
+    def pick(after: pd.Series) -> pd.Series:
+        return after if window == "after" else ~after
+
+    in_req = sources.account_flows["household_id"].isin(requests["household_id"])
+    flows = sources.account_flows.copy()
+    hit = pick(_after(flows, requests, "month", monthly=True)) & in_req
+    flows.loc[hit, ["inflow", "outflow", "balance"]] = rng.uniform(0, 1e6, (int(hit.sum()), 3))
+    grid = sources.repayment_history.copy()
+    hit = pick(_after(grid, requests, "month", monthly=True)) & grid["household_id"].isin(requests["household_id"])
+    grid.loc[hit, "status"] = rng.choice(list("1234567BDZ"), int(hit.sum()))
+    grid.loc[hit, "five_class"] = "损失"
+    shift = pd.Timedelta(days=1) if window == "after" else -pd.Timedelta(days=5)
+    extra = requests[["household_id"]].assign(query_date=requests["as_of"] + shift, reason="贷款审批")
+    queries = pd.concat([sources.credit_queries, extra], ignore_index=True)
+    loans = sources.loan_accounts.copy()
+    opened = requests["as_of"] + pd.Timedelta(days=3) if window == "after" else requests["as_of"] - pd.Timedelta(
+        days=30)
+    new_loans = pd.DataFrame({"account_id": "L-NEW-" + requests["household_id"], "household_id": requests[
+        "household_id"], "opened": opened, "balance": 400_000.0, "monthly_payment": 35_000.0})
+    loans = pd.concat([loans, new_loans], ignore_index=True)
+    base = sources.base_list.set_index("household_id").loc[requests["household_id"]].reset_index()
+    base = base.assign(is_kuozhong=~base["is_kuozhong"].astype(bool), listed_on=requests["as_of"].to_numpy() + (
+        pd.Timedelta(days=1) if window == "after" else -pd.Timedelta(days=1)))
+    base_list = pd.concat([sources.base_list, base], ignore_index=True)
+    visits = sources.visits.to_dict("records")
+    as_of = requests.set_index("household_id")["as_of"]
+    extra_visits = []
+    for record in visits:
+        hh = record["household_id"]
+        if hh in as_of.index:
+            later = {**record, "visit_id": record["visit_id"] + "-X", "livelihood": "pension",
+                     "declared_income": {"main": 999_000.0}, "members": record["members"][:1],
+                     "visited_at": (as_of[hh] + pd.Timedelta(days=1) if window == "after"
+                                    else as_of[hh] - pd.Timedelta(days=1)).isoformat()}
+            extra_visits.append(later)
+    records = [{**r, "visited_at": pd.Timestamp(r["visited_at"]).isoformat()} for r in visits + extra_visits]
+    return RawSources(visits=visits_frame(records), base_list=base_list, account_flows=flows,
+                      loan_accounts=loans, repayment_history=grid, credit_queries=queries,
+                      applications=sources.applications)
+
+
+def test_changing_every_record_after_the_as_of_date_changes_no_feature(sources, requests):
+    # given the features of 300 applications, each at its own date
+    before = build_features(sources, requests)
+    # when every flow, grid month, query, loan, visit and base-list entry dated after each as-of date is
+    # rewritten or added
+    after = build_features(_tamper(sources, requests, "after"), requests)
+    # then every feature of every request is unchanged
+    pd.testing.assert_frame_equal(after, before)
+
+
+def test_the_same_changes_before_the_as_of_date_do_change_features(sources, requests):
+    # given the same tampering, but dated before each as-of date (the test above can fail)
+    before = build_features(sources, requests)
+    after = build_features(_tamper(sources, requests, "before"), requests)
+    # then the features move
+    for name in ("observed_income_12m", "overdue_months_24m", "queries_3m", "debt_balance", "declared_income",
+                 "on_list"):
+        assert (after[name] != before[name]).mean() > 0.5, name

@@ -1,0 +1,190 @@
+"""Private list matching: equals a plain join, flags one-character name differences, leaks nothing else."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from features.ids import make_id_number
+from features.matching import crypto, match_lists
+from features.matching.lists import NAME_ONE_OFF, NAME_SAME, edit_distance, name_check
+from features.matching.parties import BankPartyState, MatchingProtocolError, ProvincePartyState
+from features.simulate.county import County
+
+OUTSIDERS = 25
+
+
+def _outsiders(n: int) -> pd.DataFrame:
+    ids = [make_id_number("330903", dt.date(1970, 1, 1) + dt.timedelta(days=97 * i), 500 + i) for i in range(n)]
+    return pd.DataFrame({"customer_id": [f"X{i}" for i in range(n)], "id_number": ids, "name": "周外"})
+
+
+@pytest.fixture(scope="module")
+def lists(clean_county: County) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The county's bank customers, three names mistyped by one character, plus customers not on the base list."""
+    county = clean_county
+    bank = county.bank_customers[["customer_id", "id_number", "name"]].copy()
+    bank.loc[bank.index[:3], "name"] = [n[:-1] + ("甲" if n[-1] != "甲" else "乙") for n in bank["name"].iloc[:3]]
+    bank = pd.concat([bank, _outsiders(OUTSIDERS)], ignore_index=True)
+    return bank, county.base_list
+
+
+@pytest.fixture(scope="module")
+def result(lists: tuple[pd.DataFrame, pd.DataFrame]):
+    bank, base = lists
+    return match_lists(bank, [base])
+
+
+def test_match_equals_a_plain_join_on_id_number(lists, result) -> None:
+    # given the two lists, and the join a party holding both would compute
+    bank, base = lists
+    join = bank.merge(base, on="id_number", suffixes=("_bank", ""))
+    # when the private match has run
+    matched = pd.concat([result.initial, result.review[result.review["household_id"].notna()]])
+    # then the same households matched, with the province's labels
+    assert sorted(matched["id_number"]) == sorted(join["id_number"])
+    merged = matched.merge(join, on="id_number", suffixes=("", "_join"))
+    assert (merged["household_id"] == merged["household_id_join"]).all()
+    assert (merged["is_kuozhong"] == merged["is_kuozhong_join"].astype(bool)).all()
+    assert (merged["non_kuozhong_reasons"] == merged["non_kuozhong_reasons_join"]).all()
+    assert (merged["household_size"] == merged["household_size_join"]).all()
+    assert result.bank_ids == len(bank)
+    assert result.province_households == len(base)
+
+
+def test_names_one_character_apart_go_to_review_not_into_the_list(lists, result) -> None:
+    # given three bank customers whose names were mistyped by one character
+    bank, _ = lists
+    mistyped = set(bank["id_number"].iloc[:3])
+    # then they are reported for manual review and kept out of the initial list
+    review = result.review.set_index("id_number")
+    assert mistyped <= set(review.index)
+    assert (review.loc[list(mistyped), "name_check"] == NAME_ONE_OFF).all()
+    assert not mistyped & set(result.initial["id_number"])
+    assert (result.initial["name_check"] == NAME_SAME).all()
+
+
+def test_a_stale_second_entry_on_the_base_list_yields_the_latest_listing(clean_county: County) -> None:
+    # given a base list where one person also has an older entry with another household size
+    base = clean_county.base_list.iloc[:40].copy()
+    stale = base.iloc[[5]].assign(household_size=base["household_size"].iloc[5] + 1,
+                                  listed_on=pd.Timestamp("2021-09-01"))
+    listed = pd.concat([stale, base], ignore_index=True)
+    bank = clean_county.bank_customers[clean_county.bank_customers["id_number"] == base["id_number"].iloc[5]]
+    # when matched twice (the province shuffles its entries each time)
+    runs = [match_lists(bank[["customer_id", "id_number", "name"]], [listed]) for _ in range(2)]
+    # then both runs keep the latest listing
+    for result in runs:
+        assert result.initial["household_size"].tolist() == [base["household_size"].iloc[5]]
+
+
+def test_name_check_tells_one_character_from_more() -> None:
+    assert edit_distance("王海波", "王凯波") == 1
+    assert name_check("王海波", "王海波") == NAME_SAME
+    assert name_check("王海", "王海波") == NAME_ONE_OFF
+    assert name_check("李明", "王海波") != NAME_ONE_OFF
+
+
+def _run_recorded(bank_ids: list[str], base: pd.DataFrame):
+    """Run the protocol message by message, keeping every byte each side received."""
+    bank = BankPartyState(bank_ids)
+    province = ProvincePartyState([base], chunk_rows=400)
+    session = province.hello()
+    request = bank.request(session)
+    answer = province.answer(request)
+    bank.receive_answer(answer)
+    chunks = list(province.labels())
+    for chunk in chunks:
+        bank.receive_labels(chunk)
+    return bank, province, session, request, answer, chunks
+
+
+def test_a_non_matching_id_cannot_be_recovered_from_what_the_bank_receives(county: County) -> None:
+    # given a bank holding a few base-list IDs, and base-list IDs it does not hold
+    base = county.base_list.iloc[:600]
+    held = list(base["id_number"].iloc[:20]) + list(_outsiders(5)["id_number"])
+    not_held = [x for x in base["id_number"] if x not in set(held)]
+    # when the protocol runs
+    bank, _, session, _, answer, chunks = _run_recorded(held, base)
+    received = session + answer + b"".join(c.tags + c.sealed for c in chunks)
+    tags = {c.tags[i * 16:(i + 1) * 16] for c in chunks for i in range(c.count)}
+    # then the bank opened labels of the IDs it holds only
+    assert set(bank.labels) == set(held[:20])
+    # and no non-held ID appears in anything it received: not as text, not as its group element
+    for id_number in not_held[:100]:
+        assert id_number.encode() not in received
+        assert crypto.hash_to_group(id_number, session) not in received
+    # and every key the bank can make from a guessed ID without the province's secret files no tag and opens no label
+    sealed = [c.sealed[i * crypto.SEALED_BYTES:(i + 1) * crypto.SEALED_BYTES] for c in chunks for i in range(c.count)]
+    bank_secret = bank._blind
+    for id_number in not_held[:30]:
+        point = crypto.hash_to_group(id_number, session)
+        for guess in (point, crypto.blind(bank_secret, point), crypto.blind(crypto.inverse(bank_secret), point)):
+            assert crypto.lookup_tag(guess, session) not in tags
+            for box in sealed[:50]:
+                with pytest.raises(crypto.MatchingCryptoError):
+                    crypto.open_label(guess, session, box)
+    # and every sealed label has the same length, so a label's size says nothing about its household
+    assert {len(c.sealed) // c.count for c in chunks} == {crypto.SEALED_BYTES}
+
+
+def test_the_province_sees_only_fresh_blinded_values_and_their_count(county: County) -> None:
+    # given the same bank list matched twice
+    base = county.base_list.iloc[:50]
+    held = list(base["id_number"].iloc[:10])
+    _, province1, session1, request1, _, _ = _run_recorded(held, base)
+    _, _, _, request2, _, _ = _run_recorded(held, base)
+    # then the province learned the request size, saw no ID or its group element, and runs look unrelated
+    assert province1.bank_items_seen == len(held)
+    for id_number in held:
+        assert id_number.encode() not in request1
+        assert crypto.hash_to_group(id_number, session1) not in request1
+    assert not {request1[i:i + 32] for i in range(0, len(request1), 32)} & {
+        request2[i:i + 32] for i in range(0, len(request2), 32)}
+
+
+def test_the_province_refuses_a_request_larger_than_its_limit(county: County) -> None:
+    # given a province that answers at most 5 IDs
+    base = county.base_list.iloc[:20]
+    bank = BankPartyState(base["id_number"].iloc[:6])
+    province = ProvincePartyState([base], max_bank_items=5)
+    # when the bank asks about 6, then the province refuses, naming the limit
+    with pytest.raises(MatchingProtocolError, match="at most 5"):
+        province.answer(bank.request(province.hello()))
+
+
+def test_a_forged_value_is_refused() -> None:
+    with pytest.raises(crypto.MatchingCryptoError):
+        crypto.blind(crypto.new_scalar(), b"\x01" * 32)
+
+
+def test_the_intersection_agrees_with_openmined_psi(county: County) -> None:
+    # given the same lists matched by the independent OpenMined PSI library
+    import private_set_intersection.python as psi
+
+    base = county.base_list.iloc[:200]
+    bank_ids = list(base["id_number"].iloc[::3]) + list(_outsiders(10)["id_number"])
+    server = psi.server.CreateWithNewKey(True)
+    client = psi.client.CreateWithNewKey(True)
+    setup = server.CreateSetupMessage(1e-9, len(bank_ids), list(base["id_number"]), psi.DataStructure.RAW)
+    response = server.ProcessRequest(client.CreateRequest(bank_ids))
+    expected = {bank_ids[i] for i in client.GetIntersection(setup, response)}
+    # when our protocol runs
+    bank, *_ = _run_recorded(bank_ids, base)
+    # then both find the same intersection
+    assert set(bank.labels) == expected
+
+
+def test_on_the_messy_county_no_differing_name_or_bad_id_is_silently_joined(county: County) -> None:
+    # given the simulated county with field mistakes (names a character apart, bad check digits, stale entries)
+    bank = county.bank_customers[["customer_id", "id_number", "name"]]
+    # when matched
+    result = match_lists(bank, [county.base_list])
+    # then the initial list holds agreeing names only, and the mistakes wait for a person
+    assert (result.initial["name"] == result.initial["bank_name"]).all()
+    assert result.initial["id_number"].is_unique
+    assert NAME_ONE_OFF in set(result.review["name_check"])
+    on_both = set(bank["id_number"]) & set(county.base_list["id_number"])
+    assert on_both <= set(result.initial["id_number"]) | set(result.review["id_number"])

@@ -1,0 +1,147 @@
+"""Local explanations: exact TreeSHAP additivity, points that add up to the score, reason sentences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.metadata import FEATURES
+from models.explain.reasons import (
+    contributions,
+    display_points,
+    explain_frame,
+    integer_points,
+    make_reason,
+    reasons_for_row,
+    reasons_frame,
+)
+
+
+@pytest.fixture(scope="module")
+def model(trained_store):
+    _, result = trained_store
+    return result.model
+
+
+def test_contributions_add_up_to_the_raw_score_for_every_applicant(model, table):
+    # given every application of the simulated county
+    assert len(table) > 300
+    # when the exact TreeSHAP contributions are taken
+    contrib, expected = contributions(model, table)
+    # then expected value + Σ contributions is the trees' raw log-odds
+    np.testing.assert_allclose(expected + contrib.sum(axis=1), model.raw_score(table), rtol=0, atol=1e-6)
+
+
+def test_fast_input_path_gives_the_models_own_contributions(model, table):
+    # given a frame with an unseen township and a missing livelihood
+    odd = table.head(40).copy()
+    odd["township"] = odd["township"].astype(object)
+    odd["livelihood"] = odd["livelihood"].astype(object)
+    odd.loc[odd.index[0], "township"] = "不存在乡"
+    odd.loc[odd.index[1], "livelihood"] = None
+    singles = [odd.iloc[[0]], odd.iloc[[1]], *(table.iloc[[i]] for i in range(0, len(table), max(1, len(table) // 30)))]
+    for frame in (table, odd, *singles):  # single rows take their own one-pass path
+        # when contributions come from the fast matrix and from the model's pandas path
+        fast, fast_expected = contributions(model, frame)
+        slow, slow_expected = model.contributions(frame)
+        # then they are the same numbers
+        np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(fast_expected, slow_expected, rtol=0, atol=1e-12)
+
+
+def test_base_plus_points_is_the_score_and_whole_points_add_up_to_the_displayed_score(model, table):
+    # given the explained frame
+    explained = explain_frame(model, table)
+    score = model.credit_score(table)
+    # then base + Σ points equals the score
+    np.testing.assert_allclose(explained.base + explained.points.sum(axis=1), score, rtol=0, atol=1e-6)
+    # and the displayed base + Σ whole points equals the displayed score on every row
+    shown = display_points(explained.base) + explained.points_int.sum(axis=1)
+    assert (shown == display_points(score)).all()
+    # and no feature's whole points are a point or more off its exact points
+    assert np.abs(explained.points_int - explained.points).max() < 1.0
+
+
+def test_largest_remainder_rounding_keeps_sums_on_awkward_values():
+    # given random points including exact halves and negative values
+    rng = np.random.default_rng(3)
+    points = np.round(rng.normal(0, 15, size=(500, 12)) * 2) / 2
+    points[:, 0] += rng.choice([0.495, 0.5, 0.505], size=500)
+    base = 600 + rng.normal(0, 30, size=500)
+    score = base + points.sum(axis=1)
+    # when rounded to whole points
+    whole = integer_points(base, points, score)
+    # then every row adds up to the displayed score and each point stays within one of its exact value
+    assert (display_points(base) + whole.sum(axis=1) == display_points(score)).all()
+    assert np.abs(whole - points).max() < 1.0
+
+
+def test_reason_sentence_is_built_from_the_applicants_own_values():
+    # given six overdue months costing 38 points
+    reason = make_reason("overdue_months_24m", 6.0, 0.9, -38.2, -38)
+    # then the sentence says so in Chinese and English, with advice because the applicant can act on it
+    assert reason.text_zh == "近24个月累计逾期6个月，评分减少38分"
+    assert "6 overdue months in the last 24" in reason.text_en and "38 points" in reason.text_en
+    assert reason.direction == "adverse" and reason.actionable and reason.advice_zh
+
+
+def test_categorical_values_are_shown_in_chinese_and_non_actionable_features_get_no_advice():
+    # given an adverse livelihood and an adverse age
+    livelihood = make_reason("livelihood", "mussel", 0.2, -7.4, -7)
+    age = make_reason("applicant_age", 63.0, 0.3, -9.0, -9)
+    # then the code is shown in Chinese and neither is offered as advice
+    assert livelihood.value_zh == "贻贝养殖" and "贻贝养殖" in livelihood.text_zh and "mussel" not in livelihood.text_zh
+    assert livelihood.advice_zh is None and age.advice_zh is None
+    assert "63" in age.text_zh and "评分减少9分" in age.text_zh
+
+
+def test_reasons_of_real_decisions_quote_the_row_and_never_advise_on_fixed_facts(model, table):
+    # given forty applicants
+    rows = table.head(40)
+    # when reasons are built for the frame at once
+    everyone = reasons_frame(model, rows, top=5)
+    explained = explain_frame(model, rows)
+    for i, reasons in enumerate(everyone):
+        assert 1 <= len(reasons) <= 5
+        for reason in reasons:
+            value = rows.iloc[i][reason.feature]
+            # then each reason carries the applicant's value and its whole points in the sentence
+            if isinstance(value, float) and not np.isnan(value):
+                assert reason.value == pytest.approx(value)
+            j = list(model.features).index(reason.feature)
+            assert reason.points_int == explained.points_int[i, j]
+            assert f"{abs(reason.points_int)}分" in reason.text_zh or "不足1分" in reason.text_zh
+            # and only actionable adverse factors come with advice
+            if reason.advice_zh is not None:
+                assert FEATURES[reason.feature].actionable and reason.direction == "adverse"
+        # and adverse reasons come first, the largest effect first within each side
+        signs = [r.points for r in reasons]
+        adverse = [p for p in signs if p < 0]
+        assert signs[: len(adverse)] == sorted(adverse)
+
+
+def test_frame_and_single_row_reasons_agree(model, table):
+    # given the same applicants explained one by one and as a frame
+    rows = table.iloc[10:20]
+    together = reasons_frame(model, rows, top=4)
+    for i in range(len(rows)):
+        alone = reasons_for_row(model, rows.iloc[[i]], top=4)
+        # then the reasons are the same
+        assert [r.model_dump() for r in alone] == [r.model_dump() for r in together[i]]
+
+
+def test_both_sides_are_shown_when_both_exist(model, table):
+    # given applicants with both adverse and favourable factors
+    explained = explain_frame(model, table.head(60))
+    everyone = reasons_frame(model, table.head(60), top=3)
+    for i, reasons in enumerate(everyone):
+        has_both = (explained.points[i] < 0).any() and (explained.points[i] > 0).any()
+        if has_both:
+            # then at least one of each is among the top three
+            assert {r.direction for r in reasons} == {"adverse", "favourable"}
+
+
+def test_single_row_helper_refuses_a_frame_of_many(model, table):
+    with pytest.raises(ValueError, match="one applicant"):
+        reasons_for_row(model, pd.concat([table.iloc[[0]], table.iloc[[1]]]))

@@ -1,0 +1,130 @@
+"""The loan officer's page end to end in a real browser: Debian's chromium, headless, driven by Playwright."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.serving.serving_fixtures import live_server, make_key, settings_for
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "output" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def site(trained_store, data_dir, tmp_path_factory):
+    store, _ = trained_store
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'audit.db'}"
+    key = make_key(url, "officer")
+    with live_server(settings_for(url, data_dir), store) as server:
+        yield server, key
+
+
+@pytest.fixture(scope="module")
+def page(site):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/system-deps.sh` (Debian package chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 900},
+                                      locale="zh-CN")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+def _eligible_row(table: pd.DataFrame, policy) -> pd.Series:
+    """The first application that passes every rule (so the card shows terms too)."""
+    from models.rules import evaluate_rules
+
+    for _, row in table.head(200).iterrows():
+        if all(r.outcome == "pass" for r in evaluate_rules(row.to_dict(), policy)):
+            return row
+    raise AssertionError("no eligible application among the first 200")
+
+
+def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, policy, tmp_path):
+    server, key = site
+    row = _eligible_row(table, policy)
+    # given the page, a wrong key is refused
+    page.goto(f"{server.url}/officer")
+    page.fill("#api-key", "kz_wrong_key")
+    page.click("#sign-in")
+    expect(page.locator("#sign-in-error")).to_contain_text("登录失败")
+    # when the officer signs in and looks a household up
+    page.fill("#api-key", key)
+    page.click("#sign-in")
+    expect(page.locator("#signed-in-as")).to_contain_text("已登录")
+    page.fill("#household-id", str(row["household_id"]))
+    page.fill("#application-date", pd.Timestamp(row["as_of"]).date().isoformat())
+    page.fill("#requested-amount", str(int(row["requested_amount"])))
+    page.select_option("#purpose", str(row["purpose"]))
+    page.click("#submit-decision")
+    # then the decision card shows rules, score, grade, reasons with a waterfall, and terms
+    card = page.locator("#decision-card")
+    expect(card).to_be_visible()
+    expect(page.locator("#recommendation")).not_to_be_empty()
+    shown_id = page.locator("#decision-id").inner_text()
+    decision = page.evaluate(f"fetch('/v1/decisions/{shown_id}', {{headers: {{'X-API-Key': '{key}'}}}})"
+                             ".then(r => r.json())")["decision"]
+    assert page.locator("#score").inner_text() == f"{decision['score']:.0f}"
+    assert page.locator("#grade").inner_text() == decision["grade"]
+    assert page.locator("#eligibility-table tbody tr").count() == len(decision["eligibility"]["rules"])
+    assert page.locator("#reasons li").count() == len(decision["reasons"])
+    assert page.locator("#waterfall rect").count() >= len(decision["reasons"]) + 2
+    assert decision["applicant_id_masked"] in page.locator("#applicant").inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    card.screenshot(path=str(SCREENSHOTS / "decision-card.png"))
+    # when the approval file is downloaded
+    with page.expect_download() as info:
+        page.click("#download-approval")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    # then it is the decision's approval file
+    content = saved.read_bytes()
+    assert shown_id in info.value.suggested_filename
+    assert info.value.suggested_filename.endswith(".pdf") and content.startswith(b"%PDF")
+    # when the officer overrides with a reason
+    other = next(r for r in ("approve", "refer", "decline") if r != decision["recommendation"])
+    page.select_option("#review-action", "override")
+    page.select_option("#review-final", other)
+    page.fill("#review-reason", "走访核实：经营情况好于记录")
+    page.click("#submit-review")
+    # then the review is listed beside the model's output
+    expect(page.locator("#reviews li")).to_have_count(1)
+    expect(page.locator("#final")).to_contain_text("信贷员复核")
+    expect(page.locator("#recommendation")).to_have_text(
+        {"approve": "建议批准", "refer": "转人工审核", "decline": "建议拒绝"}[decision["recommendation"]])
+
+
+def test_a_form_filled_in_the_page_is_decided_and_bad_input_is_named(site, page, county, table):
+    server, key = site
+    row = table.iloc[11]
+    visit = next(v for v in reversed(county.visits) if v["household_id"] == row["household_id"])
+    page.goto(f"{server.url}/officer")
+    expect(page.locator("#work")).to_be_visible()  # the key is kept for the browser session
+    page.click("#mode-form")
+    page.fill("#household-id", str(row["household_id"]))
+    page.fill("#application-date", pd.Timestamp(row["as_of"]).date().isoformat())
+    # given a mistyped ID number, the page names the field
+    number = visit["applicant"]["id_number"]
+    page.fill("#f-id-number", number[:17] + ("0" if number[17] != "0" else "1"))
+    page.fill("#f-name", visit["applicant"]["name"])
+    page.click("#submit-decision")
+    expect(page.locator("#error")).to_contain_text("visit.applicant.id_number")
+    # when the right number is typed
+    page.fill("#f-id-number", number)
+    page.select_option("#f-township", visit["residence"]["township"])
+    page.select_option("#f-livelihood", visit["livelihood"])
+    page.click("#submit-decision")
+    # then the card shows the masked identity only
+    expect(page.locator("#applicant")).to_contain_text(number[-4:])
+    text = page.locator("#decision-card").inner_text()
+    assert number not in text and visit["applicant"]["name"] not in text
+    assert json.dumps(visit["applicant"]["name"], ensure_ascii=False).strip('"')[0] in text
