@@ -1,16 +1,37 @@
 # Two commands: `make demo` and `make test`. Both create .venv and install the project on first use.
+#
+# Installs do not drift: .venv gets exactly the versions in uv.lock (every package, with hashes, for all extras:
+# dev, bench, dask), plus this project editable. uv itself is pinned below and bootstrapped from PyPI into a small
+# venv of its own on first use, so a fresh machine needs only Python 3.11.
+# To upgrade deliberately: `make lock LOCK_ARGS=--upgrade` (runs `uv lock --upgrade`; or
+# `LOCK_ARGS='--upgrade-package NAME'` for one package), then `make test`, and commit uv.lock with the change.
+# After editing dependencies in pyproject.toml run `make lock`: installs refuse a lock that no longer matches.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+UV_VERSION := 0.13.9
+UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kuozhong/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+# Install into .venv with the machine's Python; uv never downloads an interpreter.
+UV_ENV := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never
+LOCK_ARGS ?=
 
-.PHONY: demo test lint typecheck unit bench serve clean system-deps
+.PHONY: demo test lint typecheck unit bench serve clean system-deps lock
 
-$(STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench,dask]'
+$(UV):
+	rm -rf $(UV_HOME)
+	$(PYTHON) -m venv $(UV_HOME)
+	$(UV_HOME)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+
+# --locked: install exactly uv.lock, and stop if it no longer matches pyproject.toml (run `make lock`).
+# Sync is exact: packages that are not in the lock are removed from .venv (a pip already there is kept).
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV_ENV) $(UV) sync --locked --all-extras --python $(PYTHON)
 	touch $(STAMP)
+
+lock: | $(UV)
+	$(UV_ENV) $(UV) lock --python $(PYTHON) $(LOCK_ARGS)
 
 demo: $(STAMP) system-deps
 	$(BIN)/kuozhong demo --out output/demo

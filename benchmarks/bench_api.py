@@ -31,6 +31,11 @@ import httpx
 import numpy as np
 import pandas as pd
 
+from features.files import write_text_atomic
+from models.policy import load_policy
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
+
 RESULTS = Path(__file__).parent / "results" / "bench_api.json"
 PEPPER = "benchmark-pepper-0123456789"
 
@@ -139,7 +144,7 @@ def main() -> None:
     os.environ["KUOZHONG_MLRUNS"] = str(work / "mlruns")
     county = simulate_county(SimulationConfig(households=args.households, seed=args.seed))
     county.write(work / "data")
-    table = training_table(load_sources(work / "data"))
+    table = training_table(load_sources(work / "data"), PROGRAM)
     result = train_and_register(table, load_policy(), seed=args.seed, alias="challenger")
     set_alias("champion", result.model_version)
     db = f"sqlite:///{work / 'audit.db'}"
@@ -193,9 +198,7 @@ def main() -> None:
                                                   "load_average_at_end": [round(x, 2) for x in os.getloadavg()]},
            "households": args.households, "workers_per_server": args.workers, "target_p99_ms": 25.0, "runs": runs}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_suffix(".tmp")
-    tmp.write_text(json.dumps(out, indent=2), encoding="utf-8")
-    tmp.replace(RESULTS)
+    write_text_atomic(RESULTS, json.dumps(out, indent=2))
     print(json.dumps(out, indent=2))
 
 

@@ -30,6 +30,10 @@ from pathlib import Path
 import pandas as pd
 import psutil
 
+from models.policy import load_policy
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
+
 AS_OF = dt.date(2025, 7, 1)
 PROVINCE_SEED = 20230712
 RESULTS = Path(__file__).parent / "results" / "bench_batch.json"
@@ -84,7 +88,7 @@ def train(first_shard: Path, store: Path) -> None:
     os.environ["KUOZHONG_MLRUNS"] = str(store)
     if (store / "mlflow.db").exists():
         return
-    result = train_and_register(training_table(load_sources(first_shard)), load_policy(), seed=0,
+    result = train_and_register(training_table(load_sources(first_shard), PROGRAM), load_policy(), seed=0,
                                 alias="challenger")
     set_alias("champion", result.model_version)
 
@@ -96,7 +100,7 @@ def floor_and_profile(households: Path, shard: int, loaded, policy) -> dict:  # 
 
     partition = discover(households, shard, pd.Timestamp(AS_OF)).partitions[0]
     start = time.perf_counter()
-    features = read_features(partition, pd.Timestamp(AS_OF))
+    features = read_features(partition, PROGRAM, pd.Timestamp(AS_OF))
     build_s = time.perf_counter() - start
     matrix = loaded.model._matrix(features)
     booster = loaded.model.booster_

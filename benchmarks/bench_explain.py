@@ -24,6 +24,11 @@ from typing import Any
 
 from rich.progress import track
 
+from features.files import write_text_atomic
+from models.policy import load_policy
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
+
 RESULTS = Path(__file__).parent / "results" / "bench_explain.json"
 
 
@@ -67,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     county = simulate_county(SimulationConfig(households=args.households, seed=args.seed))
     with tempfile.TemporaryDirectory() as folder:
         county.write(Path(folder))
-        table = training_table(load_sources(Path(folder)))
+        table = training_table(load_sources(Path(folder)), PROGRAM)
     model = CreditModel.from_policy(policy, random_state=args.seed).fit(table, table["default_12m"])
     rows = [table.iloc[[i % len(table)]] for i in range(args.repeat)]
 
@@ -113,9 +118,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "font_cut_seconds_first_call_in_process": round(font_cut_seconds, 3),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(RESULTS)
+    write_text_atomic(RESULTS, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return result
 
 

@@ -20,8 +20,12 @@ import pandas as pd
 from rich.console import Console
 
 from features.build.table import FeatureBuilder, build_features, training_table
+from features.files import write_text_atomic
 from features.simulate.county import SimulationConfig, simulate_county
 from features.sources.load import load_sources
+from models.policy import load_policy
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
 
 RESULTS = Path(__file__).parent / "results" / "bench_features.json"
 COUNTY_TARGET_S = 20.0
@@ -30,9 +34,7 @@ SINGLE_TARGET_MS = 5.0
 
 def _write_json(path: Path, payload: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 def run(households: int, seed: int, singles: int, out: Path, console: Console) -> dict:
@@ -50,15 +52,15 @@ def run(households: int, seed: int, singles: int, out: Path, console: Console) -
 
     with console.status("whole county: one batch"):
         start, cpu_start = time.perf_counter(), time.process_time()
-        county_table = build_features(sources, requests)
+        county_table = build_features(sources, requests, PROGRAM)
         county_s, county_cpu = time.perf_counter() - start, time.process_time() - cpu_start
     with console.status("training table: every application"):
         start = time.perf_counter()
-        table = training_table(sources)
+        table = training_table(sources, PROGRAM)
         training_s = time.perf_counter() - start
     with console.status("indexing the sources once (API startup)"):
         start = time.perf_counter()
-        builder = FeatureBuilder(sources)
+        builder = FeatureBuilder(sources, PROGRAM)
         index_s = time.perf_counter() - start
 
     apps = sources.applications.sample(n=min(singles, len(sources.applications)), random_state=seed)

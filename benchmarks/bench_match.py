@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.bench_batch import PeakMemory
+from features.files import write_text_atomic
 from features.ids import make_id_number
 from features.matching import crypto, match_lists
 from features.matching.lists import read_base_chunks
@@ -91,9 +92,7 @@ def main() -> None:
                 "HKDF and AES-GCM per household) dominates and is single-threaded",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(RESULTS)
+    write_text_atomic(RESULTS, json.dumps(out, indent=2, ensure_ascii=False))
     print(json.dumps(out, indent=2, ensure_ascii=False))
 
 

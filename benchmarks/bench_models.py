@@ -29,11 +29,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from features.datasets import load_dataset
+from features.files import write_text_atomic
 from models.credit.model import CreditModel
 from models.policy import load_policy
 from training.evaluate import evaluate, ks_statistic
 from training.train import fit_model
 from training.tune import best_params, chosen_trial, search
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
 
 OUT = Path("benchmarks/results/bench_models.json")
 
@@ -160,7 +163,7 @@ def county(households: int) -> dict:
     sim = simulate_county(SimulationConfig(households=households, seed=20230712))
     with tempfile.TemporaryDirectory() as tmp:
         sim.write(Path(tmp))
-        table = training_table(load_sources(Path(tmp)))
+        table = training_table(load_sources(Path(tmp)), PROGRAM)
     data = county_dataset(table)
     from training.train import split_dataset
 
@@ -227,9 +230,7 @@ def main() -> None:
     # A partial run never overwrites the full run's JSON.
     out = OUT if len(args.parts) == 2 else OUT.with_name(f"bench_models-{''.join(args.parts)}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=2, default=_plain), encoding="utf-8")
-    tmp.replace(out)
+    write_text_atomic(out, json.dumps(result, indent=2, default=_plain))
     print(json.dumps(result, indent=2, default=_plain))
 
 

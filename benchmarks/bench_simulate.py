@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from features.files import write_text_atomic
+
 RESULTS = Path(__file__).parent / "results" / "bench_simulate.json"
 
 
@@ -98,9 +100,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(RESULTS)
+    write_text_atomic(RESULTS, json.dumps(result, ensure_ascii=False, indent=2))
     logging_line = json.dumps(result, ensure_ascii=False)
     os.write(1, (logging_line + "\n").encode())
 

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from features.build.program import ProgramTerms
 from features.errors import KuozhongError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -179,20 +180,24 @@ def _read_table(source: TableSource, folder: Path) -> pd.DataFrame:
     return pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path, low_memory=False)
 
 
-def _county_table(source: CountySource, folder: Path, data: Path | None) -> pd.DataFrame:
+def _county_table(source: CountySource, folder: Path, data: Path | None, program: ProgramTerms | None) -> pd.DataFrame:
     from features.build.table import training_table
     from features.simulate.county import SimulationConfig, simulate_county
     from features.sources.load import load_sources
 
+    if program is None:
+        raise DatasetError("dataset 'simulated-county': its features are computed against the program's policy; "
+                           "pass the policy (load_dataset(..., program=load_policy()))", field="program",
+                           rule="the county's features need the policy")
     folder_given = data or (Path(source.data) if source.data and Path(source.data).is_absolute()
                             else folder / source.data if source.data else None)
     if folder_given is not None:
-        table = training_table(load_sources(folder_given))
+        table = training_table(load_sources(folder_given), program)
     else:
         county = simulate_county(SimulationConfig(households=source.households, seed=source.seed))
         with tempfile.TemporaryDirectory(prefix="kuozhong-county-") as tmp:
             county.write(Path(tmp))
-            table = training_table(load_sources(Path(tmp)))
+            table = training_table(load_sources(Path(tmp)), program)
     return _with_applicant_sex(table)
 
 
@@ -219,13 +224,17 @@ def _check_columns(config: DatasetConfig, frame: pd.DataFrame, features: tuple[s
             raise DatasetError(f"{config.name}: {field_name} names column(s) not in the table: {', '.join(missing)}")
 
 
-def load_dataset(name_or_path: str | Path, data: Path | None = None) -> Dataset:
-    """Load a dataset by shipped name or config path, check it against its config, and return it."""
+def load_dataset(name_or_path: str | Path, data: Path | None = None, program: ProgramTerms | None = None) -> Dataset:
+    """Load a dataset by shipped name or config path, check it against its config, and return it.
+
+    ``program`` (the policy, ``models.policy.Policy``) is needed by the simulated county, whose features are
+    ratios to the policy's income cap and rate; a bank's own table ignores it.
+    """
     config, folder = load_config(name_or_path)
     if isinstance(config.source, TableSource):
         frame = _read_table(config.source, folder)
     else:
-        frame = _county_table(config.source, folder, data)
+        frame = _county_table(config.source, folder, data, program)
     return dataset_from_frame(config, frame)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from features.files import write_bytes_atomic
 from monitoring.drift import DriftReport
 from monitoring.kpi import KpiReport
 from training.plots import chinese_figures, png_bytes
@@ -16,9 +17,7 @@ from training.plots import chinese_figures, png_bytes
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_bytes_atomic(path, data)
 
 
 def write_kpi_xlsx(report: KpiReport, extra: dict[str, pd.DataFrame], path: Path) -> Path:

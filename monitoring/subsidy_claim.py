@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from features.files import atomic_path
 from monitoring.subsidy import FEN_COLUMNS
 
 CLAIM_HEADERS = {
@@ -69,10 +71,6 @@ def _with_total(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
 
 
-def _tmp(path: Path) -> Path:
-    return path.with_name(path.name + ".tmp")
-
-
 def write_claim(month: str, month_ledger: pd.DataFrame, out: Path) -> dict[str, Path]:
     """Write ``贴息申请表_YYYY-MM.xlsx``/``.csv`` and ``贴息汇总_YYYY-MM.json`` to ``out``, each via a rename."""
     out = Path(out)
@@ -84,7 +82,6 @@ def write_claim(month: str, month_ledger: pd.DataFrame, out: Path) -> dict[str, 
              "summary": out / f"贴息汇总_{month}.json"}
 
     csv_table = table.map(lambda v: f"{v:.2f}" if isinstance(v, Decimal) else v)
-    csv_table.to_csv(_tmp(paths["csv"]), index=False, encoding="utf-8-sig")
 
     book = Workbook()
     sheet = book.active
@@ -111,9 +108,12 @@ def write_claim(month: str, month_ledger: pd.DataFrame, out: Path) -> dict[str, 
     for reason, count in info["loans_excluded"].items():
         totals.append([f"不予贴息：{reason}", count])
     totals.append(["逐笔核对", "一致" if info["reconciles"] else "不一致"])
-    book.save(_tmp(paths["xlsx"]))
 
-    _tmp(paths["summary"]).write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
-    for path in paths.values():
-        _tmp(path).replace(path)
+    # All three are written to temporary names before any is renamed; the renames run in the order of ``paths``
+    # (the stack unwinds last-in first), so the summary appears last.
+    with ExitStack() as stack:
+        tmp = {key: stack.enter_context(atomic_path(path)) for key, path in reversed(paths.items())}
+        csv_table.to_csv(tmp["csv"], index=False, encoding="utf-8-sig")
+        book.save(tmp["xlsx"])
+        tmp["summary"].write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
     return paths

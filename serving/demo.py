@@ -44,11 +44,11 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
         county.write(data_dir)
     console.print(f"1/5 county simulated: {data_dir} (oracle AUC {county.oracle_auc:.3f})")
     sources = load_sources(data_dir)
+    policy = load_policy()
     with console.status("2/5 building features"):
-        table = training_table(sources)
+        table = training_table(sources, policy)
     table.to_parquet(out / "features.parquet", index=False)
     console.print(f"2/5 features of {len(table):,} applications: {out / 'features.parquet'}")
-    policy = load_policy()
     console.print(f"3/5 policy {policy.document} v{policy.version} ({len(policy.rules)} rules)")
     with console.status("4/5 training the credit model"):
         result = train_and_register(table, policy, seed=seed % 2**31, alias="challenger")

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,6 +16,7 @@ from features.build.table import FeatureBuilder
 from features.errors import InputError
 from features.sources.load import RawSources
 from models.decision.builder import Decision, decide
+from models.decision.fingerprint import FrameColumns
 from models.policy import Policy
 from training.registry import LoadedModel
 
@@ -63,7 +64,7 @@ class DecisionService:
     @cached_property
     def feature_builder(self) -> FeatureBuilder:
         """The sources indexed by household once; each application then takes the one-row fast path."""
-        return FeatureBuilder(self.sources)
+        return FeatureBuilder(self.sources, self.policy)
 
     @cached_property
     def applicant_names(self) -> dict[str, str]:
@@ -74,17 +75,18 @@ class DecisionService:
 
     def features_for(self, application: ApplicationRequest) -> pd.DataFrame:
         """The single-record feature frame of one application (the same builder as training)."""
-        return self.features_with_arrays(application)[0]
+        return self.features_with_columns(application)[0]
 
     def decide(self, application: ApplicationRequest) -> Decision:
         """A full Decision for one application."""
-        features, arrays = self.features_with_arrays(application)
-        return decide(features, self.loaded.model, self.loaded.ref, self.policy, arrays=arrays)
+        features, columns = self.features_with_columns(application)
+        return decide(features, self.loaded.model, self.loaded.ref, self.policy, columns=columns)
 
-    def features_with_arrays(self, application: ApplicationRequest) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
-        """``features_for`` and the frame's column arrays (which the decision would otherwise read again)."""
+    def features_with_columns(self, application: ApplicationRequest) -> tuple[pd.DataFrame, FrameColumns]:
+        """``features_for`` and the frame's columns (which the decision would otherwise read again)."""
         builder = self.feature_builder
         if not builder.listed(application.household_id):
             raise InputError(f"field 'household_id': household '{application.household_id}' is not in the data")
-        return builder.build_one_with_arrays(application.household_id, application.application_date,
-                                             application.requested_amount, application.purpose)
+        features, arrays = builder.build_one_with_arrays(application.household_id, application.application_date,
+                                                         application.requested_amount, application.purpose)
+        return features, FrameColumns.from_pairs(arrays)

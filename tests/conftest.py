@@ -40,8 +40,8 @@ def sources(data_dir: Path) -> RawSources:
 
 
 @pytest.fixture(scope="session")
-def table(sources: RawSources) -> pd.DataFrame:
-    return training_table(sources)
+def table(sources: RawSources, policy: Policy) -> pd.DataFrame:
+    return training_table(sources, policy)
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,8 @@ def load_by_alias(alias: str = "champion", name: str = MODEL_NAME) -> LoadedMode
     try:
         version = client.get_model_version_by_alias(name, alias)
     except mlflow.exceptions.MlflowException as err:
-        raise ModelNotFound(f"no model '{name}' with alias '@{alias}'; run `kuozhong train` first") from err
+        raise ModelNotFound(f"no model '{name}' with alias '@{alias}'; run `kuozhong train` first",
+                            field="alias", value=alias, rule="a registered alias") from err
     model = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
     if not isinstance(model, CreditModel):
         raise ModelNotFound(f"model '{name}@{alias}' is not a kuozhong CreditModel")

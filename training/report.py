@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from features.files import write_text_atomic
 from training.validation import Validation
 
 TEMPLATE = Path(__file__).parent / "templates" / "validation_report.html"
@@ -38,7 +39,5 @@ def render_report(validation: Validation, model_name: str, model_version: str, r
 def write_report(html: str, path: Path) -> Path:
     """Write the report via a temporary file and a rename (never half-written)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    write_text_atomic(path, html)
     return path

@@ -22,7 +22,6 @@ FIVE_CLASS_RANK = {name: float(rank) for rank, name in enumerate(FIVE_CLASSES)}
 MORATORIUM_MONTHS = (5, 6, 7, 8)  # 伏季休渔 1 May - 16 Sep: months wholly closed to most gear
 _MORATORIUM_BY_MONTH = np.isin(np.arange(13), MORATORIUM_MONTHS)  # indexed by month 1..12
 QUERY_DAYS = {"queries_3m": 91, "queries_6m": 182, "queries_12m": 365, "queries_24m": 730}
-PROGRAM_RATE = 0.038
 WORST_DSR_CAP = 20.0
 
 

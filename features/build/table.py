@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from features.build.bank import (
-    PROGRAM_RATE,
     WINDOW,
     WORST_DSR_CAP,
     debt_features,
@@ -25,6 +24,7 @@ from features.build.bank import (
     zero_nan,
 )
 from features.build.geo import gps_in_township
+from features.build.program import ProgramTerms
 from features.build.sources import SourceIndex
 from features.build.upward import UpwardMobilityIndex
 from features.build.visit import INCOME_GROUP_NAMES
@@ -34,7 +34,6 @@ from features.metadata import FEATURES, MODEL_FEATURES
 from features.sources.load import RawSources
 
 SAFETY_NET_INCOME_PER_HEAD = 20_000.0
-PROGRAM_INCOME_CAP = 100_000.0  # for a household of three (以三口之家为基数), scaled per head
 STALE_VISIT_DAYS = 365
 GOOD_VISIT_PHOTOS = 3
 GOOD_VISIT_MINUTES = 20.0
@@ -113,9 +112,14 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 @dataclass
 class FeatureBuilder:
-    """Features of requests against one set of sources, indexed by household once (API: build it at startup)."""
+    """Features of requests against one set of sources, indexed by household once (API: build it at startup).
+
+    ``program`` is the policy the ratios are taken against (``models.policy.Policy``): the income cap behind
+    ``income_to_cap`` and the rate a requested loan is priced at.
+    """
 
     sources: RawSources
+    program: ProgramTerms
 
     def __post_init__(self) -> None:
         self.index = SourceIndex.from_sources(self.sources)
@@ -154,7 +158,7 @@ class FeatureBuilder:
     def build_one_with_arrays(self, household_id: str, as_of: dt.date | pd.Timestamp,
                               requested_amount: float | None = None, purpose: str | None = None,
                               request_id: str | None = None) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
-        """``build_one`` and the frame's columns as (name, array) pairs, in order, as ``column_arrays`` reads them.
+        """``build_one`` and the frame's columns as (name, array) pairs, in order, as ``FrameColumns.read`` reads them.
 
         The decision reads a one-row frame's columns again for its fingerprint and rule inputs; taking them from
         here saves reading them out of pandas.
@@ -198,7 +202,7 @@ class FeatureBuilder:
         ms = cols.get("months_since_overdue", np.full(n, np.nan))
         cols["months_since_overdue"] = np.where(customer & np.isnan(ms), WINDOW + 1.0, np.where(customer, ms, np.nan))
         self._household(cols, visit, base, as_of_day)
-        self._money(cols, visit)
+        self._money(cols, visit, self.program)
         flags = self._quality(cols, visit, base, customer, as_of_day)
         cols["dq_flags"] = np.array([";".join(f) for f in flags], dtype=object)
         cols["dq_flag_count"] = np.array([float(len(f)) for f in flags])
@@ -246,14 +250,14 @@ class FeatureBuilder:
         cols["visit_quality_score"] = np.where(known.any(axis=1), np.nansum(checks, axis=1), np.nan)
 
     @staticmethod
-    def _money(cols: dict[str, np.ndarray], visit: dict[str, np.ndarray]) -> None:
+    def _money(cols: dict[str, np.ndarray], visit: dict[str, np.ndarray], program: ProgramTerms) -> None:
         declared, size = visit["declared_income"], cols["household_size"]
         observed = cols.get("observed_income_12m", np.full(size.size, np.nan))
         cols["observed_income_12m"] = observed
         cols["declared_income"] = declared
         cols["income_per_head"] = _ratio(declared, size) if size.size else size
         cols["income_per_head"] = np.where(np.isnan(declared), np.nan, cols["income_per_head"])
-        cols["income_to_cap"] = _ratio(declared, PROGRAM_INCOME_CAP * size / 3.0)
+        cols["income_to_cap"] = _ratio(declared, program.household_income_caps(size))
         cols["income_to_cap"] = np.where(np.isnan(declared), np.nan, cols["income_to_cap"])
         cols["observed_income_per_head"] = _ratio(observed, size)
         cols["declared_observed_ratio"] = _ratio(declared, observed)
@@ -267,7 +271,7 @@ class FeatureBuilder:
         worst = _ratio(payment, low)
         cols["debt_service_ratio_low_season"] = np.where(
             (payment > 0) & ~(low > 0) & ~np.isnan(low), WORST_DSR_CAP, np.minimum(worst, WORST_DSR_CAP))
-        new_payment = zero_nan(cols["requested_amount"]) * (1.0 + PROGRAM_RATE) / 12.0
+        new_payment = zero_nan(cols["requested_amount"]) * (1.0 + program.program_rate) / 12.0
         cols["debt_service_ratio_with_request"] = _ratio(payment + new_payment, monthly)
         cols["debt_to_income"] = _ratio(cols["debt_balance"], declared)
         cols["informal_debt_to_income"] = _ratio(visit["informal_debt_balance"], declared)
@@ -331,23 +335,23 @@ _FRAME_INDEX = pd.Index([*_TEXT_COLUMNS, "as_of", "id_valid", "on_list", *_CATEG
                         dtype=object)
 
 
-def build_features(sources: RawSources, requests: pd.DataFrame) -> pd.DataFrame:
+def build_features(sources: RawSources, requests: pd.DataFrame, program: ProgramTerms) -> pd.DataFrame:
     """Features for each request (``household_id``, ``as_of``; optional ``request_id``, ``requested_amount``).
 
     Only records dated before the as-of month (flows, repayment grid) or on/before the as-of date (visits,
     queries, loan openings) are read. Returns one row per request, in request order, with the rule inputs,
     MODEL_FEATURES, the other catalogued features and the data-quality columns.
     """
-    return FeatureBuilder(sources).build(requests)
+    return FeatureBuilder(sources, program).build(requests)
 
 
-def training_table(sources: RawSources) -> pd.DataFrame:
+def training_table(sources: RawSources, program: ProgramTerms) -> pd.DataFrame:
     """Features of every application at its own date, with the outcome ``default_12m`` where known."""
     apps = sources.applications
     requests = pd.DataFrame({"request_id": apps["application_id"], "household_id": apps["household_id"],
                              "as_of": apps["application_date"], "requested_amount": apps["requested_amount"],
                              "purpose": apps.get("purpose")})
-    table = build_features(sources, requests)
+    table = build_features(sources, requests, program)
     if "default_12m" in apps:
         table["default_12m"] = apps["default_12m"].to_numpy()
     return table

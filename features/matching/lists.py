@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from features.errors import KuozhongError
+from features.files import atomic_path
 from features.ids import InvalidIdNumber, validate_id_number
 
 BANK_COLUMNS = ("id_number", "name")
@@ -140,12 +141,11 @@ def write_table(frame: pd.DataFrame, path: Path) -> Path:
     """Write Parquet or CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese) via a temp file and rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    if path.suffix == ".parquet":
-        frame.to_parquet(tmp, index=False)
-    elif path.suffix == ".csv":
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
-    else:
+    if path.suffix not in (".parquet", ".csv"):
         raise ListError(f"output '{path}' must be .parquet or .csv; got '{path.suffix}'")
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")
     return path

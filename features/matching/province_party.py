@@ -7,13 +7,12 @@ import logging
 import sys
 from pathlib import Path
 
+from features.files import write_text_atomic
 from features.matching.wire import serve_province
 
 
 def _write_port(port_file: Path, port: int) -> None:
-    tmp = port_file.with_name(port_file.name + ".tmp")
-    tmp.write_text(str(port))
-    tmp.replace(port_file)  # the bank polls for the file: it must appear whole
+    write_text_atomic(port_file, str(port))  # the bank polls for the file: it must appear whole
 
 
 def main(argv: list[str] | None = None) -> int:

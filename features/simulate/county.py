@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from features.files import atomic_path, write_text_atomic
 from features.simulate.bank import app_month_index, credit_reports, sigmoid, simulate_bank
 from features.simulate.forms import (
     account_managers,
@@ -112,15 +113,12 @@ class County:
         for name in TABLES:
             if name in names:
                 path = out / f"{name}.parquet"
-                tmp = path.with_suffix(".parquet.tmp")
-                getattr(self, name).to_parquet(tmp, index=False)
-                tmp.replace(path)
+                with atomic_path(path) as tmp:
+                    getattr(self, name).to_parquet(tmp, index=False)
                 paths[name] = path
         for name in FORMS:
             path = out / f"{name}.json"
-            tmp = path.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(getattr(self, name), ensure_ascii=False, sort_keys=True), encoding="utf-8")
-            tmp.replace(path)
+            write_text_atomic(path, json.dumps(getattr(self, name), ensure_ascii=False, sort_keys=True))
             paths[name] = path
         return paths
 

@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow.dataset as ds
 from sklearn.metrics import roc_auc_score
 
+from features.files import write_text_atomic
 from features.simulate.county import SimulationConfig, simulate_county
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,7 @@ def simulate_province(households: int, seed: int, out: Path, shard_size: int = D
                 "messiness": messiness, "rows": counts, "loans": loans, "default_rate": summary.default_rate,
                 "oracle_auc": summary.oracle_auc,
                 "layout": "shard=NNNNN/<source>.parquet|json, one complete raw-source folder per shard"}
-    path = out / "_manifest.json"
-    tmp_manifest = path.with_suffix(".json.tmp")
-    tmp_manifest.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
-    tmp_manifest.replace(path)
+    write_text_atomic(out / "_manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True))
     log.info("province: %d households in %d shards, oracle AUC %.3f", households, shards, summary.oracle_auc)
     return summary
 

@@ -10,9 +10,6 @@ decline. A decline that rests on the model alone is a recommendation a person mu
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,13 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from features.ids import mask_id_number
 from models.credit.model import CreditModel
-from models.decision.frame_arrays import (
-    as_objects,
-    category_levels,
-    column_arrays,
-    missing_cell,
-    object_arrays,
-)
+from models.decision.fingerprint import FrameColumns, input_hashes
 from models.decision.notes import DecidedBy, Recommendation, review_note
 from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
 from models.explain.reasons import (
@@ -115,215 +106,6 @@ class Decision(BaseModel):
     decided_at: dt.datetime
     decided_by: DecidedBy = "model"  # rules: a knock-out; person: data to check; model: the grade
     declined_by_rules: list[str] = []  # the knock-out rule codes behind a rules decline
-
-
-def input_hash(row: pd.Series) -> str:
-    """A fingerprint of one row's values (personal fields are hashed, never stored)."""
-    payload = {k: (None if _is_missing(v) else str(v)) for k, v in row.items() if not isinstance(v, list | dict)}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
-
-
-def input_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> list[str]:
-    """A fingerprint of each row of a feature frame (column names and values), computed for the frame at once.
-
-    ``arrays``: the frame's ``column_arrays`` when already at hand.
-    """
-    try:
-        values = _row_hashes(features, arrays)
-    except TypeError:  # unhashable cells (lists, dicts): the row-by-row fingerprint
-        return [input_hash(features.iloc[i]) for i in range(len(features))]
-    names = _names_hash(tuple(features.columns.tolist()))
-    return [hashlib.sha256(f"{names}:{v}".encode()).hexdigest()[:32] for v in values.tolist()]
-
-
-@functools.lru_cache(maxsize=64)
-def _names_hash(columns: tuple[Any, ...]) -> str:
-    """The fingerprint's part that comes from the column names (the same for every frame of one builder)."""
-    return hashlib.sha256("\x1f".join(sorted(map(str, columns))).encode()).hexdigest()
-
-
-def _row_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> np.ndarray:
-    """``pd.util.hash_pandas_object`` of the frame's columns in sorted order, computed faster.
-
-    Object columns of yes/no values are hashed as the boolean columns they stand for (``canonical_flags``).
-
-    Numeric columns of one dtype are hashed in a single call (the hash of a number depends on that number only), and
-    so are object columns holding only strings (a string's hash is the same with or without pandas' categorising);
-    every other column on its own, as pandas does. The column hashes are then folded in sorted column order exactly
-    as pandas folds them (CPython's tuple hash), so stored fingerprints stay comparable.
-    """
-    if features.columns.has_duplicates:
-        return pd.util.hash_pandas_object(features[sorted(features.columns)], index=False).to_numpy()
-    columns = sorted(features.columns.tolist())
-    n = len(features)
-    if n == 1:
-        one = _one_row_hashes(features, arrays)
-        return np.array([_fold([int(one[name]) for name in columns])], dtype=np.uint64)
-    hashed: dict[Any, np.ndarray] = {}
-    groups: dict[np.dtype, list[tuple[str, np.ndarray]]] = {}
-    texts: dict[Any, np.ndarray] = {}
-    gaps: dict[Any, np.ndarray] = {}
-    for name, raw in column_arrays(features) if arrays is None else arrays:
-        values = canonical_flags(raw)
-        if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
-            groups.setdefault(values.dtype, []).append((name, values))
-            continue
-        strings = _strings(values)
-        if strings is None:
-            hashed[name] = pd.util.hash_array(values)
-        else:
-            texts[name], gaps[name] = strings
-    for group in groups.values():
-        block = pd.util.hash_array(np.concatenate([values for _, values in group])).reshape(len(group), n)
-        hashed.update(zip((name for name, _ in group), block, strict=True))
-    if texts:
-        block = pd.util.hash_array(np.concatenate(list(texts.values())), categorize=False).reshape(len(texts), n)
-        for name, values in zip(texts, block, strict=True):
-            values[gaps[name]] = _MISSING_HASH  # pandas hashes a missing text as the factorised code -1
-            hashed[name] = values
-    if n <= _FOLD_IN_PYTHON:  # a few rows: plain integers beat numpy's per-call cost on one-element arrays
-        return np.array([_fold([int(hashed[name][r]) for name in columns]) for r in range(n)], dtype=np.uint64)
-    out = np.full(n, 0x345678, dtype=np.uint64)
-    mult = np.uint64(1000003)
-    for i, name in enumerate(columns):
-        inverse = len(columns) - i
-        out ^= hashed[name]
-        out *= mult
-        mult += np.uint64(82520 + inverse + inverse)
-    out += np.uint64(97531)
-    return out
-
-
-def _one_row_hashes(features: pd.DataFrame, arrays: list[tuple[Any, Any]] | None = None) -> dict[Any, Any]:
-    """Each column's hash for a one-row frame: the same values as the frame path, grouped by kind by hand.
-
-    One row is the API's case. Reading each cell's type directly and hashing every number, flag and text in one
-    call per kind costs a fraction of the general path's per-column checks; anything unusual goes through it.
-    """
-    hashed: dict[Any, Any] = {}
-    numbers: dict[np.dtype, list[tuple[Any, Any]]] = {}
-    flags: list[tuple[Any, bool]] = []
-    texts: list[tuple[Any, str]] = []
-    for name, values in column_arrays(features) if arrays is None else arrays:
-        if isinstance(values, np.ndarray):
-            kind = values.dtype.kind
-            if kind in "iuf":
-                numbers.setdefault(values.dtype, []).append((name, values[0]))
-                continue
-            if kind == "b":
-                flags.append((name, bool(values[0])))
-                continue
-            if kind == "O":
-                value = values[0]
-                if type(value) is str:
-                    texts.append((name, value))
-                    continue
-                if type(value) is bool or type(value) is np.bool_:  # a yes/no column (``canonical_flags``)
-                    flags.append((name, bool(value)))
-                    continue
-                if missing_cell(value):
-                    hashed[name] = _MISSING_HASH
-                    continue
-        elif isinstance(values, pd.Categorical) and all(type(c) is str for c in category_levels(values.dtype)):
-            code = int(values.codes[0])
-            if code < 0:
-                hashed[name] = _MISSING_HASH
-            else:
-                texts.append((name, category_levels(values.dtype)[code]))
-            continue
-        elif isinstance(values.dtype, pd.StringDtype):
-            value = values[0]
-            if missing_cell(value):
-                hashed[name] = _MISSING_HASH
-            else:
-                texts.append((name, str(value)))
-            continue
-        hashed[name] = _column_hash(values)[0]
-    for dtype, group in numbers.items():
-        hashed.update(zip((name for name, _ in group),
-                          pd.util.hash_array(np.array([v for _, v in group], dtype=dtype)), strict=True))
-    if flags:
-        hashed.update(zip((name for name, _ in flags), pd.util.hash_array(np.array([v for _, v in flags])),
-                          strict=True))
-    if texts:
-        block = np.empty(len(texts), dtype=object)
-        block[:] = [v for _, v in texts]
-        hashed.update(zip((name for name, _ in texts), pd.util.hash_array(block, categorize=False), strict=True))
-    return hashed
-
-
-def _column_hash(raw: Any) -> np.ndarray:
-    """One column's hashes as the frame path computes them (yes/no text as booleans, text by its strings)."""
-    values = canonical_flags(raw)
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
-        return pd.util.hash_array(values)
-    strings = _strings(values)
-    if strings is None:
-        return pd.util.hash_array(values)
-    out = pd.util.hash_array(strings[0], categorize=False)
-    out[strings[1]] = _MISSING_HASH
-    return out
-
-
-_MISSING_HASH = np.uint64(2**64 - 1)
-_FOLD_IN_PYTHON = 8
-_MASK64 = 2**64 - 1
-
-
-def _fold(hashes: list[int]) -> int:
-    """The fold pandas applies to one row's column hashes (CPython's tuple hash in unsigned 64-bit arithmetic)."""
-    out, mult, count = 0x345678, 1000003, len(hashes)
-    for i, value in enumerate(hashes):
-        inverse = count - i
-        out = ((out ^ value) * mult) & _MASK64
-        mult = (mult + 82520 + inverse + inverse) & _MASK64
-    return (out + 97531) & _MASK64
-
-
-def canonical_flags(values: Any) -> Any:
-    """A text-typed column holding only yes/no values (and gaps) as the boolean column it stands for.
-
-    Parquet, JSON and in-memory frames type the same flags differently (object, ``bool``, ``boolean``); read as
-    booleans they fingerprint alike, so a decision's input hash does not depend on where its row came from.
-    """
-    if not (isinstance(values, np.ndarray) and values.dtype == object) or not len(values):
-        return values
-    gaps = pd.isna(values)
-    present = values[~gaps]
-    if not len(present) or not all(type(v) is bool or type(v) is np.bool_ for v in present):
-        return values
-    if not gaps.any():
-        return values.astype(bool)
-    return pd.array([None if gap else bool(v) for v, gap in zip(values, gaps, strict=True)], dtype="boolean")
-
-
-def _strings(values: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """A text column's values as plain strings ("" where missing) and where it is missing; None if not text.
-
-    Plain, pandas-string and categorical-of-text columns all hash as their strings do in pandas (a missing value as
-    the all-ones hash), so they go into one hashing call together.
-    """
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        if not all(type(c) is str for c in dtype.categories):
-            return None
-    elif not (isinstance(dtype, pd.StringDtype) or isinstance(dtype, np.dtype) and dtype.kind == "O"):
-        return None
-    objects = as_objects(values)
-    gaps = pd.isna(objects)
-    if gaps.any():
-        objects = objects.copy()
-        objects[gaps] = ""
-    if not all(type(v) is str for v in objects):
-        return None
-    return objects, gaps
-
-
-def _is_missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _rule_rows(features: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
@@ -430,17 +212,20 @@ class DecisionRows:
 def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
                 now: dt.datetime | None = None, top_reasons: int = 5,
                 with_what_would_change: bool = True,
-                arrays: list[tuple[Any, Any]] | None = None) -> DecisionRows:
+                columns: FrameColumns | None = None) -> DecisionRows:
     """Decide every row of a feature frame: one scoring call for the frame, the rules row by row.
 
-    ``arrays``: the frame's ``column_arrays`` as the feature builder made them, so a small frame is not read again.
+    ``columns``: the frame's columns as the feature builder made them, so a small frame is not read again.
     """
     decided_at = now or dt.datetime.now(dt.UTC)
-    # A small frame is read into plain cells once; the explanation, the rules and the what-would-change share them.
+    # A small frame is read into plain cells once; the explanation, the rules, the what-would-change and the
+    # fingerprint share them. A large frame is read column by column where needed.
     small = len(features) <= SMALL_FRAME
-    if small and arrays is None:
-        arrays = column_arrays(features)
-    cells = object_arrays(features, arrays=arrays) if small else None
+    if small:
+        columns = FrameColumns.read(features) if columns is None else columns
+        cells: dict[str, np.ndarray] | None = columns.objects()
+    else:
+        columns, cells = None, None
     table = explain_frame(model, features, cells)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
@@ -484,7 +269,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
         human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
         reason_columns=reason_columns, reason_real=reason_real, values=values,
-        input_hash=input_hashes(features, arrays if small else None),
+        input_hash=input_hashes(features, columns),
         what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
         decided_at=decided_at)
 
@@ -492,11 +277,11 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
 def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
                  now: dt.datetime | None = None, top_reasons: int = 5,
                  with_what_would_change: bool = True,
-                 arrays: list[tuple[Any, Any]] | None = None) -> list[Decision]:
+                 columns: FrameColumns | None = None) -> list[Decision]:
     """Decisions for every row of a feature frame (``decide_rows``, each row as a Decision object)."""
     if features.empty:
         return []
-    rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change, arrays)
+    rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change, columns)
     return [rows.decision(i) for i in range(len(rows))]
 
 
@@ -519,8 +304,8 @@ def _recommend(status: Status, by_grade: Recommendation) -> tuple[Recommendation
 
 def decide(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
            now: dt.datetime | None = None, top_reasons: int = 5,
-           arrays: list[tuple[Any, Any]] | None = None) -> Decision:
-    """The Decision for a single-row feature frame (the frame builder on one row; ``arrays`` its column arrays)."""
+           columns: FrameColumns | None = None) -> Decision:
+    """The Decision for a single-row feature frame (the frame builder on one row; ``columns`` its columns)."""
     if len(features) != 1:
         raise ValueError(f"decide() takes one applicant; got {len(features)} rows")
-    return decide_frame(features, model, model_ref, policy, now=now, top_reasons=top_reasons, arrays=arrays)[0]
+    return decide_frame(features, model, model_ref, policy, now=now, top_reasons=top_reasons, columns=columns)[0]

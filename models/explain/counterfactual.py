@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from features.metadata import FEATURES
 from models.credit.model import CreditModel
-from models.decision.frame_arrays import object_arrays
+from models.decision.fingerprint import object_arrays
 from models.explain.reasons import display_points, model_matrix
 from models.policy import Policy
 from models.rules import evaluate_rules

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from features.metadata import FEATURES
 from models.credit.model import CreditModel
-from models.decision.frame_arrays import missing_cell, object_arrays
+from models.decision.fingerprint import missing_cell, object_arrays
 from models.explain.text import ADVICE, is_missing, value_phrase, value_text_zh
 
 Direction = Literal["favourable", "adverse"]

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -213,6 +214,19 @@ class Policy(_Strict):
             if score >= grade.min_score:
                 return grade
         return self.grades[-1]
+
+    @property
+    def program_rate(self) -> float:
+        """The highest customer rate of a subsidised 共富 loan (the subsidy's rate cap), for the features."""
+        return self.subsidy.rate_cap
+
+    def household_income_caps(self, household_size: np.ndarray) -> np.ndarray:
+        """The income cap of each household size (vectorised ``eligibility.household_income_cap``)."""
+        size = np.asarray(household_size, dtype=float)
+        rules = self.eligibility
+        if rules.income_cap_scaling == "flat":
+            return np.where(np.isnan(size), np.nan, rules.income_cap)
+        return rules.income_cap * size / rules.income_cap_base_size
 
     @property
     def max_amount(self) -> float:

@@ -10,17 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from features.errors import InputError
-from features.sources.load import SourceError
+from features.errors import KuozhongError
 
 log = logging.getLogger(__name__)
 
 
-def problem(field: str, message: str, detail: list | None = None) -> JSONResponse:
-    """A 422 answer: ``error`` names the field and the rule, ``detail`` lists every problem."""
+def problem(field: str, message: str, detail: list | None = None, status: int = 422) -> JSONResponse:
+    """An error answer (422 unless told): ``error`` names the field and the rule, ``detail`` lists every problem."""
     body = {"error": f"field '{field}': {message}", "field": field,
             "detail": detail or [{"loc": field.split("."), "msg": message}]}
-    return JSONResponse(jsonable_encoder(body), status_code=422)
+    return JSONResponse(jsonable_encoder(body), status_code=status)
 
 
 def _field_of(loc: object) -> str:
@@ -34,31 +33,25 @@ def _field_of(loc: object) -> str:
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+    if not isinstance(exc, RequestValidationError):  # registered for RequestValidationError only
+        raise exc
     errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
     # input values are never echoed: they may hold ID numbers or names
     first = errors[0] if errors else {"loc": ["body"], "msg": "invalid request"}
     return problem(_field_of(first["loc"]), str(first["msg"]), errors)
 
 
-def _input_field(message: str) -> str:
-    if message.startswith("field '"):
-        return message.split("'", 2)[1]
-    return "body"
-
-
-async def _input(_: Request, exc: Exception) -> JSONResponse:
-    message = str(exc)
-    field = _input_field(message)
-    prefix = f"field '{field}': "
-    return problem(field, message.removeprefix(prefix))
+async def _kuozhong(_: Request, exc: Exception) -> JSONResponse:
+    """Any error of the one base: its field (``body`` when it names none), its message, its status."""
+    if not isinstance(exc, KuozhongError):  # registered for KuozhongError only; anything else is a server fault
+        raise exc
+    return problem(exc.field or "body", exc.message, status=exc.status)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn bad input into 422."""
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(InputError, _input)
-    app.add_exception_handler(SourceError, _input)
+    app.add_exception_handler(KuozhongError, _kuozhong)
 
 
 class BodyLimit:

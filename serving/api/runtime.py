@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from features.sources.load import RawSources, load_sources
 from models.policy import Policy, load_policy
@@ -49,6 +50,9 @@ class Runtime:
     sources: RawSources
     active: ActiveModel
     _swap_lock: threading.Lock = field(default_factory=threading.Lock)
+    # the program dashboard's figures per (day, model version): this app's own, never shared between apps
+    dashboard_cache: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    dashboard_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:

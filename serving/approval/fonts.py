@@ -13,9 +13,10 @@ import functools
 import hashlib
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from features.files import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +89,8 @@ def _subset(source: FontSource, chars: set[int], target: Path) -> Path:
     subsetter.populate(unicodes=chars)
     subsetter.subset(font)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        font.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(target) as tmp:
+        font.save(str(tmp))
     return target
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from features.files import write_bytes_atomic
 from models.decision.builder import Decision
 from serving.approval.fonts import FontUnavailable
 from serving.approval.pdf import render_pdf
@@ -55,28 +54,17 @@ def render_html(decision: Decision) -> str:
     return _env().get_template("approval.html").render(v=view, chart=svg_waterfall(view.waterfall))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_decision(decision: Decision, out: Path) -> dict[str, Path]:
     """Write the Decision as JSON and its approval file as HTML and PDF, each atomically; return the paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / f"{decision.decision_id}.json", "html": out / f"{decision.decision_id}.html"}
-    _write_atomic(paths["json"], decision.model_dump_json(indent=2).encode("utf-8"))
-    _write_atomic(paths["html"], render_html(decision).encode("utf-8"))
+    write_bytes_atomic(paths["json"], decision.model_dump_json(indent=2).encode("utf-8"))
+    write_bytes_atomic(paths["html"], render_html(decision).encode("utf-8"))
     try:
         pdf = render_pdf(decision)
     except FontUnavailable as err:
         log.warning("approval file PDF not written: %s", err)
         return paths
     paths["pdf"] = out / f"{decision.decision_id}.pdf"
-    _write_atomic(paths["pdf"], pdf)
+    write_bytes_atomic(paths["pdf"], pdf)
     return paths

@@ -8,7 +8,6 @@ Decision builder does not: this module only lays its output out as columns and w
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from features.files import atomic_path
 from models.decision.builder import DecisionRows, decide_rows
 from models.explain.reasons import plain_value, reason_sentences
 from models.policy import Policy
@@ -138,10 +138,6 @@ def decide_chunk(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, no
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:
     """Write Parquet to a temporary name, flush it to disk, then rename: a reader sees all of it or nothing."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     table = pa.Table.from_pandas(frame, schema=output_schema(), preserve_index=False)
-    with tmp.open("wb") as handle:
+    with atomic_path(path) as tmp, tmp.open("wb") as handle:
         pq.write_table(table, handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)

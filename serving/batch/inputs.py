@@ -16,9 +16,11 @@ from typing import Literal
 import pandas as pd
 import pyarrow.parquet as pq
 
+from features.build.program import ProgramTerms
 from features.build.table import RULE_INPUT_COLUMNS, FeatureBuilder
 from features.county import with_categories
 from features.errors import InputError
+from features.files import is_temp_path
 from features.metadata import MODEL_FEATURES
 from features.sources.load import RawSources, load_sources
 
@@ -89,7 +91,8 @@ def discover(path: Path, chunk_size: int, as_of: pd.Timestamp | None = None) -> 
     shards = _raw_shards(path) if path.is_dir() else []
     if shards:
         return _discover_raw(path, shards, chunk_size, as_of)
-    files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+    # a write cut short leaves a hidden temporary file beside the real ones: never an input
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*.parquet") if not is_temp_path(p))
     if not files:
         raise BatchInputError(f"input '{path}' holds neither raw sources (base_list.parquet) nor feature Parquet")
     return _discover_features(path, files, chunk_size)
@@ -140,23 +143,24 @@ def _discover_raw(root: Path, shards: list[Path], chunk_size: int, as_of: pd.Tim
             count = int(base["household_id"].nunique())
         for start in range(0, count, chunk_size):
             partitions.append(Partition(len(partitions), "raw", str(shard), start, min(start + chunk_size, count)))
-        files.extend(sorted(p for p in shard.iterdir() if p.suffix in (".parquet", ".json")))
+        files.extend(sorted(p for p in shard.iterdir() if p.suffix in (".parquet", ".json") and not is_temp_path(p)))
     extra = {"kind": "raw", "chunk_size": chunk_size, "as_of": None if as_of is None else as_of.isoformat()}
     return BatchInput("raw", tuple(partitions), _fingerprint(root, files, extra))
 
 
 # One raw shard stays loaded and indexed per process: consecutive partitions of a shard index it once.
-_SHARD_CACHE: dict[str, FeatureBuilder] = {}
+_SHARD_CACHE: dict[tuple[str, int], FeatureBuilder] = {}
 
 
-def _shard(path: str) -> FeatureBuilder:
-    if path not in _SHARD_CACHE:
+def _shard(path: str, program: ProgramTerms) -> FeatureBuilder:
+    key = (path, id(program))  # the cached builder holds the policy, so its id stays its own while cached
+    if key not in _SHARD_CACHE:
         _SHARD_CACHE.clear()
-        _SHARD_CACHE[path] = FeatureBuilder(load_sources(Path(path)))
-    return _SHARD_CACHE[path]
+        _SHARD_CACHE[key] = FeatureBuilder(load_sources(Path(path)), program)
+    return _SHARD_CACHE[key]
 
 
-def read_features(partition: Partition, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+def read_features(partition: Partition, program: ProgramTerms, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """The feature frame of one partition, by the same builder as training and the API."""
     if partition.kind == "features":
         file = pq.ParquetFile(partition.path)
@@ -169,7 +173,7 @@ def read_features(partition: Partition, as_of: pd.Timestamp | None = None) -> pd
             offset += n
         table = file.read_row_groups(groups).slice(partition.start - (first or 0), partition.stop - partition.start)
         return with_categories(table.to_pandas().reset_index(drop=True))
-    builder = _shard(partition.path)
+    builder = _shard(partition.path, program)
     requests = _shard_requests(builder.sources, as_of).iloc[partition.start:partition.stop]
     # The builder behind ``features.build.table.build_features``, indexed once for the whole shard.
     return builder.build(requests.reset_index(drop=True))

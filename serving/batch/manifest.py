@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from features.files import is_temp_path, write_text_atomic
 from serving.batch.inputs import BatchInputError
 
 MANIFEST = "_manifest.json"
@@ -63,12 +63,7 @@ class RunManifest(BaseModel):
 
 def write_json_atomic(path: Path, text: str) -> None:
     """Write a text file by temporary name, fsync and rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(path)
+    write_text_atomic(path, text)
 
 
 def read_manifest(out: Path) -> RunManifest | None:
@@ -90,7 +85,7 @@ def write_manifest(out: Path, manifest: RunManifest) -> None:
 
 def _ours(path: Path) -> bool:
     name = path.name
-    return name == MANIFEST or path.match(PART_GLOB) or (name.startswith(".") and name.endswith(".tmp"))
+    return name == MANIFEST or path.match(PART_GLOB) or is_temp_path(path)
 
 
 def prepare_output(out: Path, identity: RunIdentity, restart: bool) -> RunManifest | None:
@@ -100,7 +95,7 @@ def prepare_output(out: Path, identity: RunIdentity, restart: bool) -> RunManife
     if foreign:
         raise BatchInputError(f"output '{out}' holds files that are not batch decisions ({', '.join(foreign[:3])}); "
                               "choose an empty or new folder")
-    for tmp in out.glob(".*.tmp"):
+    for tmp in [p for p in out.iterdir() if is_temp_path(p)]:
         tmp.unlink()  # a write cut short by a crash; its partition is redone
     manifest = read_manifest(out)
     if restart:

@@ -56,7 +56,7 @@ def decide_partition(partition: Partition, output: str, loaded: LoadedModel, pol
     target = Path(output) / f"{partition.name}.parquet"
     if target.exists():
         return partition.stop - partition.start
-    features = read_features(partition, None if as_of is None else pd.Timestamp(as_of))
+    features = read_features(partition, policy, None if as_of is None else pd.Timestamp(as_of))
     frame = decide_chunk(features, loaded, policy, now, run_key)
     write_atomic(frame, target)
     return len(frame)

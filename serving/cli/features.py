@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from features.build.table import build_features, training_table
+from features.files import atomic_path
 from features.metadata import feature_catalogue
 from features.sources.load import load_sources
 
@@ -30,25 +31,27 @@ def catalogue_table() -> Table:
 
 def _write_parquet(table: pd.DataFrame, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".parquet.tmp")
-    table.to_parquet(tmp, index=False)
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        table.to_parquet(tmp, index=False)
 
 
-def run_features(data: Path, out: Path, as_of: dt.date | None, catalogue: bool, console: Console) -> None:
+def run_features(data: Path, out: Path, as_of: dt.date | None, catalogue: bool, console: Console,
+                 policy: Path | None = None) -> None:
     """Print the catalogue, or build every application at its own date (every household at ``as_of``)."""
     if catalogue:
         console.print(catalogue_table())
         return
-    sources = load_sources(data)
+    from models.policy import load_policy
+
+    sources, program = load_sources(data), load_policy(policy)
     with console.status("building features"):
         if as_of is None:
-            table = training_table(sources)
+            table = training_table(sources, program)
             what = "applications"
         else:
             requests = pd.DataFrame({"household_id": sources.base_list["household_id"].drop_duplicates(),
                                      "as_of": pd.Timestamp(as_of)})
-            table = build_features(sources, requests)
+            table = build_features(sources, requests, program)
             what = f"households at {as_of:%Y-%m-%d}"
     _write_parquet(table, out)
     flagged = int((table["dq_flag_count"] > 0).sum())

@@ -6,12 +6,15 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from models.decision.builder import Decision
 
 app = typer.Typer(help="kuozhong: credit scoring and eligibility for the 财金助力扩中家庭 program.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -58,17 +61,15 @@ def features(
     as_of: Annotated[dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"], help=(
         "Build every household at this date instead of every application at its own."))] = None,
     catalogue: Annotated[bool, typer.Option("--list", help="Print the feature catalogue and exit.")] = False,
+    policy: PolicyOpt = None,
 ) -> None:
     """Build the features of every application at its own date (or every household at --as-of)."""
     from serving.cli.features import run_features
 
-    run_features(data, out, as_of.date() if as_of else None, catalogue, console)
+    run_features(data, out, as_of.date() if as_of else None, catalogue, console, policy)
 
 
-def _print_decision(decision: object) -> None:
-    from models.decision.builder import Decision
-
-    assert isinstance(decision, Decision)
+def _print_decision(decision: Decision) -> None:
     colour = {"approve": "green", "refer": "yellow", "decline": "red"}[decision.recommendation]
     table = Table(title=f"{decision.household_id} · {decision.applicant_id_masked}", show_lines=False)
     table.add_column("项目")

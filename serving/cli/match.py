@@ -29,30 +29,26 @@ def match(
     """Match by private set intersection on ID numbers: the bank learns only its matched households' labels."""
     from features.errors import InputError
     from features.matching import match_lists
-    from features.matching.lists import ListError, read_bank_list, read_base_chunks, write_table
-    from features.matching.parties import MatchingProtocolError
+    from features.matching.lists import read_bank_list, read_base_chunks, write_table
     from features.matching.wire import match_two_process
 
     if mode not in ("in-process", "socket"):
         raise InputError(f"option '--mode': '{mode}' is not one of in-process, socket")
     if out.suffix not in (".parquet", ".csv"):
         raise InputError(f"option '--out': '{out}' must end in .parquet or .csv")
-    try:
-        bank_list = read_bank_list(bank)
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as bar:
-            task = bar.add_task("匹配 matching (province households)", total=None)
+    bank_list = read_bank_list(bank)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("匹配 matching (province households)", total=None)
 
-            def advance(n: int) -> None:
-                bar.advance(task, n)
+        def advance(n: int) -> None:
+            bar.advance(task, n)
 
-            if mode == "socket":
-                next(iter(read_base_chunks(province)), None)  # a bad base list fails here, with its own message
-                result = match_two_process(bank_list, province, progress=advance)
-            else:
-                result = match_lists(bank_list, read_base_chunks(province), progress=advance)
-    except (ListError, MatchingProtocolError) as err:
-        raise InputError(str(err)) from err
+        if mode == "socket":
+            next(iter(read_base_chunks(province)), None)  # a bad base list fails here, with its own message
+            result = match_two_process(bank_list, province, progress=advance)
+        else:
+            result = match_lists(bank_list, read_base_chunks(province), progress=advance)
     write_table(result.initial, out)
     review = write_table(result.review, review_path(out))
     flagged = int(result.initial["is_kuozhong"].sum())

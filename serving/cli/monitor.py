@@ -39,47 +39,25 @@ def kpi(
                                                                     "(upward_mobility.parquet), where UPWARD_MOBILITY reads them.")] = False,
 ) -> None:
     """Every indicator of 附件1 as of a date against the year's target; 跃迁, doubtful visits, loan use."""
+    from features.files import atomic_path
     from features.sources.load import load_sources
     from models.policy import load_policy
-    from monitoring.kpi import balances_until, kpi_table
-    from monitoring.mobility import misused_loans, upward_mobility_flags
-    from monitoring.process import manager_assessment
     from monitoring.report import write_kpi_html, write_kpi_xlsx
+    from monitoring.stage4 import stage4_report
 
     day = _as_of(as_of)
     pol = load_policy(policy)
     with console.status("reading sources and computing indicators"):
-        sources = load_sources(data)
-        report = kpi_table(sources, pol, day)
-        balances = balances_until(sources.loan_ledger, sources.loan_events, day)
-        assessment, doubtful = manager_assessment(sources.visits, sources.loan_ledger, balances, day)
-        revisits = sources.revisits[pd.to_datetime(sources.revisits["visited_at"]).dt.normalize() <= day] \
-            if not sources.revisits.empty else sources.revisits
-        refresh = sources.list_refresh[pd.to_datetime(sources.list_refresh["refreshed_on"]) <= day] \
-            if "refreshed_on" in sources.list_refresh else sources.list_refresh
-        flags = upward_mobility_flags(revisits, refresh, sources.base_list, pol)
-        misused = misused_loans(revisits)
-    extra = {"过程考核": assessment.rename(columns={
-                 "account_manager_id": "客户经理", "visits": "走访数", "doubtful": "存疑走访数",
-                 "sound_visits": "有效走访数", "signings": "签约户数", "signed_amount": "签约金额(元)",
-                 "daily_avg_balance": "日均贷款余额(元)"}),
-             "存疑走访": doubtful[["visit_id", "household_id", "account_manager_id", "visited_at", "township",
-                                "reasons"]].rename(columns={"visit_id": "走访编号", "household_id": "家庭编号",
-                                                            "account_manager_id": "客户经理", "visited_at": "走访时间",
-                                                            "township": "乡镇", "reasons": "存疑原因"}),
-             "跃迁家庭": flags.rename(columns={"household_id": "家庭编号", "flagged_on": "认定日期",
-                                           "evidence": "依据"}),
-             "贷款用途异常": misused.rename(columns={"loan_id": "贷款编号", "household_id": "家庭编号",
-                                             "visited_at": "回访日期", "declared_purpose": "申报用途",
-                                             "observed_use": "实际用途"})}
+        stage4 = stage4_report(load_sources(data), pol, day)
+    report, flags, extra = stage4.kpi, stage4.upward_mobility, stage4.sheets()
+    doubtful, misused = stage4.doubtful, stage4.misused
     stem = f"成效监测表-{day.date()}"
     xlsx = write_kpi_xlsx(report, extra, out / f"{stem}.xlsx")
     page = write_kpi_html(report, extra, out / f"{stem}.html")
     flags_path = out / "upward_mobility.parquet"
     for path in (flags_path, data / "upward_mobility.parquet") if update_data else (flags_path,):
-        tmp = path.with_name(path.name + ".tmp")
-        flags.to_parquet(tmp, index=False)
-        tmp.replace(path)
+        with atomic_path(path) as tmp:
+            flags.to_parquet(tmp, index=False)
     table = Table(title=f"成效监测表 · {day.date()}")
     for col in ("指标", "单位", "实际值", "年度目标", "完成率"):
         table.add_column(col)
@@ -115,7 +93,7 @@ def drift(
     loaded = load_by_alias(alias)
     pol = load_policy(policy)
     with console.status("building features and scoring"):
-        table = training_table(load_sources(data))
+        table = training_table(load_sources(data), pol)
         try:
             report = drift_report(table, loaded.model, pol, day, start)
         except ValueError as err:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
+if TYPE_CHECKING:
+    from models.policy import Policy
+
 policy_app = typer.Typer(help="Program policy files (嵊政办发〔2023〕41号 and its revisions).", no_args_is_help=True)
 console = Console()
 
 
-def _households(path: Path) -> pd.DataFrame:
+def _households(path: Path, program: Policy) -> pd.DataFrame:
     """Feature rows: a built feature table (Parquet) or a raw-source folder (every application's features)."""
     from features.sources.load import SourceError
 
@@ -23,7 +26,7 @@ def _households(path: Path) -> pd.DataFrame:
         from features.sources.load import load_sources
 
         with console.status("构建特征 building features"):
-            return training_table(load_sources(path))
+            return training_table(load_sources(path), program)
     if path.suffix == ".parquet" and path.exists():
         return pd.read_parquet(path)
     raise SourceError(f"--households '{path}' must be a data folder (from `kuozhong simulate`) or a feature "
@@ -41,10 +44,10 @@ def diff(
     """How many households change eligibility under NEW compared with OLD, by rule, township and class."""
     from models.policy import load_policy
     from models.policy.diff import STATUS_ZH, diff_policies
-    from models.policy.diff_report import summary, write_report
+    from monitoring.policy_report import summary, write_report
 
     old_policy, new_policy = load_policy(old), load_policy(new)
-    result = diff_policies(old_policy, new_policy, _households(households))
+    result = diff_policies(old_policy, new_policy, _households(households, old_policy))
     paths = write_report(result, out)
     head = summary(result)
     console.print(f"政策 {head['old_version']} → {head['new_version']}：{head['households']:,} 户中 "

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from features.datasets import Dataset
+    from models.policy import Policy
 
 console = Console()
 
@@ -47,12 +51,13 @@ def _read_params(path: Path | None) -> dict[str, object] | None:
     return loaded
 
 
-def _dataset(dataset: str | None, data: Path):  # type: ignore[no-untyped-def]
+def _dataset(dataset: str | None, data: Path, policy: Policy) -> Dataset:
     from features.datasets import load_dataset
 
     if dataset is None:
-        return load_dataset("simulated-county", data=data)
-    return load_dataset(dataset, data=data if dataset == "simulated-county" and data.exists() else None)
+        return load_dataset("simulated-county", data=data, program=policy)
+    return load_dataset(dataset, data=data if dataset == "simulated-county" and data.exists() else None,
+                        program=policy)
 
 
 def train(
@@ -74,7 +79,7 @@ def train(
     pol = load_policy(policy)
     lgb_params = _read_params(params)
     with console.status("loading the dataset"):
-        ds = _dataset(dataset, data)
+        ds = _dataset(dataset, data, pol)
     with console.status(f"training and validating on {len(ds.frame):,} rows of {ds.name}"):
         result = train_dataset(ds, pol, seed=seed, alias=alias, params=lgb_params, split=split)  # type: ignore[arg-type]
     m = result.metrics
@@ -99,7 +104,7 @@ def tune(
 
     pol = load_policy(policy)
     with console.status("loading the dataset"):
-        ds = _dataset(dataset, data)
+        ds = _dataset(dataset, data, pol)
     with Progress(console=console) as bar:
         task = bar.add_task("tuning", total=trials)
 
@@ -166,7 +171,7 @@ def validate(
     run = mlflow.get_run(run_id)
     pol = load_policy(policy)
     with console.status("loading the dataset"):
-        ds = _dataset(dataset or run.data.params.get("dataset"), data)
+        ds = _dataset(dataset or run.data.params.get("dataset"), data, pol)
     split = run.data.params.get("split")
     train_idx, test_idx = split_dataset(ds, split, int(run.data.params.get("seed", seed)))  # type: ignore[arg-type]
     with console.status("validating"):

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from serving.settings import Settings
 
 console = Console()
 keys_app = typer.Typer(help="API keys with roles (officer, risk, auditor, admin, program); only hashes are kept.",
                        no_args_is_help=True)
 
 
-def _settings() -> object:
+def _settings() -> Settings:
     from pydantic import ValidationError
 
     from features.errors import InputError
@@ -33,10 +36,8 @@ def serve(
     """Start the decision API and the loan officer's page (model @champion, audit store from settings)."""
     import uvicorn
 
-    from serving.settings import Settings
 
     settings = _settings()
-    assert isinstance(settings, Settings)
     host, port = host or settings.host, port or settings.port
     console.print(f"loan officer's page: [bold]http://{host}:{port}/officer[/] · API docs http://{host}:{port}/docs"
                   f" · model @{settings.model_alias} · store {settings.database_url.split('://')[0]}")
@@ -51,14 +52,12 @@ def create(
 ) -> None:
     """Make a key; it is printed once and only its hash is stored."""
     from features.errors import InputError
-    from serving.settings import Settings
     from serving.store import AuditStore
     from serving.store.keys import ROLES, create_key
 
     if role not in ROLES:
         raise InputError(f"option '--role': '{role}' is not a role; use one of {', '.join(ROLES)}")
     settings = _settings()
-    assert isinstance(settings, Settings)
     store = AuditStore(settings.database_url).create_all()
     try:
         key_id, key = create_key(store, role, settings.key_pepper.get_secret_value(), label)
@@ -72,11 +71,9 @@ def create(
 def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the part after 'kz_').")]) -> None:
     """Revoke a key by its id."""
     from features.errors import InputError
-    from serving.settings import Settings
     from serving.store import AuditStore
 
     settings = _settings()
-    assert isinstance(settings, Settings)
     store = AuditStore(settings.database_url).create_all()
     try:
         if not store.revoke_key(key_id):

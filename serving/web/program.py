@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import math
-import threading
 from functools import cache
 from typing import Annotated, Any
 
@@ -23,8 +22,6 @@ from serving.api.runtime import Runtime
 
 router = APIRouter()
 ProgramStaff = Annotated[Caller, Depends(require("program", "admin"))]
-_cache: dict[tuple[str, str], dict[str, Any]] = {}
-_lock = threading.Lock()
 PROGRAM_START = dt.date(2023, 1, 1)  # the pilot began in 2023 (嵊政办发〔2023〕41号)
 
 
@@ -74,42 +71,30 @@ def _drift_status(runtime: Runtime) -> dict[str, Any]:
 
 def dashboard_data(runtime: Runtime, as_of: pd.Timestamp) -> dict[str, Any]:
     """Everything the dashboard shows as of a day (computed once per day and model)."""
-    from monitoring.kpi import balances_until, kpi_table
-    from monitoring.mobility import upward_mobility_flags
-    from monitoring.process import manager_assessment
     from monitoring.report import kpi_charts
+    from monitoring.stage4 import DOUBTFUL_COLUMNS, stage4_report
 
     key = (as_of.date().isoformat(), runtime.active.service.loaded.ref.version)
-    with _lock:
-        if key in _cache:
-            return _cache[key]
-    sources, policy = runtime.sources, runtime.policy
-    report = kpi_table(sources, policy, as_of)
-    balances = balances_until(sources.loan_ledger, sources.loan_events, as_of)
-    assessment, doubtful = manager_assessment(sources.visits, sources.loan_ledger, balances, as_of)
-    revisits = sources.revisits
-    if not revisits.empty:
-        revisits = revisits[pd.to_datetime(revisits["visited_at"]).dt.normalize() <= as_of]
-    refresh = sources.list_refresh
-    if "refreshed_on" in refresh:
-        refresh = refresh[pd.to_datetime(refresh["refreshed_on"]) <= as_of]
-    flags = upward_mobility_flags(revisits, refresh, sources.base_list, policy)
+    with runtime.dashboard_lock:
+        if key in runtime.dashboard_cache:
+            return runtime.dashboard_cache[key]
+    stage4 = stage4_report(runtime.sources, runtime.policy, as_of)
+    report, doubtful, flags = stage4.kpi, stage4.doubtful, stage4.upward_mobility
     charts = {name: base64.b64encode(png).decode() for name, png in kpi_charts(report).items()}
     data = {
         "as_of": key[0],
         "kpis": _records(report.table),
         "by_township": _records(report.by_township),
-        "managers": _records(assessment),
-        "doubtful_visits": _records(doubtful[["visit_id", "household_id", "account_manager_id", "visited_at",
-                                              "township", "reasons"]]),
+        "managers": _records(stage4.assessment),
+        "doubtful_visits": _records(doubtful[list(DOUBTFUL_COLUMNS)]),
         "doubtful_total": len(doubtful),
         "upward_mobility": _records(flags),
         "upward_mobility_total": len(flags),
         "charts": charts,
         "drift": _drift_status(runtime),
     }
-    with _lock:
-        _cache[key] = data
+    with runtime.dashboard_lock:
+        runtime.dashboard_cache[key] = data
     return data
 
 

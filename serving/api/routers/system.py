@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -10,7 +10,6 @@ from serving.api.deps import Admin, AnyRole, RuntimeDep
 from serving.api.runtime import Runtime
 from serving.api.schemas.requests import AliasReload
 from serving.api.schemas.responses import Health, ModelPublic
-from training.registry import ModelNotFound
 
 router = APIRouter(tags=["system"])
 
@@ -33,10 +32,7 @@ def read_model(runtime: RuntimeDep, caller: AnyRole) -> ModelPublic:
 @router.post("/v1/admin/model", response_model=ModelPublic, responses={404: {"description": "no such alias"}})
 def reload_model(body: AliasReload, runtime: RuntimeDep, caller: Admin, request: Request) -> ModelPublic:
     """Load the model under an alias and swap it in; requests in flight finish on the old one."""
-    try:
-        runtime.swap(body.alias)
-    except ModelNotFound as err:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(err)) from err
+    runtime.swap(body.alias)  # an unknown alias is ModelNotFound: 404 in the one error shape
     request.app.state.metrics.model_version.set(float(runtime.active.service.loaded.ref.version))
     return model_public(runtime)
 

@@ -12,7 +12,10 @@ import pytest
 from features.build.checks import FeatureInputError
 from features.build.table import build_features
 from features.sources.load import SourceError
+from models.policy import load_policy
 from tests.features import hand_made as hm
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
 
 
 def test_negative_income_is_rejected_naming_the_field_value_and_rule():
@@ -20,7 +23,7 @@ def test_negative_income_is_rejected_naming_the_field_value_and_rule():
     src = hm.sources(inflows=[10_000.0] * 23 + [-5.0])
     # when / then
     with pytest.raises(FeatureInputError) as err:
-        build_features(src, hm.request())
+        build_features(src, hm.request(), PROGRAM)
     message = str(err.value)
     assert "account_flows.inflow = -5" in message
     assert "inflow ≥ 0" in message
@@ -31,27 +34,27 @@ def test_an_age_of_140_is_rejected():
     members = [*hm.visit()["members"], {"relation": "父母", "age": 140, "civil_capacity": "full", "health": "good"}]
     src = hm.sources(visits=[hm.visit(members=members)])
     with pytest.raises(FeatureInputError, match=r"members\[4\]\.age = 140 .*0 ≤ age ≤ 120"):
-        build_features(src, hm.request())
+        build_features(src, hm.request(), PROGRAM)
 
 
 def test_negative_declared_income_by_source_is_rejected():
     src = hm.sources(visits=[hm.visit(declared_income={"by_source": {"wage": -1_000}})])
     with pytest.raises(FeatureInputError, match=r"declared_income\.wage = -1000"):
-        build_features(src, hm.request())
+        build_features(src, hm.request(), PROGRAM)
 
 
 @pytest.mark.parametrize("code", ["Q", "8", "0", "M"])
 def test_a_grid_code_outside_the_pboc_set_is_rejected(code):
     src = hm.sources(statuses="N" * 23 + code)
     with pytest.raises(FeatureInputError, match=rf"repayment_history\.status = '{code}'.*PBOC"):
-        build_features(src, hm.request())
+        build_features(src, hm.request(), PROGRAM)
 
 
 def test_an_unknown_five_class_is_rejected():
     src = hm.sources()
     src.repayment_history = src.repayment_history.assign(five_class="很好")
     with pytest.raises(FeatureInputError, match="five_class = '很好'"):
-        build_features(src, hm.request())
+        build_features(src, hm.request(), PROGRAM)
 
 
 def test_a_bad_record_after_the_as_of_date_is_never_read():
@@ -61,7 +64,7 @@ def test_a_bad_record_after_the_as_of_date_is_never_read():
                          "status": ["Q"], "five_class": ["正常"]})
     src.repayment_history = pd.concat([src.repayment_history, late], ignore_index=True)
     # when / then: the features are built, as if the record were not there
-    assert build_features(src, hm.request()).iloc[0]["overdue_current"] == 0
+    assert build_features(src, hm.request(), PROGRAM).iloc[0]["overdue_current"] == 0
 
 
 def test_feature_input_errors_are_source_errors_the_cli_maps_to_exit_2():

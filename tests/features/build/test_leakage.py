@@ -8,6 +8,9 @@ import pytest
 
 from features.build.table import build_features
 from features.sources.load import RawSources, visits_frame
+from models.policy import load_policy
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
 
 
 @pytest.fixture(scope="module")
@@ -73,18 +76,18 @@ def _tamper(sources: RawSources, requests: pd.DataFrame, window: str) -> RawSour
 
 def test_changing_every_record_after_the_as_of_date_changes_no_feature(sources, requests):
     # given the features of 300 applications, each at its own date
-    before = build_features(sources, requests)
+    before = build_features(sources, requests, PROGRAM)
     # when every flow, grid month, query, loan, visit and base-list entry dated after each as-of date is
     # rewritten or added
-    after = build_features(_tamper(sources, requests, "after"), requests)
+    after = build_features(_tamper(sources, requests, "after"), requests, PROGRAM)
     # then every feature of every request is unchanged
     pd.testing.assert_frame_equal(after, before)
 
 
 def test_the_same_changes_before_the_as_of_date_do_change_features(sources, requests):
     # given the same tampering, but dated before each as-of date (the test above can fail)
-    before = build_features(sources, requests)
-    after = build_features(_tamper(sources, requests, "before"), requests)
+    before = build_features(sources, requests, PROGRAM)
+    after = build_features(_tamper(sources, requests, "before"), requests, PROGRAM)
     # then the features move
     for name in ("observed_income_12m", "overdue_months_24m", "queries_3m", "debt_balance", "declared_income",
                  "on_list"):

@@ -14,11 +14,14 @@ from features.build.table import (
     classify_households,
 )
 from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES
+from models.policy import load_policy
 from tests.features import hand_made as hm
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
 
 
 def _one(sources, **request) -> pd.Series:
-    return build_features(sources, hm.request(**request)).iloc[0]
+    return build_features(sources, hm.request(**request), PROGRAM).iloc[0]
 
 
 # -- repayment grid ----------------------------------------------------------------------------------------------
@@ -216,7 +219,7 @@ def test_batch_has_every_catalogued_column_with_the_right_types(table):
 
 def test_single_application_path_equals_the_batch(sources, table):
     # given the batch table of every application and a builder made once (as the API does at startup)
-    builder = FeatureBuilder(sources)
+    builder = FeatureBuilder(sources, PROGRAM)
     apps = sources.applications.iloc[:250]
     # when each application is built on its own
     rows = [builder.build_one(a.household_id, a.application_date, a.requested_amount, a.purpose, a.application_id)
@@ -228,22 +231,21 @@ def test_single_application_path_equals_the_batch(sources, table):
 
 def test_single_application_arrays_are_the_frames_own_columns(sources):
     # given a builder and a few applications
-    from models.decision.builder import input_hashes
-    from models.decision.frame_arrays import column_arrays
+    from models.decision.fingerprint import FrameColumns, input_hashes
 
-    builder = FeatureBuilder(sources)
+    builder = FeatureBuilder(sources, PROGRAM)
     for a in sources.applications.iloc[:40].itertuples():
         # when one is built with its column arrays
         frame, arrays = builder.build_one_with_arrays(a.household_id, a.application_date, a.requested_amount,
                                                       a.purpose, a.application_id)
-        read = column_arrays(frame)
+        read = list(FrameColumns.read(frame).items())
         # then the arrays are the frame's columns in order, with the frame's dtypes and values
         assert [name for name, _ in arrays] == [name for name, _ in read] == frame.columns.tolist()
         for (name, given), (_, stored) in zip(arrays, read, strict=True):
             assert given.dtype == stored.dtype, name
             pd.testing.assert_series_equal(pd.Series(given, name=name), pd.Series(stored, name=name))
         # and the fingerprint from the arrays equals the one read from the frame
-        assert input_hashes(frame, arrays) == input_hashes(frame)
+        assert input_hashes(frame, FrameColumns.from_pairs(arrays)) == input_hashes(frame)
 
 
 def test_outcomes_never_reach_the_features(sources, table):
@@ -255,7 +257,7 @@ def test_outcomes_never_reach_the_features(sources, table):
     # when
     from features.build.table import training_table
 
-    rebuilt = training_table(scrambled)
+    rebuilt = training_table(scrambled, PROGRAM)
     # then only the outcome column differs
     pd.testing.assert_frame_equal(rebuilt.drop(columns="default_12m"), table.drop(columns="default_12m"))
 
@@ -281,4 +283,4 @@ def test_declared_debts_permits_and_total_income_from_the_new_form_fields():
 def test_negative_declared_debt_is_rejected():
     form = hm.visit(debts=[{"lender": "亲友", "balance": -10, "monthly_payment": 0}])
     with pytest.raises(ValueError, match=r"debts\[0\]\.balance = -10"):
-        build_features(hm.sources(visits=[form]), hm.request())
+        build_features(hm.sources(visits=[form]), hm.request(), PROGRAM)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from models.policy.diff import diff_policies
-from models.policy.diff_report import write_report
 from models.rules import eligibility_status, evaluate_rules
+from monitoring.policy_report import write_report
 
 PACKAGED = Path(__file__).resolve().parents[3] / "models" / "policy" / "shengsi-2023-41.yaml"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from features.files import is_temp_path
 from serving.batch import BatchConfig, run_batch
 from serving.batch.manifest import read_manifest
 from tests.serving.batch.fixtures import N_REQUESTS, features_file, store_env
@@ -57,7 +58,7 @@ def test_kill_9_then_restart_gives_the_uninterrupted_output(table, trained_store
     assert resumed.returncode == 0, stderr
     assert f"{len(at_kill)} already done" in stdout
     assert {name: (out / name).stat().st_mtime_ns for name in at_kill} == at_kill
-    assert len(list(out.glob("part-*.parquet"))) == N_REQUESTS // CHUNK and not list(out.glob(".*.tmp"))
+    assert len(list(out.glob("part-*.parquet"))) == N_REQUESTS // CHUNK and not [p for p in out.iterdir() if is_temp_path(p)]
     killed, uninterrupted = _read(out), _read(tmp_path / "reference")
     assert killed["request_id"].is_unique
     pd.testing.assert_frame_equal(killed, uninterrupted)

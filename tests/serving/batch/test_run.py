@@ -10,11 +10,14 @@ import pandas as pd
 import pytest
 
 from models.decision.builder import ModelRef, decide, decide_frame
+from models.policy import load_policy
 from serving.batch import BatchConfig, BatchInputError, run_batch
 from serving.batch.inputs import discover, read_features
 from serving.batch.manifest import read_manifest
 from tests.serving.batch.fixtures import CHUNK, N_REQUESTS, features_file, raw_folder, store_env
 from training.registry import LoadedModel, load_by_alias
+
+PROGRAM = load_policy()  # the policy the features' ratios are taken against
 
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 
@@ -78,7 +81,7 @@ def test_every_batch_row_lays_out_the_decision_object_of_that_row(reference, fea
     # given the batch output and the Decision objects of the same frames, read as the batch reads them
     out, _ = reference
     decisions = read_all(out).set_index("request_id")
-    frame = pd.concat([read_features(p) for p in discover(features_input, CHUNK).partitions], ignore_index=True)
+    frame = pd.concat([read_features(p, PROGRAM) for p in discover(features_input, CHUNK).partitions], ignore_index=True)
     objects = decide_frame(frame, loaded.model, loaded.ref, policy, now=NOW, top_reasons=3,
                            with_what_would_change=False)
     # then every row carries the object's verdict, figures, terms and top reasons, word for word

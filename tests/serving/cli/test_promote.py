@@ -7,6 +7,7 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
+from features.files import is_temp_path
 from tests.cli_runner import run_kuozhong
 from training.tracking import MODEL_NAME, TrackingConfig
 
@@ -133,7 +134,7 @@ def test_validate_writes_the_report_with_psi_monotonicity_and_fairness(workbench
     # then
     assert code == 0, err
     html = out.read_text(encoding="utf-8")
-    assert not list(out.parent.glob("*.tmp"))
+    assert not [p for p in out.parent.iterdir() if is_temp_path(p)]
     stability = html.split("稳定性 Stability")[1].split("单调性检查")[0]
     assert "<td>score</td><td>信用评分</td>" in stability and "稳定" in stability and stability.count("<tr>") > 10
     monotonicity = html.split("单调性检查 Monotonicity")[1].split("公平性分组")[0]

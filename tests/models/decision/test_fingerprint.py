@@ -1,4 +1,8 @@
-"""Input fingerprints: the fast per-frame hash gives exactly the values of pandas' frame hash, row by row."""
+"""Input fingerprints and the frame's columns read once (``models.decision.fingerprint``).
+
+The fast per-frame hash gives exactly the values of pandas' frame hash, row by row; reading a frame's columns in
+one pass gives exactly what pandas' own object conversion gives.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from models.decision.builder import canonical_flags, input_hashes
+from models.decision.fingerprint import FrameColumns, canonical_flags, input_hashes, object_arrays
+
+# -- input fingerprints --------------------------------------------------------------------------------------------
 
 
 def _reference(features: pd.DataFrame) -> list[str]:
@@ -50,6 +57,16 @@ def test_fingerprints_of_mixed_columns_equal_pandas_frame_hash() -> None:
     assert rows == [_reference(frame.iloc[[i]])[0] for i in range(len(frame))]
 
 
+def test_fingerprints_from_columns_already_read_equal_those_read_from_the_frame() -> None:
+    # given a frame and its columns read once, as the decision builder passes them on
+    frame = _mixed()
+    # when fingerprinting the frame and one row with and without the columns at hand
+    # then the fingerprints are the same
+    assert input_hashes(frame, FrameColumns.read(frame)) == input_hashes(frame)
+    one = frame.iloc[[2]]
+    assert input_hashes(one, FrameColumns.read(one)) == input_hashes(one)
+
+
 def test_fingerprint_changes_with_one_value_and_with_column_names() -> None:
     # given a frame and copies differing in one string, in one number, or in a column name
     frame = _mixed()
@@ -86,3 +103,58 @@ def test_object_flags_hash_as_booleans() -> None:
     # then the typing does not change the fingerprint
     assert input_hashes(as_object) == input_hashes(as_boolean)
     assert input_hashes(plain) == input_hashes(pd.DataFrame({"f": [True, False]}))
+
+
+# -- the frame's columns read once ---------------------------------------------------------------------------------
+
+
+def _same(a: object, b: object) -> bool:
+    if pd.isna(a) is True or pd.isna(b) is True:
+        return type(a) is type(b) and bool(pd.isna(a)) and bool(pd.isna(b))
+    return type(a) is type(b) and a == b
+
+
+def _check(frame: pd.DataFrame) -> None:
+    reference = frame.to_numpy(dtype=object)
+    cells = object_arrays(frame)
+    assert list(cells) == list(frame.columns)
+    for j, name in enumerate(frame.columns):
+        assert cells[name].dtype == object
+        mismatched = [(a, b) for a, b in zip(reference[:, j], cells[name], strict=True) if not _same(a, b)]
+        assert not mismatched, f"column {name}: {mismatched[:3]}"
+
+
+def test_feature_table_cells_equal_pandas_object_conversion(table: pd.DataFrame) -> None:
+    # given the county's feature table (floats, text, categories, booleans with NA, dates)
+    # when reading one row, a few rows and the whole table
+    # then every cell is the value and type pandas' own conversion gives
+    for frame in (table.iloc[[3]], table.iloc[:40], table):
+        _check(frame)
+
+
+def test_mixed_columns_with_missing_values() -> None:
+    # given columns of every kind with missing values in each
+    frame = pd.DataFrame({
+        "f": [1.5, np.nan], "i": [1, 2], "o": ["x", None], "c": pd.Categorical(["p", None], categories=["p", "q"]),
+        "b": pd.array([True, None], dtype="boolean"), "t": pd.to_datetime(["2024-01-01", None]),
+        "s": pd.array(["x", None], dtype="str"), "k": [True, False]})
+    # then the one-pass reading matches pandas cell for cell
+    _check(frame)
+    _check(frame.iloc[[1]])
+
+
+def test_frame_columns_hold_names_and_values_in_column_order() -> None:
+    # given a frame
+    frame = _mixed()
+    # when its columns are read, and rebuilt from (name, values) pairs as the feature builder hands them over
+    read = FrameColumns.read(frame)
+    rebuilt = FrameColumns.from_pairs(read.items())
+    # then the names are the frame's, in order, each with its column's values, and only the named columns convert
+    assert read.names == tuple(frame.columns) == rebuilt.names
+    assert all(a is b for a, b in zip(read.values, rebuilt.values, strict=True))
+    assert list(read.objects(["c", "a"])) == ["a", "c"]
+
+
+def test_frame_columns_refuse_names_and_values_of_different_lengths() -> None:
+    with pytest.raises(ValueError, match="2 names for 1 columns"):
+        FrameColumns(("a", "b"), (np.array([1.0]),))

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from features.files import atomic_path, write_text_atomic
 from models.policy.diff import PolicyDiff
-
-_CJK_FONTS = ["Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
-
-
-def _atomic(path: Path, write) -> None:  # noqa: ANN001 - a callable taking the temporary path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+from training.plots import chinese_figures
 
 
 def summary(diff: PolicyDiff) -> dict:
@@ -37,23 +23,25 @@ def write_report(diff: PolicyDiff, out: Path) -> dict[str, Path]:
     out = Path(out)
     paths = {"summary": out / "summary.json", "by_rule": out / "by_rule.csv", "by_township": out / "by_township.csv",
              "by_class": out / "by_class.csv", "chart": out / "policy_diff.png"}
-    _atomic(paths["summary"], lambda p: p.write_text(json.dumps(summary(diff), ensure_ascii=False, indent=2),
-                                                     encoding="utf-8"))
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(paths["summary"], json.dumps(summary(diff), ensure_ascii=False, indent=2))
     for key, table in (("by_rule", diff.by_rule), ("by_township", diff.by_township), ("by_class", diff.by_class)):
-        _atomic(paths[key], lambda p, t=table: t.to_csv(p, index=False, encoding="utf-8"))
-    _atomic(paths["chart"], lambda p: _chart(diff, p))
+        with atomic_path(paths[key]) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8")
+    with atomic_path(paths["chart"]) as tmp:
+        _chart(diff, tmp)
     return paths
 
 
 def _chart(diff: PolicyDiff, path: Path) -> None:
-    import matplotlib
+    with chinese_figures():  # the CJK font for this chart only: no process-wide setting changes
+        _draw(diff, path)
 
-    matplotlib.use("Agg")
+
+def _draw(diff: PolicyDiff, path: Path) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 
-    plt.rcParams["font.sans-serif"] = _CJK_FONTS
-    plt.rcParams["axes.unicode_minus"] = False
     fig, axes = plt.subplots(1, 3, figsize=(15, 5), constrained_layout=True)
     rules = diff.by_rule
     axes[0].barh(rules["rule"], rules["pass_to_fail"], color="#c0392b", label="通过→不通过 pass→fail")

@@ -1,0 +1,25 @@
+"""What the feature builders read from the program's policy: the income cap and the program's rate cap.
+
+The builders sit below the policy (``models.policy``) and never copy its numbers: they take any object with
+these two members, which ``models.policy.Policy`` has, so ``income_to_cap`` and the INCOME_CAP rule move together
+when a policy changes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+
+class ProgramTerms(Protocol):
+    """The two policy values features are computed against."""
+
+    @property
+    def program_rate(self) -> float:
+        """The highest customer rate of a subsidised 共富 loan (the policy's rate cap)."""
+        ...
+
+    def household_income_caps(self, household_size: np.ndarray) -> np.ndarray:
+        """The income cap of each household size under the policy's reading (NaN where the size is unknown)."""
+        ...
