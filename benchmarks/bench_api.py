@@ -167,10 +167,10 @@ def main() -> None:
     bin_dir = Path(sys.executable).parent
     tracking = f"sqlite:///{(work / 'mlruns' / 'mlflow.db').resolve()}"
     servers = {
-        "kuozhong": subprocess.Popen(  # noqa: S603 - fixed argument list
+        "kuozhong": subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "serving.api.app:create_app", "--factory", "--port", str(ours_port),
              "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"], env=env),
-        "mlflow": subprocess.Popen(  # noqa: S603 - fixed argument list
+        "mlflow": subprocess.Popen(
             [str(bin_dir / "mlflow"), "models", "serve", "-m", "models:/kuozhong-credit@champion", "--env-manager",
              "local", "-p", str(mlflow_port), "-h", "127.0.0.1", "--workers", str(args.workers)],
             env={**env, "MLFLOW_TRACKING_URI": tracking, "MLFLOW_REGISTRY_URI": tracking},

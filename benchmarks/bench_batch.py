@@ -93,7 +93,7 @@ def train(first_shard: Path, store: Path) -> None:
     set_alias("champion", result.model_version)
 
 
-def floor_and_profile(households: Path, shard: int, loaded, policy) -> dict:  # noqa: ANN001
+def floor_and_profile(households: Path, shard: int, loaded, policy) -> dict:
     """Raw explained prediction, decision-only time and a profile, on the first shard's feature matrix."""
     from serving.batch.chunk import decide_chunk
     from serving.batch.inputs import discover, read_features

@@ -70,7 +70,7 @@ def _province(households: int, seed: int, shard_size: int, folder: str, queue: m
                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
 
 
-def _run(target, *args) -> dict:  # noqa: ANN001 - a child-process runner
+def _run(target, *args) -> dict:
     queue: mp.Queue = mp.get_context("spawn").Queue()
     proc = mp.get_context("spawn").Process(target=target, args=(*args, queue))
     proc.start()

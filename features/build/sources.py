@@ -22,7 +22,7 @@ from features.build.visit import VISIT_NUMERIC, VISIT_OBJECTS, index_visits
 from features.sources.load import RawSources
 
 
-def _month_text(months: np.ndarray):  # noqa: ANN202 - a small closure factory
+def _month_text(months: np.ndarray):
     return lambda i: f"month {np.datetime64(int(months[i]), 'M')}"
 
 

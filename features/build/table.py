@@ -304,7 +304,7 @@ class FeatureBuilder:
     @staticmethod
     def _frame(arrays: list[Any], n: int) -> pd.DataFrame:
         # The frame is assembled from its column arrays in one call (pandas groups them into blocks by dtype).
-        return pd.DataFrame._from_arrays(arrays, columns=_FRAME_INDEX, index=pd.RangeIndex(n),  # noqa: SLF001
+        return pd.DataFrame._from_arrays(arrays, columns=_FRAME_INDEX, index=pd.RangeIndex(n),
                                          verify_integrity=False)
 
     @staticmethod

@@ -12,7 +12,7 @@ import logging
 import os
 import socket
 import struct
-import subprocess  # noqa: S404 - the province party is this package run with the same interpreter
+import subprocess
 import sys
 import tempfile
 import time

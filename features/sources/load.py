@@ -115,7 +115,7 @@ def _read_forms(path: Path, name: str) -> list[dict]:
 def _read_table(path: Path, name: str) -> pd.DataFrame:
     try:
         return pd.read_parquet(path)
-    except Exception as err:  # noqa: BLE001 - any unreadable file is the same mistake for the user
+    except Exception as err:
         raise SourceError(f"source '{name}' is not readable Parquet ({type(err).__name__}): {path}") from err
 
 

@@ -123,6 +123,6 @@ def mean_classifier(fitted: CrossFit) -> lgb.LGBMClassifier:
     """
     merged = mean_booster([m.booster_ for m in fitted.members])
     wrapper = fitted.members[0]
-    wrapper._Booster = merged  # noqa: SLF001
-    wrapper._best_iteration = merged.current_iteration()  # noqa: SLF001
+    wrapper._Booster = merged
+    wrapper._best_iteration = merged.current_iteration()
     return wrapper

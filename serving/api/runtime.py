@@ -88,7 +88,7 @@ class Runtime:
                 version = await asyncio.to_thread(self.alias_version)
                 if version != self.active.service.loaded.ref.version:
                     await asyncio.to_thread(self.swap, self.active.alias)
-            except Exception:  # noqa: BLE001 - a registry hiccup must not stop serving; the old model stays
+            except Exception:
                 log.warning("alias watch failed; keeping v%s", self.active.service.loaded.ref.version,
                             exc_info=True)
 

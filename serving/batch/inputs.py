@@ -104,7 +104,7 @@ def _discover_features(root: Path, files: list[Path], chunk_size: int) -> BatchI
     for file in files:
         try:
             meta = pq.ParquetFile(file)
-        except Exception as err:  # noqa: BLE001 - any unreadable file is the same mistake for the user
+        except Exception as err:
             raise BatchInputError(f"input file '{file}' is not readable Parquet: {type(err).__name__}") from err
         missing = [c for c in needed if c not in meta.schema_arrow.names]
         if missing:

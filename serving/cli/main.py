@@ -172,7 +172,7 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as err:
         sys.exit(err.exit_code)
-    except Exception as err:  # noqa: BLE001 - the last line of defence for people, details go to the log
+    except Exception as err:
         import click
 
         # usage errors (unknown option, bad value, missing argument) from click, or from the click typer carries

@@ -22,7 +22,7 @@ console = Console()
 
 
 def _progress_bar(progress: Progress) -> object:
-    def start(total: int, done: int):  # noqa: ANN202 - a closure handed to run_batch
+    def start(total: int, done: int):
         task = progress.add_task("决策 deciding", total=total, completed=done)
         return lambda n: progress.advance(task, n)
 

@@ -41,7 +41,7 @@ def test_pdf_text_carries_the_chinese_labels_and_the_decisions_facts(pdf_file):
     # given one rendered approval file
     path, decision = pdf_file
     # when its text is extracted by poppler
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,  # noqa: S607
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     # then the Chinese labels, the masked id, the decision id and the reasons are all readable
     for label in LABELS:
@@ -55,7 +55,7 @@ def test_pdf_text_carries_the_chinese_labels_and_the_decisions_facts(pdf_file):
 
 def test_pdf_embeds_its_cjk_font(pdf_file):
     path, _ = pdf_file
-    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout  # noqa: S607
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     embedded = [line for line in fonts.splitlines()[2:] if line.strip()]
     assert embedded and all(" yes " in line for line in embedded)
 
@@ -63,7 +63,7 @@ def test_pdf_embeds_its_cjk_font(pdf_file):
 def test_first_page_renders_to_a_non_blank_image(pdf_file, tmp_path):
     # given the PDF rendered by pdftoppm
     path, _ = pdf_file
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", "-singlefile", str(path),  # noqa: S607
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", "-singlefile", str(path),
                     str(tmp_path / "page")], check=True)
     pixels = np.asarray(Image.open(tmp_path / "page.png").convert("L"))
     # then a good share of the page is ink, and some of it is dark (text), not just fills
@@ -75,7 +75,7 @@ def test_unmasked_id_never_reaches_the_file(pdf_file, decisions):
     items, rows = decisions
     path, decision = pdf_file
     raw = rows.loc[rows["request_id"] == decision.request_id, "id_number"].iloc[0]
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,  # noqa: S607
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert raw not in text and raw not in render_html(decision)
 

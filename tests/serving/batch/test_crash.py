@@ -22,7 +22,7 @@ CHUNK = 3  # fifteen partitions, so the kill lands between the first and the las
 
 def _score(source: Path, out: Path, store: Path) -> subprocess.Popen:
     env = {**os.environ, "KUOZHONG_MLRUNS": str(store), "COLUMNS": "120"}
-    return subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+    return subprocess.Popen(
         [sys.executable, "-m", "serving.cli.main", "score", "--input", str(source), "--output", str(out),
          "--chunk-size", str(CHUNK)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
