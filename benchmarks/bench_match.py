@@ -35,8 +35,8 @@ from features.files import write_text_atomic
 from features.ids import make_id_number
 from features.matching import crypto, match_lists
 from features.matching.lists import read_base_chunks
-from features.matching.pool import default_workers
 from features.matching.wire import match_two_process
+from features.parallel import default_workers
 from features.simulate.county import SimulationConfig, simulate_county
 
 RESULTS = Path(__file__).parent / "results" / "bench_match.json"

@@ -20,7 +20,7 @@ import pandas as pd
 
 from features.errors import KuozhongError
 from features.matching import crypto
-from features.matching.pool import ordered_map
+from features.parallel import ordered_map
 
 SESSION_BYTES = 16
 LABEL_FIELDS = ("household_id", "name", "household_size", "region_code", "township", "is_kuozhong",

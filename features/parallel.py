@@ -1,13 +1,13 @@
-"""The province's and the bank's per-ID work spread over the cores, in order, with a bounded number in flight.
+"""Work units spread over the cores, results in order, with a bounded number in flight.
 
-Matching's cost is one or two scalar multiplications per ID (libsodium, native code); the only way under that
-floor is more cores. ``ordered_map`` sends work units (chunks of IDs or base-list rows) to worker processes that
-each hold the party's secret from start-up, yields the results in the order the units were sent, and never holds
-more than ``2 × workers`` units in flight, so memory stays flat however long the base list is. Small jobs, and
-``workers=1``, run in this process: starting workers costs more than a chunk of a county's list.
+Used where the work is long and splits into independent units: private matching (a party's per-ID scalar
+multiplications, in chunks of IDs or base-list rows) and the province simulator (one shard per unit).
+``ordered_map`` sends units to worker processes that each receive the caller's ``state`` once at start-up (a
+party's secret stays in the party's own processes), yields the results in the order the units were sent, and
+never holds more than ``2 × workers`` units in flight, so memory stays flat however many units follow. The first
+unit, small jobs and ``workers=1`` run in this process: starting workers costs more than one unit of a county.
 
-The workers are the party's own processes on the same machine (started with ``forkserver``, so no lock or thread
-of the caller is copied into them); the secret never leaves the party.
+Workers are started with ``forkserver``, so no lock or thread of the caller is copied into them.
 """
 
 from __future__ import annotations
