@@ -32,12 +32,16 @@ class MatchResult:
 
 
 def match_lists(bank: pd.DataFrame, base_chunks: Iterable[pd.DataFrame], *,
-                progress: Callable[[int], None] | None = None, max_bank_items: int | None = None) -> MatchResult:
-    """Run the bank and the province in this process (each keeps its own secret) and assemble the initial list."""
+                progress: Callable[[int], None] | None = None, max_bank_items: int | None = None,
+                workers: int | None = None) -> MatchResult:
+    """Run the bank and the province in this process (each keeps its own secret) and assemble the initial list.
+
+    Each party spreads its per-ID work over ``workers`` processes of its own (default: every core).
+    """
     valid, invalid = split_valid_ids(bank)
-    bank_party = BankPartyState(valid["id_number"])
+    bank_party = BankPartyState(valid["id_number"], workers=workers)
     kwargs = {} if max_bank_items is None else {"max_bank_items": max_bank_items}
-    province = ProvincePartyState(base_chunks, **kwargs)
+    province = ProvincePartyState(base_chunks, workers=workers, **kwargs)
     bank_party.receive_answer(province.answer(bank_party.request(province.hello())))
     for chunk in province.labels():
         bank_party.receive_labels(chunk)

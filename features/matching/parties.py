@@ -14,11 +14,13 @@ import json
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from features.errors import KuozhongError
 from features.matching import crypto
+from features.parallel import ordered_map
 
 SESSION_BYTES = 16
 LABEL_FIELDS = ("household_id", "name", "household_size", "region_code", "township", "is_kuozhong",
@@ -45,8 +47,13 @@ class LabelChunk:
 
 def encode_label(row: dict) -> bytes:
     """A base-list household's label, as compact JSON (field order fixed by LABEL_FIELDS)."""
-    values = [row["household_id"], row["name"], int(row["household_size"]), row["region_code"], row["township"],
-              bool(row["is_kuozhong"]), row["non_kuozhong_reasons"] or "", _iso_date(row.get("listed_on"))]
+    return _encode(row["household_id"], row["name"], row["household_size"], row["region_code"], row["township"],
+                   row["is_kuozhong"], row["non_kuozhong_reasons"], _iso_date(row.get("listed_on")))
+
+
+def _encode(household_id: object, name: object, size: object, region: object, township: object,
+            is_kuozhong: object, reasons: object, listed_on: str) -> bytes:
+    values = [household_id, name, int(size), region, township, bool(is_kuozhong), reasons or "", listed_on]  # type: ignore[call-overload]
     return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -55,6 +62,64 @@ def _iso_date(value: object) -> str:
         return ""
     stamp = pd.Timestamp(str(value))
     return "" if pd.isna(stamp) else stamp.date().isoformat()
+
+
+def _iso_dates(frame: pd.DataFrame) -> list[str]:
+    """``listed_on`` of every row as an ISO date ('' where absent), read in one pass."""
+    if "listed_on" not in frame.columns:
+        return [""] * len(frame)
+    stamps = pd.to_datetime(frame["listed_on"].astype("object").where(frame["listed_on"].notna(), None),
+                            errors="coerce")
+    return [s.date().isoformat() if not pd.isna(s) else "" for s in stamps]
+
+
+def _seal_chunk(frame: pd.DataFrame, state: dict[str, Any]) -> LabelChunk:
+    """Tag and seal every row's label in a shuffled order (runs in the province's worker processes)."""
+    key, session = state["key"], state["session"]
+    order = list(range(len(frame)))
+    secrets.SystemRandom().shuffle(order)  # file order must say nothing about which row a tag belongs to
+    columns = [frame[c].to_numpy(dtype=object) for c in ("id_number", "household_id", "name", "household_size",
+                                                         "region_code", "township", "is_kuozhong",
+                                                         "non_kuozhong_reasons")]
+    ids, hh, name, size, region, township, flag, reasons = columns
+    dates = _iso_dates(frame)
+    tags, sealed = [], []
+    for i in order:
+        prf = crypto.blind(key, crypto.hash_to_group(ids[i], session), own=True)
+        label = _encode(hh[i], name[i], size[i], region[i], township[i], flag[i], reasons[i], dates[i])
+        tag, box = crypto.seal_label(prf, session, label)
+        tags.append(tag)
+        sealed.append(box)
+    return LabelChunk(b"".join(tags), b"".join(sealed))
+
+
+def _blind_received(points: bytes, state: dict[str, Any]) -> bytes:
+    """The other party's blinded values blinded again with this party's key (each checked), in order."""
+    return b"".join(crypto.blind(state["key"], p) for p in _split(points, crypto.POINT_BYTES))
+
+
+def _hash_and_blind(id_numbers: list[str], state: dict[str, Any]) -> bytes:
+    """The bank's ID numbers hashed into the group and blinded with its scalar, in order."""
+    return b"".join(crypto.blind(state["key"], crypto.hash_to_group(x, state["session"]), own=True)
+                    for x in id_numbers)
+
+
+def _unblind_and_tag(points: bytes, state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+    """(lookup tag, PRF value) of each answered value once the bank's blind is removed, in order."""
+    out = []
+    for point in _split(points, crypto.POINT_BYTES):
+        prf = crypto.blind(state["key"], point)
+        out.append((crypto.lookup_tag(prf, state["session"]), prf))
+    return out
+
+
+def _pieces(blob: bytes, size: int, per_piece: int) -> Iterator[bytes]:
+    step = size * per_piece
+    return (blob[i:i + step] for i in range(0, len(blob), step))
+
+
+def _batches(items: list[str], per_batch: int) -> Iterator[list[str]]:
+    return (items[i:i + per_batch] for i in range(0, len(items), per_batch))
 
 
 def decode_label(raw: bytes) -> dict:
@@ -72,10 +137,11 @@ class ProvincePartyState:
     """The province (provincial finance department): holds the base list and the PRF key; answers one bank."""
 
     def __init__(self, base_chunks: Iterable[pd.DataFrame], *, max_bank_items: int = DEFAULT_MAX_BANK_ITEMS,
-                 chunk_rows: int = 20_000) -> None:
+                 chunk_rows: int = 20_000, workers: int | None = None) -> None:
         self.base_chunks = base_chunks
         self.max_bank_items = max_bank_items
         self.chunk_rows = chunk_rows
+        self.workers = workers  # None: every core
         self.session = secrets.token_bytes(SESSION_BYTES)
         self._key = crypto.new_scalar()
         self.bank_items_seen = 0  # all the province ever learns: the size of the bank's request
@@ -91,31 +157,24 @@ class ProvincePartyState:
             raise MatchingProtocolError(f"bank request has {len(points):,} IDs; the province answers at most "
                                         f"{self.max_bank_items:,} per session")
         self.bank_items_seen = len(points)
-        return b"".join(crypto.blind(self._key, p) for p in points)
+        return b"".join(ordered_map(_blind_received, _pieces(blinded, crypto.POINT_BYTES, self.chunk_rows),
+                                    {"key": self._key}, workers=self.workers))
 
     def labels(self) -> Iterator[LabelChunk]:
-        """Round 3b: every base-list household's tag and sealed label, in shuffled chunks."""
-        for frame in self.base_chunks:
-            for start in range(0, len(frame), self.chunk_rows):
-                yield self._seal(frame.iloc[start:start + self.chunk_rows])
-
-    def _seal(self, frame: pd.DataFrame) -> LabelChunk:
-        records = frame.to_dict("records")
-        secrets.SystemRandom().shuffle(records)  # file order must say nothing about which row a tag belongs to
-        tags, sealed = [], []
-        for row in records:
-            prf = crypto.blind(self._key, crypto.hash_to_group(row["id_number"], self.session), own=True)
-            tag, box = crypto.seal_label(prf, self.session, encode_label(row))
-            tags.append(tag)
-            sealed.append(box)
-        return LabelChunk(b"".join(tags), b"".join(sealed))
+        """Round 3b: every base-list household's tag and sealed label, in shuffled chunks (over every core)."""
+        slices = (frame.iloc[start:start + self.chunk_rows]
+                  for frame in self.base_chunks for start in range(0, len(frame), self.chunk_rows))
+        yield from ordered_map(_seal_chunk, slices, {"key": self._key, "session": self.session},
+                               workers=self.workers)
 
 
 class BankPartyState:
     """The bank: holds its customers' ID numbers and a blinding scalar; ends with the matched households' labels."""
 
-    def __init__(self, id_numbers: Iterable[str]) -> None:
+    def __init__(self, id_numbers: Iterable[str], *, workers: int | None = None, chunk_ids: int = 20_000) -> None:
         self.id_numbers = list(dict.fromkeys(id_numbers))
+        self.workers = workers  # None: every core (used only when the list is longer than one chunk)
+        self.chunk_ids = chunk_ids
         self._blind = crypto.new_scalar()
         self._session: bytes | None = None
         self._by_tag: dict[bytes, tuple[str, bytes]] = {}
@@ -127,8 +186,8 @@ class BankPartyState:
         if len(session) != SESSION_BYTES:
             raise MatchingProtocolError(f"session id must be {SESSION_BYTES} bytes; got {len(session)}")
         self._session = session
-        return b"".join(crypto.blind(self._blind, crypto.hash_to_group(x, session), own=True)
-                        for x in self.id_numbers)
+        return b"".join(ordered_map(_hash_and_blind, _batches(self.id_numbers, self.chunk_ids),
+                                    {"key": self._blind, "session": session}, workers=self.workers))
 
     def receive_answer(self, answered: bytes) -> None:
         """Remove the bank's blind from the province's answer and file the tags of the bank's own IDs."""
@@ -137,10 +196,11 @@ class BankPartyState:
         points = _split(answered, crypto.POINT_BYTES)
         if len(points) != len(self.id_numbers):
             raise MatchingProtocolError(f"province answered {len(points)} values for {len(self.id_numbers)} IDs")
-        unblind = crypto.inverse(self._blind)
-        for id_number, point in zip(self.id_numbers, points, strict=True):
-            prf = crypto.blind(unblind, point)
-            self._by_tag[crypto.lookup_tag(prf, self._session)] = (id_number, prf)
+        state = {"key": crypto.inverse(self._blind), "session": self._session}
+        tagged = (pair for piece in ordered_map(_unblind_and_tag, _pieces(answered, crypto.POINT_BYTES, self.chunk_ids),
+                                                state, workers=self.workers) for pair in piece)
+        for id_number, (tag, prf) in zip(self.id_numbers, tagged, strict=True):
+            self._by_tag[tag] = (id_number, prf)
 
     def receive_labels(self, chunk: LabelChunk) -> None:
         """Open the labels filed under the bank's own tags; everything else in the chunk stays sealed."""

@@ -9,7 +9,8 @@ batch scoring, which treats every sub-folder holding ``base_list.parquet`` as a 
     out/shard=00001/...
 
 One table across shards: ``province_table(out, "base_list")`` (a pyarrow dataset with a ``shard`` column from the
-hive-style folder names). Only one shard is in memory at a time; shard k draws from its own random stream
+hive-style folder names). Shards are made in parallel over the cores, one shard in memory per worker; shard k
+draws from its own random stream
 (``SeedSequence([seed, k])``), so a shard never depends on the others and the same seed and shard size give
 byte-identical files.
 """
@@ -22,12 +23,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.dataset as ds
 from sklearn.metrics import roc_auc_score
 
 from features.files import write_text_atomic
+from features.parallel import ordered_map
 from features.simulate.county import SimulationConfig, simulate_county
 
 log = logging.getLogger(__name__)
@@ -54,9 +57,30 @@ def shard_dir(out: Path, shard: int) -> Path:
     return Path(out) / f"shard={shard:05d}"
 
 
+def _write_shard(unit: tuple[int, int], state: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, int, dict[str, int]]:
+    """Simulate and write one shard (in a worker process); what the summary needs comes back, not the shard."""
+    k, n = unit
+    county = simulate_county(SimulationConfig(households=n, seed=state["seed"], id_offset=k * state["shard_size"],
+                                              shard=k, messiness=state["messiness"]))
+    target = shard_dir(Path(state["out"]), k)
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    county.write(tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    counts = {name: len(getattr(county, name)) for name in ("base_list", "applications", "account_flows",
+                                                              "loan_events")}
+    return (county.applications["true_pd"].to_numpy(dtype=np.float32),
+            county.applications["default_12m"].to_numpy(dtype=np.int8), len(county.loan_ledger), counts)
+
+
 def simulate_province(households: int, seed: int, out: Path, shard_size: int = DEFAULT_SHARD_SIZE,
-                      messiness: float = 1.0, on_shard: Callable[[int, int], None] | None = None) -> ProvinceSummary:
-    """Simulate ``households`` households shard by shard into ``out`` (see the module docstring for the layout)."""
+                      messiness: float = 1.0, on_shard: Callable[[int, int], None] | None = None,
+                      workers: int | None = None) -> ProvinceSummary:
+    """Simulate ``households`` households into ``out`` (layout in the module docstring), shards over the cores.
+
+    Each shard draws from its own random stream, so ``workers`` changes the time taken, never the files.
+    """
     if not 1 <= households <= MAX_HOUSEHOLDS:
         raise ValueError(f"households must be between 1 and {MAX_HOUSEHOLDS:,}; got {households}")
     if shard_size < 1:
@@ -68,22 +92,15 @@ def simulate_province(households: int, seed: int, out: Path, shard_size: int = D
     outcome: list[np.ndarray] = []
     counts: dict[str, int] = {}
     loans = 0
-    for k in range(shards):
-        n = min(shard_size, households - k * shard_size)
-        county = simulate_county(SimulationConfig(households=n, seed=seed, id_offset=k * shard_size, shard=k,
-                                                  messiness=messiness))
-        target = shard_dir(out, k)
-        tmp = target.with_name(target.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        county.write(tmp)
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.rename(target)
-        true_pd.append(county.applications["true_pd"].to_numpy(dtype=np.float32))
-        outcome.append(county.applications["default_12m"].to_numpy(dtype=np.int8))
-        loans += len(county.loan_ledger)
-        for name in ("base_list", "applications", "account_flows", "loan_events"):
-            counts[name] = counts.get(name, 0) + len(getattr(county, name))
-        del county
+    units = [(k, min(shard_size, households - k * shard_size)) for k in range(shards)]
+    state = {"seed": seed, "shard_size": shard_size, "messiness": messiness, "out": str(out)}
+    for k, (shard_pd, shard_outcome, shard_loans, shard_counts) in enumerate(
+            ordered_map(_write_shard, units, state, workers=workers)):
+        true_pd.append(shard_pd)
+        outcome.append(shard_outcome)
+        loans += shard_loans
+        for name, rows in shard_counts.items():
+            counts[name] = counts.get(name, 0) + rows
         if on_shard is not None:
             on_shard(k + 1, shards)
     pd_all, y_all = np.concatenate(true_pd), np.concatenate(outcome)

@@ -188,3 +188,26 @@ def test_on_the_messy_county_no_differing_name_or_bad_id_is_silently_joined(coun
     assert NAME_ONE_OFF in set(result.review["name_check"])
     on_both = set(bank["id_number"]) & set(county.base_list["id_number"])
     assert on_both <= set(result.initial["id_number"]) | set(result.review["id_number"])
+
+
+def _labels(bank_ids: list[str], base: pd.DataFrame, workers: int) -> tuple[dict, int]:
+    bank = BankPartyState(bank_ids, workers=workers, chunk_ids=7)
+    province = ProvincePartyState([base.iloc[:250], base.iloc[250:]], chunk_rows=90, workers=workers)
+    bank.receive_answer(province.answer(bank.request(province.hello())))
+    chunks = list(province.labels())
+    for chunk in chunks:
+        bank.receive_labels(chunk)
+    return bank.labels, len(chunks)
+
+
+def test_spreading_both_parties_over_worker_processes_changes_no_label(county: County) -> None:
+    # given a bank list longer than one chunk of IDs and a base list of several chunks in two frames
+    base = county.base_list.iloc[:500]
+    held = list(base["id_number"].iloc[::9]) + list(_outsiders(6)["id_number"])
+    # when the protocol runs in this process and over two worker processes
+    alone, chunks = _labels(held, base, workers=1)
+    spread, _ = _labels(held, base, workers=2)
+    # then the bank opens exactly the same labels, every held base-list ID and no outsider
+    assert chunks == 6
+    assert spread == alone
+    assert set(spread) == set(base["id_number"].iloc[::9])

@@ -26,12 +26,17 @@ def test_a_province_streams_to_shards_readable_one_by_one_and_as_one_table(tmp_p
     assert len(set(ids)) == 600 and set(table.column("shard").to_pylist()) == {0, 1, 2}
 
 
-def test_province_shards_are_byte_identical_for_the_same_seed(tmp_path):
-    for name in ("a", "b"):
-        simulate_province(300, seed=4, out=tmp_path / name, shard_size=150)
-    digest = {name: hashlib.sha256((tmp_path / name / "shard=00001" / "loan_events.parquet").read_bytes()).digest()
-              for name in ("a", "b")}
-    assert digest["a"] == digest["b"]
+def test_province_shards_are_byte_identical_for_the_same_seed_in_one_process_or_over_workers(tmp_path):
+    # given the same province simulated twice in this process and once with its shards over two workers
+    for name, workers in (("a", 1), ("b", 1), ("c", 2)):
+        simulate_province(450, seed=4, out=tmp_path / name, shard_size=150, workers=workers)
+    # then every file of every shard is the same, byte for byte
+    def digests(name: str) -> dict[str, bytes]:
+        root = tmp_path / name
+        return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).digest()
+                for p in sorted(root.glob("shard=*/*"))}
+    assert len(digests("a")) > 30
+    assert digests("a") == digests("b") == digests("c")
 
 
 def test_the_simulate_command_writes_the_sources(tmp_path):

@@ -1,0 +1,77 @@
+"""Work units spread over the cores, results in order, with a bounded number in flight.
+
+Used where the work is long and splits into independent units: private matching (a party's per-ID scalar
+multiplications, in chunks of IDs or base-list rows) and the province simulator (one shard per unit).
+``ordered_map`` sends units to worker processes that each receive the caller's ``state`` once at start-up (a
+party's secret stays in the party's own processes), yields the results in the order the units were sent, and
+never holds more than ``2 × workers`` units in flight, so memory stays flat however many units follow. The first
+unit, small jobs and ``workers=1`` run in this process: starting workers costs more than one unit of a county.
+
+Workers are started with ``forkserver``, so no lock or thread of the caller is copied into them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+Unit = TypeVar("Unit")
+Result = TypeVar("Result")
+
+_NONE: Any = object()
+# Set once in each worker process by its initializer (never in the calling process).
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def default_workers() -> int:
+    """Worker processes for matching: every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # platforms without affinity
+        return max(1, os.cpu_count() or 1)
+
+
+def _install(state: dict[str, Any]) -> None:
+    """Worker start-up: keep the party's state for every unit this worker runs."""
+    _WORKER_STATE.update(state)
+
+
+def _run(function: Callable[[Any, dict[str, Any]], Any], unit: Any) -> Any:
+    return function(unit, _WORKER_STATE)
+
+
+def ordered_map(function: Callable[[Unit, dict[str, Any]], Result], units: Iterable[Unit], state: dict[str, Any],
+                *, workers: int | None = None) -> Iterator[Result]:
+    """``function(unit, state)`` for every unit, results in the order of the units.
+
+    ``function`` must be a module-level function (it is sent to the workers by name). The first unit always runs
+    in this process; workers start only when a second unit follows, so a list that fits one chunk never pays for
+    them.
+    """
+    workers = default_workers() if workers is None else max(1, workers)
+    iterator = iter(units)
+    first = next(iterator, _NONE)
+    if first is _NONE:
+        return
+    yield function(first, state)
+    if workers == 1:
+        for unit in iterator:
+            yield function(unit, state)
+        return
+    second = next(iterator, _NONE)
+    if second is _NONE:
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_install,
+                             initargs=(state,)) as pool:
+        pending: deque[Future[Result]] = deque([pool.submit(_run, function, second)])
+        for unit in iterator:
+            pending.append(pool.submit(_run, function, unit))
+            while len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
