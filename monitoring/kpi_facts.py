@@ -27,6 +27,11 @@ def day_of(values: pd.Series) -> pd.Series:
     return dates.dt.normalize()
 
 
+def days_for(keys: pd.Series, days: pd.Series) -> pd.Series:
+    """``days`` looked up for each key (NaT where absent); safe when ``days`` is empty, unlike ``Series.map``."""
+    return pd.Series(days.reindex(keys.to_numpy()).to_numpy(dtype="datetime64[ns]"), index=keys.index)
+
+
 def initial_visits(visits: pd.DataFrame) -> pd.DataFrame:
     """The first-visit forms (采集表), with their day; revisits and other kinds left out."""
     if visits.empty or "visited_at" not in visits:
@@ -49,7 +54,7 @@ def listed_when_visited(visits: pd.DataFrame, base_list: pd.DataFrame, list_refr
     """Per visit: the household is on the 扩中 list and no refresh on or before the visit's day dropped it."""
     base = base_list.drop_duplicates("household_id").set_index("household_id")
     on_list = visits["household_id"].map(base["is_kuozhong"]).fillna(False).astype(bool)
-    dropped = visits["household_id"].map(dropped_on(list_refresh))
+    dropped = days_for(visits["household_id"], dropped_on(list_refresh))
     return on_list & ~(dropped <= day_of(visits["visited_at"])).fillna(False)
 
 
@@ -166,7 +171,7 @@ def income_growth(facts: Facts, day: pd.Timestamp) -> tuple[float, float, int, i
     if forms.empty:
         return np.nan, np.nan, 0, 0
     previous = forms.groupby("household_id")["income"].shift()
-    after_loan = forms["revisit"] & (forms["day"] >= forms["household_id"].map(first_signed))
+    after_loan = forms["revisit"] & (forms["day"] >= days_for(forms["household_id"], first_signed))
     this_year = after_loan & (forms["day"].dt.year == day.year) & previous.notna()
     year = forms.loc[this_year, "income"].sum() / previous[this_year].sum() - 1 if this_year.any() else np.nan
     latest = forms[after_loan].groupby("household_id")["income"].last()

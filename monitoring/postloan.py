@@ -18,7 +18,7 @@ from features.errors import InputError
 from models.policy import Policy
 from models.policy.postloan import PostLoan
 from models.terms.offer import PURPOSE_ZH
-from monitoring.kpi_facts import day_of
+from monitoring.kpi_facts import day_of, days_for
 
 USE_ZH = {**PURPOSE_ZH, "consumption": "日常消费", "other": "其他"}
 DUE_COLUMNS = ("loan_id", "household_id", "account_manager_id", "disbursed_on", "last_revisit", "due_on",
@@ -54,7 +54,7 @@ def revisits_due(ledger: pd.DataFrame, revisits: pd.DataFrame, policy: Policy, a
     if not revisits.empty and "loan_id" in revisits:
         seen = revisits.assign(day=day_of(revisits["visited_at"]))
         seen = seen[seen["day"] <= as_of].groupby("loan_id")["day"].max()
-        last = loans["loan_id"].map(seen)
+        last = days_for(loans["loan_id"], seen)
         last = last.where(last >= disbursed)
     due = (last + pd.Timedelta(days=rules.revisit_every_days)).fillna(
         disbursed + pd.Timedelta(days=rules.first_revisit_days))

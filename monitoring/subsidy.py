@@ -194,5 +194,5 @@ def clawbacks(ledger_rows: pd.DataFrame, misused_on: pd.Series, month: str) -> p
                        & ledger_rows["subsidy_eligible"]]
     out = rows.groupby("loan_id").agg(household_id=("household_id", "first"), months=("month", "nunique"),
                                       clawback_fen=("county_subsidy_fen", "sum")).reset_index()
-    out["found_on"] = out["loan_id"].map(pd.to_datetime(misused_on))
+    out["found_on"] = pd.to_datetime(misused_on).reindex(out["loan_id"].to_numpy()).to_numpy(dtype="datetime64[ns]")
     return out[out["clawback_fen"] > 0].reset_index(drop=True)

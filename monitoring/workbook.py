@@ -75,7 +75,7 @@ def _cell(value: object) -> object:
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if hasattr(value, "item"):
-        return value.item()  # type: ignore[attr-defined]
+        return value.item()
     return value
 
 
