@@ -7,7 +7,7 @@ object, so the numbers cannot differ between the workbook, the 数据大屏 and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -103,4 +103,10 @@ def stage4_report(sources: RawSources, policy: Policy, as_of: pd.Timestamp, scop
         flow_signals=flow_signals(part.loan_ledger, part.account_flows, policy, as_of),
         misused=confirmed_misuse(revisits, as_of),
         revisits_due=revisits_due(part.loan_ledger, revisits, policy, as_of),
-        subsidy=subsidy_progress(part, policy, as_of))
+        subsidy=_progress(part, policy, as_of, scope))
+
+
+def _progress(part: RawSources, policy: Policy, as_of: pd.Timestamp, scope: Scope) -> SubsidyProgress:
+    """The 贴息 progress; the budget is the county's, so a filtered view carries no budget share."""
+    progress = subsidy_progress(part, policy, as_of)
+    return progress if scope == COUNTY else replace(progress, budget=None)
