@@ -42,6 +42,8 @@ def _head(sheet: Worksheet, title: str, report: Stage4Report, width: int, units:
     scope = report.kpi.scope.label()
     sheet.append([f"填报单位：{REPORTING_UNIT}", None, None, f"统计截止日：{_date_text(report.as_of)}",
                   None, f"计量单位：{units}" + ("" if scope == "全县" else f"　范围：{scope}")])
+    for first, last in ((1, 3), (4, 5), (6, max(6, width))):
+        sheet.merge_cells(start_row=2, start_column=first, end_row=2, end_column=last)
     return 3
 
 
@@ -80,12 +82,14 @@ def _cell(value: object) -> object:
 
 
 def _foot(sheet: Worksheet, row: int, notes: list[str]) -> None:
+    width = max(sheet.max_column, 6)
     for note in notes:
         sheet.cell(row=row, column=1, value=note)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         row += 1
-    sheet.cell(row=row + 1, column=1, value="填表人：")
-    sheet.cell(row=row + 1, column=3, value="审核人：")
-    sheet.cell(row=row + 1, column=5, value="填报日期：　　年　　月　　日")
+    for first, last, text in ((1, 2, "填表人："), (3, 4, "审核人："), (5, width, "填报日期：　　年　　月　　日")):
+        sheet.cell(row=row + 1, column=first, value=text)
+        sheet.merge_cells(start_row=row + 1, start_column=first, end_row=row + 1, end_column=last)
 
 
 def _widths(sheet: Worksheet, widths: list[float]) -> None:

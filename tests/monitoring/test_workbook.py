@@ -75,3 +75,62 @@ def test_lists_hold_dates_as_dates_and_chinese_values(book):
     visits = wb["存疑走访"]
     when = visits.cell(row=4, column=[c.value for c in visits[3]].index("走访时间") + 1)
     assert isinstance(when.value, dt.datetime) and "00:00:00" not in when.number_format
+
+
+def _shown(cell) -> str:
+    """A cell's value as a spreadsheet shows it with its number format."""
+    value = cell.value
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M" if "hh" in cell.number_format else "%Y-%m-%d")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if cell.number_format == "0.0%":
+            return f"{value:.1%}"
+        if cell.number_format == "#,##0.00":
+            return f"{value:,.2f}"
+        if cell.number_format == "#,##0":
+            return f"{value:,.0f}"
+        if cell.number_format == "0.0":
+            return f"{value:.1f}"
+    return str(value)
+
+
+def test_a_screenshot_of_the_form_as_a_clerk_sees_it(policy, tmp_path):
+    # given the form of a simulated-looking day, laid out cell by cell with the workbook's merges, widths and formats
+    from playwright.sync_api import sync_playwright
+
+    from tests.serving.web.test_officer import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+
+    report = stage4_report(hand_made_sources(), policy, AS_OF)
+    sheet = openpyxl.load_workbook(write_kpi_xlsx(report, tmp_path / "form.xlsx"))["成效监测表"]
+    merged = {str(r).split(":")[0]: r.max_col - r.min_col + 1 for r in sheet.merged_cells.ranges}
+    widths = [sheet.column_dimensions[chr(65 + i)].width or 10 for i in range(sheet.max_column)]
+    rows = []
+    for row in sheet.iter_rows():
+        cells = []
+        for cell in row:
+            if not hasattr(cell, "column_letter"):  # covered by a merge
+                continue
+            span = merged.get(cell.coordinate, 1)
+            bold = " style='font-weight:bold'" if cell.font and cell.font.bold else ""
+            border = " class='b'" if cell.border and cell.border.left and cell.border.left.style else ""
+            cells.append(f"<td colspan='{span}'{border}{bold}>{_shown(cell)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cols = "".join(f"<col style='width:{w * 7.5:.0f}px'>" for w in widths)
+    page_html = ("<html><head><meta charset='utf-8'><style>body{font-family:'Noto Sans CJK SC',sans-serif;"
+                 "font-size:12px}table{border-collapse:collapse;table-layout:fixed}td{padding:2px 4px;"
+                 "vertical-align:middle}td.b{border:1px solid #808080}tr:first-child td{font-size:20px;"
+                 "text-align:center}</style></head><body><table>" + cols + "".join(rows) + "</table></body></html>")
+    (tmp_path / "form.html").write_text(page_html, encoding="utf-8")
+    # when it is opened in the browser
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1500, "height": 900}, locale="zh-CN")
+        page.goto((tmp_path / "form.html").as_uri())
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "workbook-成效监测表.png"), full_page=True)
+        text = page.locator("body").inner_text()
+        browser.close()
+    # then the clerk reads the title, the day, percentages and 万元 with two decimals
+    assert TITLE in text and "2025年6月30日" in text and "0.2%" in text and "11.00" in text and "填表人" in text
