@@ -16,6 +16,9 @@ from features.build.geo import gps_in_township, km_between
 MIN_MINUTES = 10.0
 MAX_MINUTES = 240.0
 MAX_KMH = 40.0
+CHECK_FLAGS = ("gps_outside_township", "no_photo", "implausible_duration", "impossible_travel", "doubtful")
+CHECK_COLUMNS = ("visit_id", "household_id", "account_manager_id", "visited_at", "township", *CHECK_FLAGS[:4],
+                 "reasons", "doubtful")
 
 
 def _part(series: pd.Series, key: str) -> pd.Series:
@@ -59,8 +62,9 @@ def manager_assessment(visits: pd.DataFrame, ledger: pd.DataFrame, daily_balance
     ``daily_balances`` has loan_id, date and balance; the daily average is over the calendar year to ``as_of``.
     Returns the assessment table and the doubtful visits.
     """
-    upto = visits[pd.to_datetime(visits["visited_at"]) <= as_of + pd.Timedelta(days=1)]
-    checks = visit_checks(upto) if not upto.empty else pd.DataFrame(columns=["account_manager_id", "doubtful"])
+    upto = visits[pd.to_datetime(visits["visited_at"]) < as_of + pd.Timedelta(days=1)] if len(visits) else visits
+    checks = visit_checks(upto) if not upto.empty else pd.DataFrame(
+        {c: pd.Series(dtype=bool if c in CHECK_FLAGS else object) for c in CHECK_COLUMNS})
     per = checks.groupby("account_manager_id").agg(visits=("visit_id", "size"), doubtful=("doubtful", "sum"))
     per["sound_visits"] = per["visits"] - per["doubtful"]
     signed = ledger[pd.to_datetime(ledger["signed_on"]) <= as_of]

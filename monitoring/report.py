@@ -1,4 +1,4 @@
-"""Writing the 成效监测表 (XLSX, Chinese headers) and the monitoring HTML reports with charts, atomically."""
+"""The monitoring HTML reports with charts (the 成效监测表 page and the drift report), written atomically."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pandas as pd
 from features.files import write_bytes_atomic
 from monitoring.drift import DriftReport
 from monitoring.kpi import KpiReport
+from monitoring.stage4 import Stage4Report
 from training.plots import chinese_figures, png_bytes
 
 
@@ -20,19 +21,7 @@ def _atomic_bytes(path: Path, data: bytes) -> None:
     write_bytes_atomic(path, data)
 
 
-def write_kpi_xlsx(report: KpiReport, extra: dict[str, pd.DataFrame], path: Path) -> Path:
-    """The 成效监测表 workbook: the KPI sheet first, then breakdowns and follow-up lists."""
-    import io
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        report.table.drop(columns=["key"]).to_excel(writer, sheet_name="成效监测表", index=False)
-        report.by_township.to_excel(writer, sheet_name="分乡镇", index=False)
-        report.by_manager.to_excel(writer, sheet_name="分客户经理", index=False)
-        for name, frame in extra.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-    _atomic_bytes(path, buf.getvalue())
-    return path
+LIST_ROWS = 200
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -40,29 +29,32 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def kpi_charts(report: KpiReport) -> dict[str, bytes]:
-    """Progress against the year's target, and the monthly trend of signings, credit and balance."""
+    """Progress against the year's target, and each cumulative indicator's month-ends against its target."""
     import matplotlib.pyplot as plt
 
     charts = {}
     with chinese_figures():
         t = report.table.dropna(subset=["完成率"])
-        fig, ax = plt.subplots(figsize=(8, 4))
-        ax.barh(t["指标"], t["完成率"].clip(upper=150), color=["#1a7f37" if v >= 100 else "#b26a00"
-                                                             for v in t["完成率"]])
+        fig, ax = plt.subplots(figsize=(8, 4.5))
+        done = t["完成率"].astype(float) * 100
+        ax.barh(t["指标"][::-1], done.clip(upper=150)[::-1],
+                color=["#1a7f37" if v >= 100 else "#b26a00" for v in done[::-1]])
         ax.axvline(100, color="#444", linestyle="--")
         ax.set_xlabel("完成率 (%)")
-        ax.set_title(f"截至{report.as_of.date()}指标完成情况")
+        ax.set_title(f"截至{report.as_of.date()}指标完成情况（{report.scope.label()}）")
         charts["progress"] = png_bytes(fig)
         m = report.monthly
-        if len(m):
-            fig, ax = plt.subplots(figsize=(8, 3.5))
-            x = np.arange(len(m))
-            ax.plot(x, m["credit_granted"] / 10_000, marker="o", label="累计授信(万元)")
-            ax.plot(x, m["loan_balance"] / 10_000, marker="s", label="月末贷款余额(万元)")
-            ax.set_xticks(x, list(m["month"]))
-            ax.set_title("月度趋势")
-            ax.legend()
-            ax.tick_params(axis="x", rotation=60)
+        if len(m) > 1:
+            fig, axes = plt.subplots(2, 2, figsize=(10, 6))
+            for ax, key in zip(axes.flat, ("households_visited", "households_signed", "credit_granted",
+                                           "loan_balance"), strict=True):
+                row = report.table.set_index("key").loc[key]
+                ax.plot(m["date"], m[key], marker=".", label="实际")
+                ax.step(m["date"], m[f"target_{key}"], where="post", linestyle="--", color="#b26a00", label="当年目标")
+                ax.set_title(f"{row['指标']}（{row['单位']}）", fontsize=10)
+                ax.tick_params(axis="x", rotation=30, labelsize=7)
+                ax.legend(fontsize=7)
+            fig.tight_layout()
             charts["trend"] = png_bytes(fig)
     return charts
 
@@ -76,16 +68,22 @@ _STYLE = ("<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em;colo
           "padding:3px 8px}</style>")
 
 
-def write_kpi_html(report: KpiReport, extra: dict[str, pd.DataFrame], path: Path) -> Path:
-    """The monitoring report: the KPI table with each indicator's definition, charts and follow-up lists."""
-    charts = kpi_charts(report)
-    parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>成效监测表 {report.as_of.date()}"
+def write_kpi_html(report: Stage4Report, path: Path) -> Path:
+    """The monitoring report: the KPI table with each indicator's definition, charts, breakdowns and lists."""
+    kpi = report.kpi
+    charts = kpi_charts(kpi)
+    shown_table = kpi.table.drop(columns=["key"]).assign(
+        完成率=[None if v is None or pd.isna(v) else f"{v:.1%}" for v in kpi.table["完成率"]])
+    parts = [f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>成效监测表 {kpi.as_of.date()}"
              f"</title>{_STYLE}</head><body><h1>财金助力扩中家庭项目成效监测表</h1>",
-             f"<p>统计日 {report.as_of.date()}</p>", _table_html(report.table.drop(columns=["key"])),
-             *(_img(png, name) for name, png in charts.items()),
-             "<h2>分乡镇</h2>", _table_html(report.by_township), "<h2>分客户经理</h2>", _table_html(report.by_manager)]
-    for name, frame in extra.items():
-        parts += [f"<h2>{html.escape(name)}（{len(frame)}）</h2>", _table_html(frame.head(200))]
+             f"<p>统计截止日 {kpi.as_of.date()} · 范围 {html.escape(kpi.scope.label())}"
+             f"{f' · 数据截至 {report.data_until.date()}' if report.data_until is not None else ''}</p>",
+             _table_html(shown_table), *(_img(png, name) for name, png in charts.items()),
+             "<h2>分乡镇</h2>", _table_html(kpi.by_township), "<h2>分客户经理</h2>", _table_html(kpi.by_manager),
+             "<h2>分产品</h2>", _table_html(kpi.by_product)]
+    for name, frame in report.sheets().items():
+        more = f"，下表列前{LIST_ROWS}条，全部见成效监测表工作簿" if len(frame) > LIST_ROWS else ""
+        parts += [f"<h2>{html.escape(name)}（共{len(frame)}条{more}）</h2>", _table_html(frame.head(LIST_ROWS))]
     parts.append("</body></html>")
     _atomic_bytes(path, "\n".join(parts).encode("utf-8"))
     return path

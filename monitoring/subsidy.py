@@ -36,6 +36,7 @@ ELIGIBLE = "签约时为扩中家庭"
 NOT_LISTED = "签约时不在扩中家庭名单"
 DROPPED = "签约前已在名单更新中移出"
 ROSE_OUT = "签约前复访认定为跃迁家庭"
+MISUSED = "贷款违规使用，停止贴息"
 
 
 class SubsidyInputError(KuozhongError):
@@ -140,8 +141,13 @@ def dt_month(month: str) -> str:
 
 
 def subsidy_ledger(ledger: pd.DataFrame, events: pd.DataFrame, eligibility: pd.DataFrame, policy: Policy,
-                   start: pd.Timestamp | None = None, end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """One row per loan and month with balance-days and the four interest parts in fen (``start``..``end``)."""
+                   start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
+                   misused_on: pd.Series | None = None) -> pd.DataFrame:
+    """One row per loan and month with balance-days and the four interest parts in fen (``start``..``end``).
+
+    ``misused_on`` (loan id -> day a revisit confirmed misuse): from that day's month on, the loan is not
+    subsidised; what it received before is clawed back in that month's claim (``clawbacks``).
+    """
     missing = [c for c in ("loan_id", "household_id", "rate", "signed_on", "disbursed_on") if c not in ledger]
     if missing:
         raise SubsidyInputError(f"loan ledger lacks required column(s): {', '.join(missing)}")
@@ -155,15 +161,38 @@ def subsidy_ledger(ledger: pd.DataFrame, events: pd.DataFrame, eligibility: pd.D
     elig = eligibility.set_index("loan_id")
     reference_col = loans["normal_rate"] if "normal_rate" in loans else pd.Series(
         policy.subsidy.reference_rate, index=loans.index)
+    stopped = _stopped_rows(monthly, misused_on)
     rows = []
-    for rec in monthly.itertuples(index=False):
+    for rec, stop in zip(monthly.itertuples(index=False), stopped, strict=True):
         rates = loan_rates(loans.at[rec.loan_id, "rate"], reference_col.at[rec.loan_id], policy)
-        subsidised = bool(elig.at[rec.loan_id, "subsidy_eligible"])
+        subsidised = bool(elig.at[rec.loan_id, "subsidy_eligible"]) and not stop
         rows.append(split_interest(int(rec.balance_fen_days), rates, subsidised))
     parts = pd.DataFrame(rows, columns=list(FEN_COLUMNS), dtype="int64")
     out = pd.concat([monthly, parts], axis=1)
     info = loans.loc[out["loan_id"], ["household_id", "product_code", "product_name", "rate", "signed_on"]]
     out = pd.concat([out, info.reset_index(drop=True)], axis=1)
-    out["subsidy_eligible"] = out["loan_id"].map(elig["subsidy_eligible"]).astype(bool)
-    out["eligibility_reason"] = out["loan_id"].map(elig["eligibility_reason"])
+    out["subsidy_eligible"] = out["loan_id"].map(elig["subsidy_eligible"]).astype(bool) & ~stopped
+    out["eligibility_reason"] = out["loan_id"].map(elig["eligibility_reason"]).where(~stopped, MISUSED)
     return out
+
+
+def _stopped_rows(monthly: pd.DataFrame, misused_on: pd.Series | None) -> np.ndarray:
+    if misused_on is None or misused_on.empty:
+        return np.zeros(len(monthly), dtype=bool)
+    found = monthly["loan_id"].map(pd.to_datetime(misused_on).dt.strftime("%Y-%m"))
+    return (found.notna() & (monthly["month"] >= found.fillna(""))).to_numpy(dtype=bool)
+
+
+def clawbacks(ledger_rows: pd.DataFrame, misused_on: pd.Series, month: str) -> pd.DataFrame:
+    """Loans whose misuse was confirmed in ``month``: the county subsidy of their earlier months, to claw back.
+
+    ``ledger_rows`` is the subsidy ledger from disbursement on (``subsidy_ledger`` without ``start``).
+    """
+    found = pd.to_datetime(misused_on).dt.strftime("%Y-%m")
+    loans = found[found == month].index
+    rows = ledger_rows[ledger_rows["loan_id"].isin(loans) & (ledger_rows["month"] < month)
+                       & ledger_rows["subsidy_eligible"]]
+    out = rows.groupby("loan_id").agg(household_id=("household_id", "first"), months=("month", "nunique"),
+                                      clawback_fen=("county_subsidy_fen", "sum")).reset_index()
+    out["found_on"] = pd.to_datetime(misused_on).reindex(out["loan_id"].to_numpy()).to_numpy(dtype="datetime64[ns]")
+    return out[out["clawback_fen"] > 0].reset_index(drop=True)

@@ -45,8 +45,13 @@ def claim_rows(month_ledger: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def summary(month: str, month_ledger: pd.DataFrame) -> dict:
-    """Totals for the month (yuan, exact to the fen), loan counts, exclusions by reason and the reconciliation."""
+def summary(month: str, month_ledger: pd.DataFrame, clawback: pd.DataFrame | None = None) -> dict:
+    """Totals for the month (yuan, exact to the fen), loan counts, exclusions by reason and the reconciliation.
+
+    ``clawback`` (``monitoring.subsidy.clawbacks``): subsidy of loans found misused this month, to take back; the
+    county's net payment for the month is its subsidy less the clawback.
+    """
+    clawed = int(clawback["clawback_fen"].sum()) if clawback is not None and len(clawback) else 0
     subsidised = month_ledger[month_ledger["subsidy_eligible"]]
     totals = {c.removesuffix("_fen"): int(subsidised[c].sum()) for c in FEN_COLUMNS}
     parts = (totals["household_interest"] + totals["county_subsidy"] + totals["bank_concession"]
@@ -58,6 +63,9 @@ def summary(month: str, month_ledger: pd.DataFrame) -> dict:
         "loans_excluded": {str(k): int(v) for k, v in excluded["eligibility_reason"].value_counts().items()},
         "totals_yuan": {k: str(yuan(v)) for k, v in totals.items()},
         "reconciles": parts == totals["reference_interest"],
+        "clawback_yuan": str(yuan(clawed)),
+        "clawback_loans": 0 if clawback is None else int(len(clawback)),
+        "net_county_subsidy_yuan": str(yuan(totals["county_subsidy"] - clawed)),
         "reconciliation": "客户支付利息 + 县财政贴息 + 银行让利 + 银行低于上限优惠 = 按基准利率计利息（逐笔逐月到分）",
     }
 
@@ -71,13 +79,14 @@ def _with_total(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
 
 
-def write_claim(month: str, month_ledger: pd.DataFrame, out: Path) -> dict[str, Path]:
+def write_claim(month: str, month_ledger: pd.DataFrame, out: Path, clawback: pd.DataFrame | None = None
+                ) -> dict[str, Path]:
     """Write ``贴息申请表_YYYY-MM.xlsx``/``.csv`` and ``贴息汇总_YYYY-MM.json`` to ``out``, each via a rename."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     table = _with_total(claim_rows(month_ledger)).rename(columns=CLAIM_HEADERS)
     table.insert(0, "序号", [*range(1, len(table)), ""])
-    info = summary(month, month_ledger)
+    info = summary(month, month_ledger, clawback)
     paths = {"xlsx": out / f"贴息申请表_{month}.xlsx", "csv": out / f"贴息申请表_{month}.csv",
              "summary": out / f"贴息汇总_{month}.json"}
 
@@ -108,6 +117,17 @@ def write_claim(month: str, month_ledger: pd.DataFrame, out: Path) -> dict[str, 
     for reason, count in info["loans_excluded"].items():
         totals.append([f"不予贴息：{reason}", count])
     totals.append(["逐笔核对", "一致" if info["reconciles"] else "不一致"])
+    totals.append(["追回贴息（贷款违规使用）", float(Decimal(info["clawback_yuan"]))])
+    totals.append(["追回笔数", info["clawback_loans"]])
+    totals.append(["本月县财政应拨贴息（贴息−追回）", float(Decimal(info["net_county_subsidy_yuan"]))])
+    if clawback is not None and len(clawback):
+        back = book.create_sheet("追回贴息")
+        back.append(["贷款编号", "户编号", "违规认定日期", "已贴息月数", "追回金额(元)"])
+        for rec in clawback.itertuples(index=False):
+            back.append([rec.loan_id, rec.household_id, pd.Timestamp(rec.found_on).date(), int(rec.months),
+                         float(yuan(rec.clawback_fen))])
+            back.cell(row=back.max_row, column=3).number_format = "yyyy-mm-dd"
+            back.cell(row=back.max_row, column=5).number_format = "#,##0.00"
 
     # All three are written to temporary names before any is renamed; the renames run in the order of ``paths``
     # (the stack unwinds last-in first), so the summary appears last.

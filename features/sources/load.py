@@ -33,6 +33,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 # Sources that may be absent (an empty table then): 跃迁 flags written by monitoring's revisits and list refresh.
 OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "upward_mobility": ("household_id", "flagged_on", "evidence"),
+    # the county finance bureau's record of each month's 贴息 claim: amounts approved and paid (元)
+    "subsidy_payments": ("month", "approved", "paid"),
 }
 
 
@@ -61,6 +63,7 @@ class RawSources:
     list_refresh: pd.DataFrame = field(default_factory=lambda: _empty("list_refresh"))
     revisits: pd.DataFrame = field(default_factory=lambda: _empty("revisits"))
     quarantine: pd.DataFrame = field(default_factory=lambda: _empty("quarantine"))
+    subsidy_payments: pd.DataFrame = field(default_factory=lambda: _empty("subsidy_payments"))
 
     def for_households(self, household_ids: list[str]) -> RawSources:
         """The subset of every source that belongs to the given households."""
@@ -80,7 +83,8 @@ EXTRA_TABLES = ("bank_customers", "credit_reports", "loan_ledger", "loan_events"
 
 def _empty(name: str) -> pd.DataFrame:
     columns = {"quarantine": ("source", "record", "household_id", "field", "value", "rule"),
-               "revisits": ("visit_id", "household_id", "visited_at")}.get(name, ("household_id",))
+               "revisits": ("visit_id", "household_id", "visited_at"),
+               "subsidy_payments": ("month", "approved", "paid")}.get(name, ("household_id",))
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from features.county import HOUSEHOLD_CLASSES
 from features.errors import KuozhongError
+from models.policy.postloan import PostLoan
 from models.policy.targets import Targets
 from models.policy.terms import TermsPolicy
 
@@ -106,6 +107,7 @@ class Product(_Strict):
     rate_max: float = Field(gt=0, lt=1)
     max_amount: float = Field(gt=0)
     term_months: int = Field(ge=1)
+    launched_on: dt.date | None = None  # the day the bank put it on offer (推出); counted from then on
 
     @field_validator("classes")
     @classmethod
@@ -169,6 +171,7 @@ class Policy(_Strict):
     scoring: Scoring
     grades: tuple[Grade, ...] = Field(min_length=1)
     targets: Targets | None = None
+    post_loan: PostLoan | None = None  # stage 4: revisit schedule, misuse signals, the yearly 贴息 budget
     terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
     content_hash: str = ""
 

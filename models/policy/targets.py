@@ -30,6 +30,10 @@ class Targets(BaseModel):
     income_growth_per_year: float = Field(ge=0)            # borrowing households' income growth a year
     income_growth_over_pilot: float = Field(ge=0)          # aim over the three years
     interest_saved_per_household: float = Field(ge=0)      # average over the three years, RMB
+    # the targets' own arithmetic (附件1): interest saved = loan balance × these points (7.6% brought down to
+    # 3.8%: 1,750万 × 3.8% = 66.5万), funds leveraged = this multiple × loan balance (2 × 5,000万 = 1亿)
+    interest_saved_points: float | None = Field(default=None, gt=0, lt=1)
+    leverage: float | None = Field(default=None, gt=0)
 
     @field_validator("by_year")
     @classmethod

@@ -53,6 +53,8 @@ class Runtime:
     # the program dashboard's figures per (day, model version): this app's own, never shared between apps
     dashboard_cache: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     dashboard_lock: threading.Lock = field(default_factory=threading.Lock)
+    # the dashboard's own reading of the data folder: (files' signature, sources), re-read when the files change
+    program_sources: tuple[str, RawSources] | None = None
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:

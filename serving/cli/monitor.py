@@ -38,36 +38,44 @@ def kpi(
     update_data: Annotated[bool, typer.Option("--update-data", help="Also write the 跃迁 flags into the data folder "
                                                                     "(upward_mobility.parquet), where UPWARD_MOBILITY reads them.")] = False,
 ) -> None:
-    """Every indicator of 附件1 as of a date against the year's target; 跃迁, doubtful visits, loan use."""
+    """Every indicator of 附件1 as of a date against the year's target; 跃迁, doubtful visits, loan use, revisits."""
     from features.files import atomic_path
     from features.sources.load import load_sources
     from models.policy import load_policy
-    from monitoring.report import write_kpi_html, write_kpi_xlsx
+    from monitoring.report import write_kpi_html
     from monitoring.stage4 import stage4_report
+    from monitoring.workbook import write_kpi_xlsx
 
     day = _as_of(as_of)
     pol = load_policy(policy)
     with console.status("reading sources and computing indicators"):
         stage4 = stage4_report(load_sources(data), pol, day)
-    report, flags, extra = stage4.kpi, stage4.upward_mobility, stage4.sheets()
-    doubtful, misused = stage4.doubtful, stage4.misused
     stem = f"成效监测表-{day.date()}"
-    xlsx = write_kpi_xlsx(report, extra, out / f"{stem}.xlsx")
-    page = write_kpi_html(report, extra, out / f"{stem}.html")
+    xlsx = write_kpi_xlsx(stage4, out / f"{stem}.xlsx")
+    page = write_kpi_html(stage4, out / f"{stem}.html")
+    flags = stage4.upward_mobility
     flags_path = out / "upward_mobility.parquet"
     for path in (flags_path, data / "upward_mobility.parquet") if update_data else (flags_path,):
         with atomic_path(path) as tmp:
             flags.to_parquet(tmp, index=False)
-    table = Table(title=f"成效监测表 · {day.date()}")
-    for col in ("指标", "单位", "实际值", "年度目标", "完成率"):
-        table.add_column(col)
-    for row in report.table.itertuples(index=False):
-        table.add_row(row.指标, row.单位, f"{row.实际值:,.2f}", "—" if pd.isna(row.年度目标) else f"{row.年度目标:,.2f}",
-                      "—" if pd.isna(row.完成率) else f"{row.完成率:.1f}%")
+    until = f" · 数据截至 {stage4.data_until.date()}" if stage4.data_until is not None else ""
+    table = Table(title=f"成效监测表 · 统计截止日 {day.date()}{until}")
+    for col in ("序号", "指标", "单位", "实际值", "年度目标", "完成率"):
+        table.add_column(col, justify="right" if col in ("实际值", "年度目标", "完成率") else "left")
+    for row in stage4.kpi.table.itertuples(index=False):
+        table.add_row(row.序号, row.指标, row.单位, _number(row.实际值, row.单位), _number(row.年度目标, row.单位),
+                      "—" if row.完成率 is None or pd.isna(row.完成率) else f"{row.完成率:.1%}")
     console.print(table)
-    console.print(f"{len(flags)} 跃迁 households · {len(doubtful)} doubtful visits · {len(misused)} loans to follow up")
+    counts = " · ".join(f"{name} {len(frame)}" for name, frame in stage4.lists().items() if name != "过程考核")
+    console.print(counts)
     fed = "fed to UPWARD_MOBILITY" if update_data else "use --update-data to feed UPWARD_MOBILITY"
     console.print(f"wrote {xlsx} · {page} · {flags_path} ({fed})")
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{value:,.2f}" if unit == "万元" else f"{value:,.1f}" if unit == "%" else f"{value:,.0f}"
 
 
 @monitor_app.command("drift")

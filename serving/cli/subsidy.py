@@ -22,7 +22,8 @@ def subsidy(
     """Write the county's subsidy claim table for a month (XLSX and CSV, Chinese headers) and a summary."""
     from features.sources.load import load_ledger_sources
     from models.policy import load_policy
-    from monitoring.subsidy import eligibility_at_signing, month_bounds, subsidy_ledger
+    from monitoring.postloan import confirmed_misuse
+    from monitoring.subsidy import clawbacks, eligibility_at_signing, month_bounds, subsidy_ledger
     from monitoring.subsidy_claim import write_claim
 
     start, end = month_bounds(month)
@@ -31,8 +32,10 @@ def subsidy(
     with console.status(f"贴息台账 {month}"):
         eligibility = eligibility_at_signing(src["loan_ledger"], src["base_list"], src["list_refresh"],
                                              src["revisits"], pol)
-        ledger = subsidy_ledger(src["loan_ledger"], src["loan_events"], eligibility, pol, start, end)
-        paths = write_claim(month, ledger, out)
+        found = confirmed_misuse(src["revisits"], end).set_index("loan_id")["found_on"]
+        ledger = subsidy_ledger(src["loan_ledger"], src["loan_events"], eligibility, pol, start, end, found)
+        earlier = subsidy_ledger(src["loan_ledger"], src["loan_events"], eligibility, pol, None, end, found)
+        paths = write_claim(month, ledger, out, clawbacks(earlier, found, month))
     info = json.loads(paths["summary"].read_text(encoding="utf-8"))
     table = Table(title=f"贴息汇总 {month}")
     table.add_column("项目")
@@ -46,3 +49,6 @@ def subsidy(
     console.print(f"{info['loans_subsidised']} of {info['loans_accruing']} accruing loans subsidised (excluded: "
                   f"{excluded}); reconciles to the fen: {info['reconciles']} → [bold]{paths['xlsx']}[/], "
                   f"{paths['csv']}, {paths['summary']}")
+    if info["clawback_loans"]:
+        console.print(f"{info['clawback_loans']} misused loan(s): {info['clawback_yuan']} 元 clawed back; county pays "
+                      f"{info['net_county_subsidy_yuan']} 元 net")
