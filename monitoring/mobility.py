@@ -1,7 +1,9 @@
 """跃迁 and loan-use follow-up from revisits and the yearly list refresh (stage 4 of the plan).
 
 A household rises out of the group (跃迁) when a revisit finds its annual income above the policy's cap for its
-size, or when the yearly list refresh drops it. The flags table this module writes (household_id, flagged_on,
+size, or when the yearly list refresh drops it for income. Households dropped for other reasons (moved, died,
+低收入帮扶) left the list but did not rise out of it; they are not 跃迁 (``features.build.listing`` tells them
+apart, and is where the rules read the list as it stands on a date). The flags table this module writes (household_id, flagged_on,
 evidence) is the source the ``UPWARD_MOBILITY`` rule reads (``upward_mobility.parquet`` beside the other sources).
 """
 
@@ -9,6 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from features.build.listing import leaving_code
+from features.build.listing import revisit_income as _form_income
+from features.build.listing import risen_at_revisit as _risen
 from models.policy import Policy
 
 FLAG_COLUMNS = ("household_id", "flagged_on", "evidence")
@@ -25,25 +30,12 @@ def revisit_income(revisits: pd.DataFrame) -> pd.Series:
     """Declared annual household income at each revisit (元), NaN where not answered."""
     if revisits.empty or "declared_income" not in revisits:
         return pd.Series(dtype=float, index=revisits.index)
-    income = revisits["declared_income"].map(lambda d: d.get("total", d.get("main")) if isinstance(d, dict) else d)
-    return pd.to_numeric(income, errors="coerce")
+    return revisits["declared_income"].map(_form_income).astype(float)
 
 
 def risen_at_revisit(revisits: pd.DataFrame, base_list: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Revisits whose declared income is above the household's cap: flag date, income, cap and size."""
-    if revisits.empty:
-        return pd.DataFrame(columns=["household_id", "flagged_on", "income", "cap", "household_size"])
-    base = base_list.drop_duplicates("household_id").set_index("household_id")
-    size_from_form = revisits["household_size"] if "household_size" in revisits else pd.Series(
-        float("nan"), index=revisits.index)
-    size = pd.to_numeric(size_from_form, errors="coerce").fillna(revisits["household_id"].map(base["household_size"]))
-    cap = size.astype(float).map(policy.eligibility.household_income_cap)
-    income = revisit_income(revisits)
-    risen = income > cap
-    return pd.DataFrame({"household_id": revisits.loc[risen, "household_id"].to_numpy(),
-                         "flagged_on": _naive_day(revisits.loc[risen, "visited_at"]).to_numpy(),
-                         "income": income[risen].to_numpy(), "cap": cap[risen].to_numpy(),
-                         "household_size": size[risen].to_numpy()})
+    return _risen(revisits, base_list, policy)
 
 
 def upward_mobility_flags(revisits: pd.DataFrame, list_refresh: pd.DataFrame, base_list: pd.DataFrame,
@@ -57,6 +49,8 @@ def upward_mobility_flags(revisits: pd.DataFrame, list_refresh: pd.DataFrame, ba
     frames = [from_revisits]
     if not list_refresh.empty and "change" in list_refresh:
         dropped = list_refresh[list_refresh["change"] == "dropped"]
+        if "reasons" in dropped:
+            dropped = dropped[[leaving_code(r) == "RISEN" for r in dropped["reasons"]]]
         frames.append(pd.DataFrame({
             "household_id": dropped["household_id"].to_numpy(),
             "flagged_on": _naive_day(dropped["refreshed_on"]).to_numpy(),

@@ -24,9 +24,9 @@ from features.build.bank import (
     zero_nan,
 )
 from features.build.geo import gps_in_township
+from features.build.listing import ListIndex
 from features.build.program import ProgramTerms
 from features.build.sources import SourceIndex
-from features.build.upward import UpwardMobilityIndex
 from features.build.visit import INCOME_GROUP_NAMES
 from features.county import CATEGORIES, HOUSEHOLD_CLASSES
 from features.ids import birth_date, is_valid_id_number
@@ -45,8 +45,9 @@ _CLASS_BY_LIVELIHOOD = {"fishing": "农户类", "mussel": "农户类", "bnb": "�
 RULE_INPUT_COLUMNS = ("request_id", "household_id", "as_of", "id_number", "id_valid", "applicant_age_from_id",
                       "fixed_residence", "residence_township", "civil_capacity", "declared_income",
                       "on_list", "declaration_signed", "requested_amount", "purpose", "bad_status_24m",
-                      "lian3lei6", "worst_five_class", "applicant_age_on_form", "upward_mobility_flagged_on",
-                      "upward_mobility_evidence")
+                      "lian3lei6", "worst_five_class", "applicant_age_on_form", "applicant_relation",
+                      "list_status", "list_changed_on", "list_evidence", "upward_mobility_flagged_on",
+                      "upward_mobility_evidence", "declared_income_total", "declared_income_sources")
 # Data-quality columns: which sources were missing for the request (codes joined by ';', '' when complete).
 QUALITY_COLUMNS = ("dq_flags", "dq_flag_count")
 DQ_CODES = {
@@ -123,7 +124,7 @@ class FeatureBuilder:
 
     def __post_init__(self) -> None:
         self.index = SourceIndex.from_sources(self.sources)
-        self.upward = UpwardMobilityIndex.from_table(getattr(self.sources, "upward_mobility", None))
+        self.listing = ListIndex.from_sources(self.sources, self.program)
 
     def knows(self, household_id: str) -> bool:
         """True when any source holds a record of the household."""
@@ -193,7 +194,6 @@ class FeatureBuilder:
         cols |= grid_features(ix.grid, codes, as_of_month)
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
         cols |= query_features(ix.queries, codes, as_of_day)
-        cols |= self.upward.lookup(households, as_of_day)
         customer = ix.bank_customer[np.where(codes >= 0, codes, 0)] & (codes >= 0)
         missing = np.full(n, np.nan)
         credit = np.vstack([cols.get(name, missing) for name in _ZERO_IF_CUSTOMER])
@@ -202,6 +202,7 @@ class FeatureBuilder:
         ms = cols.get("months_since_overdue", np.full(n, np.nan))
         cols["months_since_overdue"] = np.where(customer & np.isnan(ms), WINDOW + 1.0, np.where(customer, ms, np.nan))
         self._household(cols, visit, base, as_of_day)
+        cols |= self.listing.status_on(households, as_of_day, base["on_list"])
         self._money(cols, visit, self.program)
         flags = self._quality(cols, visit, base, customer, as_of_day)
         cols["dq_flags"] = np.array([";".join(f) for f in flags], dtype=object)
@@ -229,7 +230,6 @@ class FeatureBuilder:
         cols["township"] = np.where(pd.isna(visit["residence_township"]), base["township"],
                                     visit["residence_township"])
         cols["livelihood"] = visit["livelihood"]
-        cols["on_list"] = base["on_list"]
         valid = np.array([isinstance(v, str) and is_valid_id_number(v) for v in cols["id_number"]], dtype=bool)
         cols["id_valid"] = valid
         days = as_of_day.astype("datetime64[D]")
@@ -238,6 +238,9 @@ class FeatureBuilder:
         cols["applicant_age_from_id"] = np.array(ages, dtype=float)
         cols["applicant_age"] = cols["applicant_age_from_id"]
         cols["applicant_age_on_form"] = visit["applicant_age_on_form"]  # cross-checked by the AGE rule
+        cols["applicant_relation"] = visit["applicant_relation"]
+        cols["declared_income_total"] = visit["declared_income_total"]  # held against the sum by source
+        cols["declared_income_sources"] = visit["declared_income_sources"]
         gps = gps_in_township(visit["gps_lat"], visit["gps_lon"], visit["residence_township"])
         cols["visit_gps_in_township"] = gps
         cols["visit_photo_count"] = visit["photo_count"]
@@ -325,8 +328,8 @@ def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:
 
 
 _TEXT_COLUMNS = ("request_id", "household_id", "id_number", "fixed_residence", "residence_township",
-                 "civil_capacity", "declaration_signed", "purpose", "dq_flags", "upward_mobility_flagged_on",
-                 "upward_mobility_evidence")
+                 "civil_capacity", "declaration_signed", "purpose", "dq_flags", "applicant_relation", "list_status",
+                 "list_changed_on", "list_evidence", "upward_mobility_flagged_on", "upward_mobility_evidence")
 _OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "id_valid", "on_list")
 _CATEGORY_DTYPES = {name: pd.CategoricalDtype(list(cats)) for name, cats in CATEGORIES.items()}
 _CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from features.build.checks import MAX_AGE, MAX_YEARS_AT_ADDRESS, problem
 from features.build.index import Records, group_records
+from features.ids import birth_date, is_valid_id_number
 
 ELDERLY_AGE = 60
 ADULT_AGE = 18
@@ -39,11 +40,11 @@ VISIT_ARRAYS = (
     "income_transfer", "income_other", "income_source_count", "declared_expenses", "years_at_address",
     "has_fishing_boat", "has_house", "has_fishing_licence", "has_business_licence", "licence_count",
     "gps_lat", "gps_lon", "photo_count", "duration_min", "declared_debt_balance", "declared_debt_payment",
-    "informal_debt_balance", "applicant_age_on_form",
+    "informal_debt_balance", "applicant_age_on_form", "declared_income_total", "declared_income_sources",
 )
 VISIT_NUMERIC = (*VISIT_ARRAYS, "visited_at")
 VISIT_OBJECTS = ("fixed_residence", "residence_township", "id_number", "civil_capacity", "livelihood",
-                 "declaration_signed", "visit_id")
+                 "declaration_signed", "visit_id", "applicant_relation")
 
 
 def _dict(value: object) -> Mapping[str, Any]:
@@ -71,11 +72,16 @@ def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
     return None
 
 
+def _sources(declared: Mapping[str, Any]) -> dict[str, float]:
+    """The amounts declared by source (nested ``by_source``, else the top-level keys besides main and total)."""
+    by_source = _dict(declared.get("by_source")) or {k: v for k, v in declared.items() if k not in _TOTAL_KEYS}
+    return {k: v for k, v in ((k, _float(v)) for k, v in by_source.items()) if not np.isnan(v)}
+
+
 def income_by_group(declared: Mapping[str, Any], livelihood: object) -> dict[str, float]:
     """Declared annual income per group; a lone ``main`` amount counts for the main livelihood's group."""
-    by_source = _dict(declared.get("by_source")) or {k: v for k, v in declared.items() if k not in _TOTAL_KEYS}
     groups = dict.fromkeys(INCOME_GROUP_NAMES, 0.0)
-    numeric = {k: _float(v) for k, v in by_source.items() if not np.isnan(_float(v))}
+    numeric = _sources(declared)
     if numeric:
         for source, amount in numeric.items():
             groups[INCOME_GROUPS.get(source, "other")] += amount
@@ -85,6 +91,44 @@ def income_by_group(declared: Mapping[str, Any], livelihood: object) -> dict[str
         return {}
     groups[INCOME_GROUPS.get(str(livelihood), "other")] = total
     return groups
+
+
+def applicant_member(visit: Mapping[str, Any], members: list[Any] | None) -> tuple[Mapping[str, Any], str | None]:
+    """The member of the household who applies, and how the form names them (their relation to the head).
+
+    The applicant may be any adult member, so the rules read that member's age and civil capacity, not the head's.
+    Found by, in order: a member carrying the applicant's ID number; the applicant's stated relation to the head;
+    otherwise every member. Among several candidates the one whose age on the form is closest to the ID's age at
+    the visit is taken (the head first on a tie); without a readable ID, the head.
+    """
+    people = [_dict(p) for p in members or []]
+    if not people:
+        return {}, None
+    applicant = _dict(visit.get("applicant"))
+    number = applicant.get("id_number")
+    relation = applicant.get("relation")
+    candidates = [p for p in people if number and p.get("id_number") == number]
+    if not candidates and relation:
+        candidates = [p for p in people if p.get("relation") == relation]
+    candidates = candidates or people
+    heads_first = sorted(candidates, key=lambda p: p.get("relation") != "户主")
+    if len(heads_first) == 1 or not (isinstance(number, str) and is_valid_id_number(number)):
+        chosen = heads_first[0]
+    else:
+        try:
+            visited = pd.Timestamp(visit.get("visited_at")).date()
+        except (TypeError, ValueError):
+            visited = None
+        born = birth_date(number)
+        if visited is None or born > visited:
+            chosen = heads_first[0]
+        else:
+            age = visited.year - born.year - ((visited.month, visited.day) < (born.month, born.day))
+            gap = [abs(_float(p.get("age")) - age) for p in heads_first]
+            gap = [np.inf if np.isnan(g) else g for g in gap]
+            chosen = heads_first[int(np.argmin(gap))]
+    found = chosen.get("relation")
+    return chosen, str(found) if found is not None else None
 
 
 def _licences(visit: Mapping[str, Any], assets: Mapping[str, Any]) -> list[str]:
@@ -184,7 +228,8 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         assets.get("bnb_licence"))
     permits = sum(bool(assets.get(k)) for k in ("fishing_permit", "aquaculture_permit", "bnb_licence"))
     debts, found = _debts(visit, hh, where, found)
-    head = next((p for p in members or [] if _dict(p).get("relation") == "户主"), (members or [None])[0])
+    applicant, relation = applicant_member(visit, members)
+    sources_sum = sum(_sources(declared).values()) if _sources(declared) else np.nan
     n = float(len(members)) if members is not None else np.nan
     listed = members is not None
     flat = {
@@ -195,6 +240,8 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         "health_burden": float(ill) if listed else np.nan,
         "serious_illness_count": float(serious) if listed else np.nan,
         "declared_income": total,
+        "declared_income_total": _float(_first(declared, *_TOTAL_KEYS)),
+        "declared_income_sources": sources_sum,
         **{f"income_{g}": groups.get(g, np.nan) for g in INCOME_GROUP_NAMES},
         "income_source_count": float(sum(v > 0 for v in groups.values())) if groups else np.nan,
         "declared_expenses": expense_total,
@@ -212,8 +259,9 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         "fixed_residence": residence.get("fixed_residence"),
         "residence_township": residence.get("township"),
         "id_number": _dict(visit.get("applicant")).get("id_number"),
-        "civil_capacity": _dict(head).get("civil_capacity"),
-        "applicant_age_on_form": _float(_dict(head).get("age")),
+        "civil_capacity": applicant.get("civil_capacity"),
+        "applicant_age_on_form": _float(applicant.get("age")),
+        "applicant_relation": relation,
         "livelihood": visit.get("livelihood"),
         "declaration_signed": visit.get("declaration_signed"),
         "visit_id": visit.get("visit_id"),

@@ -173,7 +173,7 @@ def visit_forms(rng: np.random.Generator, hh: Households, plan: VisitPlan, decla
             "duration_min": duration[k],
             "gps": {"lat": lat[k], "lon": lon[k], "accuracy_m": acc[k]},
             "photo_count": photos[k],
-            "applicant": {"name": names[i], "id_number": id_numbers[i], "phone": phones[i]},
+            "applicant": {"name": names[i], "id_number": id_numbers[i], "phone": phones[i], "relation": "户主"},
             "residence": {"township": townships[i], "fixed_residence": fixed[i], "years_at_address": years_l[i]},
             "members": members[i],
             "livelihood": lv,

@@ -36,9 +36,9 @@ from models.explain.reasons import (
 )
 from models.policy import Policy
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
-from models.rules.result import number
+from models.rules.result import day, number
+from models.terms.check import offer_problem
 from models.terms.offer import LoanTerms, offer_terms
-from models.terms.unsubsidised import without_subsidy
 
 
 class ModelRef(BaseModel):
@@ -131,11 +131,26 @@ def eligibility_for(features: pd.DataFrame, policy: Policy) -> list[Eligibility]
 
 def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str, subsidised: bool,
            monthly_payment: Any = None) -> LoanTerms | None:
-    """The offer, sized by repayment capacity after the household's existing monthly loan payments."""
-    terms = offer_terms(policy, row.get("purpose"), household_class, grade, number(row.get("requested_amount")) or 0.0,
-                        number(row.get("declared_income")), household_size=number(row.get("household_size")),
-                        monthly_debt_service=number(monthly_payment))
-    return terms if terms is None or subsidised else without_subsidy(terms, policy)
+    """The offer, sized by repayment capacity after the household's existing monthly loan payments.
+
+    A 跃迁 household (not subsidised) is offered the bank's ordinary product at its ordinary price.
+    """
+    return offer_terms(policy, row.get("purpose"), household_class, grade, number(row.get("requested_amount")) or 0.0,
+                       number(row.get("declared_income")), household_size=number(row.get("household_size")),
+                       monthly_debt_service=number(monthly_payment), on=day(row.get("as_of")), subsidised=subsidised)
+
+
+def settle_offer(recommendation: Recommendation, decided_by: DecidedBy, review: bool, terms: LoanTerms | None,
+                 policy: Policy, household_class: Any, on: Any, subsidised: bool
+                 ) -> tuple[Recommendation, DecidedBy, bool, tuple[str, str] | None]:
+    """An approval stands only on an offer that can be signed; otherwise it becomes a referral with the reason."""
+    if recommendation != "approve":
+        return recommendation, decided_by, review, None
+    cls = household_class if isinstance(household_class, str) else None
+    problem = offer_problem(terms, policy, cls, day(on), subsidised)
+    if problem is None:
+        return recommendation, decided_by, review, None
+    return "refer", decided_by, True, problem
 
 
 @dataclass(frozen=True)
@@ -246,15 +261,18 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         verdict = eligibility_of(row, policy)
         rules, status, subsidised = verdict.rules, verdict.status, verdict.subsidised
         recommendation, decided_by, review = _recommend(status, bands[i].recommendation)
+        terms = (None if recommendation == "decline"
+                 else _terms(policy, row, classes[i], bands[i].grade, subsidised, payments[i]))
+        recommendation, decided_by, review, problem = settle_offer(recommendation, decided_by, review, terms, policy,
+                                                                   classes[i], row.get("as_of"), subsidised)
         out["rules"].append(rules)
         out["status"].append(status)
         out["subsidised"].append(subsidised)
         out["recommendation"].append(recommendation)
         out["decided_by"].append(decided_by)
         out["review"].append(review)
-        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by))
-        out["terms"].append(None if recommendation == "decline"
-                            else _terms(policy, row, classes[i], bands[i].grade, subsidised, payments[i]))
+        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem))
+        out["terms"].append(terms)
     changes: Sequence[WhatWouldChange | None] = (
         what_would_change_frame(model, features, policy, out["status"], out["recommendation"],
                                 failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],

@@ -12,13 +12,17 @@ if TYPE_CHECKING:
 Recommendation = Literal["approve", "refer", "decline"]
 DecidedBy = Literal["rules", "person", "model"]
 
-_NO_SUBSIDY = ("；该户已认定为跃迁家庭，按本行正常利率，不享受新的贴息",
-               "; the household has risen out of the group: the bank's normal rate, no new subsidy")
+_NO_SUBSIDY = ("；该户已认定为跃迁家庭，适用本行普通产品和正常利率，不享受新的贴息，不计入共富贷统计",
+               "; the household has risen out of the group: the bank's ordinary product at the normal rate, no new "
+               "subsidy, outside the 共富 figures")
 
 
 def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: Recommendation,
-                decided_by: DecidedBy) -> tuple[str, str]:
-    """The note an officer reads with the recommendation, from the rules' verdicts and the model's."""
+                decided_by: DecidedBy, offer_problem: tuple[str, str] | None = None) -> tuple[str, str]:
+    """The note an officer reads with the recommendation, from the rules' verdicts, the model's and the offer's.
+
+    ``offer_problem``: why the grade's approval has no offer that can be signed (the case is referred).
+    """
     if decided_by == "rules":
         codes = ", ".join(r.code for r in rules if r.outcome == "fail" and r.effect == "decline")
         return (f"不符合项目准入条件（{codes}），申请人可申请人工复核",
@@ -29,6 +33,10 @@ def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: R
         return (f"准入信息不全或条件未满足（{codes}），需客户经理人工核实",
                 f"Eligibility needs a person ({codes}): a loan officer must check before deciding")
     extra_zh, extra_en = ("", "") if subsidised else _NO_SUBSIDY
+    if offer_problem is not None:
+        return (f"评级达到批准标准，但无可执行的报价：{offer_problem[0]}；需信贷人员审核（可调整产品或金额）" + extra_zh,
+                f"The grade would approve, but there is no offer that can be signed: {offer_problem[1]}; an officer "
+                "decides (another product or amount)" + extra_en)
     if recommendation == "decline":
         return ("模型建议拒绝：仅依据自动化评分作出的拒绝，依据《个人信息保护法》第24条，须由信贷人员复核确认后方可作出决定"
                 + extra_zh,

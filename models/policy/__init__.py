@@ -28,8 +28,8 @@ FIVE_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
 # The repayment-grid statuses the feature builder counts as bad (features.build.bank.BAD_STATUSES).
 BUILDER_BAD_STATUSES = frozenset("BDZ")
 BUILDER_CREDIT_WINDOW = 24
-KNOWN_RULES = ("ID_VALID", "AGE", "RESIDENCE", "CIVIL_CAPACITY", "CREDIT", "INCOME_CAP", "ON_LIST",
-               "UPWARD_MOBILITY", "AMOUNT_CAP", "DECLARATION")
+KNOWN_RULES = ("ID_VALID", "AGE", "RESIDENCE", "CIVIL_CAPACITY", "CREDIT", "INCOME_CAP", "INCOME_CONSISTENT",
+               "INCOME_OBSERVED", "ON_LIST", "UPWARD_MOBILITY", "AMOUNT_CAP", "DECLARATION")
 
 
 class _Strict(BaseModel):
@@ -63,6 +63,17 @@ class CreditRules(_Strict):
         return value
 
 
+class IncomeChecks(_Strict):
+    """How far declared income may stray: total against its sources, and against what flows into the accounts."""
+
+    # Declared total and the sum declared by source may differ by this share of the larger (rounding on the form);
+    # beyond it the income cannot be read and a person must settle it (INCOME_CONSISTENT).
+    sources_tolerance: float = Field(0.05, ge=0, lt=1)
+    # Declared income below this share of the income observed flowing into the household's accounts over the last
+    # 12 months is referred with both figures (INCOME_OBSERVED): under-declaring to pass the cap is the main misuse.
+    declared_to_observed_min: float = Field(0.5, gt=0, le=1)
+
+
 class Eligibility(_Strict):
     """项目对象 parameters."""
 
@@ -75,6 +86,7 @@ class Eligibility(_Strict):
     income_cap: float = Field(gt=0)
     income_cap_base_size: int = Field(ge=1)
     income_cap_scaling: Literal["per_head", "flat"]
+    income_checks: IncomeChecks = Field(default_factory=lambda: IncomeChecks.model_validate({}))
     credit: CreditRules
 
     @model_validator(mode="after")
@@ -97,7 +109,7 @@ class UpwardMobility(_Strict):
 
 
 class Product(_Strict):
-    """One 共富 product of the catalogue."""
+    """One product of the catalogue: who may take it, for what, how much, at what rate, from when."""
 
     code: str = Field(min_length=1)
     name: str = Field(min_length=1)
@@ -105,9 +117,19 @@ class Product(_Strict):
     classes: tuple[str, ...] = Field(min_length=1)
     rate_min: float = Field(gt=0, lt=1)
     rate_max: float = Field(gt=0, lt=1)
+    min_amount: float = Field(gt=0)
     max_amount: float = Field(gt=0)
     term_months: int = Field(ge=1)
-    launched_on: dt.date | None = None  # the day the bank put it on offer (推出); counted from then on
+    launched_on: dt.date | None = None  # the day the bank put it on offer (推出); None: from the policy's start
+
+    def open_to(self, household_class: object, on: dt.date | None = None) -> bool:
+        """True when a household of this class may take the product on the date (launched by then)."""
+        launched = self.launched_on is None or on is None or self.launched_on <= on
+        return household_class in self.classes and launched
+
+    def rate_in_band(self, rate: float) -> bool:
+        """True when a rate lies inside the product's band (to a millionth)."""
+        return self.rate_min - 1e-9 <= rate <= self.rate_max + 1e-9
 
     @field_validator("classes")
     @classmethod
@@ -121,6 +143,8 @@ class Product(_Strict):
     def _band_ordered(self) -> Product:
         if self.rate_min > self.rate_max:
             raise ValueError(f"rate_min ({self.rate_min}) must not exceed rate_max ({self.rate_max})")
+        if self.min_amount > self.max_amount:
+            raise ValueError(f"min_amount ({self.min_amount}) must not exceed max_amount ({self.max_amount})")
         return self
 
 
@@ -167,6 +191,8 @@ class Policy(_Strict):
     upward_mobility: UpwardMobility = UpwardMobility()
     rules: tuple[str, ...] = Field(min_length=1)
     products: tuple[Product, ...] = Field(min_length=1)
+    # The bank's ordinary (unsubsidised) products: what a 跃迁 household may borrow, at the ordinary price.
+    ordinary_products: tuple[Product, ...] = ()
     subsidy: Subsidy
     scoring: Scoring
     grades: tuple[Grade, ...] = Field(min_length=1)
@@ -193,19 +219,18 @@ class Policy(_Strict):
             raise ValueError("grades must be listed best first with strictly descending min_score")
         return value
 
-    @field_validator("products")
-    @classmethod
-    def _codes_unique(cls, value: tuple[Product, ...]) -> tuple[Product, ...]:
-        codes = [p.code for p in value]
-        if len(set(codes)) != len(codes):
-            raise ValueError(f"product codes must be unique; got {codes}")
-        return value
-
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
+        codes = [p.code for p in (*self.products, *self.ordinary_products)]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"product codes must be unique across products and ordinary_products; got {codes}")
         over = [p.code for p in self.products if p.rate_max > self.subsidy.rate_cap + 1e-12]
         if over:
             raise ValueError(f"products {over}: rate_max above the program's rate cap {self.subsidy.rate_cap}")
+        cheap = [p.code for p in self.ordinary_products if p.rate_min <= self.subsidy.rate_cap + 1e-12]
+        if cheap:
+            raise ValueError(f"ordinary_products {cheap}: an unsubsidised rate must lie above the program's rate cap "
+                             f"{self.subsidy.rate_cap}")
         stray = [c for c in self.upward_mobility.program_rules if c not in KNOWN_RULES]
         if stray:
             raise ValueError(f"upward_mobility.program_rules: unknown rule code(s) {stray}")
@@ -235,6 +260,19 @@ class Policy(_Strict):
     def max_amount(self) -> float:
         """The largest amount any product of the catalogue lends."""
         return max(p.max_amount for p in self.products)
+
+    def products_for(self, household_class: object, on: dt.date | None = None, *,
+                     subsidised: bool = True) -> list[Product]:
+        """The products a household class may take on a date, in catalogue order.
+
+        ``subsidised=False``: the bank's ordinary products (a 跃迁 household), never a 共富 product.
+        """
+        catalogue = self.products if subsidised else self.ordinary_products
+        return [p for p in catalogue if p.open_to(household_class, on)]
+
+    def product(self, code: str) -> Product | None:
+        """A product of either catalogue by its code."""
+        return next((p for p in (*self.products, *self.ordinary_products) if p.code == code), None)
 
 
 class PolicyError(KuozhongError):

@@ -11,7 +11,6 @@ class TermsPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     program_cap: float = Field(500_000, gt=0)  # 最高不超过50万元
-    min_limit: float = Field(10_000, ge=0)  # below this the bank offers no loan
     amount_step: float = Field(1_000, gt=0)  # limits are whole multiples of this, rounded down
     living_cost_per_head: float = Field(12_000, ge=0)  # yearly basic living cost per member, kept out of capacity
     debt_service_share: float = Field(0.6, gt=0, le=1)  # share of income after living costs that may service debt
@@ -29,6 +28,4 @@ class TermsPolicy(BaseModel):
             bad = {g: v for g, v in table.items() if not 0.0 <= v <= 1.0}
             if bad:
                 raise ValueError(f"{name}: values must lie in [0, 1]; got {bad}")
-        if self.min_limit > self.program_cap:
-            raise ValueError(f"min_limit ({self.min_limit}) must not exceed program_cap ({self.program_cap})")
         return self

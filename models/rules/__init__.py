@@ -27,6 +27,8 @@ from models.rules.program import (
     rule_amount_cap,
     rule_declaration,
     rule_income_cap,
+    rule_income_consistent,
+    rule_income_observed,
     rule_on_list,
     rule_upward_mobility,
 )
@@ -42,16 +44,19 @@ RULES: dict[str, Rule] = {
     "CIVIL_CAPACITY": rule_civil_capacity,
     "CREDIT": rule_credit,
     "INCOME_CAP": rule_income_cap,
+    "INCOME_CONSISTENT": rule_income_consistent,
+    "INCOME_OBSERVED": rule_income_observed,
     "ON_LIST": rule_on_list,
     "UPWARD_MOBILITY": rule_upward_mobility,
     "AMOUNT_CAP": rule_amount_cap,
     "DECLARATION": rule_declaration,
 }
 # Every input any rule reads (the feature builder's rule-input columns plus a few of its features).
-RULE_FIELDS = ("id_number", "as_of", "applicant_age_on_form", "visit_age_days", "fixed_residence",
-               "residence_township", "civil_capacity", *CREDIT_FIELDS, "declared_income", "household_size",
-               "on_list", "upward_mobility_flagged_on", "upward_mobility_evidence", "requested_amount", "purpose",
-               "household_class", "declaration_signed")
+RULE_FIELDS = ("id_number", "as_of", "applicant_age_on_form", "applicant_relation", "visit_age_days",
+               "fixed_residence", "residence_township", "civil_capacity", *CREDIT_FIELDS, "declared_income",
+               "declared_income_total", "declared_income_sources", "observed_income_12m", "household_size",
+               "on_list", "list_status", "list_changed_on", "list_evidence", "upward_mobility_flagged_on",
+               "upward_mobility_evidence", "requested_amount", "purpose", "household_class", "declaration_signed")
 
 
 def evaluate_rules(row: Mapping[str, Any], policy: Policy) -> list[RuleResult]:

@@ -63,11 +63,14 @@ def rule_age(row: Mapping[str, Any], policy: Policy) -> RuleResult:
         visited = on - dt.timedelta(days=int(elapsed)) if elapsed is not None and 0 <= elapsed < 36_600 else on
         at_visit = completed_years(born, max(visited, born), rules.age_counted_from)
         if abs(form_age - at_visit) > rules.form_age_tolerance_years:
+            who = text(row.get("applicant_relation"))
             return RuleResult(
                 code="AGE", outcome="cannot_decide", value={"from_id": age, "on_form": form_age}, threshold=threshold,
-                message_zh=f"身份证号码显示申请人{at_visit}周岁，采集表登记为{form_age:.0f}岁，两者不符，需人工核实",
-                message_en=f"The ID number gives {at_visit} years but the visit form says {form_age:.0f}; a person "
-                           "must check that the ID is the applicant's", effect="refer")
+                message_zh=(f"身份证号码显示申请人{at_visit}周岁，采集表登记申请人"
+                            f"{f'（{who}）' if who else ''}为{form_age:.0f}岁，两者不符，需人工核实"),
+                message_en=(f"The ID number gives {at_visit} years but the visit form gives the applicant"
+                            f"{f' ({who})' if who else ''} {form_age:.0f}; a person must check that the ID is the "
+                            "applicant's"), effect="refer")
     ok = lo <= age <= hi
     return result("AGE", ok, age, threshold,
                   f"申请人{age}周岁，{'符合' if ok else '不符合'}年满{lo}周岁、不大于{hi}周岁的要求",
@@ -96,14 +99,16 @@ def rule_residence(row: Mapping[str, Any], policy: Policy) -> RuleResult:
 
 
 def rule_civil_capacity(row: Mapping[str, Any], policy: Policy) -> RuleResult:
-    """CIVIL_CAPACITY: the applicant has full civil capacity (完全民事行为能力)."""
+    """CIVIL_CAPACITY: the applicant (the member who applies, not necessarily the head) has full civil capacity."""
     capacity = text(row.get("civil_capacity"))
     if capacity is None:
         return cannot("CIVIL_CAPACITY", "civil capacity", "民事行为能力")
     ok = capacity.lower() in ("full", "完全")
+    who = text(row.get("applicant_relation"))
+    zh_who, en_who = (f"申请人（{who}）", f"The applicant ({who})") if who else ("申请人", "The applicant")
     return result("CIVIL_CAPACITY", ok, capacity, "full",
-                  "具有完全民事行为能力" if ok else "不具有完全民事行为能力",
-                  "Has full civil capacity" if ok else "Does not have full civil capacity")
+                  f"{zh_who}{'具有' if ok else '不具有'}完全民事行为能力",
+                  f"{en_who} {'has' if ok else 'does not have'} full civil capacity")
 
 
 def rule_credit(row: Mapping[str, Any], policy: Policy) -> RuleResult:

@@ -39,14 +39,92 @@ def rule_income_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:
                   f"for {people} {'person' if people == 1 else 'persons'}")
 
 
+# Why a household is off the list on the date (features.build.listing's codes): Chinese and English.
+LIST_REASONS = {
+    "NOT_LISTED": ("不在嵊泗县扩中家庭名单内", "not on the county's 扩中 household list"),
+    "RISEN": ("已认定为跃迁家庭而移出名单", "left the list as a 跃迁 household (income above the cap)"),
+    "LEFT_MOVED": ("因迁出已移出名单", "left the list: moved away"),
+    "LEFT_DIED": ("因户主死亡已移出名单", "left the list: the head of household died"),
+    "LEFT_ASSISTED": ("因已享受低收入帮扶已移出名单", "left the list: now under low-income assistance (低收入帮扶)"),
+    "LEFT_OTHER": ("已移出名单（未注明原因）", "left the list (no reason given)"),
+}
+
+
 def rule_on_list(row: Mapping[str, Any], policy: Policy) -> RuleResult:
-    """ON_LIST: the household is on the confirmed 嵊泗县扩中家庭 list (the base list's is-扩中 flag)."""
+    """ON_LIST: the household is on the 嵊泗县扩中家庭 list as it stands on the application date.
+
+    The list is the base list with every yearly refresh and revisit up to the date (features.build.listing); the
+    value is the reason code when the household is off it, so leaving for income (跃迁) is told apart from moving,
+    death and 低收入帮扶.
+    """
     listed = flag(row.get("on_list"))
-    if listed is None:
+    code = text(row.get("list_status")) or ("LISTED" if listed else "NOT_LISTED" if listed is False else None)
+    if listed is None or code is None or code == "UNKNOWN":
         return cannot("ON_LIST", "list status", "扩中家庭名单状态", True)
-    return result("ON_LIST", listed, listed, True,
-                  "在嵊泗县扩中家庭名单内" if listed else "不在嵊泗县扩中家庭名单内",
-                  "On the county's 扩中 household list" if listed else "Not on the county's 扩中 household list")
+    if listed:
+        return result("ON_LIST", True, "LISTED", True, "申请日在嵊泗县扩中家庭名单内",
+                      "On the county's 扩中 household list on the application date")
+    zh, en = LIST_REASONS.get(code, LIST_REASONS["LEFT_OTHER"])
+    since, evidence = text(row.get("list_changed_on")), text(row.get("list_evidence"))
+    when_zh = f"（{since}，{evidence}）" if since and evidence else ""
+    when_en = f" (on {since}: {evidence})" if since and evidence else ""
+    return result("ON_LIST", False, code, "LISTED", f"申请日{zh}{when_zh}", f"On the application date: {en}{when_en}")
+
+
+def rule_income_consistent(row: Mapping[str, Any], policy: Policy) -> RuleResult:
+    """INCOME_CONSISTENT: the declared total and the amounts declared by source agree within the policy's share.
+
+    Where they disagree the household income cannot be read from the form: a person settles it with both figures.
+    A form with only one of the two has nothing to disagree with and passes.
+    """
+    share = policy.eligibility.income_checks.sources_tolerance
+    total, parts = number(row.get("declared_income_total")), number(row.get("declared_income_sources"))
+    threshold = f"相差≤{share:.0%}"
+    if total is None or parts is None:
+        return result("INCOME_CONSISTENT", True, None, threshold, "采集表仅申报一种收入口径，无需核对",
+                      "The form declares income one way only; nothing to reconcile")
+    gap = abs(total - parts)
+    ok = gap <= share * max(total, parts) + 0.005
+    value = {"total": round(total, 2), "by_source": round(parts, 2)}
+    if ok:
+        return result("INCOME_CONSISTENT", True, value, threshold,
+                      f"申报家庭年收入合计{total:,.0f}元与分项收入之和{parts:,.0f}元一致",
+                      f"Declared total {total:,.0f} agrees with the sum by source {parts:,.0f}")
+    return RuleResult(code="INCOME_CONSISTENT", outcome="cannot_decide", value=value, threshold=threshold,
+                      message_zh=(f"申报家庭年收入合计{total:,.0f}元与分项收入之和{parts:,.0f}元相差{gap:,.0f}元，超过"
+                                  f"{share:.0%}，无法确定家庭收入，需人工核实"),
+                      message_en=(f"Declared total {total:,.0f} and the sum by source {parts:,.0f} differ by "
+                                  f"{gap:,.0f}, more than {share:.0%}: a person must settle the household income"),
+                      effect="refer")
+
+
+def rule_income_observed(row: Mapping[str, Any], policy: Policy) -> RuleResult:
+    """INCOME_OBSERVED: declared income is not far below what the bank sees flowing into the household's accounts.
+
+    Declared income under the policy's share of the last 12 months' observed inflows refers the case with both
+    figures named: under-declaring to pass the means-tested cap is the program's main misuse risk. Without
+    observed flows there is nothing to hold the declaration against and the rule passes (the model and the
+    data-quality flags see the gap).
+    """
+    floor = policy.eligibility.income_checks.declared_to_observed_min
+    declared, observed = number(row.get("declared_income")), number(row.get("observed_income_12m"))
+    threshold = f"申报/流水≥{floor:.0%}"
+    if declared is None or observed is None or observed <= 0:
+        return result("INCOME_OBSERVED", True, None, threshold, "无账户流水可供核对申报收入",
+                      "No account inflows to hold the declared income against")
+    ratio = declared / observed
+    value = {"declared": round(declared, 2), "observed_12m": round(observed, 2), "ratio": round(ratio, 4)}
+    ok = ratio >= floor
+    if ok:
+        return result("INCOME_OBSERVED", True, value, threshold,
+                      f"申报家庭年收入{declared:,.0f}元，近12个月账户流入{observed:,.0f}元，两者相符",
+                      f"Declared income {declared:,.0f} is in line with observed inflows of {observed:,.0f}")
+    return result("INCOME_OBSERVED", False, value, threshold,
+                  (f"申报家庭年收入{declared:,.0f}元，仅为近12个月账户流入{observed:,.0f}元的{ratio:.0%}，低于"
+                   f"{floor:.0%}，可能少报收入，需人工核实"),
+                  (f"Declared income {declared:,.0f} is only {ratio:.0%} of the {observed:,.0f} observed flowing in "
+                   f"over 12 months (below {floor:.0%}): possibly under-declared; a person must check"),
+                  effect="refer")
 
 
 def rule_upward_mobility(row: Mapping[str, Any], policy: Policy) -> RuleResult:
@@ -70,32 +148,35 @@ def rule_upward_mobility(row: Mapping[str, Any], policy: Policy) -> RuleResult:
                   effect="no_subsidy")
 
 
-def product_for(policy: Policy, purpose: Any, household_class: Any) -> Product | None:
-    """The catalogue's product for a purpose and household class (the first listed), or None."""
+def product_for(policy: Policy, purpose: Any, household_class: Any, on: Any = None) -> Product | None:
+    """The catalogue's product for a purpose and household class on a date (the first listed), or None."""
     purpose, household_class = text(purpose), text(household_class)
     if purpose is None or household_class is None:
         return None
-    for product in policy.products:
-        if product.purpose == purpose and household_class in product.classes:
-            return product
-    return None
+    return next((p for p in policy.products_for(household_class, day(on)) if p.purpose == purpose), None)
 
 
 def rule_amount_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:
-    """AMOUNT_CAP: the requested amount is positive and within the product's maximum (the catalogue's largest)."""
+    """AMOUNT_CAP: the requested amount is positive; above the product's maximum the offer is made at the maximum.
+
+    A request above the cap is not declined: the limit is computed at the cap and the offer says so. A request of
+    zero or less fails (there is nothing to lend).
+    """
     amount = number(row.get("requested_amount"))
-    product = product_for(policy, row.get("purpose"), row.get("household_class"))
+    product = product_for(policy, row.get("purpose"), row.get("household_class"), row.get("as_of"))
     cap = product.max_amount if product is not None else policy.max_amount
     if amount is None:
         return cannot("AMOUNT_CAP", "requested amount", "申请金额", cap)
-    ok = amount > 0 and _fen(amount) <= _fen(cap)
     name_zh = product.name if product is not None else "共富贷"
     if amount <= 0:
-        zh, en = "申请金额须大于0元", "The requested amount must be more than zero"
-    else:
-        zh = f"申请金额{amount:,.0f}元，{'未超过' if ok else '超过'}{name_zh}上限{cap:,.0f}元"
-        en = f"Requested {amount:,.0f}, {'within' if ok else 'above'} the product limit of {cap:,.0f}"
-    return result("AMOUNT_CAP", ok, round(amount, 2), cap, zh, en)
+        return result("AMOUNT_CAP", False, round(amount, 2), cap, "申请金额须大于0元",
+                      "The requested amount must be more than zero")
+    if _fen(amount) <= _fen(cap):
+        return result("AMOUNT_CAP", True, round(amount, 2), cap, f"申请金额{amount:,.0f}元，未超过{name_zh}上限{cap:,.0f}元",
+                      f"Requested {amount:,.0f}, within the product limit of {cap:,.0f}")
+    return result("AMOUNT_CAP", True, round(amount, 2), cap,
+                  f"申请金额{amount:,.0f}元超过{name_zh}上限{cap:,.0f}元，按上限{cap:,.0f}元测算额度",
+                  f"Requested {amount:,.0f}, above the product limit of {cap:,.0f}: the limit is assessed at the cap")
 
 
 def rule_declaration(row: Mapping[str, Any], policy: Policy) -> RuleResult:

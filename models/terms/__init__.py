@@ -1,1 +1,1 @@
-"""The offer: product, limit, rate and subsidy split (subsidised 共富 terms and the bank's normal terms)."""
+"""The offer: product, limit, rate and subsidy split, and whether an offer can be signed (``models.terms.check``)."""

@@ -1,8 +1,10 @@
 """Product, credit limit, rate and subsidy split for an applicant, each figure with the sentence that explains it.
 
-Product: the catalogue's products open to the household's class; the one for the stated need is offered, the
-others are listed. Limit: the least of the request, the product's and the program's caps, and repayment capacity
-scaled by grade, rounded down to the policy's step. Capacity: the policy's share of the income left after basic
+Product: the catalogue's products open to the household's class on the application date (launched by then); the
+one for the stated need is offered, the others are listed. A 跃迁 household (no subsidy) is offered the bank's
+ordinary product for the need at its ordinary price, never a 共富 product. Limit: the least of the request, the product's and the program's caps, and repayment capacity
+scaled by grade, rounded down to the policy's step; below the product's minimum amount the limit is 0 and the note
+says so. Capacity: the policy's share of the income left after basic
 living costs for every member, less the existing debt service, times the capacity multiple. Rate: a point inside
 the product's band set by grade. Subsidy: the gap between the reference rate and the cap, split by the policy.
 Every parameter lives in the policy file (``subsidy`` and ``terms`` sections).
@@ -10,6 +12,7 @@ Every parameter lives in the policy file (``subsidy`` and ``terms`` sections).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from pydantic import BaseModel, ConfigDict
@@ -47,14 +50,18 @@ class LoanTerms(BaseModel):
     explanation_zh: str
     explanation_en: str
     alternatives: tuple[str, ...] = ()  # other products the household's class may take
+    subsidised: bool = True  # False: the bank's ordinary product at its ordinary price (a 跃迁 household)
+    min_amount: float = 0.0  # the product's minimum amount: a limit below it is no offer
+    request_capped: bool = False  # True: the request was above the product's cap and the limit was set at the cap
     capacity_limit: float | None = None  # the limit repayment capacity alone allows (None: income unknown)
     bank_discount_below_cap: float = 0.0  # the bank's further cut when the rate sits below the program cap
     notes: tuple[FigureNote, ...] = ()
 
 
-def fitting_products(policy: Policy, household_class: str | None) -> list[Product]:
-    """The catalogue's products open to a household class, in catalogue order."""
-    return [p for p in policy.products if household_class in p.classes]
+def fitting_products(policy: Policy, household_class: str | None, on: dt.date | None = None,
+                     subsidised: bool = True) -> list[Product]:
+    """The catalogue's products open to a household class on a date, in catalogue order."""
+    return policy.products_for(household_class, on, subsidised=subsidised)
 
 
 def _known(value: float | None) -> bool:
@@ -96,26 +103,38 @@ def _limit_note(product: Product, policy: Policy, grade: str, requested: float, 
     graded = "不设上限" if capacity is None else f"{capacity * share:,.0f}元"
     graded_en = "no bound" if capacity is None else f"{capacity * share:,.0f}"
     cap = min(product.max_amount, t.program_cap)
-    below = "，低于最低额度，不予授信" if limit == 0 and requested > 0 else ""
+    below = (f"，低于{product.name}最低额度{product.min_amount:,.0f}元，可申请额度低于最低额度，不予授信"
+             if limit == 0 and requested > 0 else "")
+    capped = f"（申请金额超过上限，按上限{cap:,.0f}元测算）" if requested > cap else ""
     return FigureNote(
         figure="limit", value=limit,
-        text_zh=(f"额度：取申请金额{requested:,.0f}元、产品及项目上限{cap:,.0f}元、还款能力额度按评级{grade}"
+        text_zh=(f"额度：取申请金额{requested:,.0f}元、产品及项目上限{cap:,.0f}元{capped}、还款能力额度按评级{grade}"
                  f"折算{share:.0%}后的{graded}三者最小值，按{t.amount_step:,.0f}元取整为{limit:,.0f}元{below}"),
-        text_en=(f"Limit: the least of the request {requested:,.0f}, the product and program cap {cap:,.0f} and "
-                 f"capacity at {share:.0%} for grade {grade} ({graded_en}), rounded down to "
-                 f"{t.amount_step:,.0f}: {limit:,.0f}" + (" — below the minimum, no loan" if below else "")),
+        text_en=(f"Limit: the least of the request {requested:,.0f}, the product and program cap {cap:,.0f}"
+                 + (" (the request is above the cap: assessed at the cap)" if capped else "")
+                 + f" and capacity at {share:.0%} for grade {grade} ({graded_en}), rounded down to "
+                 f"{t.amount_step:,.0f}: {limit:,.0f}"
+                 + (f" — below the product's minimum of {product.min_amount:,.0f}, no loan" if below else "")),
     )
 
 
 def offer_terms(policy: Policy, purpose: str | None, household_class: str | None, grade: str,
                 requested_amount: float, annual_income: float | None, *, household_size: float | None = None,
-                monthly_debt_service: float | None = None) -> LoanTerms | None:
-    """The fitting product and its terms, or None when the catalogue has no product for this need and class."""
-    open_to_class = fitting_products(policy, household_class)
+                monthly_debt_service: float | None = None, on: dt.date | None = None,
+                subsidised: bool = True) -> LoanTerms | None:
+    """The fitting product and its terms, or None when the catalogue has no product for this need and class.
+
+    ``on``: the application date (products not launched by then are not offered). ``subsidised=False``: the bank's
+    ordinary product for the need at its ordinary price, with no subsidy (a 跃迁 household).
+    """
+    open_to_class = fitting_products(policy, household_class, on, subsidised)
     products = [p for p in open_to_class if p.purpose == purpose]
     if not products:
         return None
     product = products[0]
+    if not subsidised:
+        return _ordinary_terms(policy, product, household_class, grade, requested_amount, annual_income,
+                               household_size, monthly_debt_service)
     t, sub = policy.terms, policy.subsidy
     requested = float(requested_amount) if _known(requested_amount) and requested_amount > 0 else 0.0
     capacity, capacity_note = repayment_capacity(policy, annual_income, household_size, monthly_debt_service)
@@ -123,11 +142,9 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
     bound = min(requested if requested > 0 else product.max_amount, product.max_amount, t.program_cap)
     if capacity is not None:
         bound = min(bound, capacity * share)
-    limit = math.floor(bound / t.amount_step) * t.amount_step
-    if limit < t.min_limit:
-        limit = 0.0
+    limit = _limit(policy, product, bound)
     position = t.grade_rate_position.get(grade, 1.0)
-    rate = round(product.rate_min + (product.rate_max - product.rate_min) * position, 6)
+    rate = _rate(product, position)
     below_cap = round(max(sub.rate_cap - rate, 0.0), 6)
     alternatives = tuple(p.code for p in open_to_class if p.code != product.code)
     notes = (
@@ -163,5 +180,55 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
         explanation_zh="；".join(n.text_zh for n in notes[1:4]),
         explanation_en="; ".join(n.text_en for n in notes[1:4]),
         alternatives=alternatives, capacity_limit=None if capacity is None else round(capacity, 2),
-        bank_discount_below_cap=below_cap, notes=notes,
+        bank_discount_below_cap=below_cap, notes=notes, min_amount=product.min_amount,
+        request_capped=requested > min(product.max_amount, t.program_cap),
+    )
+
+
+def _limit(policy: Policy, product: Product, bound: float) -> float:
+    """The bound rounded down to the policy's step; 0 when that is below the product's minimum amount."""
+    step = policy.terms.amount_step
+    limit = math.floor(bound / step) * step
+    return float(limit) if limit >= product.min_amount else 0.0
+
+
+def _rate(product: Product, position: float) -> float:
+    return round(product.rate_min + (product.rate_max - product.rate_min) * position, 6)
+
+
+def _ordinary_terms(policy: Policy, product: Product, household_class: str | None, grade: str,
+                    requested_amount: float, annual_income: float | None, household_size: float | None,
+                    monthly_debt_service: float | None) -> LoanTerms:
+    """The bank's ordinary product at its ordinary price: no subsidy, no concession, outside the 共富 figures."""
+    t = policy.terms
+    requested = float(requested_amount) if _known(requested_amount) and requested_amount > 0 else 0.0
+    capacity, capacity_note = repayment_capacity(policy, annual_income, household_size, monthly_debt_service)
+    share = t.grade_limit_share.get(grade, 0.0)
+    bound = min(requested if requested > 0 else product.max_amount, product.max_amount, t.program_cap)
+    if capacity is not None:
+        bound = min(bound, capacity * share)
+    limit = _limit(policy, product, bound)
+    position = t.grade_rate_position.get(grade, 1.0)
+    rate = _rate(product, position)
+    notes = (
+        FigureNote(figure="product", value=product.code,
+                   text_zh=(f"产品：该户已认定为跃迁家庭，不再享受新的共富贷款贴息，适用本行普通产品{product.name}"
+                            f"（{product.code}），不计入共富贷统计；已签共富贷合同在有效期内继续享受贴息"),
+                   text_en=(f"Product: the household has risen out of the group (跃迁), so no new subsidised 共富 loan; "
+                            f"the bank's ordinary {product.code} applies, outside the 共富 figures (loans already "
+                            "signed keep their subsidy)")),
+        capacity_note,
+        _limit_note(product, policy, grade, requested, capacity, limit),
+        FigureNote(figure="rate", value=rate,
+                   text_zh=(f"利率：{product.name}为本行正常价格，年利率{rate:.2%}，不享受财政贴息和银行让利"),
+                   text_en=f"Rate: the bank's ordinary price for {product.code}, {rate:.2%}, no subsidy or concession"),
+    )
+    return LoanTerms(
+        product_code=product.code, product_name=product.name, limit=limit, rate=rate, reference_rate=rate,
+        finance_subsidy_rate=0.0, bank_concession_rate=0.0, annual_subsidy_finance=0.0, annual_concession_bank=0.0,
+        explanation_zh="；".join(n.text_zh for n in notes),
+        explanation_en="; ".join(n.text_en for n in notes),
+        alternatives=(), capacity_limit=None if capacity is None else round(capacity, 2), notes=notes,
+        subsidised=False, min_amount=product.min_amount,
+        request_capped=requested > min(product.max_amount, t.program_cap),
     )

@@ -59,6 +59,9 @@ class Applicant(_Strict):
     id_number: IdNumber
     name: str = Field(default="", max_length=40)
     phone: str = Field(default="", max_length=20, pattern=r"^[0-9+\- ]*$")
+    relation: str | None = Field(default=None, max_length=20,
+                                 description="the applicant's relation to the head (户主, 配偶, 子女 …): which member "
+                                             "applies, whose age and civil capacity the rules read")
 
 
 class Member(_Open):

@@ -30,8 +30,12 @@ def _after(frame: pd.DataFrame, requests: pd.DataFrame, date_col: str, monthly: 
     return as_of.notna() & (dated > as_of)
 
 
-def _tamper(sources: RawSources, requests: pd.DataFrame, window: str) -> RawSources:
-    """Sources with every record after (``window='after'``) or before the as-of date rewritten."""
+def _tamper(sources: RawSources, requests: pd.DataFrame, window: str, leave_list: bool = True) -> RawSources:
+    """Sources with every record after (``window='after'``) or before the as-of date rewritten.
+
+    ``leave_list``: also a list refresh dropping every household and a revisit finding its income far above the
+    cap, on that side of the date.
+    """
     rng = np.random.default_rng(1)
     def pick(after: pd.Series) -> pd.Series:
         return after if window == "after" else ~after
@@ -69,9 +73,18 @@ def _tamper(sources: RawSources, requests: pd.DataFrame, window: str) -> RawSour
                                     else as_of[hh] - pd.Timedelta(days=1)).isoformat()}
             extra_visits.append(later)
     records = [{**r, "visited_at": pd.Timestamp(r["visited_at"]).isoformat()} for r in visits + extra_visits]
+    # the list leaves on that side of the date: a refresh drop and a revisit with income far above any cap
+    refresh, revisits = sources.list_refresh, sources.revisits
+    if leave_list:
+        refresh = pd.concat([refresh, requests[["household_id"]].assign(
+            refreshed_on=requests["as_of"] + shift, change="dropped", on_list=False, reasons="收入超标")],
+            ignore_index=True)
+        revisits = pd.concat([revisits, requests[["household_id"]].assign(
+            visit_id="R-X-" + requests["household_id"], visited_at=requests["as_of"] + shift, household_size=1,
+            declared_income=[{"total": 9_999_000.0}] * len(requests))], ignore_index=True)
     return RawSources(visits=visits_frame(records), base_list=base_list, account_flows=flows,
                       loan_accounts=loans, repayment_history=grid, credit_queries=queries,
-                      applications=sources.applications)
+                      applications=sources.applications, list_refresh=refresh, revisits=revisits)
 
 
 def test_changing_every_record_after_the_as_of_date_changes_no_feature(sources, requests):
@@ -87,8 +100,12 @@ def test_changing_every_record_after_the_as_of_date_changes_no_feature(sources, 
 def test_the_same_changes_before_the_as_of_date_do_change_features(sources, requests):
     # given the same tampering, but dated before each as-of date (the test above can fail)
     before = build_features(sources, requests, PROGRAM)
-    after = build_features(_tamper(sources, requests, "before"), requests, PROGRAM)
+    after = build_features(_tamper(sources, requests, "before", leave_list=False), requests, PROGRAM)
     # then the features move
     for name in ("observed_income_12m", "overdue_months_24m", "queries_3m", "debt_balance", "declared_income",
                  "on_list"):
         assert (after[name] != before[name]).mean() > 0.5, name
+    # and a refresh drop and a revisit over the cap before the date take the household off the list as 跃迁
+    left = build_features(_tamper(sources, requests, "before"), requests, PROGRAM)
+    for name in ("list_status", "upward_mobility_flagged_on"):
+        assert (left[name] != before[name]).mean() > 0.5, name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,9 @@ def test_packaged_policy_reads_the_document(policy):
     e = policy.eligibility
     assert (e.min_age, e.max_age, e.income_cap, e.income_cap_base_size, e.residence_region) == (
         18, 65, 100_000, 3, "330922")
-    assert [p.name for p in policy.products] == ["共富经营贷", "共富助医贷", "共富助学贷", "共富安居贷"]
+    assert [p.name for p in policy.products][:4] == ["共富经营贷", "共富助医贷", "共富助学贷", "共富安居贷"]
     assert all(p.max_amount == 500_000 and p.term_months == 12 for p in policy.products)
+    assert all(p.rate_min == 0.036 and p.rate_max == 0.038 for p in policy.products)
     assert (policy.subsidy.finance_points, policy.subsidy.bank_points) == (0.018, 0.019)
     assert policy.targets is not None and policy.targets.for_year(2025).households_benefiting == 500
     assert set(policy.rules) == set(KNOWN_RULES) == set(RULES)
@@ -99,3 +101,25 @@ def test_income_cap_readings():
     assert policy.eligibility.household_income_cap(6) == pytest.approx(200_000)
     flat = policy.eligibility.model_copy(update={"income_cap_scaling": "flat"})
     assert flat.household_income_cap(6) == 100_000
+
+
+def test_the_catalogue_grows_as_the_targets_plan(policy):
+    # 附件1: 4 products launched by the end of 2023, 5 by 2024, 6 by 2025
+    assert policy.targets is not None
+    for year in (2023, 2024, 2025):
+        launched = [p for p in policy.products if p.launched_on is not None and p.launched_on.year <= year]
+        assert len(launched) == policy.targets.for_year(year).products_launched, year
+
+
+def test_every_household_class_has_a_product_for_every_need_by_2025(policy):
+    # the 就业类 and 托底类 households' business need (创业) included
+    for cls in ("经营类", "就业类", "农户类", "托底类"):
+        needs = {p.purpose for p in policy.products_for(cls, dt.date(2025, 1, 1))}
+        assert needs == {"business", "medical", "education", "housing"}, cls
+        assert {p.purpose for p in policy.products_for(cls, subsidised=False)} == needs, cls
+
+
+def test_ordinary_products_may_not_sit_inside_the_subsidised_band():
+    text = PACKAGED.read_text(encoding="utf-8").replace("rate_min: 0.075", "rate_min: 0.036", 1)
+    with pytest.raises(PolicyError, match="ordinary_products"):
+        parse_policy(text)

@@ -163,8 +163,11 @@ def test_residence_outside_the_county_fails(policy):
 
 
 def test_amount_cap_reads_the_product_limit(policy):
-    assert _one("AMOUNT_CAP", passing_row(requested_amount=500_000.0), policy).outcome == "pass"
-    assert _one("AMOUNT_CAP", passing_row(requested_amount=500_000.01), policy).outcome == "fail"
+    within = _one("AMOUNT_CAP", passing_row(requested_amount=500_000.0), policy)
+    above = _one("AMOUNT_CAP", passing_row(requested_amount=500_000.01), policy)
+    assert within.outcome == "pass" and "按上限" not in within.message_zh
+    # docs/rules.md: a request above the cap is assessed at the cap (the offer says so), not declined
+    assert above.outcome == "pass" and "按上限500,000元测算额度" in above.message_zh
     assert _one("AMOUNT_CAP", passing_row(requested_amount=0.0), policy).outcome == "fail"
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from models.policy import Policy, PolicyError, load_policy
+from models.terms.check import offer_problem
 from models.terms.offer import fitting_products, offer_terms
 
 
@@ -66,10 +68,35 @@ def test_unknown_income_is_flagged_for_a_person(policy: Policy) -> None:
     assert "人工核实" in next(n.text_zh for n in terms.notes if n.figure == "capacity")
 
 
-def test_no_product_for_a_need_the_class_cannot_take(policy: Policy) -> None:
-    # given the catalogue: 共富经营贷 is for 经营类 and 农户类 only
-    assert offer_terms(policy, "business", "就业类", "A", 100_000, 90_000) is None
-    assert [p.code for p in fitting_products(policy, "就业类")] == ["GF-YL", "GF-XX", "GF-AJ"]
+def test_no_product_for_a_need_the_class_cannot_take_before_its_product_is_launched(policy: Policy) -> None:
+    # given the catalogue: 共富经营贷 is for 经营类 and 农户类; 共富创业贷 (就业类, 托底类) launches on 2024-01-01
+    before, after = dt.date(2023, 10, 1), dt.date(2024, 3, 1)
+    assert offer_terms(policy, "business", "就业类", "A", 100_000, 90_000, on=before) is None
+    assert [p.code for p in fitting_products(policy, "就业类", before)] == ["GF-YL", "GF-XX", "GF-AJ"]
+    terms = offer_terms(policy, "business", "就业类", "A", 100_000, 90_000, on=after)
+    assert terms is not None and terms.product_code == "GF-CY" and terms.subsidised
+    assert [p.code for p in fitting_products(policy, "就业类", after)] == ["GF-YL", "GF-XX", "GF-AJ", "GF-CY"]
+
+
+def test_a_risen_household_gets_the_ordinary_product_at_its_ordinary_price(policy: Policy) -> None:
+    # given a 跃迁 household asking for a business loan
+    terms = offer_terms(policy, "business", "经营类", "A", 100_000, 200_000, household_size=3,
+                        on=dt.date(2025, 3, 1), subsidised=False)
+    # then the offer is the bank's ordinary product, inside its own band, with no subsidy at all
+    assert terms is not None and terms.product_code in {p.code for p in policy.ordinary_products}
+    assert terms.product_code not in {p.code for p in policy.products}
+    product = policy.product(terms.product_code)
+    assert product is not None and product.rate_in_band(terms.rate) and terms.rate > policy.subsidy.rate_cap
+    assert (terms.annual_subsidy_finance, terms.annual_concession_bank, terms.subsidised) == (0.0, 0.0, False)
+    assert "跃迁" in terms.explanation_zh and "不计入共富贷统计" in terms.explanation_zh
+
+
+def test_a_limit_below_the_product_minimum_is_no_offer_and_says_so(policy: Policy) -> None:
+    # given capacity that allows a few thousand yuan only
+    terms = offer_terms(policy, "medical", "托底类", "A", 50_000, 26_000, household_size=2)
+    assert terms is not None and terms.limit == 0
+    assert offer_problem(terms, policy, "托底类", None, True) is not None
+    assert "低于最低额度" in next(n.text_zh for n in terms.notes if n.figure == "limit")
 
 
 @pytest.mark.parametrize("grade", ["A", "B", "C", "D", "E"])

@@ -42,9 +42,12 @@ def raw_folder(county: County, table: pd.DataFrame, folder: Path) -> Path:
     keep = set(table.head(N_REQUESTS)["household_id"])
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("base_list", "account_flows", "loan_accounts", "repayment_history", "credit_queries",
-                 "applications"):
+                 "applications", "list_refresh"):
         frame = getattr(county, name)
         frame[frame["household_id"].isin(keep)].to_parquet(folder / f"{name}.parquet", index=False)
     visits = [v for v in county.visits if v["household_id"] in keep]
     (folder / "visits.json").write_text(json.dumps(visits, ensure_ascii=False), encoding="utf-8")
+    # the list as it stands on each date reads the refresh and the revisits too
+    revisits = [v for v in county.revisits if v["household_id"] in keep]
+    (folder / "revisits.json").write_text(json.dumps(revisits, ensure_ascii=False), encoding="utf-8")
     return folder
