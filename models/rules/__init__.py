@@ -48,7 +48,7 @@ RULES: dict[str, Rule] = {
     "DECLARATION": rule_declaration,
 }
 # Every input any rule reads (the feature builder's rule-input columns plus a few of its features).
-RULE_FIELDS = ("id_number", "as_of", "applicant_age_on_form", "visit_age_days", "fixed_residence",
+RULE_FIELDS = ("applicant_id_masked", "id_valid", "applicant_birth_date", "as_of", "applicant_age_on_form", "visit_age_days", "fixed_residence",
                "residence_township", "civil_capacity", *CREDIT_FIELDS, "declared_income", "household_size",
                "on_list", "upward_mobility_flagged_on", "upward_mobility_evidence", "requested_amount", "purpose",
                "household_class", "declaration_signed")
