@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -34,7 +35,8 @@ _CIPHER_PREFIX = "enc1:"
 class DecryptionError(KuozhongError):
     """A stored field that does not decrypt under the configured secret (wrong secret, or altered data)."""
 
-    status = 500
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "undecryptable"
 
 
 def secret_from_environment() -> str:
