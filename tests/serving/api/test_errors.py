@@ -10,10 +10,13 @@ import pytest
 
 from serving.api.body import MAX_DEPTH
 from serving.api.errors import ERROR_RESPONSES
-from tests.serving.api.test_api import _h, api  # noqa: F401 - the module's app fixture
 from tests.serving.serving_fixtures import application_for
 
 SHAPE = {"error", "field", "message_zh", "code", "detail"}
+
+
+def _h(key: str) -> dict:
+    return {"X-API-Key": key}
 
 
 def _shaped(response, status: int, field: str | None = None, code: str | None = None) -> dict:
@@ -60,7 +63,7 @@ def test_every_route_declares_the_error_shape_for_every_4xx(api):
     assert "source" in household["required"]
 
 
-def test_401_403_404_and_405_use_the_one_shape(api, made):  # noqa: F811
+def test_401_403_404_and_405_use_the_one_shape(api, made):
     client, keys, _ = api
     _shaped(client.get("/v1/model"), 401, "header.X-API-Key", "unauthorized")
     _shaped(client.get("/v1/model", headers=_h("kz_nope_nope")), 401, code="unauthorized")
@@ -72,7 +75,7 @@ def test_401_403_404_and_405_use_the_one_shape(api, made):  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def made(api, table):  # noqa: F811
+def made(api, table):
     client, keys, _ = api
     response = client.post("/v1/decisions", json=application_for(table, 3), headers=_h(keys["officer"]))
     assert response.status_code == 201, response.text
