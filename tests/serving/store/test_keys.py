@@ -113,7 +113,7 @@ def test_each_role_gets_403_where_it_does_not_belong(client, table, role):
             assert response.status_code in (200, 201), (role, path, response.text)
         else:
             assert response.status_code == 403, (role, path, response.text)
-            assert role in response.json()["detail"]
+            assert role in response.json()["error"] and response.json()["code"] == "forbidden"
 
 
 def test_program_role_cannot_read_decisions(client, table):
