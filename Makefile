@@ -35,7 +35,7 @@ lock: | $(UV)
 
 demo: $(STAMP) system-deps
 	$(BIN)/kuozhong demo --out output/demo
-	@echo "loan officer's page: make serve, then open http://127.0.0.1:8000/officer (a key: $(BIN)/kuozhong keys create --role officer)"
+	@echo "loan officer's page: make serve, then open http://127.0.0.1:8000/officer (a key: KUOZHONG_ENVIRONMENT=local $(BIN)/kuozhong keys create --role officer)"
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -57,8 +57,8 @@ test: $(STAMP) system-deps
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 
-serve: $(STAMP)
-	$(BIN)/kuozhong serve
+serve: $(STAMP)  # a developer's machine: local unless the environment says otherwise
+	KUOZHONG_ENVIRONMENT=$${KUOZHONG_ENVIRONMENT:-local} $(BIN)/kuozhong serve
 
 clean:
 	rm -rf $(VENV) output .pytest_cache .mypy_cache .ruff_cache

@@ -17,19 +17,22 @@ class KuozhongError(ValueError):
     """Input or state a person must fix; ``str(err)`` is the whole message, for people.
 
     ``field`` names what is wrong (a column, a JSON path, an option), ``value`` the offending value as it may be
-    shown (masked where personal), ``rule`` the rule it broke. Where only a message is given, a leading
-    ``field 'x':`` in it names the field. ``status`` is the HTTP status the API answers with.
+    shown (masked where personal), ``rule`` the rule it broke, ``message_zh`` the same message in Chinese. Where
+    only a message is given, a leading ``field 'x':`` in it names the field. ``status`` is the HTTP status the API
+    answers with, ``code`` a stable name of the kind of error that clients may branch on.
     """
 
     status: ClassVar[int] = 422
+    code: ClassVar[str] = "invalid_input"
 
     def __init__(self, message: str = "", *, field: str | None = None, value: object = None,
-                 rule: str | None = None) -> None:
+                 rule: str | None = None, message_zh: str | None = None) -> None:
         super().__init__(message)
         found = _FIELD_IN_MESSAGE.match(message)
         self.field: str | None = field if field is not None else (found.group(1) if found else None)
         self.value = value
         self.rule = rule
+        self.message_zh = message_zh
 
     @property
     def message(self) -> str:
@@ -47,8 +50,11 @@ class InputError(KuozhongError):
 class SourceError(KuozhongError):
     """A raw source that cannot be used: missing file, unreadable, or missing a required column."""
 
+    code: ClassVar[str] = "unusable_source"
+
 
 class NotFoundError(KuozhongError, LookupError):
     """Something asked for by name that does not exist (a model alias, a decision, a household)."""
 
     status: ClassVar[int] = 404
+    code: ClassVar[str] = "not_found"

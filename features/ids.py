@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import operator
 import re
+from dataclasses import dataclass
 
 from features.errors import KuozhongError
 
@@ -109,3 +110,24 @@ def mask_phone(phone: str | None) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+@dataclass(frozen=True)
+class IdFacts:
+    """What the rules may read from an ID number, without the number: validity, masked form, birth date, sex."""
+
+    valid: bool
+    masked: str
+    born: dt.date | None
+    sex: str | None
+
+
+def id_facts(id_number: object) -> IdFacts:
+    """The ID-derived rule inputs of one ID number (a missing number gives an empty mask and no birth date)."""
+    if not isinstance(id_number, str) or not id_number.strip():
+        return IdFacts(False, "", None, None)
+    try:
+        value = validate_id_number(id_number)
+    except InvalidIdNumber:
+        return IdFacts(False, mask_id_number(id_number.strip()), None, None)
+    return IdFacts(True, mask_id_number(value), birth_date(value), sex(value))

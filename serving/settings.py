@@ -9,8 +9,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from features.protect import DEFAULT_SECRET
+
 log = logging.getLogger(__name__)
-DEFAULT_SECRET = "changethis"  # noqa: S105 - the placeholder we refuse, not a secret
 
 
 class Settings(BaseSettings):
@@ -18,7 +19,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="KUOZHONG_", env_file=".env", extra="ignore", frozen=True)
 
-    environment: Literal["local", "staging", "production"] = "local"
+    environment: Literal["local", "staging", "production"] | None = Field(
+        default=None, description="must be set; only 'local' may run with the default pepper")
     database_url: str = "sqlite:///output/audit.db"
     data_dir: Path = Path("output/demo/data")
     policy_path: Path | None = None
@@ -35,8 +37,9 @@ class Settings(BaseSettings):
             message = ("KUOZHONG_KEY_PEPPER is the default 'changethis'; set a long random value "
                        "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
             if self.environment != "local":
-                raise ValueError(message)
-            log.warning("%s (allowed only because environment is 'local')", message)
+                raise ValueError(f"{message}; only KUOZHONG_ENVIRONMENT=local, set explicitly, may run with it "
+                                 f"(KUOZHONG_ENVIRONMENT is {self.environment or 'unset'})")
+            log.warning("%s (allowed only because KUOZHONG_ENVIRONMENT=local)", message)
         elif len(self.key_pepper.get_secret_value()) < 16:
             raise ValueError("KUOZHONG_KEY_PEPPER must be at least 16 characters long")
         return self

@@ -8,7 +8,7 @@ any number of requests with the same array code. ``build_features`` (a batch) an
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,8 +29,9 @@ from features.build.program import ProgramTerms
 from features.build.sources import SourceIndex
 from features.build.visit import INCOME_GROUP_NAMES
 from features.county import CATEGORIES, HOUSEHOLD_CLASSES
-from features.ids import birth_date, is_valid_id_number
+from features.ids import id_facts
 from features.metadata import FEATURES, MODEL_FEATURES
+from features.protect import Pseudonyms
 from features.sources.load import RawSources
 
 SAFETY_NET_INCOME_PER_HEAD = 20_000.0
@@ -42,7 +43,10 @@ _CLASS_BY_LIVELIHOOD = {"fishing": "农户类", "mussel": "农户类", "bnb": "�
                         "port": "就业类", "wage": "就业类", "pension": "托底类"}
 
 # Columns the rule layer reads besides the model's features.
-RULE_INPUT_COLUMNS = ("request_id", "household_id", "as_of", "id_number", "id_valid", "applicant_age_from_id",
+# The applicant's ID number itself never enters the table: ``applicant_key`` (a keyed pseudonym) joins, the masked
+# ID is for display, and the rules read what they need of the ID (validity, birth date) from derived columns.
+RULE_INPUT_COLUMNS = ("request_id", "household_id", "as_of", "applicant_key", "applicant_id_masked", "id_valid",
+                      "applicant_birth_date", "applicant_age_from_id",
                       "fixed_residence", "residence_township", "civil_capacity", "declared_income",
                       "on_list", "declaration_signed", "requested_amount", "purpose", "bad_status_24m",
                       "lian3lei6", "worst_five_class", "applicant_age_on_form", "applicant_relation",
@@ -65,8 +69,9 @@ _ZERO_IF_CUSTOMER = ("debt_balance", "monthly_payment", "loan_count", "overdue_c
                      "overdue_months_12m", "overdue_months_24m", "max_consecutive_overdue_24m", "worst_status_24m",
                      "bad_status_24m", "lian3lei6", "worst_five_class", "queries_3m", "queries_6m", "queries_12m",
                      "queries_24m", "grid_months_24m")
-OUTPUT_COLUMNS = tuple(dict.fromkeys([*RULE_INPUT_COLUMNS, *MODEL_FEATURES, *FEATURES, "monthly_payment",
-                                      "observed_income_12m", *QUALITY_COLUMNS]))
+# applicant_sex is for fairness slices only, never a model feature.
+OUTPUT_COLUMNS = tuple(dict.fromkeys([*RULE_INPUT_COLUMNS, "applicant_sex", *MODEL_FEATURES, *FEATURES,
+                                      "monthly_payment", "observed_income_12m", *QUALITY_COLUMNS]))
 
 
 def household_class(livelihood: pd.Series, income_per_head: pd.Series) -> pd.Series:
@@ -99,8 +104,7 @@ def classify_households(income_groups: dict[str, np.ndarray], livelihood: np.nda
     return np.where(income_per_head < SAFETY_NET_INCOME_PER_HEAD, "托底类", cls)
 
 
-def _age(id_number: str, as_of: dt.date) -> float:
-    born = birth_date(id_number)
+def _age(born: dt.date, as_of: dt.date) -> float:
     return float(as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day)))
 
 
@@ -116,11 +120,13 @@ class FeatureBuilder:
     """Features of requests against one set of sources, indexed by household once (API: build it at startup).
 
     ``program`` is the policy the ratios are taken against (``models.policy.Policy``): the income cap behind
-    ``income_to_cap`` and the rate a requested loan is priced at.
+    ``income_to_cap`` and the rate a requested loan is priced at. ``pseudonyms`` makes ``applicant_key`` (by
+    default under ``KUOZHONG_KEY_PEPPER``, the service's secret).
     """
 
     sources: RawSources
     program: ProgramTerms
+    pseudonyms: Pseudonyms = field(default_factory=Pseudonyms.from_environment)
 
     def __post_init__(self) -> None:
         self.index = SourceIndex.from_sources(self.sources)
@@ -201,7 +207,7 @@ class FeatureBuilder:
         cols |= dict(zip(_ZERO_IF_CUSTOMER, credit, strict=True))
         ms = cols.get("months_since_overdue", np.full(n, np.nan))
         cols["months_since_overdue"] = np.where(customer & np.isnan(ms), WINDOW + 1.0, np.where(customer, ms, np.nan))
-        self._household(cols, visit, base, as_of_day)
+        self._household(cols, visit, base, as_of_day, self.pseudonyms)
         cols |= self.listing.status_on(households, as_of_day, base["on_list"])
         self._money(cols, visit, self.program)
         flags = self._quality(cols, visit, base, customer, as_of_day)
@@ -211,7 +217,7 @@ class FeatureBuilder:
 
     @staticmethod
     def _household(cols: dict[str, np.ndarray], visit: dict[str, np.ndarray], base: dict[str, np.ndarray],
-                   as_of_day: np.ndarray) -> None:
+                   as_of_day: np.ndarray, pseudonyms: Pseudonyms) -> None:
         size = np.where(np.isnan(visit["household_size"]), base["household_size"], visit["household_size"])
         cols["household_size"] = size
         for name in ("elderly_count", "children_count", "working_age_count", "health_burden",
@@ -223,18 +229,22 @@ class FeatureBuilder:
         elapsed = (as_of_day - visit["visited_at"]).astype(float)
         cols["years_at_address"] = visit["years_at_address"] + np.floor(elapsed / 365.25)
         cols["visit_age_days"] = elapsed
-        for name in ("fixed_residence", "civil_capacity", "declaration_signed", "id_number"):
+        for name in ("fixed_residence", "civil_capacity", "declaration_signed"):
             cols[name] = visit[name]
-        cols["id_number"] = np.where(pd.isna(visit["id_number"]), base["id_number"], visit["id_number"])
+        id_numbers = np.where(pd.isna(visit["id_number"]), base["id_number"], visit["id_number"])
+        facts = [id_facts(v) for v in id_numbers]
+        cols["applicant_key"] = np.array([pseudonyms.key_of(v) for v in id_numbers], dtype=object)
+        cols["applicant_id_masked"] = np.array([f.masked for f in facts], dtype=object)
+        cols["applicant_sex"] = np.array([f.sex for f in facts], dtype=object)
+        cols["applicant_birth_date"] = np.array([np.datetime64("NaT") if f.born is None else np.datetime64(f.born)
+                                                 for f in facts], dtype="datetime64[D]").astype("datetime64[ns]")
         cols["residence_township"] = visit["residence_township"]
         cols["township"] = np.where(pd.isna(visit["residence_township"]), base["township"],
                                     visit["residence_township"])
         cols["livelihood"] = visit["livelihood"]
-        valid = np.array([isinstance(v, str) and is_valid_id_number(v) for v in cols["id_number"]], dtype=bool)
-        cols["id_valid"] = valid
+        cols["id_valid"] = np.array([f.valid for f in facts], dtype=bool)
         days = as_of_day.astype("datetime64[D]")
-        ages = [_age(v, d.astype(dt.date)) if ok else np.nan
-                for v, d, ok in zip(cols["id_number"], days, valid, strict=True)]
+        ages = [np.nan if f.born is None else _age(f.born, d.astype(dt.date)) for f, d in zip(facts, days, strict=True)]
         cols["applicant_age_from_id"] = np.array(ages, dtype=float)
         cols["applicant_age"] = cols["applicant_age_from_id"]
         cols["applicant_age_on_form"] = visit["applicant_age_on_form"]  # cross-checked by the AGE rule
@@ -315,7 +325,8 @@ class FeatureBuilder:
         # Text columns stay object dtype: inferring pandas' string dtype would cost more than all the features.
         missing = np.full(n, np.nan)
         arrays: list[Any] = [np.asarray(cols[name], dtype=object) for name in _TEXT_COLUMNS]
-        arrays += [cols["as_of"], cols["id_valid"].astype(bool), pd.array(cols["on_list"], dtype="boolean")]
+        arrays += [cols["as_of"], cols["applicant_birth_date"], cols["id_valid"].astype(bool),
+                   pd.array(cols["on_list"], dtype="boolean")]
         arrays += [pd.Categorical.from_codes(_codes(cols[name], dtype), dtype=dtype)
                    for name, dtype in _CATEGORY_DTYPES.items()]
         arrays += [np.asarray(cols.get(name, missing), dtype=float) for name in _FLOAT_COLUMNS]
@@ -327,14 +338,16 @@ def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:
     return np.array([lookup.get(v, -1) for v in values], dtype=np.int8)
 
 
-_TEXT_COLUMNS = ("request_id", "household_id", "id_number", "fixed_residence", "residence_township",
-                 "civil_capacity", "declaration_signed", "purpose", "dq_flags", "applicant_relation", "list_status",
-                 "list_changed_on", "list_evidence", "upward_mobility_flagged_on", "upward_mobility_evidence")
-_OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "id_valid", "on_list")
+_TEXT_COLUMNS = ("request_id", "household_id", "applicant_key", "applicant_id_masked", "applicant_sex",
+                 "fixed_residence", "residence_township", "civil_capacity", "declaration_signed", "purpose",
+                 "dq_flags", "applicant_relation", "list_status", "list_changed_on", "list_evidence",
+                 "upward_mobility_flagged_on", "upward_mobility_evidence")
+_OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "applicant_birth_date", "id_valid", "on_list")
 _CATEGORY_DTYPES = {name: pd.CategoricalDtype(list(cats)) for name, cats in CATEGORIES.items()}
 _CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}
 _FLOAT_COLUMNS = tuple(name for name in OUTPUT_COLUMNS if name not in _OTHER_COLUMNS and name not in CATEGORIES)
-_FRAME_INDEX = pd.Index([*_TEXT_COLUMNS, "as_of", "id_valid", "on_list", *_CATEGORY_DTYPES, *_FLOAT_COLUMNS],
+_FRAME_INDEX = pd.Index([*_TEXT_COLUMNS, "as_of", "applicant_birth_date", "id_valid", "on_list", *_CATEGORY_DTYPES,
+                         *_FLOAT_COLUMNS],
                         dtype=object)
 
 

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from features.ids import mask_id_number
 from models.credit.model import CreditModel
 from models.decision.fingerprint import FrameColumns, input_hashes
 from models.decision.notes import DecidedBy, Recommendation, review_note
@@ -252,7 +251,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
             return cells[name]
         return features[name].to_numpy(dtype=object) if name in features.columns else np.full(n, None, dtype=object)
 
-    classes, ids = column("household_class"), column("id_number")
+    classes, masked_ids = column("household_class"), column("applicant_id_masked")
     bands = [policy.grade_for(float(s)) for s in table.score]
     payments = column("monthly_payment")
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
@@ -281,7 +280,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     values = table.values if table.values is not None else object_columns(features, list(table.features))
     return DecisionRows(
         request_id=column("request_id"), household_id=column("household_id"),
-        applicant_id_masked=[mask_id_number(v if isinstance(v, str) else None) for v in ids],
+        applicant_id_masked=[v if isinstance(v, str) else "" for v in masked_ids],
         as_of=_dates(column("as_of")), rules=out["rules"],
         status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
         grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],

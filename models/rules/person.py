@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from features.ids import birth_date, is_valid_id_number, mask_id_number
 from models.policy import FIVE_CLASSES, Policy
 from models.rules.result import RuleResult, cannot, day, flag, number, result, text
 
@@ -15,12 +14,16 @@ CREDIT_FIELDS = ("overdue_current", "max_consecutive_overdue_24m", "overdue_mont
 
 
 def rule_id_valid(row: Mapping[str, Any], policy: Policy) -> RuleResult:
-    """ID_VALID: the applicant's ID number passes GB 11643-1999 (format, birth date, check digit)."""
-    number_ = text(row.get("id_number"))
-    if number_ is None:
+    """ID_VALID: the applicant's ID number passes GB 11643-1999 (format, birth date, check digit).
+
+    The rule reads what the feature builder derived from the number (``id_valid``, the masked form), never the
+    number itself: a missing number has no masked form.
+    """
+    masked, valid = text(row.get("applicant_id_masked")), flag(row.get("id_valid"))
+    if masked is None or valid is None:
         return cannot("ID_VALID", "id_number", "身份证号码")
-    ok = is_valid_id_number(number_)
-    return result("ID_VALID", ok, mask_id_number(number_) if ok else "invalid", "GB 11643-1999",
+    ok = valid
+    return result("ID_VALID", ok, masked if ok else "invalid", "GB 11643-1999",
                   "身份证号码有效" if ok else "身份证号码校验不通过（格式、出生日期或校验码有误）",
                   "ID number is valid" if ok else "ID number fails the GB 11643 checks (format, birth date or "
                   "check digit)")
@@ -46,13 +49,12 @@ def rule_age(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     rules = policy.eligibility
     lo, hi = rules.min_age, rules.max_age
     threshold = f"{lo}–{hi}"
-    number_, on = text(row.get("id_number")), day(row.get("as_of"))
-    if number_ is None or not is_valid_id_number(number_):
+    born, on = day(row.get("applicant_birth_date")), day(row.get("as_of"))
+    if born is None:
         return cannot("AGE", "applicant age (no valid ID number to read the birth date from)",
                       "申请人年龄（无有效身份证号码，无法读取出生日期）", threshold)
     if on is None:
         return cannot("AGE", "application date", "申请日期", threshold)
-    born = birth_date(number_)
     if born > on:
         return cannot("AGE", "birth date (after the application date)", "出生日期（晚于申请日期）", threshold,
                       why_en="is impossible", why_zh="有误")

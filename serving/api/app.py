@@ -8,9 +8,11 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from serving.api import errors
+from serving.api.body import BodyGuard
+from serving.api.deps import known_query_only
 from serving.api.metrics import Metrics, MetricsMiddleware
 from serving.api.routers import decisions, eligibility, system
 from serving.api.runtime import Runtime
@@ -44,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await watcher
             runtime.close()
 
-    app = FastAPI(title="kuozhong decision API", version="1", lifespan=lifespan,
+    app = FastAPI(title="kuozhong decision API", version="1", lifespan=lifespan, responses=errors.ERROR_RESPONSES,
+                  dependencies=[Depends(known_query_only)],
                   description="Eligibility, credit score, reasons and terms for 财金助力扩中家庭 loan applications. "
                               "Send your key in the `X-API-Key` header.")
     app.state.metrics = metrics
@@ -54,6 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from serving.web import mount_web
 
     mount_web(app)
-    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

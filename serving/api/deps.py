@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
+from features.errors import InputError
 from serving.api.runtime import Runtime
 from serving.store.keys import AuthError, authenticate
 
@@ -30,6 +31,25 @@ async def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def known_query_only(request: Request) -> None:
+    """422 for a query parameter the route does not declare (a mistyped name would otherwise be ignored)."""
+    if not request.query_params:
+        return
+    known: set[str] = set()
+    pending = [getattr(request.scope.get("route"), "dependant", None)]
+    while pending:  # the route's own query parameters and those of every dependency it declares
+        dependant = pending.pop()
+        if dependant is not None:
+            known |= {p.alias for p in dependant.query_params}
+            pending.extend(dependant.dependencies)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        name = unknown[0][:40]
+        raise InputError(f"field 'query.{name}': this route takes no such query parameter"
+                         + (f"; it takes {', '.join(sorted(known))}" if known else ""),
+                         field=f"query.{name}", message_zh=f"查询参数 {name} 不被接受")
 
 
 async def get_caller(runtime: RuntimeDep, key: Annotated[str | None, Security(_key_header)] = None) -> Caller:

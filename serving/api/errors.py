@@ -1,93 +1,143 @@
-"""Errors for people: every bad request is a 422 JSON body naming the field, never a 500 with a traceback."""
+"""Errors for people: every 4xx the service gives has one JSON shape, declared in the OpenAPI of every route.
+
+``{"error", "field", "message_zh", "code", "detail"}``: ``error`` names the field and the rule in English,
+``message_zh`` says the same in Chinese, ``code`` is stable for clients to branch on, ``field`` is a JSON path
+(``visit.members[2].age``), ``detail`` lists every problem found. Nothing here echoes an input value: values may
+hold ID numbers or names.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from features.errors import KuozhongError
 
 log = logging.getLogger(__name__)
 
 
-def problem(field: str, message: str, detail: list | None = None, status: int = 422) -> JSONResponse:
-    """An error answer (422 unless told): ``error`` names the field and the rule, ``detail`` lists every problem."""
-    body = {"error": f"field '{field}': {message}", "field": field,
-            "detail": detail or [{"loc": field.split("."), "msg": message}]}
-    return JSONResponse(jsonable_encoder(body), status_code=status)
+class ErrorItem(BaseModel):
+    """One problem: where (path parts), what (message), and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str = "invalid"
 
 
-def _field_of(loc: object) -> str:
-    parts = [str(p) for p in loc] if isinstance(loc, list | tuple) else [str(loc)]
+class ErrorPublic(BaseModel):
+    """The one error shape of every 4xx answer."""
+
+    error: str = Field(description="the field and the rule it broke, in English")
+    field: str = Field(description="JSON path of the field at fault (`visit.members[2].age`), or `body`/`header`")
+    message_zh: str = Field(description="the same message in Chinese")
+    code: str = Field(description="a stable name of the kind of error")
+    detail: list[ErrorItem] = Field(description="every problem found")
+
+
+_STATUS_TEXT = {
+    400: ("the request body cannot be read", "请求内容无法解析"),
+    401: ("missing or unknown API key", "缺少或无效的 API 密钥"),
+    403: ("this key's role may not do this", "该密钥的角色无权执行此操作"),
+    404: ("not found", "未找到"),
+    413: ("the request body is too large", "请求内容过大"),
+    415: ("the request body must be JSON (Content-Type: application/json)", "请求内容必须为 JSON 格式"),
+    422: ("a field is wrong; `field` names it", "字段有误，见 field"),
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorPublic, "description": f"{en} · {zh}"} for status, (en, zh) in _STATUS_TEXT.items()}
+_CODE_BY_STATUS = {400: "parse_error", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                   405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type",
+                   422: "invalid_field"}
+# Chinese for pydantic's error kinds (the English message is pydantic's own).
+_ZH_BY_TYPE = {
+    "missing": "缺少必填字段", "extra_forbidden": "不允许的字段", "string_too_long": "文本过长",
+    "string_too_short": "文本过短", "string_pattern_mismatch": "格式不符", "literal_error": "取值不在允许范围内",
+    "greater_than": "数值过小", "greater_than_equal": "数值过小", "less_than": "数值过大", "less_than_equal": "数值过大",
+    "float_type": "应为数字", "int_type": "应为整数", "bool_type": "应为 true 或 false", "string_type": "应为文本",
+    "date_from_datetime_parsing": "日期格式有误", "date_parsing": "日期格式有误", "datetime_parsing": "日期时间格式有误",
+    "datetime_from_date_parsing": "日期时间格式有误", "finite_number": "数值必须为有限数",
+    "too_long": "条目过多", "too_short": "条目过少", "union_tag_invalid": "source 取值应为 household 或 form",
+    "union_tag_not_found": "缺少 source 字段", "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象", "list_type": "应为 JSON 数组", "value_error": "取值有误",
+    "json_invalid": "JSON 格式有误", "date_type": "应为日期", "datetime_type": "应为日期时间",
+}
+
+
+def json_path(loc: Any) -> str:
+    """A pydantic location as a JSON path: ('body', 'form', 'visit', 'members', 2, 'age') -> visit.members[2].age."""
+    parts = list(loc) if isinstance(loc, list | tuple) else [loc]
     if parts and parts[0] == "body":
         parts = parts[1:]
-    # drop the discriminator tag pydantic adds for unions ('household' / 'form')
-    if parts and parts[0] in ("household", "form"):
+    if parts and parts[0] in ("household", "form"):  # the discriminator tag pydantic adds for the union
         parts = parts[1:]
-    return ".".join(parts) or "body"
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def error_response(status: int, field: str, message: str, message_zh: str, code: str | None = None,
+                   detail: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An answer in the one error shape."""
+    body = {"error": f"field '{field}': {message}", "field": field, "message_zh": message_zh,
+            "code": code or _CODE_BY_STATUS.get(status, "error"),
+            "detail": detail or [{"loc": field.split("."), "msg": message, "type": code or "invalid"}]}
+    return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
+
+
+def problem(field: str, message: str, detail: list | None = None, status: int = 422,
+            message_zh: str | None = None, code: str | None = None) -> JSONResponse:
+    """An error answer (422 unless told) naming the field; Chinese beside the English."""
+    zh = message_zh or f"字段 {field} 有误：{_STATUS_TEXT.get(status, ('', '请求有误'))[1]}"
+    return error_response(status, field, message, zh, code, detail)
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
     if not isinstance(exc, RequestValidationError):  # registered for RequestValidationError only
         raise exc
-    errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
-    # input values are never echoed: they may hold ID numbers or names
-    first = errors[0] if errors else {"loc": ["body"], "msg": "invalid request"}
-    return problem(_field_of(first["loc"]), str(first["msg"]), errors)
+    errors = [{"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())], "msg": str(e.get("msg")),
+               "type": str(e.get("type"))} for e in exc.errors()]
+    first = errors[0] if errors else {"loc": ["body"], "msg": "invalid request", "type": "invalid"}
+    field = json_path(first["loc"])
+    zh = _ZH_BY_TYPE.get(str(first["type"]), "取值有误")
+    for item in errors:
+        item["loc"] = [p for p in item["loc"] if p not in ("household", "form")] or ["body"]
+    return error_response(422, field, str(first["msg"]), f"字段 {field}：{zh}", "invalid_field", errors)
 
 
 async def _kuozhong(_: Request, exc: Exception) -> JSONResponse:
-    """Any error of the one base: its field (``body`` when it names none), its message, its status."""
+    """Any error of the one base: its field (``body`` when it names none), message, Chinese message, code, status."""
     if not isinstance(exc, KuozhongError):  # registered for KuozhongError only; anything else is a server fault
         raise exc
-    return problem(exc.field or "body", exc.message, status=exc.status)
+    field = exc.field or "body"
+    zh = exc.message_zh or f"字段 {field} 有误：{exc.message}"
+    return error_response(exc.status, field, exc.message, zh, exc.code)
+
+
+async def _http(_: Request, exc: Exception) -> JSONResponse:
+    """401, 403, 404, 405 and any other HTTP error in the same shape (``field`` says where the fault lies)."""
+    if not isinstance(exc, StarletteHTTPException):
+        raise exc
+    status = exc.status_code
+    field = {401: "header.X-API-Key", 403: "header.X-API-Key"}.get(status, "path" if status in (404, 405) else "body")
+    message = str(exc.detail) if exc.detail else _STATUS_TEXT.get(status, ("error", ""))[0]
+    zh = _STATUS_TEXT.get(status, ("", "请求有误"))[1]
+    return error_response(status, field, message, zh, _CODE_BY_STATUS.get(status, "error"),
+                          headers=dict(exc.headers) if exc.headers else None)
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn bad input into 422."""
+    """Register the handlers that turn every refusal into the one shape."""
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(KuozhongError, _kuozhong)
-
-
-class BodyLimit:
-    """Refuse bodies over ``max_bytes`` with a 422 naming the body, before reading them into memory."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, counting body bytes as they arrive."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem("body", f"request body is larger than {self.max_bytes:,} bytes")
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass
+    app.add_exception_handler(StarletteHTTPException, _http)

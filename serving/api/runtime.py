@@ -59,7 +59,7 @@ class Runtime:
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
         """Open the store, read policy and data, load the model by alias."""
-        store = AuditStore(settings.database_url).create_all()
+        store = AuditStore(settings.database_url, settings.key_pepper.get_secret_value()).create_all()
         policy = load_policy(settings.policy_path)
         sources = load_sources(settings.data_dir)
         loaded = load_by_alias(settings.model_alias)

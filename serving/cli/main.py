@@ -137,6 +137,10 @@ from serving.cli.serve import serve as _serve  # noqa: E402
 app.command(name="serve")(_serve)
 app.add_typer(_keys_app, name="keys")
 
+from serving.cli.audit import audit_app as _audit_app  # noqa: E402
+
+app.add_typer(_audit_app, name="audit")
+
 from serving.cli.match import match as _match  # noqa: E402
 
 app.command(name="match")(_match)

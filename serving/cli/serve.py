@@ -58,7 +58,7 @@ def create(
     if role not in ROLES:
         raise InputError(f"option '--role': '{role}' is not a role; use one of {', '.join(ROLES)}")
     settings = _settings()
-    store = AuditStore(settings.database_url).create_all()
+    store = AuditStore(settings.database_url, settings.key_pepper.get_secret_value()).create_all()
     try:
         key_id, key = create_key(store, role, settings.key_pepper.get_secret_value(), label)
     finally:
@@ -74,7 +74,7 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the part af
     from serving.store import AuditStore
 
     settings = _settings()
-    store = AuditStore(settings.database_url).create_all()
+    store = AuditStore(settings.database_url, settings.key_pepper.get_secret_value()).create_all()
     try:
         if not store.revoke_key(key_id):
             raise InputError(f"argument 'key_id': no active key with id '{key_id}'")

@@ -1,7 +1,12 @@
-"""The decision audit store: SQLite (WAL) by default, PostgreSQL by URL; decisions and reviews only ever appended."""
+"""The decision audit store: SQLite (WAL) by default, PostgreSQL by URL; decisions and reviews only ever appended.
+
+Each decision, review and key event is written with its link of the hash chain in one transaction
+(``serving.store.chain``); ``verify`` walks the chain.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -9,12 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from features.protect import secret_from_environment
 from models.decision.builder import Decision
-from serving.store.schema import ApiKeyRow, Base, DecisionRow, ReviewRow
+from serving.store.chain import ChainReport, append_link, chain_key, verify_chain
+from serving.store.schema import ApiKeyRow, Base, DecisionRow, ReviewRow, install_guards
 
 
 @dataclass(frozen=True)
@@ -65,17 +72,28 @@ def make_engine(url: str) -> Engine:
 
 
 class AuditStore:
-    """Appends decisions and reviews, reads them back, and keeps the API keys' hashes."""
+    """Appends decisions and reviews, reads them back, and keeps the API keys' hashes; all of it hash-chained.
 
-    def __init__(self, url: str) -> None:
+    ``secret`` keys the chain (the service's ``KUOZHONG_KEY_PEPPER``; by default read from the environment).
+    """
+
+    def __init__(self, url: str, secret: str | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+        self._chain_key = chain_key(secret if secret is not None else secret_from_environment())
 
     def create_all(self) -> AuditStore:
-        """Create missing tables (and the append-only triggers); safe to call on every start."""
+        """Create missing tables and (re)install the database's guards; safe to call on every start."""
         Base.metadata.create_all(self.engine)
+        with self.engine.begin() as connection:
+            install_guards(connection)
         return self
+
+    def verify(self) -> ChainReport:
+        """Walk the hash chain and every covered row; the report names the first entry altered, inserted or removed."""
+        with self.engine.connect() as connection:
+            return verify_chain(connection, self._chain_key)
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -97,9 +115,11 @@ class AuditStore:
             policy_hash=decision.policy_hash, recommendation=decision.recommendation, grade=decision.grade,
             score=decision.score, pd=decision.pd, source=source, created_by=created_by,
             created_at=dt.datetime.now(dt.UTC), payload=_SerialisedJSON(decision.model_dump_json()))
-        # One INSERT in its own transaction, without the ORM's unit of work (a decision is never updated).
+        # One INSERT and its chain link in one transaction, without the ORM's unit of work (never updated). The
+        # entry's INSERT comes first: on SQLite it takes the write lock, so the chain's tail read next is the latest.
         with self.engine.begin() as connection:
             connection.execute(_INSERT_DECISION, values)
+            append_link(connection, self._chain_key, "decision", decision.decision_id, values)
 
     def get_decision(self, decision_id: str) -> tuple[Decision, str] | None:
         """The stored Decision and the masked applicant name, or None."""
@@ -118,12 +138,14 @@ class AuditStore:
     def append_review(self, decision_id: str, *, action: str, final_recommendation: str, reason: str,
                       reviewer: str) -> StoredReview:
         """Store a review beside the decision (the decision itself is never changed)."""
-        row = ReviewRow(review_id=str(uuid.uuid4()), decision_id=decision_id, action=action,
-                        final_recommendation=final_recommendation, reason=reason, reviewer=reviewer,
-                        created_at=dt.datetime.now(dt.UTC))
-        with self.session() as s, s.begin():
-            s.add(row)
-        return _review(row)
+        review = StoredReview(review_id=str(uuid.uuid4()), decision_id=decision_id, action=action,
+                              final_recommendation=final_recommendation, reason=reason, reviewer=reviewer,
+                              created_at=dt.datetime.now(dt.UTC))
+        values = dataclasses.asdict(review)
+        with self.engine.begin() as connection:
+            connection.execute(insert(ReviewRow), values)
+            append_link(connection, self._chain_key, "review", review.review_id, values)
+        return review
 
     def reviews_of(self, decision_id: str) -> list[StoredReview]:
         """Every review of a decision, oldest first."""
@@ -135,9 +157,10 @@ class AuditStore:
     # keys ------------------------------------------------------------------------------------------------
     def add_key(self, key_id: str, key_hash: str, role: str, label: str = "") -> None:
         """Keep a new key's hash and role."""
-        with self.session() as s, s.begin():
-            s.add(ApiKeyRow(key_id=key_id, key_hash=key_hash, role=role, label=label,
-                            created_at=dt.datetime.now(dt.UTC)))
+        values = dict(key_id=key_id, key_hash=key_hash, role=role, label=label, created_at=dt.datetime.now(dt.UTC))
+        with self.engine.begin() as connection:
+            connection.execute(insert(ApiKeyRow), values)
+            append_link(connection, self._chain_key, "key", key_id, values)
 
     def role_of(self, key_hash: str) -> tuple[str, str] | None:
         """(key id, role) of an active key with this hash, or None."""
@@ -147,11 +170,14 @@ class AuditStore:
 
     def revoke_key(self, key_id: str) -> bool:
         """Revoke a key by its id; False when no active key has that id."""
-        with self.session() as s, s.begin():
-            row = s.get(ApiKeyRow, key_id)
-            if row is None or row.revoked_at is not None:
+        values = dict(key_id=key_id, revoked_at=dt.datetime.now(dt.UTC))
+        with self.engine.begin() as connection:
+            done = connection.execute(update(ApiKeyRow).where(ApiKeyRow.key_id == key_id,
+                                                              ApiKeyRow.revoked_at.is_(None))
+                                      .values(revoked_at=values["revoked_at"])).rowcount
+            if not done:
                 return False
-            row.revoked_at = dt.datetime.now(dt.UTC)
+            append_link(connection, self._chain_key, "key_revoke", key_id, values)
         return True
 
 

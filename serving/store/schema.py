@@ -1,13 +1,18 @@
-"""Tables of the decision audit store: API keys (hashes only), decisions and reviews, the last two append-only."""
+"""Tables of the decision audit store and the database's own guards on them.
+
+API keys (hashes only; a key may be revoked, nothing else about it changed), decisions and reviews (append-only),
+and the hash chain over all three (append-only). The guards are triggers, so they hold for any client with the
+application's rights, not only for this code: UPDATE, DELETE, REPLACE (SQLite's implicit delete), UPSERT and
+TRUNCATE are refused. Someone who drops the triggers is caught by the chain (``serving.store.chain``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text, event
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.schema import Table
 
 
 class Base(DeclarativeBase):
@@ -68,33 +73,81 @@ class ReviewRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ChainRow(Base):
+    """One link of the audit chain: which entry (decision, review, key event), its content hash, the chain hash.
+
+    ``chain_hash`` is a keyed hash (under the service's secret) of the position, the entry and the previous link's
+    ``chain_hash``, so an entry altered, inserted or removed anywhere breaks every link after it.
+    """
+
+    __tablename__ = "audit_chain"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    chain_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 Index("ix_reviews_decision", ReviewRow.decision_id)
-APPEND_ONLY = ("decisions", "reviews")
+APPEND_ONLY = ("decisions", "reviews", "audit_chain")
+# The unique keys a REPLACE could collide on: an insert that would replace an existing row is refused first.
+_UNIQUE_KEYS = {"decisions": ("seq", "decision_id"), "reviews": ("seq", "review_id"),
+                "audit_chain": ("seq", "prev_hash", "chain_hash"), "api_keys": ("key_id", "key_hash")}
+# A key may be revoked (revoked_at set once); its id, hash, role, label and creation time never change.
+_KEY_FIXED = ("key_id", "key_hash", "role", "label", "created_at")
 
 
 def _sqlite_guards(table: str) -> list[str]:
-    return [f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END" for op in ("UPDATE", "DELETE")]
+    collides = " OR ".join(f"{c} = NEW.{c}" for c in _UNIQUE_KEYS[table])
+    refuse = f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+    exists = f"EXISTS (SELECT 1 FROM {table} WHERE {collides})"  # noqa: S608 - table and column names are ours
+    statements = [f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} WHEN {exists} {refuse}",
+                  f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} {refuse}"]
+    if table == "api_keys":
+        same = " AND ".join(f"NEW.{c} IS OLD.{c}" for c in _KEY_FIXED)
+        statements.append(f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+                          f"WHEN NOT (OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL AND {same}) "
+                          "BEGIN SELECT RAISE(ABORT, 'api_keys: a key may only be revoked'); END")
+    else:
+        statements.append(f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} {refuse}")
+    return statements
+
+
+_PG_FUNCTIONS = [
+    "CREATE OR REPLACE FUNCTION kuozhong_append_only() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE OR REPLACE FUNCTION kuozhong_key_revoke_only() RETURNS trigger AS $$ BEGIN "
+    "IF TG_OP = 'UPDATE' AND OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL AND "
+    + " AND ".join(f"NEW.{c} IS NOT DISTINCT FROM OLD.{c}" for c in _KEY_FIXED)
+    + " THEN RETURN NEW; END IF; "
+    "RAISE EXCEPTION USING MESSAGE = 'api_keys: a key may only be revoked'; END; $$ LANGUAGE plpgsql",
+]
 
 
 def _postgres_guards(table: str) -> list[str]:
+    row_function = "kuozhong_key_revoke_only" if table == "api_keys" else "kuozhong_append_only"
     return [
-        "CREATE OR REPLACE FUNCTION kuozhong_append_only() RETURNS trigger AS $$ BEGIN "
-        "RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END; $$ LANGUAGE plpgsql",
+        *_PG_FUNCTIONS,
         f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION kuozhong_append_only()",
+        f"FOR EACH ROW EXECUTE FUNCTION {row_function}()",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION kuozhong_append_only()",
     ]
 
 
-def _guard(target: Table, connection: Connection, **_: object) -> None:
-    """The database itself refuses UPDATE and DELETE on decisions and reviews."""
-    dialect = connection.dialect.name
-    statements = (_sqlite_guards(target.name) if dialect == "sqlite"
-                  else _postgres_guards(target.name) if dialect == "postgresql" else [])
-    for statement in statements:
-        connection.exec_driver_sql(statement)
+def guard_statements(table: str, dialect: str) -> list[str]:
+    """The statements that install the guards of one table (none for other databases)."""
+    return (_sqlite_guards(table) if dialect == "sqlite" else _postgres_guards(table) if dialect == "postgresql"
+            else [])
 
 
-for _table in APPEND_ONLY:
-    event.listen(Base.metadata.tables[_table], "after_create", _guard)
+def install_guards(connection: Connection) -> None:
+    """(Re)install every table's guards: on each start, so a store made by an older version gets them too."""
+    for table in (*APPEND_ONLY, "api_keys"):
+        for statement in guard_statements(table, connection.dialect.name):
+            connection.exec_driver_sql(statement)

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from serving.api.schemas.requests import Livelihood, Purpose, Township
+from features.county import TOWNSHIPS
+from serving.api.schemas.requests import Livelihood, Purpose
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,6 +29,6 @@ def _env() -> Environment:
 def officer_page() -> HTMLResponse:
     """The page itself; every datum it shows comes from the API with the officer's key."""
     html = _env().get_template("officer.html").render(
-        townships=get_args(Township), livelihoods=[(k, LIVELIHOOD_ZH[k]) for k in get_args(Livelihood)],
+        townships=TOWNSHIPS, livelihoods=[(k, LIVELIHOOD_ZH[k]) for k in get_args(Livelihood)],
         purposes=[(k, PURPOSE_ZH[k]) for k in get_args(Purpose)])
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

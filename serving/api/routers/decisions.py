@@ -6,12 +6,14 @@ import logging
 from collections.abc import Callable
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request, Response, status
+from fastapi import APIRouter, Body, Path, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
+from features.errors import NotFoundError
 from models.decision.builder import Decision
 from serving.api.deps import Caller, Officer, Reader, RuntimeDep
 from serving.api.forms import form_sources, masked_name, pipeline_request
+from serving.api.plausibility import check_application
 from serving.api.runtime import Runtime
 from serving.api.schemas.requests import DecisionCreate, FormApplication, HouseholdApplication, ReviewCreate
 from serving.api.schemas.responses import DecisionPublic, ReviewPublic
@@ -25,6 +27,7 @@ DecisionId = Annotated[str, Path(min_length=36, max_length=36, pattern=r"^[0-9a-
 
 def decide(runtime: Runtime, application: HouseholdApplication | FormApplication) -> Decision:
     """The Decision through the shared pipeline (the same path as `kuozhong decide`)."""
+    check_application(application)
     active = runtime.active  # one read: a swap during this request does not change the model it uses
     request = pipeline_request(application)
     if isinstance(application, FormApplication):
@@ -37,7 +40,8 @@ def public(runtime: Runtime, decision_id: str) -> DecisionPublic:
     """A stored decision with its reviews; 404 when unknown."""
     found = runtime.store.get_decision(decision_id)
     if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no decision with id '{decision_id}'")
+        raise NotFoundError(f"no decision with id '{decision_id}'", field="decision_id",
+                            message_zh=f"未找到编号为 {decision_id} 的决定")
     decision, name = found
     reviews = [ReviewPublic.model_validate(r, from_attributes=True) for r in runtime.store.reviews_of(decision_id)]
     last = reviews[-1] if reviews else None
@@ -46,8 +50,7 @@ def public(runtime: Runtime, decision_id: str) -> DecisionPublic:
                           final_by="officer" if last else "model")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=DecisionPublic,
-             responses={422: {"description": "a field is wrong; `error` names it"}})
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=DecisionPublic)
 async def create_decision(application: Annotated[DecisionCreate, Body()], runtime: RuntimeDep, caller: Officer,
                           request: Request) -> DecisionPublic:
     """Decide an application (a household the bank holds, or a visit form with bank records) and store it."""
@@ -69,7 +72,7 @@ def _decide_and_store(runtime: Runtime, application: HouseholdApplication | Form
     return decision, name
 
 
-@router.get("/{decision_id}", response_model=DecisionPublic, responses={404: {"description": "unknown id"}})
+@router.get("/{decision_id}", response_model=DecisionPublic)
 def read_decision(decision_id: DecisionId, runtime: RuntimeDep, caller: Reader) -> DecisionPublic:
     """A stored decision with every review recorded beside it."""
     return public(runtime, decision_id)
@@ -77,7 +80,7 @@ def read_decision(decision_id: DecisionId, runtime: RuntimeDep, caller: Reader) 
 
 @router.get("/{decision_id}/approval-file", responses={
     200: {"content": {"application/pdf": {}, "text/html": {}}, "description": "the approval file"},
-    404: {"description": "unknown id"}})
+})
 def approval_file(decision_id: DecisionId, runtime: RuntimeDep, caller: Reader) -> Response:
     """The approval file of a stored decision (PDF; HTML until the PDF renderer is available)."""
     decision = public(runtime, decision_id).decision
@@ -89,8 +92,7 @@ def approval_file(decision_id: DecisionId, runtime: RuntimeDep, caller: Reader) 
         "Content-Disposition": f'attachment; filename="approval-{decision_id}.html"'})
 
 
-@router.post("/{decision_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=DecisionPublic,
-             responses={404: {"description": "unknown id"}, 422: {"description": "a field is wrong"}})
+@router.post("/{decision_id}/reviews", status_code=status.HTTP_201_CREATED, response_model=DecisionPublic)
 def review_decision(decision_id: DecisionId, review: ReviewCreate, runtime: RuntimeDep, caller: Officer,
                     request: Request) -> DecisionPublic:
     """Confirm or override a decision with a reason; the model's output stays as it was, the review beside it."""

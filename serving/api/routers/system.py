@@ -29,7 +29,7 @@ def read_model(runtime: RuntimeDep, caller: AnyRole) -> ModelPublic:
     return model_public(runtime)
 
 
-@router.post("/v1/admin/model", response_model=ModelPublic, responses={404: {"description": "no such alias"}})
+@router.post("/v1/admin/model", response_model=ModelPublic)
 def reload_model(body: AliasReload, runtime: RuntimeDep, caller: Admin, request: Request) -> ModelPublic:
     """Load the model under an alias and swap it in; requests in flight finish on the old one."""
     runtime.swap(body.alias)  # an unknown alias is ModelNotFound: 404 in the one error shape

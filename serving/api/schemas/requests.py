@@ -1,4 +1,10 @@
-"""What clients send: applications (by household id, or a visit form with bank records) and reviews."""
+"""What clients send: applications (by household id, or a visit form with bank records) and reviews.
+
+Types are as declared: numbers, booleans and counts are strict (the string "50000" is not an amount). A township
+outside the county is accepted as text so that the RESIDENCE rule can decide and record the decline; names and
+other short texts refuse control and direction-override characters (they would reach masked names and the PDF).
+Dates that cannot be (after the application, in the future) are checked in ``serving.api.plausibility``.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,32 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from features.county import TOWNSHIPS
 from features.ids import InvalidIdNumber, validate_id_number
 
-Township = Literal["菜园镇", "嵊山镇", "洋山镇", "五龙乡", "黄龙乡", "枸杞乡", "花鸟乡"]
+# Cc controls (but tab and line breaks), bidirectional embeddings/overrides/isolates, zero-width marks and the BOM.
+_UNSAFE = {chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), 0x200B, 0x200C, 0x200D, 0x200E, 0x200F,
+                             *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF)}
+
+
+def _plain_text(value: str) -> str:
+    """Text without control or direction-override characters (refused, not stripped: the sender should know)."""
+    bad = next((c for c in value if c in _UNSAFE), None)
+    if bad is not None:
+        raise ValueError(f"control or direction-override character U+{ord(bad):04X} is not allowed in text")
+    return value
+
+
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+Township = Annotated[str, Field(min_length=1, max_length=20, examples=list(TOWNSHIPS),
+                                 description="the township lived in; one outside 嵊泗 is decided (RESIDENCE fails)"),
+                     AfterValidator(_plain_text)]
 Livelihood = Literal["fishing", "mussel", "bnb", "port", "shop", "wage", "pension"]
 Purpose = Literal["business", "medical", "education", "housing"]
 HouseholdId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
-Balance = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False, strict=True)]
+Balance = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
 ApplicationDate = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))]
 
 
@@ -42,14 +66,14 @@ class ApplicationTerms(_Strict):
     """What the household asks for and when."""
 
     application_date: ApplicationDate
-    requested_amount: float = Field(gt=0, le=10_000_000, allow_inf_nan=False)
+    requested_amount: float = Field(gt=0, le=10_000_000, allow_inf_nan=False, strict=True)
     purpose: Purpose
 
 
 class HouseholdApplication(ApplicationTerms):
     """An application for a household whose visit form and bank records the bank already holds."""
 
-    source: Literal["household"] = "household"
+    source: Literal["household"]
     household_id: HouseholdId
 
 
@@ -57,7 +81,7 @@ class Applicant(_Strict):
     """The applicant's identity as written on the visit form (kept masked once decided)."""
 
     id_number: IdNumber
-    name: str = Field(default="", max_length=40)
+    name: PlainText = Field(default="", max_length=40)
     phone: str = Field(default="", max_length=20, pattern=r"^[0-9+\- ]*$")
     relation: str | None = Field(default=None, max_length=20,
                                  description="the applicant's relation to the head (户主, 配偶, 子女 …): which member "
@@ -67,8 +91,8 @@ class Applicant(_Strict):
 class Member(_Open):
     """One household member."""
 
-    age: int = Field(ge=0, le=120)
-    relation: str = Field(max_length=20)
+    age: int = Field(ge=0, le=120, strict=True)
+    relation: PlainText = Field(max_length=20)
     civil_capacity: Literal["full", "limited", "none", "minor"] = "full"
     health: str = Field(default="good", max_length=20)
     sex: Literal["M", "F"] | None = None
@@ -77,9 +101,9 @@ class Member(_Open):
 class Residence(_Open):
     """Where the household lives."""
 
-    fixed_residence: bool
+    fixed_residence: Flag
     township: Township
-    years_at_address: int = Field(ge=0, le=120)
+    years_at_address: int = Field(ge=0, le=120, strict=True)
 
 
 class DeclaredIncome(_Open):
@@ -93,8 +117,8 @@ class DeclaredIncome(_Open):
 class Assets(_Open):
     """Productive assets and licences."""
 
-    fishing_boat: bool = False
-    house: bool = False
+    fishing_boat: Flag = False
+    house: Flag = False
     licences: list[dict[Annotated[str, Field(max_length=40)], str | None]] = Field(
         default_factory=list, max_length=20)
 
@@ -109,7 +133,7 @@ class VisitForm(_Open):
     members: list[Member] = Field(min_length=1, max_length=30)
     declared_income: DeclaredIncome
     assets: Assets = Field(default_factory=Assets)
-    declaration_signed: bool = False
+    declaration_signed: Flag = False
     account_manager_id: str = Field(default="", max_length=20)
 
 
@@ -175,7 +199,7 @@ class ReviewCreate(_Strict):
     action: Literal["confirm", "override"]
     final_recommendation: Literal["approve", "refer", "decline"] | None = Field(
         default=None, description="required for an override: the outcome the officer decides")
-    reason: str = Field(min_length=2, max_length=2000)
+    reason: PlainText = Field(min_length=2, max_length=2000)
 
 
 class AliasReload(_Strict):

@@ -6,21 +6,9 @@ import json
 import logging
 
 import pytest
-from fastapi.testclient import TestClient
 
-from serving.api.app import create_app
 from tests.serving.batch.fixtures import store_env
-from tests.serving.serving_fixtures import application_for, make_key, settings_for
-
-
-@pytest.fixture(scope="module")
-def api(trained_store, data_dir, tmp_path_factory):
-    store, result = trained_store
-    url = f"sqlite:///{tmp_path_factory.mktemp('audit') / 'audit.db'}"
-    settings = settings_for(url, data_dir)
-    keys = {role: make_key(url, role) for role in ("officer", "risk", "auditor", "admin", "program")}
-    with store_env(store), TestClient(create_app(settings)) as client:
-        yield client, keys, result
+from tests.serving.serving_fixtures import application_for
 
 
 def _h(key: str) -> dict:
@@ -205,11 +193,12 @@ def test_missing_field_and_bad_id_check_digit_are_422(api, county, table):
     assert "check digit" in response.json()["error"] and wrong not in response.text
 
 
-def test_oversized_and_non_json_bodies_are_422(api):
+def test_oversized_bodies_are_413_and_unparsable_ones_400_naming_line_and_column(api):
     client, keys, _ = api
     big = client.post("/v1/decisions", content=b"{" + b" " * 1_100_000 + b"}", headers={
         **_h(keys["officer"]), "Content-Type": "application/json"})
-    assert big.status_code == 422 and big.json()["field"] == "body"
-    garbled = client.post("/v1/decisions", content=b"{not json", headers={
+    assert big.status_code == 413 and big.json()["field"] == "body" and big.json()["code"] == "body_too_large"
+    garbled = client.post("/v1/decisions", content=b'{\n  "source": "form",\n  not json', headers={
         **_h(keys["officer"]), "Content-Type": "application/json"})
-    assert garbled.status_code == 422 and garbled.json()["field"]
+    assert garbled.status_code == 400 and garbled.json()["code"] == "parse_error"
+    assert "line 3, column 3" in garbled.json()["error"] and "第3行第3列" in garbled.json()["message_zh"]

@@ -71,10 +71,11 @@ def test_first_page_renders_to_a_non_blank_image(pdf_file, tmp_path):
     assert (pixels < 100).mean() > 0.005
 
 
-def test_unmasked_id_never_reaches_the_file(pdf_file, decisions):
-    items, rows = decisions
+def test_unmasked_id_never_reaches_the_file(pdf_file, sources):
     path, decision = pdf_file
-    raw = rows.loc[rows["request_id"] == decision.request_id, "id_number"].iloc[0]
+    base = sources.base_list
+    raw = base.loc[base["household_id"] == decision.household_id, "id_number"].iloc[0]
+    assert decision.applicant_id_masked.endswith(raw[-4:])
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert raw not in text and raw not in render_html(decision)

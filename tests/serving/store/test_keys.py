@@ -50,9 +50,16 @@ def test_unknown_role_is_refused(store):
         create_key(store, "superuser", PEPPER)
 
 
-def test_default_secret_is_refused_outside_local():
+def test_default_secret_is_refused_outside_local(monkeypatch):
+    monkeypatch.delenv("KUOZHONG_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("KUOZHONG_KEY_PEPPER", raising=False)
     with pytest.raises(ValidationError, match="KUOZHONG_KEY_PEPPER"):
         Settings(environment="production")
+    # an environment left unset is no licence for the default: only 'local', said explicitly, is
+    with pytest.raises(ValidationError, match="KUOZHONG_ENVIRONMENT is unset"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    monkeypatch.setenv("KUOZHONG_ENVIRONMENT", "local")
+    assert Settings(_env_file=None).environment == "local"  # type: ignore[call-arg]
     with pytest.raises(ValidationError, match="at least 16"):
         Settings(environment="production", key_pepper="short")  # type: ignore[arg-type]
     assert Settings(environment="production", key_pepper=PEPPER).environment == "production"  # type: ignore[arg-type]
@@ -106,7 +113,7 @@ def test_each_role_gets_403_where_it_does_not_belong(client, table, role):
             assert response.status_code in (200, 201), (role, path, response.text)
         else:
             assert response.status_code == 403, (role, path, response.text)
-            assert role in response.json()["detail"]
+            assert role in response.json()["error"] and response.json()["code"] == "forbidden"
 
 
 def test_program_role_cannot_read_decisions(client, table):
