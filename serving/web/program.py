@@ -199,7 +199,13 @@ def dashboard(runtime: RuntimeDep, caller: ProgramStaff, as_of: AsOf = None, tow
     return data
 
 
-@router.get("/v1/program/export", tags=["program"])
+_EXPORT_TYPES = {"text/csv": {"schema": {"type": "string"}},
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                     "schema": {"type": "string", "format": "binary"}}}
+
+
+@router.get("/v1/program/export", tags=["program"], response_class=Response,
+            responses={200: {"description": "the table as CSV or XLSX", "content": _EXPORT_TYPES}})
 def export(runtime: RuntimeDep, caller: ProgramStaff,
            table: Annotated[TableName, Query(description="The table on screen.")],
            fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "xlsx",
