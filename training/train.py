@@ -85,7 +85,8 @@ def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, 
               params: dict[str, object] | None = None) -> CreditModel:
     """A CreditModel for the dataset's features and hints, scaled and graded by the policy, fitted on X, y."""
     model = CreditModel.from_policy(policy, features=dataset.features, params=params, random_state=seed,
-                                    categorical=dataset.categorical, monotone=dataset.monotone)
+                                    categorical=dataset.categorical, monotone=dataset.monotone,
+                                    catalogue=dataset.catalogue, sensitive=dataset.sensitive)
     return model.fit(X, y)
 
 
