@@ -234,11 +234,13 @@ def _reference_counts(model: CreditModel, train: pd.DataFrame, y_train: np.ndarr
             known = column.notna().to_numpy()
             stats[name] = pd.Series(y_train[known]).groupby(column[known].astype(str).to_numpy()).mean().to_dict()
     reasons = contradictions = sensitive_reasons = 0
-    cards_with = cards = 0
+    cards_with = cards = cards_without = 0
     by_feature: dict[str, int] = {}
     for i in range(len(rows)):
         slots = rows.reason_slots(i)
+        rows.reasons(i)  # the sentences are made as the card shows them (a crash here is a figure too)
         cards += 1
+        cards_without += not slots
         hit = False
         for name, value, _, points, _ in slots:
             reasons += 1
@@ -262,7 +264,7 @@ def _reference_counts(model: CreditModel, train: pd.DataFrame, y_train: np.ndarr
                 by_feature[name] = by_feature.get(name, 0) + 1
                 hit = True
         cards_with += hit
-    return {"rows": len(rows), "reasons": reasons, "contradicting_reasons": contradictions,
+    return {"rows": len(rows), "rows_without_a_reason": cards_without, "reasons": reasons, "contradicting_reasons": contradictions,
             "contradicting_share": contradictions / max(reasons, 1), "cards_with_a_contradiction": cards_with,
             "cards_with_a_contradiction_share": cards_with / max(cards, 1), "reasons_on_sensitive_attributes":
             sensitive_reasons, "contradictions_by_feature": dict(sorted(by_feature.items(), key=lambda kv: -kv[1])),

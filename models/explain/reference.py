@@ -65,7 +65,9 @@ def reference_of(model: CreditModel, name: str, value: Any) -> Reference | None:
     direction = _directions(model).get(name, 0)
     kind: Kind = "median"
     ref = float(stats["median"])
-    if number == ref and direction != 0:
+    # a yes/no feature is set against the share of applicants with it: for 0/1 values the mean lies on the same
+    # side as the median whenever the value differs from the median, so the risk side is the one risk_sides finds
+    if (number == ref and direction != 0) or model.feature_info(name).unit == "0/1":
         kind, ref = "mean", float(stats["mean"])
     if math.isnan(ref):
         return None

@@ -224,9 +224,6 @@ def comparison_clause(info: FeatureInfo, reference: Reference | None) -> tuple[s
     kind_zh, kind_en = ("中位数", "median") if reference.kind == "median" else ("平均", "average")
     if info.unit == "0/1":
         share = reference.value
-        if reference.kind == "median":
-            return (f"（申请人多数为{'是' if share >= 0.5 else '否'}）",
-                    f" (most applicants: {'yes' if share >= 0.5 else 'no'})")
         return f"（申请人中{share:.0%}为是）", f" ({share:.0%} of applicants: yes)"
     _, ref = _apart(info.unit, reference.compared, reference.value)
     if reference.compared == reference.value:
