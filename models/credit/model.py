@@ -171,7 +171,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     catalogue: what each input column means (labels, unit, group, value labels) for a dataset's own table
         (None: the household catalogue, ``features.metadata``).
     sensitive: attributes a lender may not score people on; ``fit`` refuses a feature list holding one (None:
-        the household catalogue's, plus any the ``catalogue`` marks).
+        the household catalogue's, plus any the ``catalogue`` marks; an empty list only for the validation's
+        "before" model, which shows what reading them would change).
 
     Fitted attributes besides the trees: ``reference_``, each input's reference in the training rows (median and
     mean of a number; bad rate of each category and overall), against which every reason states the applicant's
@@ -237,9 +238,9 @@ class CreditModel(ClassifierMixin, BaseEstimator):
 
     def sensitive_features(self) -> list[str]:
         """The attributes this model may never read (they stay fairness slices)."""
-        declared = set(SENSITIVE_FEATURES if self.sensitive is None else self.sensitive)
-        declared |= {name for name, info in (self.catalogue or {}).items() if info.sensitive}
-        return sorted(declared)
+        if self.sensitive is not None:
+            return sorted(self.sensitive)
+        return sorted(set(SENSITIVE_FEATURES) | {n for n, info in (self.catalogue or {}).items() if info.sensitive})
 
     def categorical_features(self) -> list[str]:
         """The input columns the trees split on as categories."""
