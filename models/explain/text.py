@@ -183,6 +183,7 @@ def value_phrase(name: str, value: Any, info: FeatureInfo | None = None) -> tupl
     return f"{label_zh}为{zh}", f"{_lower(label_en)} is {en}"
 
 
+_UNIT_ZH = {"月": "个月"}  # a count of months reads "3个月"
 _UNIT_EN = {"月": "months", "次": "times", "人": "people", "岁": "years", "年": "years", "笔": "loans", "个": "",
             "级": "", "分钟": "minutes", "张": "photos", "天": "days", "项": "", "马克": "DM"}
 
@@ -199,7 +200,7 @@ def amount_text(unit: str, v: float, digits: int = 0) -> tuple[str, str]:
         return f"{v:.{digits}%}", f"{v:.{digits}%}"
     shown = f"{v:.{max(digits, 1)}f}" if digits or not float(v).is_integer() else f"{v:.0f}"
     english = _UNIT_EN.get(unit, unit)
-    return f"{shown}{unit}", f"{shown} {english}".strip()
+    return f"{shown}{_UNIT_ZH.get(unit, unit)}", f"{shown} {english}".strip()
 
 
 def _apart(unit: str, a: float, b: float) -> tuple[tuple[str, str], tuple[str, str]]:
