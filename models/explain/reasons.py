@@ -339,7 +339,7 @@ class ReasonWriter:
     def other_factors(self, points_int: np.ndarray, shown: Any) -> list[FactorGroup]:
         """The factors not shown as reasons, one bar per feature group; "其他" is never the largest bar.
 
-        Features without a group form "其他"; while that bar is at least as large as every other bar of the
+        A group whose whole points net to 0 adds no bar. Features without a group form "其他"; while that bar is at least as large as every other bar of the
         waterfall (the reasons' and the groups'), its largest factor is shown as a bar of its own.
         """
         shown_set = {int(j) for j in shown}
@@ -350,7 +350,7 @@ class ReasonWriter:
                 groups.setdefault(self.info[name].group, []).append(j)
         bars = []
         for group, members in groups.items():
-            if group:
+            if group and sum(int(points_int[j]) for j in members) != 0:  # a group that nets to 0 adds no bar
                 zh, en = self.info[names[members[0]]].group_names()
                 bars.append(FactorGroup(group=group, label_zh=f"{zh}类其余因素", label_en=f"other {en} factors",
                                         points_int=int(sum(points_int[j] for j in members)),
@@ -363,7 +363,7 @@ class ReasonWriter:
             bars.append(FactorGroup(group=names[j], label_zh=info.label_zh, label_en=info.label_en,
                                     points_int=int(points_int[j]), features=(names[j],)))
             largest = max(largest, abs(int(points_int[j])))
-        if rest:
+        if rest and sum(int(points_int[j]) for j in rest) != 0:
             bars.append(FactorGroup(group="", label_zh="其他因素合计", label_en="other factors",
                                     points_int=int(sum(points_int[j] for j in rest)),
                                     features=tuple(names[j] for j in rest)))

@@ -140,7 +140,7 @@ function drawWaterfall(svg, d) {
     const value = document.createElementNS(ns, "text");
     value.setAttribute("x", b + 6); value.setAttribute("y", y + barH * 0.72);
     const delta = r.to - r.from;
-    value.textContent = r.kind === "up" || r.kind === "down" ? `${delta >= 0 ? "+" : ""}${delta.toFixed(1)}` : r.to.toFixed(0);
+    value.textContent = r.kind === "up" || r.kind === "down" ? `${delta >= 0 ? "+" : ""}${delta.toFixed(0)}` : r.to.toFixed(0);
     svg.appendChild(value);
   });
 }
