@@ -65,16 +65,8 @@ def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _money(v: float) -> str:
-    return f"{v:,.0f}"
-
-
 def _num(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
-
-
-def _pct(v: float) -> str:
-    return f"{v:.0%}"
 
 
 def _count(zh_unit: str, en_unit: str, zh_tpl: str, en_tpl: str) -> Callable[[Any], tuple[str, str]]:
