@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from features.build.program import ProgramTerms
 from features.errors import KuozhongError
+from features.metadata import FeatureInfo
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED = ("simulated-county", "german-credit")
@@ -33,14 +34,45 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class LevelSpec(_Strict):
+    """How one value of a categorical column reads, in Chinese and English (codes 1, 2, ... or text)."""
+
+    zh: str = ""
+    en: str = ""
+
+
 class ColumnSpec(_Strict):
-    """One feature column: its type, its monotone risk hint and its labels."""
+    """One column: its type, its monotone risk hint, its labels, unit and group, and its values' labels.
+
+    ``sensitive: true`` marks an attribute a lender may not score people on (sex, age, nationality): it is
+    never a model feature, only a fairness slice.
+    """
 
     name: str = Field(min_length=1)
     type: Literal["numeric", "categorical"] = "numeric"
     monotone: Literal[-1, 0, 1] = 0
     label_zh: str = ""
     label_en: str = ""
+    unit: str = ""
+    group: str = ""
+    sensitive: bool = False
+    levels: dict[str, LevelSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _levels_for_categories(self) -> ColumnSpec:
+        if self.levels and self.type != "categorical":
+            raise ValueError(f"column {self.name!r}: levels label the values of a categorical column")
+        return self
+
+    def info(self, groups: dict[str, LevelSpec] | None = None) -> FeatureInfo:
+        """The column as the explanations read a feature (labels fall back to the name)."""
+        label_en = self.label_en or self.name.replace("_", " ").capitalize()
+        group = (groups or {}).get(self.group, LevelSpec())
+        return FeatureInfo(name=self.name, label_zh=self.label_zh or label_en, label_en=label_en, unit=self.unit,
+                           monotone=self.monotone, categorical=self.type == "categorical", group=self.group,
+                           model=not self.sensitive, sensitive=self.sensitive, group_zh=group.zh,
+                           group_en=group.en,
+                           levels=tuple((str(code), lv.zh, lv.en) for code, lv in self.levels.items()))
 
 
 class TableSource(_Strict):
@@ -89,6 +121,7 @@ class DatasetConfig(_Strict):
     test_share: float = Field(0.25, gt=0.05, lt=0.8)
     feature_metadata: bool = False
     columns: tuple[ColumnSpec, ...] = ()
+    groups: dict[str, LevelSpec] = Field(default_factory=dict)  # a column group's name in Chinese and English
     slices: tuple[SliceSpec, ...] = ()
 
     @model_validator(mode="after")
@@ -101,6 +134,9 @@ class DatasetConfig(_Strict):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"columns: each column once; repeated {', '.join(dupes)}")
+        stray = sorted({c.group for c in self.columns if c.group and self.groups and c.group not in self.groups})
+        if stray:
+            raise ValueError(f"columns: group(s) {', '.join(stray)} not named under groups")
         return self
 
 
@@ -114,6 +150,8 @@ class Dataset:
     categorical: tuple[str, ...]
     monotone: dict[str, int]
     labels_zh: dict[str, str]
+    catalogue: dict[str, FeatureInfo] | None = None  # labels, units, groups of a table's columns (None: household)
+    sensitive: tuple[str, ...] = ()  # columns never fed to a model (fairness slices only)
 
     @property
     def name(self) -> str:
@@ -246,18 +284,23 @@ def county_dataset(table: pd.DataFrame) -> Dataset:
 
 def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame) -> Dataset:
     """Check a frame against a config (columns, dates, numeric types, both outcomes) and wrap it."""
+    catalogue: dict[str, FeatureInfo] | None
     if config.feature_metadata:
-        from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES
+        from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES, SENSITIVE_FEATURES
 
         features = tuple(MODEL_FEATURES)
         categorical = tuple(CATEGORICAL_FEATURES)
         monotone = {f: FEATURES[f].monotone for f in features}
         labels = {f: FEATURES[f].label_zh for f in features}
+        catalogue, sensitive = None, tuple(SENSITIVE_FEATURES)
     else:
-        features = tuple(c.name for c in config.columns)
-        categorical = tuple(c.name for c in config.columns if c.type == "categorical")
-        monotone = {c.name: c.monotone for c in config.columns if c.type == "numeric"}
+        used = [c for c in config.columns if not c.sensitive]
+        features = tuple(c.name for c in used)
+        categorical = tuple(c.name for c in used if c.type == "categorical")
+        monotone = {c.name: c.monotone for c in used if c.type == "numeric"}
         labels = {c.name: c.label_zh or c.label_en or c.name for c in config.columns}
+        catalogue = {c.name: c.info(config.groups) for c in config.columns}
+        sensitive = tuple(c.name for c in config.columns if c.sensitive)
     _check_columns(config, frame, features)
     frame = frame[frame[config.target.column].notna()].reset_index(drop=True)
     if config.time_column:
@@ -273,7 +316,7 @@ def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame) -> Dataset:
             if wrong.any():
                 raise DatasetError(f"column '{col}' = {frame.loc[wrong, col].iloc[0]!r}: declared numeric "
                                    "but holds text (declare it type: categorical)")
-    dataset = Dataset(config, frame, features, categorical, monotone, labels)
+    dataset = Dataset(config, frame, features, categorical, monotone, labels, catalogue, sensitive)
     bad_rate = dataset.y.mean() if len(frame) else 0.0
     if len(frame) < 50 or bad_rate in (0.0, 1.0):
         raise DatasetError(f"target.bad_values = {list(config.target.bad_values)}: the table needs at least 50 rows "

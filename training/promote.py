@@ -1,4 +1,10 @@
-"""Promotion of a registered version to ``champion``: gates on the same holdout, recorded on the run."""
+"""Promotion of a registered version to ``champion``: gates on the same holdout, recorded on the run.
+
+Gates: AUC against the champion's on the same rows, calibration, monotonicity, and fairness — the challenger's
+worst approval-rate ratio over the fairness slices kept beside the holdout may not fall more than
+``FAIRNESS_MARGIN`` below the champion's on the same rows, unless it stays at or above the four-fifths reading
+(``FAIRNESS_FLOOR``). With no champion yet the ratio is recorded and the gate passes, as the AUC gate does.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +20,17 @@ import pandas as pd
 
 from features.errors import KuozhongError
 from models.credit.model import CreditModel
+from models.policy import Policy, load_policy
 from training.evaluate import ece_sampling_bound, evaluate, monotonicity_check
+from training.fairness import fairness_table, worst_ratio
 from training.tracking import MODEL_NAME, configure, quiet_downloads
-from training.train import HOLDOUT_ARTIFACT, HOLDOUT_TARGET
+from training.train import HOLDOUT_ARTIFACT, HOLDOUT_SLICE, HOLDOUT_TARGET
 
 log = logging.getLogger(__name__)
 AUC_MARGIN = 0.005  # the challenger may trail the champion's holdout AUC by at most this much
 ECE_BOUND = 0.05  # expected calibration error on the holdout must stay below this (or below its noise floor)
+FAIRNESS_MARGIN = 0.05  # the worst approval-rate ratio may fall by at most this much against the champion's
+FAIRNESS_FLOOR = 0.8  # the four-fifths reading: a ratio at or above it passes whatever the champion's
 
 
 class PromotionError(KuozhongError):
@@ -60,8 +70,27 @@ def _load(version: str) -> tuple[CreditModel, str]:
     return model, str(info.run_id)
 
 
+def _fairness_gate(challenger: CreditModel, champion: CreditModel | None, holdout: pd.DataFrame, y: np.ndarray,
+                   policy: Policy, margin: float) -> Gate:
+    """The worst approval-rate ratio over the holdout's slices, against the champion's on the same rows."""
+    slices = holdout[[c for c in holdout.columns if c.startswith(HOLDOUT_SLICE)]]
+    if slices.empty:
+        return Gate("fairness", float("nan"), float("nan"), True, "the holdout keeps no fairness slices (older run)")
+    slices = slices.rename(columns=lambda c: c.removeprefix(HOLDOUT_SLICE)).astype("string")
+    mine, where = worst_ratio(fairness_table(challenger, holdout, y, slices, policy))
+    if champion is None or any(f not in holdout.columns for f in champion.features):
+        return Gate("fairness", mine, float("nan"), True,
+                    f"worst approval-rate ratio {mine:.3f} ({where}); no champion to compare on these rows")
+    theirs, their_where = worst_ratio(fairness_table(champion, holdout, y, slices, policy))
+    floor = min(theirs - margin, FAIRNESS_FLOOR)
+    return Gate("fairness", mine, floor, mine >= floor,
+                f"worst approval-rate ratio {mine:.3f} ({where}) vs champion {theirs:.3f} ({their_where}) − margin "
+                f"{margin} (or the four-fifths {FAIRNESS_FLOOR}, whichever is lower)")
+
+
 def gates(challenger: CreditModel, champion: CreditModel | None, holdout: pd.DataFrame,
-          auc_margin: float = AUC_MARGIN, ece_bound: float = ECE_BOUND) -> tuple[Gate, ...]:
+          auc_margin: float = AUC_MARGIN, ece_bound: float = ECE_BOUND, policy: Policy | None = None,
+          fairness_margin: float = FAIRNESS_MARGIN) -> tuple[Gate, ...]:
     """Evaluate the gates on the challenger's holdout (the champion is scored on the very same rows)."""
     y = holdout[HOLDOUT_TARGET].to_numpy(dtype=int)
     pd_mine = challenger.predict_pd(holdout)
@@ -91,6 +120,7 @@ def gates(challenger: CreditModel, champion: CreditModel | None, holdout: pd.Dat
     violations = int(mono["violations"].sum()) if len(mono) else 0
     out.append(Gate("monotonicity", float(violations), 0.0, violations == 0,
                     f"{len(mono)} constrained features, {violations} rows moved against their direction"))
+    out.append(_fairness_gate(challenger, champion, holdout, y, policy or load_policy(), fairness_margin))
     return tuple(out)
 
 

@@ -20,7 +20,8 @@ SUMMARY_NAMES = {
     "monotone_features": "单调约束特征 monotone-constrained", "calibration": "概率校准 calibration",
     "model_hash": "模型哈希 model hash (SHA-256, 前16位)",
 }
-SLICE_NAMES = {"sex": "性别", "age_band": "年龄段", "township": "乡镇", "household_class": "家庭类别"}
+SLICE_NAMES = {"sex": "性别", "age_band": "年龄段", "township": "乡镇", "household_class": "家庭类别",
+               "livelihood": "主要生计", "foreign_worker": "外籍劳工"}
 
 
 def render_report(validation: Validation, model_name: str, model_version: str, run_id: str,

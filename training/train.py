@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 TARGET = "default_12m"
 HOLDOUT_ARTIFACT = "holdout/holdout.parquet"
 HOLDOUT_TARGET = "_bad"
+HOLDOUT_SLICE = "_slice_"  # prefix of the fairness-slice columns kept beside the holdout (for the fairness gate)
 Split = Literal["out-of-time", "random"]
 
 __all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "out_of_time_split",
@@ -85,7 +86,8 @@ def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, 
               params: dict[str, object] | None = None) -> CreditModel:
     """A CreditModel for the dataset's features and hints, scaled and graded by the policy, fitted on X, y."""
     model = CreditModel.from_policy(policy, features=dataset.features, params=params, random_state=seed,
-                                    categorical=dataset.categorical, monotone=dataset.monotone)
+                                    categorical=dataset.categorical, monotone=dataset.monotone,
+                                    catalogue=dataset.catalogue, sensitive=dataset.sensitive)
     return model.fit(X, y)
 
 
@@ -103,7 +105,7 @@ def model_requirements() -> list[str]:
 
 
 def _log_frames(validation: Validation, folder: Path) -> None:
-    for name in ("stability", "monotonicity", "fairness", "lift"):
+    for name in ("stability", "monotonicity", "fairness", "lift", "alternatives"):
         getattr(validation, name).to_csv(folder / f"{name}.csv", index=False)
     plots = folder / "plots"
     plots.mkdir()
@@ -113,8 +115,13 @@ def _log_frames(validation: Validation, folder: Path) -> None:
 
 def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = "challenger",
                   params: dict[str, object] | None = None, split: Split | None = None, plots: bool = True,
-                  run_name: str | None = None, extra_tags: dict[str, str] | None = None) -> TrainResult:
-    """Split, fit, validate, log (params, fingerprint, features, metrics, plots, report, model) and register."""
+                  run_name: str | None = None, extra_tags: dict[str, str] | None = None,
+                  fairness_search: bool = True) -> TrainResult:
+    """Split, fit, validate, log (params, fingerprint, features, metrics, plots, report, model) and register.
+
+    ``fairness_search`` fits the before model and the less-discriminatory candidates for the report's fairness
+    section (a dozen more fits on the training rows).
+    """
     from training.report import render_report
 
     if params:
@@ -126,7 +133,8 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     kind = split or dataset.config.split
     with mlflow.start_run(run_name=run_name or f"train-{dataset.name}", nested=mlflow.active_run() is not None) as run:
         model = fit_model(dataset, policy, train, y[train_idx], seed, params)
-        validation = validate(model, dataset, train, test, y[test_idx], policy, kind, plots=plots, seed=seed)
+        validation = validate(model, dataset, train, test, y[test_idx], policy, kind, plots=plots, seed=seed,
+                              y_train=y[train_idx], fairness_search=fairness_search)
         metrics = validation.metrics
         merged = {**DEFAULT_PARAMS, **(params or {})}
         mlflow.log_params({"seed": seed, "dataset": dataset.name, "split": kind, "test_share": dataset.config.test_share,
@@ -142,6 +150,16 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
         mlflow.log_metrics({f"calibration_fit_{k}": float(v) for k, v in model.calibration_report_.items()})
         if kind == "out-of-time":
             mlflow.log_metrics({f"oot_{k}": v for k, v in metrics.items()})
+        worst, where = validation.worst_approval_ratio
+        mlflow.log_metric("fairness_worst_approval_ratio", worst)
+        mlflow.set_tag("fairness_worst_group", where)
+        if (before := validation.worst_approval_ratio_before) is not None:
+            mlflow.log_metric("fairness_worst_approval_ratio_before", before[0])
+        if len(validation.alternatives):
+            lda = validation.alternatives[validation.alternatives["less_discriminatory"]].iloc[0]
+            mlflow.log_metrics({"lda_auc": float(lda["auc"]), "lda_worst_approval_ratio":
+                                float(lda["worst_approval_ratio"])})
+            mlflow.set_tag("lda_candidate", str(lda["candidate"]))
         mlflow.log_dict({name: {"label_zh": dataset.labels_zh.get(name, name),
                                 "categorical": name in dataset.categorical,
                                 "monotone": int(dataset.monotone.get(name, 0))} for name in model.features},
@@ -150,6 +168,8 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
                          "monotonicity_holds": str(validation.monotonicity_holds), **(extra_tags or {})})
         holdout = test[[*dataset.features]].copy()
         holdout[HOLDOUT_TARGET] = y[test_idx]
+        for name, labels in dataset.slices(test).items():  # slice labels only (bands, groups), never identity
+            holdout[f"{HOLDOUT_SLICE}{name}"] = labels.to_numpy()
         example = train[list(dataset.features)].head(5)
         # the model reads every number as a float, so the signature says so: an integer column in the signature
         # would make MLflow's schema check refuse a record whose number is missing, which the model accepts

@@ -1,4 +1,9 @@
-"""One validation of a fitted model on a holdout: metrics before/after calibration, PSI, monotonicity, fairness."""
+"""One validation of a fitted model on a holdout: metrics before/after calibration, PSI, monotonicity, fairness.
+
+The fairness section shows each slice's AUC and approval-rate ratio for the model and, beside them, for the same
+learner fitted without the constraints and exclusions (``training.fairness.before_model``), and the search for a
+less discriminatory alternative among candidates within an AUC tolerance (``training.fairness.search``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,18 @@ import pandas as pd
 from features.datasets import Dataset
 from models.credit.model import CreditModel
 from models.policy import Policy
-from training.evaluate import evaluate, fairness_slices, lift_by_decile, monotonicity_check, stability
+from training.evaluate import evaluate, lift_by_decile, monotonicity_check, stability
+from training.fairness import (
+    AUC_TOLERANCE,
+    approvals,
+    before_after,
+    before_model,
+    fairness_table,
+    search,
+    worst_ratio,
+)
+
+__all__ = ["Validation", "approvals", "validate"]
 
 
 @dataclass
@@ -31,6 +47,22 @@ class Validation:
     plots: dict[str, bytes] = field(default_factory=dict)
     labels_zh: dict[str, str] = field(default_factory=dict)  # feature -> Chinese label, for the report's tables
     model_summary: dict[str, object] = field(default_factory=dict)  # CreditModel.summary()
+    alternatives: pd.DataFrame = field(default_factory=pd.DataFrame)  # the less-discriminatory-alternative search
+    auc_tolerance: float = AUC_TOLERANCE
+
+    @property
+    def worst_approval_ratio(self) -> tuple[float, str]:
+        """The model's lowest approval-rate ratio over the slices, and the group it belongs to."""
+        return worst_ratio(self.fairness) if len(self.fairness) else (1.0, "")
+
+    @property
+    def worst_approval_ratio_before(self) -> tuple[float, str] | None:
+        """The same for the model fitted before the constraints and exclusions (None when not fitted)."""
+        if "approval_ratio_before" not in self.fairness.columns:
+            return None
+        before = self.fairness[["slice", "value", "n", "approval_rate_before"]].rename(
+            columns={"approval_rate_before": "approval_rate"})
+        return worst_ratio(before)
 
     @property
     def monotonicity_holds(self) -> bool:
@@ -38,14 +70,14 @@ class Validation:
         return bool(self.monotonicity["holds"].all()) if len(self.monotonicity) else True
 
 
-def approvals(scores: np.ndarray, policy: Policy) -> np.ndarray:
-    """1 where the score's grade band recommends approval under the policy."""
-    return np.array([policy.grade_for(float(s)).recommendation == "approve" for s in scores], dtype=int)
-
-
 def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd.DataFrame, y_test: np.ndarray,
-             policy: Policy, split: str, plots: bool = True, shap_rows: int = 2000, seed: int = 0) -> Validation:
-    """Measure the model on ``test`` (rows it never saw) against ``train``; optionally draw the plots."""
+             policy: Policy, split: str, plots: bool = True, shap_rows: int = 2000, seed: int = 0,
+             y_train: np.ndarray | None = None, fairness_search: bool = True) -> Validation:
+    """Measure the model on ``test`` (rows it never saw) against ``train``; optionally draw the plots.
+
+    With ``y_train`` (and ``fairness_search``), the before model and the alternatives are fitted on the training
+    rows and set beside the model in the fairness section.
+    """
     pd_test, pd_raw = model.predict_pd(test), model.predict_pd_uncalibrated(test)
     score_test, score_train = model.credit_score(test), model.credit_score(train)
     metrics = evaluate(y_test, pd_test)
@@ -56,8 +88,12 @@ def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd
         stability=stability(train, test, model.features, score_train, score_test),
         monotonicity=monotonicity_check(model, test, dict(zip(model.features, model.monotone_constraints(),
                                                                strict=True)), seed=seed),
-        fairness=fairness_slices(y_test, pd_test, approvals(score_test, policy), slices),
+        fairness=fairness_table(model, test, y_test, slices, policy),
         lift=lift_by_decile(y_test, score_test), labels_zh=dict(dataset.labels_zh), model_summary=model.summary())
+    if y_train is not None and fairness_search and len(slices.columns):
+        before = before_model(model, dataset, train, y_train)
+        result.fairness = before_after(fairness_table(before, test, y_test, slices, policy), result.fairness)
+        result.alternatives = search(model, train, y_train, test, y_test, slices, policy)
     if plots:
         from training.plots import chinese_figures, performance_plots, shap_plots
 

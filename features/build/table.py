@@ -71,7 +71,8 @@ _ZERO_IF_CUSTOMER = ("debt_balance", "monthly_payment", "loan_count", "overdue_c
                      "queries_24m", "grid_months_24m")
 # applicant_sex is for fairness slices only, never a model feature.
 OUTPUT_COLUMNS = tuple(dict.fromkeys([*RULE_INPUT_COLUMNS, "applicant_sex", *MODEL_FEATURES, *FEATURES,
-                                      "monthly_payment", "observed_income_12m", *QUALITY_COLUMNS]))
+                                      "monthly_payment", "request_monthly_service", "observed_income_12m",
+                                      *QUALITY_COLUMNS]))
 
 
 def household_class(livelihood: pd.Series, income_per_head: pd.Series) -> pd.Series:
@@ -284,8 +285,12 @@ class FeatureBuilder:
         worst = _ratio(payment, low)
         cols["debt_service_ratio_low_season"] = np.where(
             (payment > 0) & ~(low > 0) & ~np.isnan(low), WORST_DSR_CAP, np.minimum(worst, WORST_DSR_CAP))
-        new_payment = zero_nan(cols["requested_amount"]) * (1.0 + program.program_rate) / 12.0
+        # The request is serviced as its product is repaid (a one-year 按月付息到期还本 loan: interest only), not
+        # as if its principal were repaid in twelve instalments (docs/features.md, "Debt service").
+        new_payment = program.monthly_service(zero_nan(cols["requested_amount"]), cols["purpose"])
+        cols["request_monthly_service"] = new_payment
         cols["debt_service_ratio_with_request"] = _ratio(payment + new_payment, monthly)
+        cols["debt_service_ratio_with_request_declared"] = _ratio(payment + new_payment, declared / 12.0)
         cols["debt_to_income"] = _ratio(cols["debt_balance"], declared)
         cols["informal_debt_to_income"] = _ratio(visit["informal_debt_balance"], declared)
         cols["declared_debt_service_ratio"] = _ratio(12.0 * visit["declared_debt_payment"], declared)

@@ -32,7 +32,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from features.errors import KuozhongError
-from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES
+from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES, SENSITIVE_FEATURES, FeatureInfo
 from models.credit.bagging import cross_fit, mean_classifier
 
 # Shallow trees, early-stopped per cross-fitted member on its held-out fold's log loss. Five members at rate 0.1
@@ -168,6 +168,15 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     grades: (grade, lowest score) pairs, best first, as in the policy; without them ``grade`` is empty.
     cv_folds: number of cross-fitted members averaged into the booster (each early-stopped on its own held-out
         fold, whose out-of-fold scores fit the calibration); 1 fits one booster on a single held-out split.
+    catalogue: what each input column means (labels, unit, group, value labels) for a dataset's own table
+        (None: the household catalogue, ``features.metadata``).
+    sensitive: attributes a lender may not score people on; ``fit`` refuses a feature list holding one (None:
+        the household catalogue's, plus any the ``catalogue`` marks; an empty list only for the validation's
+        "before" model, which shows what reading them would change).
+
+    Fitted attributes besides the trees: ``reference_``, each input's reference in the training rows (median and
+    mean of a number; bad rate of each category and overall), against which every reason states the applicant's
+    value.
     """
 
     def __init__(
@@ -184,6 +193,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         monotone: Mapping[str, int] | None = None,
         grades: Sequence[tuple[str, float]] | None = None,
         cv_folds: int = 5,
+        catalogue: Mapping[str, FeatureInfo] | None = None,
+        sensitive: Sequence[str] | None = None,
     ) -> None:
         self.features = features
         self.params = params
@@ -197,10 +208,15 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.monotone = monotone
         self.grades = grades
         self.cv_folds = cv_folds
+        self.catalogue = catalogue
+        self.sensitive = sensitive
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickle; models saved before cross-fitting existed were fitted on one held-out split."""
         state.setdefault("cv_folds", 1)
+        state.setdefault("catalogue", None)
+        state.setdefault("sensitive", None)
+        state.setdefault("reference_", {})
         state.setdefault("member_iterations_", [state["best_iteration_"]] if "best_iteration_" in state else [])
         super().__setstate__(state)
 
@@ -211,6 +227,21 @@ class CreditModel(ClassifierMixin, BaseEstimator):
                    pdo=policy.scoring.pdo, grades=tuple((g.grade, g.min_score) for g in policy.grades), **kwargs)
 
     # -- inputs ----------------------------------------------------------------------------------------------
+    def feature_info(self, name: str) -> FeatureInfo:
+        """What an input column means: the model's catalogue, else the household catalogue, else its name."""
+        if self.catalogue is not None and name in self.catalogue:
+            return self.catalogue[name]
+        if name in FEATURES:
+            return FEATURES[name]
+        label = name.replace("_", " ").capitalize()
+        return FeatureInfo(name=name, label_zh=label, label_en=label, categorical=name in self.categorical_features())
+
+    def sensitive_features(self) -> list[str]:
+        """The attributes this model may never read (they stay fairness slices)."""
+        if self.sensitive is not None:
+            return sorted(self.sensitive)
+        return sorted(set(SENSITIVE_FEATURES) | {n for n, info in (self.catalogue or {}).items() if info.sensitive})
+
     def categorical_features(self) -> list[str]:
         """The input columns the trees split on as categories."""
         declared = CATEGORICAL_FEATURES if self.categorical is None else set(self.categorical)
@@ -257,10 +288,35 @@ class CreditModel(ClassifierMixin, BaseEstimator):
             matrix[col] = matrix[col].astype("string").astype(pd.CategoricalDtype(levels))
         return matrix
 
+    def _references(self, matrix: pd.DataFrame, target: np.ndarray) -> dict[str, dict[str, Any]]:
+        """Each input's reference in the training rows: median and mean of a number, bad rate by category."""
+        out: dict[str, dict[str, Any]] = {}
+        overall = float(target.mean()) if len(target) else float("nan")
+        for col in self.features:
+            values = matrix[col]
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                known = values.notna().to_numpy()
+                rates = pd.Series(target[known]).groupby(values[known].astype(str).to_numpy()).agg(["mean", "size"])
+                out[col] = {"kind": "bad_rate", "overall": overall,
+                            "levels": {str(k): (float(r["mean"]), int(r["size"])) for k, r in rates.iterrows()}}
+            else:
+                finite = values.to_numpy(dtype=float)
+                finite = finite[np.isfinite(finite)]
+                out[col] = {"kind": "number", "median": float(np.median(finite)) if finite.size else float("nan"),
+                            "mean": float(finite.mean()) if finite.size else float("nan")}
+        return out
+
     def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> CreditModel:
         """Fit the trees, early-stop and calibrate on rows the scoring trees never saw (out of fold by default)."""
+        barred = [c for c in self.features if c in set(self.sensitive_features())]
+        if barred:
+            raise ModelInputError(f"features = {', '.join(barred)}: attributes a lender may not score people on "
+                                  "(health, age, sex, residence, livelihood, program class) are fairness slices, "
+                                  "never model features / 敏感属性不得作为评分特征", field="features",
+                                  value=", ".join(barred), rule="no sensitive attribute in a model")
         matrix = self._training_matrix(X)
         target = np.asarray(y).astype(int)
+        self.reference_ = self._references(matrix, target)
         params = {**DEFAULT_PARAMS, **(self.params or {}), "random_state": self.random_state,
                   "monotone_constraints": self.monotone_constraints()}
         if self.cv_folds > 1:

@@ -25,13 +25,15 @@ from models.decision.notes import DecidedBy, Recommendation, review_note
 from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
 from models.explain.reasons import (
     SMALL_FRAME,
+    FactorGroup,
     PointsFrame,
     Reason,
+    ReasonWriter,
     explain_frame,
-    make_reason,
     object_columns,
     pick_reasons,
     plain_value,
+    reason_points,
 )
 from models.policy import Policy
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
@@ -97,6 +99,7 @@ class Decision(BaseModel):
     review_note_en: str
     terms: LoanTerms | None
     reasons: list[Reason]
+    other_factors: list[FactorGroup] = []  # the factors not shown as reasons, by feature group (the waterfall)
     what_would_change: WhatWouldChange | None = None
     model: ModelRef
     policy_version: str
@@ -180,6 +183,7 @@ class DecisionRows:
     reason_columns: np.ndarray  # n × top: column index into explained.features of each reason
     reason_real: np.ndarray  # n × top: False where the slot holds no reason (a zero effect)
     values: dict[str, np.ndarray]  # the model's inputs as read, for the reasons' sentences
+    writer: ReasonWriter  # the model's labels, directions and references, for the reasons' sentences
     input_hash: list[str]
     what_would_change: Sequence[WhatWouldChange | None]
     model: ModelRef
@@ -204,7 +208,11 @@ class DecisionRows:
 
     def reasons(self, i: int) -> list[Reason]:
         """Row i's reasons with their sentences."""
-        return [make_reason(*slot) for slot in self.reason_slots(i)]
+        return [self.writer.reason(*slot) for slot in self.reason_slots(i)]
+
+    def other_factors(self, i: int) -> list[FactorGroup]:
+        """Row i's factors not shown as reasons, one waterfall bar per feature group."""
+        return self.writer.other_factors(self.explained.points_int[i], self.reason_columns[i][self.reason_real[i]])
 
     def decision(self, i: int, decision_id: str | None = None) -> Decision:
         """Row i as a Decision object (a fresh random id unless one is given)."""
@@ -217,7 +225,8 @@ class DecisionRows:
             score=round(float(self.score[i]), 2), base_points=round(float(self.base_points[i]), 2),
             grade=self.grade[i], recommendation=self.recommendation[i],
             human_review_required=self.human_review_required[i], review_note_zh=note_zh, review_note_en=note_en,
-            terms=self.terms[i], reasons=self.reasons(i), what_would_change=self.what_would_change[i],
+            terms=self.terms[i], reasons=self.reasons(i), other_factors=self.other_factors(i),
+            what_would_change=self.what_would_change[i],
             model=self.model, policy_version=self.policy_version, policy_hash=self.policy_hash,
             input_hash=self.input_hash[i], decided_at=self.decided_at, decided_by=self.decided_by[i],
             declined_by_rules=[r.code for r in eligibility.knocked_out])
@@ -243,7 +252,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     table = explain_frame(model, features, cells)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
-    reason_columns, reason_real = pick_reasons(table.points, top_reasons)
+    reason_columns, reason_real = pick_reasons(reason_points(table), top_reasons)
     rows = _rule_rows(features, cells)
     n = len(features)
     def column(name: str) -> np.ndarray:
@@ -285,7 +294,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
         grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
         human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
-        reason_columns=reason_columns, reason_real=reason_real, values=values,
+        reason_columns=reason_columns, reason_real=reason_real, values=values, writer=ReasonWriter(model),
         input_hash=input_hashes(features, columns),
         what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
         decided_at=decided_at)

@@ -98,11 +98,23 @@ def _cap(row: np.ndarray, col: dict[str, int], name: str, ceiling: float) -> Non
         row[col[name]] = min(row[col[name]], ceiling)
 
 
+def _same_service(row: np.ndarray, col: dict[str, int], before: float) -> None:
+    """Move the ratio to declared income as the ratio to bank inflows moved.
+
+    Both share one numerator (the monthly service with the request), so they change by the same factor.
+    """
+    name = "debt_service_ratio_with_request_declared"
+    after = _get(row, col, "debt_service_ratio_with_request")
+    if name in col and before > 0 and not np.isnan(after):
+        row[col[name]] *= after / before
+
+
 def _request_lever(row: np.ndarray, col: dict[str, int], requested: float, max_cut: float) -> _Lever | None:
     if not requested or np.isnan(requested) or requested <= 1000 or "requested_to_income" not in col:
         return None
     lever = _Lever("requested_amount", "requested_to_income", False, requested,
-                   moved=[c for c in ("requested_to_income", "debt_service_ratio_with_request") if c in col])
+                   moved=[c for c in ("requested_to_income", "debt_service_ratio_with_request",
+                                      "debt_service_ratio_with_request_declared") if c in col])
     seen = set()
     for cut in np.linspace(0.05, max_cut, 14):
         new = max(1000.0, float(np.floor(requested * (1 - cut) / 1000.0) * 1000.0))
@@ -114,9 +126,11 @@ def _request_lever(row: np.ndarray, col: dict[str, int], requested: float, max_c
         def edit(r: np.ndarray, c: dict[str, int], ratio: float = ratio) -> None:
             _scale(r, c, "requested_to_income", ratio)
             if "debt_service_ratio_with_request" in c:
+                before = _get(r, c, "debt_service_ratio_with_request")
                 base = _get(r, c, "debt_service_ratio")
                 base = 0.0 if np.isnan(base) else base
                 r[c["debt_service_ratio_with_request"]] = base + (r[c["debt_service_ratio_with_request"]] - base) * ratio
+                _same_service(r, c, before)
         lever.steps.append(_Step(1 - ratio, new, edit))
     return lever if lever.steps else None
 
@@ -126,7 +140,7 @@ def _debt_lever(row: np.ndarray, col: dict[str, int]) -> _Lever | None:
     if np.isnan(debt) or debt <= 0:
         return None
     names = ("debt_balance", "debt_to_income", "debt_service_ratio", "debt_service_ratio_low_season",
-             "debt_service_ratio_with_request", "loan_count")
+             "debt_service_ratio_with_request", "loan_count", "debt_service_ratio_with_request_declared")
     lever = _Lever("debt_balance", "debt_balance", False, debt, moved=[c for c in names if c in col])
     for repaid in np.linspace(0.1, 1.0, 10):
         keep = 1.0 - float(repaid)
@@ -134,7 +148,9 @@ def _debt_lever(row: np.ndarray, col: dict[str, int]) -> _Lever | None:
         def edit(r: np.ndarray, c: dict[str, int], keep: float = keep) -> None:
             service = _get(r, c, "debt_service_ratio")
             if "debt_service_ratio_with_request" in c and not np.isnan(service):
+                before = _get(r, c, "debt_service_ratio_with_request")
                 r[c["debt_service_ratio_with_request"]] -= service * (1.0 - keep)
+                _same_service(r, c, before)
             for name in names[:4]:
                 _scale(r, c, name, keep)
             if keep <= 0.0 and "loan_count" in c:

@@ -6,6 +6,10 @@ contribution times ``-factor × slope`` is that feature's share of the score in 
 base points + Σ points = score. Integer points are rounded by largest remainders so that the displayed base plus
 the displayed points of every feature equals the displayed score. Everything here works on a whole frame at once;
 the single-row helpers are the same code on a one-row frame.
+
+A contribution is shown as a reason only when its sign agrees with the applicant's value against the reference the
+sentence states (``models.explain.reference``): "月还款收入比为38%，高于申请人中位数21%，评分减少12分". The rest of
+the factors are grouped by feature group for the waterfall (``other_factors``), and "其他" is never its largest bar.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from features.metadata import FEATURES
+from features.metadata import FEATURES, FeatureInfo
 from models.credit.model import CreditModel
 from models.decision.fingerprint import missing_cell, object_arrays
-from models.explain.text import ADVICE, is_missing, value_phrase, value_text_zh
+from models.explain.reference import Reference, reference_of, risk_sides, showable
+from models.explain.text import ADVICE, comparison_clause, is_missing, value_phrase, value_text_zh
 
 Direction = Literal["favourable", "adverse"]
 
@@ -45,6 +50,22 @@ class Reason(BaseModel):
     value_zh: str = ""   # the value as shown in a table (categorical codes in Chinese)
     advice_zh: str | None = None  # what the applicant can do; only for actionable adverse factors
     advice_en: str | None = None
+    monotone: int = 0  # the feature's risk direction in the model (+1 more risk as it grows, -1 less, 0 none)
+    reference_kind: str = ""  # "median" / "mean" of the training rows, "bad_rate" of a category; "" none
+    reference: float | None = None  # the reference the sentence states
+    compared: float | None = None  # the applicant's number set against it (the value, or its category's bad rate)
+
+
+class FactorGroup(BaseModel):
+    """The factors not shown as reasons, together: one waterfall bar per feature group."""
+
+    model_config = ConfigDict(frozen=True)
+
+    group: str
+    label_zh: str
+    label_en: str
+    points_int: int
+    features: tuple[str, ...]
 
 
 def display_points(x: np.ndarray | float) -> np.ndarray:
@@ -188,6 +209,7 @@ class PointsFrame(BaseModel):
     score: np.ndarray
     values: dict[str, np.ndarray] | None = None  # the model's input columns as read (small frames only)
     matrix: np.ndarray | None = None  # the model's input matrix the contributions came from
+    showable: np.ndarray | None = None  # n × features: the contribution agrees with its value's reference
 
 
 def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> PointsFrame:
@@ -204,9 +226,15 @@ def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarr
     contrib, expected = contributions(model, X, matrix=matrix)
     base, points = _points_from_contrib(model, contrib, expected)
     score = model.score_from_logit(model.calibrated_logit(expected + contrib.sum(axis=1)))
+    sides, claimed = risk_sides(model, matrix, _encoding(model)[1])
     return PointsFrame(features=tuple(model.features), contributions=contrib, expected=expected, base=base,
                        points=points, points_int=integer_points(base, points, score), score=score, values=values,
-                       matrix=matrix)
+                       matrix=matrix, showable=showable(points, sides, claimed))
+
+
+def reason_points(table: PointsFrame) -> np.ndarray:
+    """The points that may become reasons: a contribution that disagrees with its reference counts as zero."""
+    return table.points if table.showable is None else np.where(table.showable, table.points, 0.0)
 
 
 def pick_reasons(points: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
@@ -239,61 +267,129 @@ def plain_value(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def reason_sentences(name: str, value: Any, points: float, points_int: int) -> tuple[str, str]:
-    """The sentence of one reason in Chinese and English, from the applicant's own value and its whole points."""
+def reason_sentences(name: str, value: Any, points: float, points_int: int, info: FeatureInfo | None = None,
+                     reference: Reference | None = None) -> tuple[str, str]:
+    """The sentence of one reason in Chinese and English: the value, its reference, and its whole points."""
     adverse, size = bool(points < 0), abs(int(points_int))
     try:
-        return _sentences(name, value, adverse, size)
+        return _sentences(name, value, adverse, size, info, reference)
     except TypeError:  # an unhashable value: built afresh
-        return _sentences.__wrapped__(name, value, adverse, size)
+        return _sentences.__wrapped__(name, value, adverse, size, info, reference)
 
 
 @functools.lru_cache(maxsize=1 << 16, typed=True)
-def _sentences(name: str, value: Any, adverse: bool, size: int) -> tuple[str, str]:
-    phrase_zh, phrase_en = value_phrase(name, value)
+def _sentences(name: str, value: Any, adverse: bool, size: int, info: FeatureInfo | None,
+               reference: Reference | None) -> tuple[str, str]:
+    phrase_zh, phrase_en = value_phrase(name, value, info)
+    versus_zh, versus_en = comparison_clause(info or _household_info(name), reference)
     if size == 0:
         clause_zh, clause_en = "对评分影响不足1分", "moves the score by less than a point"
     elif adverse:
         clause_zh, clause_en = f"评分减少{size}分", f"takes {size} points off the score"
     else:
         clause_zh, clause_en = f"评分增加{size}分", f"adds {size} points to the score"
-    return f"{phrase_zh}，{clause_zh}", f"{phrase_en[:1].upper()}{phrase_en[1:]}: {clause_en}"
+    return (f"{phrase_zh}{versus_zh}，{clause_zh}",
+            f"{phrase_en[:1].upper()}{phrase_en[1:]}{versus_en}: {clause_en}")
 
 
-def make_reason(name: str, value: Any, contribution: float, points: float, points_int: int) -> Reason:
-    """One Reason with its sentences built from the applicant's own value."""
+def _household_info(name: str) -> FeatureInfo:
     info = FEATURES.get(name)
+    return info if info is not None else FeatureInfo(name=name, label_zh=name, label_en=name)
+
+
+def make_reason(name: str, value: Any, contribution: float, points: float, points_int: int,
+                info: FeatureInfo | None = None, reference: Reference | None = None, monotone: int | None = None
+                ) -> Reason:
+    """One Reason with its sentences built from the applicant's own value and the reference it is set against."""
+    info = info or FEATURES.get(name)
     label_zh, label_en = (info.label_zh, info.label_en) if info else (name, name)
     actionable = bool(info.actionable) if info else False
     adverse = points < 0
-    text_zh, text_en = reason_sentences(name, value, points, points_int)
+    text_zh, text_en = reason_sentences(name, value, points, points_int, info, reference)
     advice = ADVICE.get(name) if (actionable and adverse) else None
     return Reason.model_construct(
         feature=name, label_zh=label_zh, label_en=label_en, value=value, contribution=float(contribution),
         points=round(float(points), 2), direction="adverse" if adverse else "favourable", actionable=actionable,
-        text_zh=text_zh, text_en=text_en, points_int=int(points_int), value_zh=value_text_zh(name, value),
+        text_zh=text_zh, text_en=text_en, points_int=int(points_int), value_zh=value_text_zh(name, value, info),
         advice_zh=advice[0] if advice else None, advice_en=advice[1] if advice else None,
+        monotone=int(monotone if monotone is not None else (info.monotone if info else 0)),
+        reference_kind=reference.kind if reference else "", reference=reference.value if reference else None,
+        compared=reference.compared if reference else None,
     )
 
 
-def reasons_from_points(table: PointsFrame, X: pd.DataFrame, top: int = 5) -> list[list[Reason]]:
+class ReasonWriter:
+    """Reasons and groups in a model's own terms: its catalogue (labels, units, groups), directions and references."""
+
+    def __init__(self, model: CreditModel) -> None:
+        self.model = model
+        self.info = {name: model.feature_info(name) for name in model.features}
+        self.directions = dict(zip(model.features, model.monotone_constraints(), strict=True))
+
+    def reason(self, name: str, value: Any, contribution: float, points: float, points_int: int) -> Reason:
+        """One reason with the model's labels and the reference of the applicant's value."""
+        return make_reason(name, value, contribution, points, points_int, self.info[name],
+                           reference_of(self.model, name, value), self.directions[name])
+
+    def sentence_zh(self, name: str, value: Any, points: float, points_int: int) -> str:
+        """The Chinese sentence of one reason (the batch's flat columns)."""
+        return reason_sentences(name, value, points, points_int, self.info[name],
+                                reference_of(self.model, name, value))[0]
+
+    def other_factors(self, points_int: np.ndarray, shown: Any) -> list[FactorGroup]:
+        """The factors not shown as reasons, one bar per feature group; "其他" is never the largest bar.
+
+        A group whose whole points net to 0 adds no bar. Features without a group form "其他"; while that bar is at least as large as every other bar of the
+        waterfall (the reasons' and the groups'), its largest factor is shown as a bar of its own.
+        """
+        shown_set = {int(j) for j in shown}
+        names = self.model.features
+        groups: dict[str, list[int]] = {}
+        for j, name in enumerate(names):
+            if j not in shown_set and points_int[j] != 0:
+                groups.setdefault(self.info[name].group, []).append(j)
+        bars = []
+        for group, members in groups.items():
+            if group and sum(int(points_int[j]) for j in members) != 0:  # a group that nets to 0 adds no bar
+                zh, en = self.info[names[members[0]]].group_names()
+                bars.append(FactorGroup(group=group, label_zh=f"{zh}类其余因素", label_en=f"other {en} factors",
+                                        points_int=int(sum(points_int[j] for j in members)),
+                                        features=tuple(names[j] for j in members)))
+        rest = sorted(groups.get("", []), key=lambda j: -abs(int(points_int[j])))
+        largest = max([abs(int(points_int[j])) for j in shown_set] + [abs(b.points_int) for b in bars] + [0])
+        while rest and 0 < abs(int(sum(points_int[j] for j in rest))) >= largest:
+            j = rest.pop(0)
+            info = self.info[names[j]]
+            bars.append(FactorGroup(group=names[j], label_zh=info.label_zh, label_en=info.label_en,
+                                    points_int=int(points_int[j]), features=(names[j],)))
+            largest = max(largest, abs(int(points_int[j])))
+        if rest and sum(int(points_int[j]) for j in rest) != 0:
+            bars.append(FactorGroup(group="", label_zh="其他因素合计", label_en="other factors",
+                                    points_int=int(sum(points_int[j] for j in rest)),
+                                    features=tuple(names[j] for j in rest)))
+        return bars
+
+
+def reasons_from_points(table: PointsFrame, X: pd.DataFrame, top: int = 5,
+                        writer: ReasonWriter | None = None) -> list[list[Reason]]:
     """Top adverse and favourable reasons of every row of an explained frame."""
     columns = table.values if table.values is not None else object_columns(X, list(table.features))
-    order, real = pick_reasons(table.points, top)
+    order, real = pick_reasons(reason_points(table), top)
     out: list[list[Reason]] = []
     for i in range(len(X)):
         row = []
         for j in order[i][real[i]]:
             name = table.features[j]
-            row.append(make_reason(name, plain_value(columns[name][i]), table.contributions[i, j],
-                                   table.points[i, j], table.points_int[i, j]))
+            args = (name, plain_value(columns[name][i]), table.contributions[i, j], table.points[i, j],
+                    table.points_int[i, j])
+            row.append(writer.reason(*args) if writer is not None else make_reason(*args))
         out.append(row)
     return out
 
 
 def reasons_frame(model: CreditModel, X: pd.DataFrame, top: int = 5) -> list[list[Reason]]:
     """Top adverse and favourable reasons of every row of a feature frame (adverse first, largest effect first)."""
-    return reasons_from_points(explain_frame(model, X), X, top)
+    return reasons_from_points(explain_frame(model, X), X, top, ReasonWriter(model))
 
 
 def reasons_for_row(model: CreditModel, X: pd.DataFrame, top: int = 5) -> list[Reason]:

@@ -1,7 +1,10 @@
 """Plain sentences for reasons: a feature's value in the applicant's own terms, in Chinese and English.
 
-Each phrase says what the applicant's record shows ("近24个月累计逾期6个月"); the points clause and the advice are
-added by ``models.explain.reasons``. Categorical codes are shown in Chinese (``livelihood`` 'mussel' → 贻贝养殖).
+Each phrase says what the applicant's record shows ("近24个月累计逾期6个月") and what it is set against
+("高于申请人中位数21%", "此类申请人违约率45%，高于全体30%"); the points clause and the advice are added by
+``models.explain.reasons``. Categorical codes are shown by their labels (``livelihood`` 'mussel' → 贻贝养殖; a
+dataset's codes by the labels its YAML gives). A feature is described by its ``FeatureInfo``: the household
+catalogue's, or the one a dataset's YAML gives the model.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from features.metadata import FEATURES
+from features.metadata import FEATURES, FeatureInfo
+from models.explain.reference import Reference
 
 LIVELIHOOD_ZH = {"fishing": "海洋捕捞", "mussel": "贻贝养殖", "bnb": "民宿经营", "shop": "个体经营",
                  "port": "港口物流就业", "wage": "工资性就业", "pension": "养老金"}
@@ -61,16 +65,8 @@ def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _money(v: float) -> str:
-    return f"{v:,.0f}"
-
-
 def _num(v: float) -> str:
     return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
-
-
-def _pct(v: float) -> str:
-    return f"{v:.0%}"
 
 
 def _count(zh_unit: str, en_unit: str, zh_tpl: str, en_tpl: str) -> Callable[[Any], tuple[str, str]]:
@@ -106,17 +102,18 @@ def _five_class(v: Any) -> tuple[str, str]:
     return f"现有贷款最差五级分类为{_FIVE_CLASS[level]}", f"worst loan classification is {_FIVE_CLASS_EN[level]}"
 
 
-def _category(name: str) -> Callable[[Any], tuple[str, str]]:
-    def phrase(v: Any) -> tuple[str, str]:
-        code = str(v)
-        if name == "livelihood":
-            return f"主要生计为{LIVELIHOOD_ZH.get(code, code)}", f"main livelihood is {LIVELIHOOD_EN.get(code, code)}"
-        if name == "township":
-            return f"居住在{code}", f"lives in {TOWNSHIP_EN.get(code, code)}"
-        if name == "household_class":
-            return f"家庭类别为{code}", f"household class is {HOUSEHOLD_CLASS_EN.get(code, code)}"
-        return f"{FEATURES[name].label_zh}为{code}", f"{FEATURES[name].label_en} is {code}"
-    return phrase
+def _category(info: FeatureInfo, v: Any) -> tuple[str, str]:
+    code = str(v)
+    if info.levels:
+        zh, en = info.level_text(v)
+        return f"{info.label_zh}为“{zh}”", f"{_lower(info.label_en)} is '{en}'"
+    if info.name == "livelihood":
+        return f"主要生计为{LIVELIHOOD_ZH.get(code, code)}", f"main livelihood is {LIVELIHOOD_EN.get(code, code)}"
+    if info.name == "township":
+        return f"居住在{code}", f"lives in {TOWNSHIP_EN.get(code, code)}"
+    if info.name == "household_class":
+        return f"家庭类别为{code}", f"household class is {HOUSEHOLD_CLASS_EN.get(code, code)}"
+    return f"{info.label_zh}为“{code}”", f"{_lower(info.label_en)} is '{code}'"
 
 
 _PHRASES: dict[str, Callable[[Any], tuple[str, str]]] = {
@@ -147,44 +144,98 @@ _PHRASES: dict[str, Callable[[Any], tuple[str, str]]] = {
 }
 
 
-def value_phrase(name: str, value: Any) -> tuple[str, str]:
+def _lower(label: str) -> str:
+    """An English label inside a sentence: its first letter lower-cased (month names and acronyms kept)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() or len(label) < 2 else label
+
+
+def _info(name: str, info: FeatureInfo | None) -> FeatureInfo:
+    if info is not None:
+        return info
+    if name in FEATURES:
+        return FEATURES[name]
+    label = name.replace("_", " ").capitalize()
+    return FeatureInfo(name=name, label_zh=label, label_en=label)
+
+
+def value_phrase(name: str, value: Any, info: FeatureInfo | None = None) -> tuple[str, str]:
     """What the applicant's record shows for one feature, as a Chinese phrase and its English twin."""
-    info = FEATURES.get(name)
-    label_zh, label_en = (info.label_zh, info.label_en) if info else (name, name)
+    info = _info(name, info)
+    label_zh, label_en = info.label_zh, info.label_en
     if is_missing(value):
-        return f"缺少{label_zh}数据", f"no data on {label_en.lower()}"
-    if info is not None and info.categorical:
-        return _category(name)(value)
-    if name in _PHRASES:
+        return f"缺少{label_zh}数据", f"no data on {_lower(label_en)}"
+    if info.categorical or isinstance(value, str):
+        return _category(info, value)
+    if name in _PHRASES and name in FEATURES:
         return _PHRASES[name](value)
-    unit = info.unit if info else ""
     v = float(value)
+    if info.unit == "0/1":
+        return (f"{label_zh}：{'是' if v >= 0.5 else '否'}", f"{_lower(label_en)}: {'yes' if v >= 0.5 else 'no'}")
+    zh, en = amount_text(info.unit, v)
+    return f"{label_zh}为{zh}", f"{_lower(label_en)} is {en}"
+
+
+_UNIT_ZH = {"月": "个月"}  # a count of months reads "3个月"
+_UNIT_EN = {"月": "months", "次": "times", "人": "people", "岁": "years", "年": "years", "笔": "loans", "个": "",
+            "级": "", "分钟": "minutes", "张": "photos", "天": "days", "项": "", "马克": "DM"}
+
+
+def amount_text(unit: str, v: float, digits: int = 0) -> tuple[str, str]:
+    """A number in its unit, in Chinese and English ("21%", "1,200元", "每月+280元", "3个月")."""
     if unit == "元":
-        return f"{label_zh}{_money(v)}元", f"{label_en.lower()} is {_money(v)} yuan"
+        return f"{v:,.{digits}f}元", f"{v:,.{digits}f} yuan"
     if unit == "元/月":
-        return f"{label_zh}为每月{v:+,.0f}元", f"{label_en.lower()} is {v:+,.0f} yuan a month"
+        return f"每月{v:+,.{digits}f}元", f"{v:+,.{digits}f} yuan a month"
     if unit == "ratio":
-        shown = _pct(v) if abs(v) <= 10 else f"{v:.1f}倍"
-        return f"{label_zh}为{shown}", f"{label_en.lower()} is {_pct(v) if abs(v) <= 10 else f'{v:.1f}x'}"
-    if unit == "0/1":
-        return (f"{label_zh}：{'是' if v >= 0.5 else '否'}", f"{label_en.lower()}: {'yes' if v >= 0.5 else 'no'}")
-    return f"{label_zh}为{_num(v)}{unit}", f"{label_en.lower()} is {_num(v)}"
+        if abs(v) > 10:
+            return f"{v:.1f}倍", f"{v:.1f}x"
+        return f"{v:.{digits}%}", f"{v:.{digits}%}"
+    shown = f"{v:.{max(digits, 1)}f}" if digits or not float(v).is_integer() else f"{v:.0f}"
+    english = _UNIT_EN.get(unit, unit)
+    return f"{shown}{_UNIT_ZH.get(unit, unit)}", f"{shown} {english}".strip()
 
 
-def value_text_zh(name: str, value: Any) -> str:
-    """A feature value as shown in a table cell (categorical codes in Chinese, money with separators)."""
+def _apart(unit: str, a: float, b: float) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Two numbers formatted so that different numbers never read the same (one more digit when they would)."""
+    for digits in (0, 1, 2, 3):
+        first, second = amount_text(unit, a, digits), amount_text(unit, b, digits)
+        if first[0] != second[0] or a == b:
+            return first, second
+    return first, second
+
+
+def comparison_clause(info: FeatureInfo, reference: Reference | None) -> tuple[str, str]:
+    """What the value is set against, as a clause following the value's phrase ("" without a reference)."""
+    if reference is None:
+        return "", ""
+    if reference.kind == "bad_rate":
+        mine, every = _apart("ratio", reference.compared, reference.value)
+        word_zh, word_en = ("高于", "above") if reference.compared > reference.value else (
+            ("低于", "below") if reference.compared < reference.value else ("等于", "the same as"))
+        return (f"，此类申请人违约率{mine[0]}，{word_zh}全体{every[0]}",
+                f"; {mine[1]} of such applicants defaulted, {word_en} {every[1]} of all")
+    kind_zh, kind_en = ("中位数", "median") if reference.kind == "median" else ("平均", "average")
+    if info.unit == "0/1":
+        share = reference.value
+        return f"（申请人中{share:.0%}为是）", f" ({share:.0%} of applicants: yes)"
+    _, ref = _apart(info.unit, reference.compared, reference.value)
+    if reference.compared == reference.value:
+        return f"，与申请人{kind_zh}持平", f", level with the applicants' {kind_en}"
+    above = reference.compared > reference.value
+    return (f"，{'高于' if above else '低于'}申请人{kind_zh}{ref[0]}",
+            f", {'above' if above else 'below'} the applicants' {kind_en} of {ref[1]}")
+
+
+def value_text_zh(name: str, value: Any, info: FeatureInfo | None = None) -> str:
+    """A feature value as shown in a table cell (categorical codes by their labels, money with separators)."""
     if is_missing(value):
         return "缺失"
-    info = FEATURES.get(name)
-    if name == "livelihood":
+    info = _info(name, info)
+    if name == "livelihood" and not info.levels:
         return LIVELIHOOD_ZH.get(str(value), str(value))
-    if info is None or info.categorical or isinstance(value, str):
-        return str(value)
+    if info.categorical or isinstance(value, str):
+        return info.level_text(value)[0]
     v = float(value)
-    if info.unit in ("元", "元/月"):
-        return f"{_money(v)}元" if info.unit == "元" else f"{v:+,.0f}元/月"
-    if info.unit == "ratio":
-        return _pct(v) if abs(v) <= 10 else f"{v:.1f}倍"
     if info.unit == "0/1":
         return "是" if v >= 0.5 else "否"
-    return f"{_num(v)}{info.unit}"
+    return amount_text(info.unit, v)[0]

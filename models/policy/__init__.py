@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -28,6 +29,7 @@ FIVE_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
 # The repayment-grid statuses the feature builder counts as bad (features.build.bank.BAD_STATUSES).
 BUILDER_BAD_STATUSES = frozenset("BDZ")
 BUILDER_CREDIT_WINDOW = 24
+RepaymentMethod = Literal["按月付息到期还本", "等额本息"]
 KNOWN_RULES = ("ID_VALID", "AGE", "RESIDENCE", "CIVIL_CAPACITY", "CREDIT", "INCOME_CAP", "INCOME_CONSISTENT",
                "INCOME_OBSERVED", "ON_LIST", "UPWARD_MOBILITY", "AMOUNT_CAP", "DECLARATION")
 
@@ -120,6 +122,8 @@ class Product(_Strict):
     min_amount: float = Field(gt=0)
     max_amount: float = Field(gt=0)
     term_months: int = Field(ge=1)
+    # 按月付息到期还本: interest monthly, the principal at maturity; 等额本息: equal monthly instalments
+    repayment_method: RepaymentMethod = "按月付息到期还本"
     launched_on: dt.date | None = None  # the day the bank put it on offer (推出); None: from the policy's start
 
     def open_to(self, household_class: object, on: dt.date | None = None) -> bool:
@@ -248,6 +252,21 @@ class Policy(_Strict):
         """The highest customer rate of a subsidised 共富 loan (the subsidy's rate cap), for the features."""
         return self.subsidy.rate_cap
 
+    def monthly_service(self, amount: np.ndarray, purpose: np.ndarray) -> np.ndarray:
+        """Monthly debt service of a requested 共富 loan at the program rate, by its product's repayment method.
+
+        按月付息到期还本 pays interest only each month (amount × rate / 12; the principal falls due at maturity);
+        等额本息 pays the annuity amount × r / (1 − (1 + r)^−n) with r = rate / 12 and n the term in months. The
+        product is the first of the catalogue lending for the purpose (the first product for an unknown purpose).
+        """
+        factors: dict[object, float] = {}
+        for product in self.products:
+            factors.setdefault(product.purpose, _monthly_factor(product, self.program_rate))
+        default = _monthly_factor(self.products[0], self.program_rate)
+        codes, uniques = pd.factorize(pd.Series(np.asarray(purpose, dtype=object)), use_na_sentinel=False)
+        per_code = np.array([factors.get(u, default) for u in uniques] or [default], dtype=float)
+        return np.asarray(amount, dtype=float) * per_code[codes]
+
     def household_income_caps(self, household_size: np.ndarray) -> np.ndarray:
         """The income cap of each household size (vectorised ``eligibility.household_income_cap``)."""
         size = np.asarray(household_size, dtype=float)
@@ -273,6 +292,16 @@ class Policy(_Strict):
     def product(self, code: str) -> Product | None:
         """A product of either catalogue by its code."""
         return next((p for p in (*self.products, *self.ordinary_products) if p.code == code), None)
+
+
+def _monthly_factor(product: Product, annual_rate: float) -> float:
+    """Monthly service per yuan borrowed under the product's repayment method."""
+    monthly = annual_rate / 12.0
+    if product.repayment_method == "按月付息到期还本":
+        return monthly
+    if monthly == 0.0:
+        return 1.0 / product.term_months
+    return monthly / (1.0 - (1.0 + monthly) ** -product.term_months)
 
 
 class PolicyError(KuozhongError):

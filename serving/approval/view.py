@@ -2,7 +2,7 @@
 
 Only masked identity reaches this layer: the Decision carries the masked ID number and the household id, never
 a name or phone. Points are displayed as whole numbers that add up: base points + each reason's points + the
-rest of the factors = the displayed score.
+other factors, by feature group = the displayed score.
 """
 
 from __future__ import annotations
@@ -81,7 +81,10 @@ def _rule_value(decision: Decision, code: str) -> Any:
 
 
 def waterfall(decision: Decision) -> list[WaterfallBar]:
-    """Base points, each reason's whole points, the rest of the factors together, and the displayed score."""
+    """Base points, each reason's whole points, the other factors by feature group, and the displayed score.
+
+    A decision made before the factors were grouped shows its remainder as one bar.
+    """
     base = int(display_points(decision.base_points))
     total = int(display_points(decision.score))
     bars = [WaterfallBar("基础分", base, 0, base, "base")]
@@ -91,8 +94,11 @@ def waterfall(decision: Decision) -> list[WaterfallBar]:
         bars.append(WaterfallBar(reason.label_zh, points, level, level + points,
                                  "adverse" if points < 0 else "favourable"))
         level += points
-    rest = total - level
-    bars.append(WaterfallBar("其他因素合计", rest, level, total, "rest"))
+    for group in decision.other_factors:
+        bars.append(WaterfallBar(group.label_zh, group.points_int, level, level + group.points_int, "rest"))
+        level += group.points_int
+    if level != total:
+        bars.append(WaterfallBar("其他因素合计", total - level, level, total, "rest"))
     bars.append(WaterfallBar("信用评分", total, 0, total, "total"))
     return bars
 

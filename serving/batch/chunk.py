@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from features.files import atomic_path
 from models.decision.builder import DecisionRows, decide_rows
-from models.explain.reasons import plain_value, reason_sentences
+from models.explain.reasons import plain_value
 from models.policy import Policy
 from training.registry import LoadedModel
 
@@ -60,7 +60,7 @@ def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
         texts: list[str | None] = [None] * n
         for i in np.flatnonzero(real):
             name = feature[i]
-            texts[i] = reason_sentences(name, plain_value(rows.values[name][i]), float(points[i]), int(whole[i]))[0]
+            texts[i] = rows.writer.sentence_zh(name, plain_value(rows.values[name][i]), float(points[i]), int(whole[i]))
         out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), real.tolist(), strict=True)]
         out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None
                                          for p, r in zip(points.tolist(), real.tolist(), strict=True)]

@@ -25,7 +25,7 @@ def catalogue_table() -> Table:
     for row in feature_catalogue():
         table.add_row(str(row["group"]), str(row["name"]), str(row["label_zh"]), str(row["label_en"]),
                       str(row["unit"]), _DIRECTION[int(row["monotone"])], "✓" if row["actionable"] else "",  # type: ignore[call-overload]
-                      "✓" if row["model"] else "")
+                      "✓" if row["model"] else "敏感 sensitive" if row["sensitive"] else "")
     return table
 
 

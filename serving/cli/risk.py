@@ -176,7 +176,7 @@ def validate(
     train_idx, test_idx = split_dataset(ds, split, int(run.data.params.get("seed", seed)))  # type: ignore[arg-type]
     with console.status("validating"):
         result = run_validate(model, ds, ds.frame.iloc[train_idx], ds.frame.iloc[test_idx], ds.y[test_idx], pol,
-                              split or ds.config.split, seed=seed)
+                              split or ds.config.split, seed=seed, y_train=ds.y[train_idx])
     write_report(render_report(result, "kuozhong-credit", number, run_id, pol.version), out)
     m = result.metrics
     console.print(f"v{number} on {ds.name}: AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f} · "

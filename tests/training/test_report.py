@@ -45,3 +45,23 @@ def test_the_report_opens_with_the_model_summary():
     assert "模型概况" in html
     assert "<td>交叉拟合成员数 cross-fitted members</td><td>5</td>" in html
     assert "<td>各成员树数 trees per member</td><td>46, 68</td>" in html
+
+
+def test_the_fairness_section_shows_the_ratios_before_and_after_and_the_alternative():
+    # given a validation with the before model's ratios and an alternatives search
+    validation = _validation()
+    validation.fairness = validation.fairness.assign(n=[40, 25],auc_before=[0.82, np.nan], approval_rate_before=[0.6, 0.12],
+                                                     approval_ratio_before=[1.0, 0.2])
+    validation.alternatives = pd.DataFrame({
+        "candidate": ["chosen", "without_income"], "label_zh": ["所选模型", "去掉收入类特征"], "features": [40, 33],
+        "auc": [0.80, 0.795], "worst_approval_ratio": [0.0, 0.31], "worst_group": ["township=花鸟乡"] * 2,
+        "approval_rate": [0.4, 0.45], "within_tolerance": [True, True], "less_discriminatory": [False, True]})
+    # when
+    html = render_report(validation, "kuozhong-credit", "3", "run1", "2023-41.1")
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    # then the before columns and the worst ratios before and after are there, and the alternative is marked
+    assert "约束前批准率比" in html and "较少歧视的替代模型" in html
+    assert "约束前 before: 0.20 (township=花鸟乡)" in html
+    assert "<b>0.00</b> (township=花鸟乡)" in html
+    assert "去掉收入类特征" in html and cells.count("★") == 1
+    assert not any(c.strip().lower() == "nan" for c in cells)

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 from mlflow import MlflowClient
 
 from training.tracking import MODEL_NAME, TrackingConfig
@@ -26,6 +27,18 @@ def test_training_logs_metrics_report_plots_and_holdout(trained_store):
             "validation/plots/calibration.png", "validation/plots/lift.png"} <= artifacts
     assert any(a.startswith("validation/plots/shap_dependence_") for a in artifacts)
     assert "公平性" in html and "稳定性" in html and "township" in html
+    # the fairness section: ratios before and after, the alternative, and the slices kept beside the holdout
+    assert {"fairness_worst_approval_ratio", "fairness_worst_approval_ratio_before", "lda_auc",
+            "lda_worst_approval_ratio"} <= set(run.data.metrics)
+    assert run.data.tags["lda_candidate"] and run.data.tags["fairness_worst_group"]
+    assert "约束前批准率比" in html and "较少歧视的替代模型" in html and "livelihood" in html
+    listed = {a.path for a in client.list_artifacts(result.run_id, "validation")}
+    assert "validation/alternatives.csv" in listed
+    holdout = pd.read_parquet(mlflow.artifacts.download_artifacts(run_id=result.run_id,
+                                                                  artifact_path="holdout/holdout.parquet",
+                                                                  tracking_uri=uri))
+    assert {"_slice_livelihood", "_slice_township", "_slice_sex"} <= set(holdout.columns)
+    assert not {"township", "livelihood", "health_burden", "applicant_age"} & set(holdout.columns)
     assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == result.model_version
 
 

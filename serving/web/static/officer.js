@@ -107,14 +107,17 @@ function yuan(x) { return `${Math.round(x).toLocaleString("zh-CN")} 元`; }
 function pct(x, digits = 2) { return `${(x * 100).toFixed(digits)}%`; }
 
 function drawWaterfall(svg, d) {
-  const steps = d.reasons.map((r) => ({ label: r.label_zh, points: r.points }));
-  const shown = steps.reduce((s, r) => s + r.points, 0);
-  const rest = d.score - d.base_points - shown;
-  if (Math.abs(rest) >= 0.5) steps.push({ label: "其他因素", points: rest });
-  const rows = [{ label: "基础分", from: 0, to: d.base_points, kind: "base" }];
-  let level = d.base_points;
+  // whole points: base + the reasons + the other factors by feature group = the displayed score
+  const base = Math.floor(Math.round(d.base_points * 100) / 100 + 0.5);
+  const total = Math.floor(Math.round(d.score * 100) / 100 + 0.5);
+  const steps = d.reasons.map((r) => ({ label: r.label_zh, points: r.points_int }));
+  for (const g of d.other_factors || []) steps.push({ label: g.label_zh, points: g.points_int });
+  const rest = total - base - steps.reduce((s, r) => s + r.points, 0);
+  if (rest !== 0) steps.push({ label: "其他因素合计", points: rest });
+  const rows = [{ label: "基础分", from: 0, to: base, kind: "base" }];
+  let level = base;
   for (const s of steps) { rows.push({ label: s.label, from: level, to: level + s.points, kind: s.points >= 0 ? "up" : "down" }); level += s.points; }
-  rows.push({ label: "最终评分", from: 0, to: d.score, kind: "total" });
+  rows.push({ label: "最终评分", from: 0, to: total, kind: "total" });
   const values = rows.flatMap((r) => [r.from, r.to]);
   const lo = Math.min(...values.filter((v) => v > 0)) - 40, hi = Math.max(...values) + 20;
   const width = 720, labelW = 170, barH = 22, gap = 8, height = rows.length * (barH + gap) + 10;
@@ -137,7 +140,7 @@ function drawWaterfall(svg, d) {
     const value = document.createElementNS(ns, "text");
     value.setAttribute("x", b + 6); value.setAttribute("y", y + barH * 0.72);
     const delta = r.to - r.from;
-    value.textContent = r.kind === "up" || r.kind === "down" ? `${delta >= 0 ? "+" : ""}${delta.toFixed(1)}` : r.to.toFixed(0);
+    value.textContent = r.kind === "up" || r.kind === "down" ? `${delta >= 0 ? "+" : ""}${delta.toFixed(0)}` : r.to.toFixed(0);
     svg.appendChild(value);
   });
 }

@@ -60,3 +60,30 @@ def test_the_program_rate_prices_the_requested_loan_in_the_ratio(sources, table,
     assert (free.loc[known, "debt_service_ratio_with_request"]
             < base.loc[known, "debt_service_ratio_with_request"]).any()
     pd.testing.assert_series_equal(free["income_to_cap"], base["income_to_cap"])
+
+
+def test_the_request_is_serviced_by_its_repayment_method(sources, table, policy) -> None:
+    # given the county's requests under the shipped policy (one-year 按月付息到期还本 loans)
+    requests = table[["request_id", "household_id", "as_of", "requested_amount", "purpose"]].head(300)
+    built = build_features(sources, requests, policy)
+    # then the request adds its monthly interest only, against bank inflows and against declared income
+    service = built["requested_amount"].fillna(0.0) * policy.program_rate / 12.0
+    known = built["debt_service_ratio_with_request"].notna()
+    assert known.sum() > 100
+    expected = (built["monthly_payment"] + service) / (built["observed_income_12m"] / 12.0)
+    np.testing.assert_allclose(built.loc[known, "debt_service_ratio_with_request"], expected[known], rtol=1e-9)
+    declared = built["debt_service_ratio_with_request_declared"].notna()
+    assert declared.sum() > 100
+    expected_declared = (built["monthly_payment"] + service) / (built["declared_income"] / 12.0)
+    np.testing.assert_allclose(built.loc[declared, "debt_service_ratio_with_request_declared"],
+                               expected_declared[declared], rtol=1e-9)
+    # when every product is repaid in equal instalments instead
+    products = tuple(p.model_copy(update={"repayment_method": "等额本息"}) for p in policy.products)
+    instalments = build_features(sources, requests, policy.model_copy(update={"products": products}))
+    # then the request's service is the annuity of its term, and a ratio with a request only rises
+    rate, n = policy.program_rate / 12.0, policy.products[0].term_months
+    annuity = built["requested_amount"].fillna(0.0) * rate / (1.0 - (1.0 + rate) ** -n)
+    np.testing.assert_allclose(instalments["request_monthly_service"], annuity, rtol=1e-9)
+    asked = known & (built["requested_amount"] > 0)
+    assert (instalments.loc[asked, "debt_service_ratio_with_request"]
+            > built.loc[asked, "debt_service_ratio_with_request"]).all()

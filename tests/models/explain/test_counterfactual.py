@@ -108,3 +108,21 @@ def test_pruned_search_gives_the_same_answers_as_the_full_search(model, table, p
     # then every answer is the same: the same status, changes, new values and verified score
     assert [a.model_dump_json() for a in answers] == [a.model_dump_json() for a in full]  # NaN compares as text
     assert sum(a.status == "found" for a in full) > 0 and sum(a.status == "none_within_reach" for a in full) > 0
+
+
+def test_asking_for_less_or_repaying_moves_the_declared_income_ratio_alike():
+    # given a row whose service with the request is 0.30 of bank inflows and 0.20 of declared income
+    from models.explain.counterfactual import _debt_lever, _request_lever
+
+    col = {"requested_to_income": 0, "debt_service_ratio": 1, "debt_service_ratio_with_request": 2,
+           "debt_service_ratio_with_request_declared": 3, "debt_balance": 4, "debt_to_income": 5}
+    row = np.array([1.0, 0.10, 0.30, 0.20, 50_000.0, 0.5])
+    for lever in (_request_lever(row, col, 100_000.0, 0.9), _debt_lever(row, col)):
+        assert lever is not None and "debt_service_ratio_with_request_declared" in lever.moved
+        for step in lever.steps:
+            # when the step is applied
+            moved = row.copy()
+            step.edits(moved, col)
+            # then the ratio to declared income keeps its proportion to the ratio to bank inflows (one numerator)
+            assert moved[2] < row[2]
+            assert moved[3] / moved[2] == pytest.approx(row[3] / row[2])

@@ -58,7 +58,7 @@ def test_promote_with_passing_gates_moves_champion_and_records_the_gates(workben
     assert code == 0, err
     assert champion_of(client) == version
     run = client.get_run(workbench["champion_run"])
-    assert {run.data.tags[f"gate_{g}"] for g in ("auc_vs_champion", "ece", "monotonicity")} == {"pass"}
+    assert {run.data.tags[f"gate_{g}"] for g in ("auc_vs_champion", "ece", "monotonicity", "fairness")} == {"pass"}
     assert run.data.tags["promotion"] == "promoted"
     assert run.data.metrics["gate_monotonicity_value"] == 0.0
     path = mlflow.artifacts.download_artifacts(run_id=workbench["champion_run"],
@@ -67,7 +67,10 @@ def test_promote_with_passing_gates_moves_champion_and_records_the_gates(workben
     record = json.loads(Path(path).read_text(encoding="utf-8"))
     assert record["passed"] is True and record["forced"] is False
     assert record["previous_champion"] == workbench["champion"]
-    assert [g["name"] for g in record["gates"]] == ["auc_vs_champion", "ece", "monotonicity"]
+    assert [g["name"] for g in record["gates"]] == ["auc_vs_champion", "ece", "monotonicity", "fairness"]
+    # the twin scores the holdout as the champion does, so its worst approval-rate ratio is the champion's
+    fairness = record["gates"][3]
+    assert fairness["passed"] and "vs champion" in fairness["detail"]
 
 
 def test_promote_with_failing_gates_leaves_champion_and_says_why_in_one_line(workbench, capsys, monkeypatch):

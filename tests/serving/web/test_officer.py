@@ -78,6 +78,10 @@ def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, po
     assert page.locator("#eligibility-table tbody tr").count() == len(decision["eligibility"]["rules"])
     assert page.locator("#reasons li").count() == len(decision["reasons"])
     assert page.locator("#waterfall rect").count() >= len(decision["reasons"]) + 2
+    # the waterfall: base, the reasons, the other factors by group, the score; the whole points add up
+    assert page.locator("#waterfall rect").count() == len(decision["reasons"]) + len(decision["other_factors"]) + 2
+    labels = page.locator("#waterfall text").evaluate_all("els => els.map(e => e.textContent)")
+    assert all(g["label_zh"] in labels for g in decision["other_factors"])
     assert decision["applicant_id_masked"] in page.locator("#applicant").inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     card.screenshot(path=str(SCREENSHOTS / "decision-card.png"))
