@@ -18,14 +18,17 @@ class KuozhongError(ValueError):
 
     ``field`` names what is wrong (a column, a JSON path, an option), ``value`` the offending value as it may be
     shown (masked where personal), ``rule`` the rule it broke. Where only a message is given, a leading
-    ``field 'x':`` in it names the field. ``status`` is the HTTP status the API answers with.
+    ``field 'x':`` in it names the field. ``status`` is the HTTP status the API answers with, ``code`` a stable
+    name of the kind of error, and ``message_zh`` the same message in Chinese for officers and staff.
     """
 
     status: ClassVar[int] = 422
+    code: ClassVar[str] = "invalid_input"
 
     def __init__(self, message: str = "", *, field: str | None = None, value: object = None,
-                 rule: str | None = None) -> None:
+                 rule: str | None = None, message_zh: str | None = None) -> None:
         super().__init__(message)
+        self.message_zh = message_zh
         found = _FIELD_IN_MESSAGE.match(message)
         self.field: str | None = field if field is not None else (found.group(1) if found else None)
         self.value = value
@@ -52,3 +55,4 @@ class NotFoundError(KuozhongError, LookupError):
     """Something asked for by name that does not exist (a model alias, a decision, a household)."""
 
     status: ClassVar[int] = 404
+    code: ClassVar[str] = "not_found"

@@ -155,6 +155,12 @@ class Grade(_Strict):
     recommendation: Literal["approve", "refer", "decline"]
 
 
+class Records(_Strict):
+    """How old the newest record of a household may be before the officer's card warns about it."""
+
+    stale_after_days: int = Field(180, ge=1, le=3650)
+
+
 class Policy(_Strict):
     """A whole program document, as the rule layer and the Decision read it."""
 
@@ -169,6 +175,7 @@ class Policy(_Strict):
     scoring: Scoring
     grades: tuple[Grade, ...] = Field(min_length=1)
     targets: Targets | None = None
+    records: Records = Field(default_factory=lambda: Records.model_validate({}))
     terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
     content_hash: str = ""
 

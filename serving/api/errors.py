@@ -11,14 +11,20 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from features.errors import KuozhongError
+from serving.api.zh import field_zh, pydantic_zh
 
 log = logging.getLogger(__name__)
 
 
-def problem(field: str, message: str, detail: list | None = None, status: int = 422) -> JSONResponse:
-    """An error answer (422 unless told): ``error`` names the field and the rule, ``detail`` lists every problem."""
+def problem(field: str, message: str, detail: list | None = None, status: int = 422, *,
+            message_zh: str | None = None, code: str = "invalid_input") -> JSONResponse:
+    """An error answer (422 unless told): ``error`` names the field and the rule, ``detail`` lists every problem.
+
+    ``message_zh`` says the same in Chinese (what the officer's page shows), ``code`` names the kind of error.
+    """
     body = {"error": f"field '{field}': {message}", "field": field,
-            "detail": detail or [{"loc": field.split("."), "msg": message}]}
+            "detail": detail or [{"loc": field.split("."), "msg": message}],
+            "message_zh": message_zh or f"{field_zh(field)}有误，请核对后重试", "code": code}
     return JSONResponse(jsonable_encoder(body), status_code=status)
 
 
@@ -37,15 +43,16 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
         raise exc
     errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in exc.errors()]
     # input values are never echoed: they may hold ID numbers or names
-    first = errors[0] if errors else {"loc": ["body"], "msg": "invalid request"}
-    return problem(_field_of(first["loc"]), str(first["msg"]), errors)
+    first = exc.errors()[0] if errors else {"loc": ["body"], "msg": "invalid request", "type": "invalid"}
+    field = _field_of(first["loc"])
+    return problem(field, str(first["msg"]), errors, message_zh=pydantic_zh(first, field))
 
 
 async def _kuozhong(_: Request, exc: Exception) -> JSONResponse:
     """Any error of the one base: its field (``body`` when it names none), its message, its status."""
     if not isinstance(exc, KuozhongError):  # registered for KuozhongError only; anything else is a server fault
         raise exc
-    return problem(exc.field or "body", exc.message, status=exc.status)
+    return problem(exc.field or "body", exc.message, status=exc.status, message_zh=exc.message_zh, code=exc.code)
 
 
 def install(app: FastAPI) -> None:
@@ -85,7 +92,9 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem("body", f"request body is larger than {self.max_bytes:,} bytes")
+        response = problem("body", f"request body is larger than {self.max_bytes:,} bytes",
+                           message_zh=f"提交的内容超过{self.max_bytes:,}字节，请减少或压缩照片后重试",
+                           code="too_large")
         await response(scope, receive, send)
 
 
