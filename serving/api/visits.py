@@ -186,6 +186,8 @@ def _spec(field: str, kind: str, limits: dict[str, Any], options: dict[str, str]
             messages[key] = rule_zh(error, field, {key: limits[key]})
     if "max_length" in limits:
         messages["max_length"] = rule_zh("string_too_long", field, limits)
+    if "min_length" in limits:
+        messages["min_length"] = rule_zh("string_too_short", field, limits)
     if "pattern" in limits:
         messages["pattern"] = rule_zh("string_pattern_mismatch", field)
     if options is not None:
@@ -220,6 +222,7 @@ def field_spec() -> list[dict[str, Any]]:
         _spec("form.requested_amount", "number", _limits(PadVisitForm, "requested_amount"),
               wan_yuan_below=WAN_YUAN_BELOW * 10),
         _spec("form.purpose", "choice", {"required": False}, PURPOSE_ZH),
+        _spec("form.declared_income", "group", {"required": True}),  # at least one source (forms.py)
     ]
     for source in LIVELIHOOD_NAMES:
         specs.append(_spec(f"form.declared_income.{source}", "number", {"ge": 0.0, "required": False},

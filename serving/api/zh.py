@@ -106,6 +106,8 @@ def rule_zh(kind: str, field: str | Sequence[Any], context: Mapping[str, Any] | 
         return f"{label}有误：{ctx['message_zh']}"
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return f"请填写{label}"
+    if kind in ("string_too_short", "string_too_long") and last == "id_number":
+        return f"{label}应为18位（现在位数不对）"
     if kind == "string_too_short":
         return f"{label}至少需要{ctx.get('min_length')}个字符"
     if kind == "string_too_long":

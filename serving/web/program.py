@@ -74,11 +74,14 @@ def dashboard_data(runtime: Runtime, as_of: pd.Timestamp) -> dict[str, Any]:
     from monitoring.report import kpi_charts
     from monitoring.stage4 import DOUBTFUL_COLUMNS, stage4_report
 
-    key = (as_of.date().isoformat(), runtime.active.service.loaded.ref.version)
+    # PAD visits count in the 过程考核 beside the imported ones: a new visit makes a new day's figures
+    visits = runtime.visit_store().count() if runtime.visits is not None else 0
+    key = (as_of.date().isoformat(), f"{runtime.active.service.loaded.ref.version}+{visits}")
     with runtime.dashboard_lock:
         if key in runtime.dashboard_cache:
             return runtime.dashboard_cache[key]
-    stage4 = stage4_report(runtime.sources, runtime.policy, as_of)
+    sources = runtime.sources_with_visits() if runtime.visits is not None else runtime.sources
+    stage4 = stage4_report(sources, runtime.policy, as_of)
     report, doubtful, flags = stage4.kpi, stage4.doubtful, stage4.upward_mobility
     charts = {name: base64.b64encode(png).decode() for name, png in kpi_charts(report).items()}
     data = {
