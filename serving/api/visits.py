@@ -113,6 +113,8 @@ def form_record(visit: VisitCreate, household_id: str, account_manager_id: str) 
         raise InputError("field 'form.ended_at': the visit ends before it starts",
                          message_zh="走访结束时间早于开始时间，请核对设备时间")
     record = form.model_dump(mode="json", exclude={"started_at", "ended_at", "visited_at"}, exclude_none=True)
+    if not record["declared_income"].get("by_source"):  # sources travel flat, as the imported forms carry them
+        record["declared_income"].pop("by_source", None)
     record.update(visit_id=f"PAD-{uuid.uuid4()}", visit_type="initial", household_id=household_id,
                   account_manager_id=account_manager_id, visited_at=started.isoformat(timespec="seconds"),
                   ended_at=ended.isoformat(timespec="seconds"),

@@ -63,7 +63,7 @@ def visit_body(id_number: str, **change) -> dict:
         target = body
         for part in parents:
             target = target[int(part)] if part.isdigit() else target[part]
-        target[last] = value
+        target[int(last) if last.isdigit() else last] = value
     return body
 
 
