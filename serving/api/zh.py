@@ -155,4 +155,7 @@ def rule_zh(kind: str, field: str | Sequence[Any], context: Mapping[str, Any] | 
 
 def pydantic_zh(error: Mapping[str, Any], field: str) -> str:
     """The Chinese message of one pydantic error (``loc`` already turned into ``field``)."""
-    return rule_zh(str(error.get("type", "")), field, error.get("ctx"))
+    kind = str(error.get("type", ""))
+    if error.get("input") == "" and kind.startswith("string_"):  # an empty box is a missing answer
+        kind = "missing"
+    return rule_zh(kind, field, error.get("ctx"))

@@ -36,12 +36,13 @@
   }
 
   function members() {
-    return [...$("f-members").children].map((row) => ({
-      relation: row.querySelector(".m-relation").value,
-      age: row.querySelector(".m-age").value === "" ? null : Number(row.querySelector(".m-age").value),
-      civil_capacity: row.querySelector(".m-capacity").value,
-      health: row.querySelector(".m-health").value,
-    }));
+    return [...$("f-members").children].map((row) => {
+      const member = { relation: row.querySelector(".m-relation").value,
+                       civil_capacity: row.querySelector(".m-capacity").value, health: row.querySelector(".m-health").value };
+      const age = row.querySelector(".m-age").value.trim();
+      if (age !== "") member.age = Number(age);  // left empty, the service asks for it by name
+      return member;
+    });
   }
 
   function applicationBody() {
