@@ -16,7 +16,7 @@ from monitoring.process import visit_checks
 from serving.api.deps import AnyRole, Caller, Officer, RuntimeDep
 from serving.api.runtime import Runtime
 from serving.api.schemas.visits import HouseholdFound, SessionPublic, VisitCreate, VisitPublic
-from serving.api.visits import field_spec, receive_visit
+from serving.api.visits import SHANGHAI, field_spec, receive_visit
 from serving.store.visits import StoredVisit
 
 router = APIRouter(tags=["visits"])
@@ -24,8 +24,10 @@ DECIDING_ROLES = ("officer", "admin")
 
 
 def _public(visit: StoredVisit, reasons: str = "") -> VisitPublic:
-    return VisitPublic(**{k: v for k, v in visit.__dict__.items() if k in VisitPublic.model_fields},
-                       doubtful_reasons=reasons)
+    """The visit as answered: its wall times (Asia/Shanghai, as forms record them) carry their zone."""
+    values = {k: v for k, v in visit.__dict__.items() if k in VisitPublic.model_fields}
+    values |= {"visited_at": visit.visited_at.replace(tzinfo=SHANGHAI), "ended_at": visit.ended_at.replace(tzinfo=SHANGHAI)}
+    return VisitPublic(**values, doubtful_reasons=reasons)
 
 
 @router.post("/v1/visits", status_code=status.HTTP_201_CREATED, response_model=VisitPublic,

@@ -54,10 +54,7 @@ def page(site):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         context = browser.new_context(accept_downloads=True, viewport={"width": 1100, "height": 900},
                                       locale="zh-CN")
-        opened = context.new_page()
-        opened.on("pageerror", lambda e: print("PAGEERROR", e))
-        opened.on("console", lambda m: print("CONSOLE", m.text))
-        yield opened
+        yield context.new_page()
         context.close()
         browser.close()
 
@@ -147,7 +144,7 @@ def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, po
 
 
 def test_three_quick_clicks_make_one_decision(site, page, table):
-    server, key = site.server, site.key
+    server = site.server
     row = table.iloc[21]
     page.goto(f"{server.url}/officer")
     expect(page.locator("#work")).to_be_visible()
@@ -196,7 +193,7 @@ def test_the_card_holds_at_every_width(site, page, table, width):
 
 
 def test_a_form_filled_in_the_page_is_decided_and_bad_input_is_named(site, page, county, table):
-    server, key = site.server, site.key
+    server = site.server
     row = table.iloc[11]
     visit = next(v for v in reversed(county.visits) if v["household_id"] == row["household_id"])
     page.goto(f"{server.url}/officer")
