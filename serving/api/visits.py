@@ -129,7 +129,8 @@ def _form_problem(field: str, rule: str) -> str:
     """forms.py's rule as the Chinese the field spec gives for it."""
     label = field_zh(field)
     if "万元" in rule:
-        return f"{label}数额过小，像是按万元填写的；请按元填写全年金额"
+        whole = "金额" if field.endswith("requested_amount") else "全年金额"
+        return f"{label}数额过小，像是按万元填写的；请按元填写{whole}"
     if "required" in rule or "at least" in rule:
         return rule_zh("missing", field)
     if "one of" in rule:
