@@ -28,6 +28,7 @@ class KuozhongError(ValueError):
     def __init__(self, message: str = "", *, field: str | None = None, value: object = None,
                  rule: str | None = None, message_zh: str | None = None) -> None:
         super().__init__(message)
+        self.message_zh = message_zh
         found = _FIELD_IN_MESSAGE.match(message)
         self.field: str | None = field if field is not None else (found.group(1) if found else None)
         self.value = value

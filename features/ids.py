@@ -13,6 +13,9 @@ from features.errors import KuozhongError
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
+# What each GB 11643 check says in Chinese (the API's errors and the PAD page's field checks read these).
+ID_MESSAGES_ZH = {"digits": "身份证号码前17位必须是数字", "format": "身份证号码应为18位：17位数字加1位数字或X",
+                  "birth": "身份证号码中的出生日期不存在", "check": "身份证号码最后一位校验码不符，请逐位核对"}
 
 
 class InvalidIdNumber(KuozhongError):
@@ -22,7 +25,8 @@ class InvalidIdNumber(KuozhongError):
 def check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits."""
     if len(first17) != 17 or not first17.isdigit():
-        raise InvalidIdNumber("the first 17 characters of an ID number must be digits")
+        raise InvalidIdNumber("the first 17 characters of an ID number must be digits",
+                              message_zh=ID_MESSAGES_ZH["digits"])
     total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
     return _CHECK_CHARS[total % 11]
 
@@ -42,13 +46,16 @@ def validate_id_number(id_number: str) -> str:
 def _validated(value: str) -> str:
     # Memoised: the rules read the same applicant's number several times per decision (ID_VALID, AGE, ...).
     if not _ID_PATTERN.match(value):
-        raise InvalidIdNumber("ID number must be 17 digits followed by a digit or X (18 characters)")
+        raise InvalidIdNumber("ID number must be 17 digits followed by a digit or X (18 characters)",
+                              message_zh=ID_MESSAGES_ZH["format"])
     try:
         dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as err:
-        raise InvalidIdNumber("ID number carries an impossible birth date") from err
+        raise InvalidIdNumber("ID number carries an impossible birth date",
+                              message_zh=ID_MESSAGES_ZH["birth"]) from err
     if check_digit(value[:17]) != value[17]:
-        raise InvalidIdNumber("ID number check digit does not match (ISO 7064 MOD 11-2)")
+        raise InvalidIdNumber("ID number check digit does not match (ISO 7064 MOD 11-2)",
+                              message_zh=ID_MESSAGES_ZH["check"])
     return value
 
 

@@ -21,6 +21,12 @@ from models.policy import Policy
 from training.registry import LoadedModel
 
 
+class NotFoundInData(InputError):
+    """A household no source holds (answered 422 like any bad field, as before)."""
+
+    code = "unknown_household"
+
+
 class ApplicationRequest(BaseModel):
     """A loan application for a household whose records the bank holds."""
 
@@ -85,8 +91,11 @@ class DecisionService:
     def features_with_columns(self, application: ApplicationRequest) -> tuple[pd.DataFrame, FrameColumns]:
         """``features_for`` and the frame's columns (which the decision would otherwise read again)."""
         builder = self.feature_builder
-        if not builder.listed(application.household_id):
-            raise InputError(f"field 'household_id': household '{application.household_id}' is not in the data")
+        if not builder.knows(application.household_id):
+            raise NotFoundInData(
+                f"field 'household_id': household '{application.household_id}' is not in the data",
+                message_zh=f"家庭编号{application.household_id}在本行数据和走访记录中都查不到；请核对编号，"
+                           "或先到户走访填写采集表")
         features, arrays = builder.build_one_with_arrays(application.household_id, application.application_date,
                                                          application.requested_amount, application.purpose)
         return features, FrameColumns.from_pairs(arrays)

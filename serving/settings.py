@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     model_alias: str = "champion"
     watch_seconds: float = Field(default=0.0, ge=0.0, description="poll the alias every N seconds (0: off)")
     key_pepper: SecretStr = SecretStr(DEFAULT_SECRET)
+    # Fernet key (urlsafe base64 of 32 bytes) for the PAD visits' identity at rest; locally derived from the pepper
+    visit_key: SecretStr | None = None
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)

@@ -185,6 +185,12 @@ class Grade(_Strict):
     recommendation: Literal["approve", "refer", "decline"]
 
 
+class Records(_Strict):
+    """How old the newest record of a household may be before the officer's card warns about it."""
+
+    stale_after_days: int = Field(180, ge=1, le=3650)
+
+
 class Policy(_Strict):
     """A whole program document, as the rule layer and the Decision read it."""
 
@@ -202,6 +208,7 @@ class Policy(_Strict):
     grades: tuple[Grade, ...] = Field(min_length=1)
     targets: Targets | None = None
     post_loan: PostLoan | None = None  # stage 4: revisit schedule, misuse signals, the yearly 贴息 budget
+    records: Records = Field(default_factory=lambda: Records.model_validate({}))
     terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
     content_hash: str = ""
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from features.errors import KuozhongError
+from serving.api.zh import pydantic_zh
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +110,12 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
                "type": str(e.get("type"))} for e in exc.errors()]
     first = errors[0] if errors else {"loc": ["body"], "msg": "invalid request", "type": "invalid"}
     field = json_path(first["loc"])
-    zh = _ZH_BY_TYPE.get(str(first["type"]), "取值有误")
+    raw = exc.errors()
+    # the field's Chinese name and what its rule asks (the officer's page shows this), never the value sent
+    zh = pydantic_zh(raw[0], field) if raw else f"字段 {field}：{_ZH_BY_TYPE.get(str(first['type']), '取值有误')}"
     for item in errors:
         item["loc"] = [p for p in item["loc"] if p not in ("household", "form")] or ["body"]
-    return error_response(422, field, str(first["msg"]), f"字段 {field}：{zh}", "invalid_field", errors)
+    return error_response(422, field, str(first["msg"]), zh, "invalid_field", errors)
 
 
 async def _kuozhong(_: Request, exc: Exception) -> JSONResponse:

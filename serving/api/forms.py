@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
+from features.build.index import Records
+from features.build.table import FeatureBuilder
 from features.ids import mask_name
 from features.sources.load import RawSources, visits_frame
 from serving.api.schemas.requests import BankRecords, FormApplication, HouseholdApplication
-from serving.pipeline import ApplicationRequest, InputError
+from serving.pipeline import ApplicationRequest
 
 _BANK_COLUMNS = {
     "account_flows": ("household_id", "month", "inflow", "outflow", "balance"),
@@ -41,26 +44,49 @@ def _bank_frame(name: str, household_id: str, records: list) -> pd.DataFrame:
 def form_sources(application: FormApplication, bank_data: RawSources) -> RawSources:
     """Sources for a form application.
 
-    The new visit form, the bank's base-list row (list status is never self-declared) and the bank records sent
-    along, or else the bank's own records of the household.
+    The new visit form, the bank's base-list row (list status is never self-declared: a household the list does
+    not hold has no row, and the ON_LIST rule asks a person) and the bank records sent along, or else the bank's
+    own records of the household (none for a household the bank has never seen: the credit rule then asks a
+    person too, nothing is read as zero).
     """
     hh = application.household_id
     held = bank_data.for_households([hh])
     visit = {**application.visit.model_dump(mode="json"), "household_id": hh, "visit_id": f"FORM-{hh}"}
-    base = held.base_list
-    if base.empty:  # not on the list: the ON_LIST rule will say so
-        base = pd.DataFrame([{"household_id": hh, "name": "", "id_number": application.visit.applicant.id_number,
-                              "household_size": len(application.visit.members), "region_code": "",
-                              "township": application.visit.residence.township, "is_kuozhong": False,
-                              "non_kuozhong_reasons": "NOT_ON_BASE_LIST"}]).astype({"is_kuozhong": bool})
     bank = application.bank
     if bank is None:
-        if not (set(held.account_flows["household_id"]) | set(held.loan_accounts["household_id"])):
-            raise InputError(f"field 'bank': the bank holds no records of household '{hh}'; send them in 'bank'")
         frames = {name: getattr(held, name) for name in _BANK_COLUMNS}
     else:
         frames = {name: _bank_frame(name, hh, getattr(bank, name)) for name in BankRecords.model_fields}
-    return RawSources(visits=visits_frame([visit]), base_list=base, applications=held.applications, **frames)
+    return RawSources(visits=visits_frame([visit]), base_list=held.base_list, applications=held.applications,
+                      **frames)
+
+
+def missing_held(builder: FeatureBuilder, household_id: str) -> list[str]:
+    """``missing_sources`` for a household read from the service's indexed sources (no frame is filtered)."""
+    index = builder.index
+    code = np.array([index.code_of.get(household_id, -1)])
+    def holds(records: Records) -> bool:
+        return bool(records.count_for(code)[0] > 0)
+
+    missing = [] if holds(index.base) else ["BASE_LIST"]
+    if not holds(index.flows):
+        missing.append("FLOWS")
+    if not (holds(index.grid) or holds(index.loans) or holds(index.queries)):
+        missing.append("CREDIT")
+    return missing
+
+
+def missing_sources(sources: RawSources, household_id: str) -> list[str]:
+    """Which of the bank's sources hold nothing about the household (codes: BASE_LIST, FLOWS, CREDIT)."""
+    def holds(frame: pd.DataFrame) -> bool:
+        return bool((frame["household_id"].astype(str) == household_id).any()) if not frame.empty else False
+
+    missing = [] if holds(sources.base_list) else ["BASE_LIST"]
+    if not holds(sources.account_flows):
+        missing.append("FLOWS")
+    if not (holds(sources.repayment_history) or holds(sources.loan_accounts) or holds(sources.credit_queries)):
+        missing.append("CREDIT")
+    return missing
 
 
 def masked_name(application: HouseholdApplication | FormApplication, names: Mapping[str, str]) -> str:

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from features.sources.load import RawSources, load_sources
+import pandas as pd
+
+from features.sources.load import RawSources, load_sources, visits_frame
 from models.policy import Policy, load_policy
+from serving.api.households import HouseholdIndex
 from serving.pipeline import DecisionService
 from serving.settings import Settings
 from serving.store import AuditStore
+from serving.store.crypto import FieldCipher
+from serving.store.visits import VisitStore
 from training.registry import load_by_alias
 from training.tracking import MODEL_NAME, configure
 
@@ -55,18 +61,41 @@ class Runtime:
     dashboard_lock: threading.Lock = field(default_factory=threading.Lock)
     # the dashboard's own reading of the data folder: (files' signature, sources), re-read when the files change
     program_sources: tuple[str, RawSources] | None = None
+    visits: VisitStore | None = None  # the PAD visits, beside the imported visit files
+    households: HouseholdIndex = field(default_factory=HouseholdIndex)
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
         """Open the store, read policy and data, load the model by alias."""
         store = AuditStore(settings.database_url, settings.key_pepper.get_secret_value()).create_all()
+        visits = VisitStore(store.engine, FieldCipher.from_settings(settings)).create_all()
         policy = load_policy(settings.policy_path)
         sources = load_sources(settings.data_dir)
         loaded = load_by_alias(settings.model_alias)
         active = ActiveModel(_warm(DecisionService(loaded, policy, sources)), settings.model_alias,
                              dt.datetime.now(dt.UTC))
         log.info("serving %s v%s (@%s)", loaded.ref.name, loaded.ref.version, settings.model_alias)
-        return cls(settings, store, policy, sources, active)
+        return cls(settings, store, policy, sources, active, visits=visits,
+                   households=HouseholdIndex.from_sources(sources))
+
+    def visit_store(self) -> VisitStore:
+        """The PAD visit store (every started runtime has one)."""
+        if self.visits is None:
+            raise RuntimeError("the runtime was started without a visit store")
+        return self.visits
+
+    def sources_for(self, household_id: str) -> RawSources | None:
+        """The household's sources with its PAD visits beside the imported ones; None when the PAD sent none."""
+        forms = self.visit_store().forms(household_id)
+        if not forms:
+            return None
+        held = self.sources.for_households([household_id])
+        return with_forms(held, forms)
+
+    def sources_with_visits(self) -> RawSources:
+        """Every source, the PAD visits beside the imported visit forms (what the 过程考核 reads)."""
+        forms = self.visit_store().forms()
+        return with_forms(self.sources, forms) if forms else self.sources
 
     def swap(self, alias: str) -> ActiveModel:
         """Load the model under ``alias`` and make it the active one."""
@@ -97,3 +126,13 @@ class Runtime:
     def close(self) -> None:
         """Release the store's connections."""
         self.store.dispose()
+
+
+def with_forms(sources: RawSources, forms: list[dict[str, Any]]) -> RawSources:
+    """The sources with visit forms added to the imported ones (one row per visit, latest last)."""
+    imported = sources.visits
+    records = imported.to_dict("records") if not imported.empty else []
+    for record in records:
+        if isinstance(record.get("visited_at"), pd.Timestamp):
+            record["visited_at"] = record["visited_at"].isoformat()
+    return dataclasses.replace(sources, visits=visits_frame([*records, *forms]))

@@ -10,8 +10,9 @@ from fpdf.enums import WrapMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from models.decision.builder import Decision
+from models.policy import Policy
 from serving.approval.fonts import font_for
-from serving.approval.view import ApprovalView, WaterfallBar, approval_view, document_text
+from serving.approval.view import ApprovalView, RecordedReview, WaterfallBar, approval_view, document_text
 
 FONT = "cjk"
 PAGE_WIDTH = 182.0  # A4 less 14 mm margins
@@ -196,6 +197,6 @@ def build_pdf(view: ApprovalView, recommendation_code: str, created: dt.datetime
     return bytes(pdf.output())
 
 
-def render_pdf(decision: Decision) -> bytes:
-    """The approval file of one Decision as PDF bytes."""
-    return build_pdf(approval_view(decision), decision.recommendation, created=decision.decided_at)
+def render_pdf(decision: Decision, reviews: Sequence[RecordedReview] = (), policy: Policy | None = None) -> bytes:
+    """The approval file of one Decision, with its recorded reviews, as PDF bytes."""
+    return build_pdf(approval_view(decision, reviews, policy), decision.recommendation, created=decision.decided_at)

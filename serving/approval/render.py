@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from features.files import write_bytes_atomic
 from models.decision.builder import Decision
+from models.policy import Policy
 from serving.approval.fonts import FontUnavailable
 from serving.approval.pdf import render_pdf
-from serving.approval.view import WaterfallBar, approval_view
+from serving.approval.view import RecordedReview, WaterfallBar, approval_view
 
 __all__ = ["render_html", "render_pdf", "write_decision"]
 
@@ -48,9 +50,9 @@ def svg_waterfall(bars: list[WaterfallBar], width: int = 640, row: int = 22, lab
             "ticks": ticks, "value_x": width - 4, "bottom": row * len(bars)}
 
 
-def render_html(decision: Decision) -> str:
+def render_html(decision: Decision, reviews: Sequence[RecordedReview] = (), policy: Policy | None = None) -> str:
     """The approval file as a self-contained HTML page (the same content as the PDF)."""
-    view = approval_view(decision)
+    view = approval_view(decision, reviews, policy)
     return _env().get_template("approval.html").render(v=view, chart=svg_waterfall(view.waterfall))
 
 

@@ -8,16 +8,43 @@ other factors, by feature group = the displayed score.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from models.decision.builder import Decision
 from models.explain.reasons import display_points
+from models.policy import Policy, load_policy
+from serving.approval.rule_text import local_time, rule_lines
 
 RECOMMENDATION_ZH = {"approve": "建议批准", "refer": "转人工审核", "decline": "建议拒绝"}
 OUTCOME_ZH = {"pass": "通过", "fail": "未通过", "cannot_decide": "待核实"}
 STATUS_ZH = {"pass": "符合准入条件", "fail": "不符合准入条件", "cannot_decide": "准入信息待核实", "refer": "需人工核实"}
 TITLE = "嵊泗县财金助力扩中家庭 · 共富贷审批附件"
+ACTION_ZH = {"confirm": "确认模型建议", "override": "改变结果"}
+SIGNATURE_LINES = ["复核结论：□ 同意  □ 不同意  □ 调整后同意", "复核意见：", "", "信贷人员签字：                    日期："]
+
+
+class RecordedReview(Protocol):
+    """A review as the audit store keeps it (who, when, what, why)."""
+
+    @property
+    def action(self) -> str: ...  # noqa: D102
+    @property
+    def final_recommendation(self) -> str: ...  # noqa: D102
+    @property
+    def reason(self) -> str: ...  # noqa: D102
+    @property
+    def reviewer(self) -> str: ...  # noqa: D102
+    @property
+    def created_at(self) -> dt.datetime: ...  # noqa: D102
+
+
+def review_text(review: RecordedReview) -> str:
+    """One recorded review as the file prints it, in local time."""
+    return (f"{local_time(review.created_at)} · 复核人 {review.reviewer} · {ACTION_ZH.get(review.action, review.action)}"
+            f" · 最终结果：{RECOMMENDATION_ZH.get(review.final_recommendation, review.final_recommendation)}"
+            f" · 理由：{review.reason}")
 
 
 @dataclass(frozen=True)
@@ -103,9 +130,11 @@ def waterfall(decision: Decision) -> list[WaterfallBar]:
     return bars
 
 
-def approval_view(decision: Decision) -> ApprovalView:
-    """The approval file's content for one Decision."""
+def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
+                  policy: Policy | None = None) -> ApprovalView:
+    """The approval file's content for one Decision, with the reviews recorded so far (oldest first)."""
     d = decision
+    policy = policy or load_policy()
     applicant = [("家庭编号", d.household_id), ("证件号码（脱敏）", d.applicant_id_masked),
                  ("申请日期", d.as_of.isoformat())]
     for code, label in (("AGE", "申请人年龄（周岁）"), ("RESIDENCE", "居住地"), ("INCOME_CAP", "家庭年收入（元）"),
@@ -115,8 +144,8 @@ def approval_view(decision: Decision) -> ApprovalView:
             value = value["township"]
         if value is not None:
             applicant.append((label, _cell(value)))
-    rules = [(r.code, OUTCOME_ZH.get(r.outcome, r.outcome), _cell(r.value), _cell(r.threshold), r.message_zh)
-             for r in d.eligibility.rules]
+    rules = [(line["name_zh"], line["outcome_zh"], line["value_zh"], line["threshold_zh"], line["message_zh"])
+             for line in rule_lines(d.eligibility.rules, policy)]
     credit = [("违约概率 PD", f"{d.pd:.2%}"), ("信用评分", f"{int(display_points(d.score))} 分"),
               ("基础分", f"{int(display_points(d.base_points))} 分"), ("评级", d.grade),
               ("建议", RECOMMENDATION_ZH.get(d.recommendation, d.recommendation)),
@@ -138,7 +167,8 @@ def approval_view(decision: Decision) -> ApprovalView:
                  ("年让利金额（银行）", f"{t.annual_concession_bank:,.2f} 元"), ("说明", t.explanation_zh)]
     model = [("模型", f"{d.model.name} 版本 {d.model.version}"), ("训练运行", d.model.run_id),
              ("政策版本", f"{d.policy_version}（{d.policy_hash[:12]}）"), ("输入指纹", d.input_hash)]
-    decided = d.decided_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    decided = local_time(d.decided_at)
+    recorded = [review_text(r) for r in reviews] or ["尚无信贷人员复核记录"]
     return ApprovalView(
         title=TITLE, decision_id=d.decision_id, decided_at=decided, applicant=applicant,
         eligibility_heading=f"准入规则（{STATUS_ZH.get(d.eligibility.status, d.eligibility.status)}）",
@@ -147,8 +177,7 @@ def approval_view(decision: Decision) -> ApprovalView:
         recommendation=RECOMMENDATION_ZH.get(d.recommendation, d.recommendation), recommendation_code=d.recommendation,
         reasons_header=("因素", "申请人值", "分值", "方向", "说明"), reasons=reasons, waterfall=waterfall(d),
         change_status=change_status, change_text=wwc.text_zh if wwc else "", changes=changes, terms=terms,
-        model=model, review_lines=["复核结论：□ 同意  □ 不同意  □ 调整后同意", "复核意见：", "",
-                                   "信贷人员签字：                    日期："],
+        model=model, review_lines=[*recorded, "", *SIGNATURE_LINES],
     )
 
 

@@ -9,6 +9,8 @@ from rich.console import Console
 
 if TYPE_CHECKING:
     from serving.settings import Settings
+    from serving.store import AuditStore
+    from serving.store.visits import VisitStore
 
 console = Console()
 keys_app = typer.Typer(help="API keys with roles (officer, risk, auditor, admin, program); only hashes are kept.",
@@ -49,6 +51,8 @@ def serve(
 def create(
     role: Annotated[str, typer.Option("--role", help="officer, risk, auditor, admin or program.")],
     label: Annotated[str, typer.Option("--label", help="Whose key this is (no personal data).")] = "",
+    township: Annotated[str | None, typer.Option("--township", help="The township an officer serves (search "
+                                                                    "is scoped to it).")] = None,
 ) -> None:
     """Make a key; it is printed once and only its hash is stored."""
     from features.errors import InputError
@@ -57,14 +61,49 @@ def create(
 
     if role not in ROLES:
         raise InputError(f"option '--role': '{role}' is not a role; use one of {', '.join(ROLES)}")
+    _check_township(township)
     settings = _settings()
     store = AuditStore(settings.database_url, settings.key_pepper.get_secret_value()).create_all()
     try:
         key_id, key = create_key(store, role, settings.key_pepper.get_secret_value(), label)
+        if township is not None:
+            _visit_store(store, settings).set_township(key_id, township)
     finally:
         store.dispose()
     console.print(f"key {key_id} ({role}) — keep it now, it is not stored and cannot be shown again:")
     console.print(key, highlight=False, soft_wrap=True)
+
+
+def _check_township(township: str | None) -> None:
+    from features.county import TOWNSHIPS
+    from features.errors import InputError
+
+    if township is not None and township not in TOWNSHIPS:
+        raise InputError(f"option '--township': '{township}' is not a township of the county; use one of "
+                         f"{', '.join(TOWNSHIPS)}")
+
+
+def _visit_store(store: AuditStore, settings: Settings) -> VisitStore:
+    from serving.store.crypto import FieldCipher
+    from serving.store.visits import VisitStore
+
+    return VisitStore(store.engine, FieldCipher.from_settings(settings)).create_all()
+
+
+@keys_app.command("scope")
+def scope(key_id: Annotated[str, typer.Argument(help="The key's id (the part after 'kz_').")],
+          township: Annotated[str, typer.Argument(help="The township the officer serves.")]) -> None:
+    """Scope an officer's key to a township (household search finds only that township's households)."""
+    from serving.store import AuditStore
+
+    _check_township(township)
+    settings = _settings()
+    store = AuditStore(settings.database_url).create_all()
+    try:
+        _visit_store(store, settings).set_township(key_id, township)
+    finally:
+        store.dispose()
+    console.print(f"key {key_id} now serves {township}")
 
 
 @keys_app.command("revoke")

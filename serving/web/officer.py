@@ -1,4 +1,4 @@
-"""The loan officer's page (信贷员工作台): sign in with a key, decide, read the card, download, review."""
+"""The loan officer's page (信贷员工作台): sign in with a key, find a household, decide, read the card, review."""
 
 from __future__ import annotations
 
@@ -9,26 +9,28 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from features.county import TOWNSHIPS
-from serving.api.schemas.requests import Livelihood, Purpose
+from serving.api.schemas.requests import Livelihood, Purpose, Township
+from serving.api.zh import CAPACITY_ZH, HEALTH_ZH, LIVELIHOOD_ZH, PURPOSE_ZH
 
 router = APIRouter(include_in_schema=False)
-
-LIVELIHOOD_ZH = {"fishing": "捕捞渔业", "mussel": "贻贝养殖", "bnb": "民宿经营", "port": "港口物流",
-                 "shop": "个体商户", "wage": "工资性就业", "pension": "养老金/转移收入"}
-PURPOSE_ZH = {"business": "经营（共富经营贷）", "medical": "医疗（共富助医贷）", "education": "助学（共富助学贷）",
-              "housing": "安居（共富安居贷）"}
+RELATIONS = ("户主", "配偶", "子女", "父母", "祖父母", "孙子女", "兄弟姐妹", "其他")
 
 
 @cache
-def _env() -> Environment:
+def env() -> Environment:
+    """The pages' templates (shared by the officer's page and the PAD page)."""
     return Environment(loader=PackageLoader("serving.web", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def choices() -> dict[str, object]:
+    """The form's choices in Chinese, the same lists the API accepts."""
+    return {"townships": get_args(Township), "livelihoods": [(k, LIVELIHOOD_ZH[k]) for k in get_args(Livelihood)],
+            "purposes": [(k, PURPOSE_ZH[k]) for k in get_args(Purpose)], "relations": RELATIONS,
+            "capacities": list(CAPACITY_ZH.items()), "health": list(HEALTH_ZH.items())}
 
 
 @router.get("/officer", response_class=HTMLResponse)
 def officer_page() -> HTMLResponse:
     """The page itself; every datum it shows comes from the API with the officer's key."""
-    html = _env().get_template("officer.html").render(
-        townships=TOWNSHIPS, livelihoods=[(k, LIVELIHOOD_ZH[k]) for k in get_args(Livelihood)],
-        purposes=[(k, PURPOSE_ZH[k]) for k in get_args(Purpose)])
+    html = env().get_template("officer.html").render(**choices())
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -24,7 +24,7 @@ from features.sources.load import RawSources, load_sources
 from monitoring.kpi import Scope
 from monitoring.stage4 import LIST_HEADERS, Stage4Report, stage4_report
 from serving.api.deps import Caller, RuntimeDep, require
-from serving.api.runtime import Runtime
+from serving.api.runtime import Runtime, with_forms
 
 router = APIRouter()
 ProgramStaff = Annotated[Caller, Depends(require("program", "admin"))]
@@ -124,11 +124,15 @@ def tables(report: Stage4Report) -> dict[str, pd.DataFrame]:
 def dashboard_data(runtime: Runtime, as_of: pd.Timestamp, scope: Scope) -> dict[str, Any]:
     """Everything the dashboard shows as of a day for a scope (computed once per day, scope, data and model)."""
     sources, signature = current_sources(runtime)
-    key = (f"{as_of.date()}|{scope.township}|{scope.manager}|{scope.product}|{signature}",
+    # PAD visits count in the 过程考核 beside the imported ones: a new visit makes new figures
+    visits = runtime.visit_store().count() if runtime.visits is not None else 0
+    key = (f"{as_of.date()}|{scope.township}|{scope.manager}|{scope.product}|{signature}|{visits}",
            runtime.active.service.loaded.ref.version)
     with runtime.dashboard_lock:
         if key in runtime.dashboard_cache:
             return runtime.dashboard_cache[key]
+    if visits:
+        sources = with_forms(sources, runtime.visit_store().forms())
     report = stage4_report(sources, runtime.policy, as_of, scope)
     lists = {name: {"columns": LIST_HEADERS[name], "rows": _records(frame), "total": len(frame)}
              for name, frame in report.lists().items()}

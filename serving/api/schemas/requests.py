@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from features.county import TOWNSHIPS
 from features.ids import InvalidIdNumber, validate_id_number
@@ -45,8 +46,8 @@ ApplicationDate = Annotated[dt.date, Field(ge=dt.date(2000, 1, 1), le=dt.date(21
 def _valid_id(value: str) -> str:
     try:
         return validate_id_number(value)
-    except InvalidIdNumber as err:  # the message names the rule, never the number
-        raise ValueError(str(err)) from None
+    except InvalidIdNumber as err:  # the message names the rule, never the number; Chinese travels in the context
+        raise PydanticCustomError("id_number", str(err), {"message_zh": err.message_zh or ""}) from None
 
 
 IdNumber = Annotated[str, Field(min_length=18, max_length=18), AfterValidator(_valid_id)]

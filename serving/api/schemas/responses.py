@@ -26,6 +26,25 @@ class ReviewPublic(_Out):
     created_at: dt.datetime
 
 
+class CardNote(_Out):
+    """What the card says beside the decision: a source that was missing and what that did, or a stale record."""
+
+    kind: Literal["missing_source", "stale_records"]
+    message_zh: str
+
+
+class RuleLine(_Out):
+    """One eligibility rule as the card prints it, in Chinese sentences."""
+
+    code: str
+    name_zh: str
+    outcome: Literal["pass", "fail", "cannot_decide"]
+    outcome_zh: str
+    value_zh: str
+    threshold_zh: str
+    message_zh: str
+
+
 class DecisionPublic(_Out):
     """The model's Decision as stored, the reviews beside it, and the outcome that stands."""
 
@@ -34,6 +53,9 @@ class DecisionPublic(_Out):
     reviews: list[ReviewPublic]
     final_recommendation: Literal["approve", "refer", "decline"]
     final_by: Literal["model", "officer"]
+    rules_zh: list[RuleLine] = []
+    notes: list[CardNote] = []
+    replayed: bool = False  # True: the Idempotency-Key was used before and this is the decision it made
 
 
 class EligibilityPublic(_Out):
@@ -71,3 +93,5 @@ class ValidationProblem(_Out):
     error: str
     field: str
     detail: list[dict]
+    message_zh: str
+    code: str

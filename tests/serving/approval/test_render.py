@@ -149,3 +149,26 @@ def test_the_same_decision_gives_the_same_pdf_bytes(decisions):
     # then the files are byte for byte the same (the document is dated by the decision, not by the clock)
     assert first == second
     assert decision.decided_at.strftime("%Y%m%d").encode() in first
+
+
+def test_the_file_prints_recorded_reviews_and_times_in_shengsi(pdf_file, tmp_path, policy):
+    from serving.store import StoredReview
+
+    _, decision = pdf_file
+    reviews = [StoredReview("r1", decision.decision_id, "override", "refer", "走访核实：经营情况有变", "a1b2c3d4",
+                            dt.datetime(2026, 11, 28, 17, 30, 5, tzinfo=dt.UTC))]
+    # when the file is rendered with the review recorded beside the decision
+    path = tmp_path / "reviewed.pdf"
+    path.write_bytes(render_pdf(decision, reviews, policy))
+    text = "".join(subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    html = render_html(decision, reviews, policy)
+    # then who, when (Asia/Shanghai: the next day, 01:30), what and why are printed, and the decision's local time
+    for document in (text, "".join(html.split())):
+        assert "2026-11-2901:30:05（北京时间）" in document and "a1b2c3d4" in document
+        assert "改变结果" in document and "走访核实：经营情况有变" in document and "转人工" in document
+        assert "2026-11-2811:00:00（北京时间）" in document and "UTC" not in document
+    # and no rule value is printed as a raw key
+    view = approval_view(decision, reviews, policy)
+    for row in view.rules:
+        assert not any(word in " ".join(row) for word in ("overdue_current", "consecutive", "True", "full"))

@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.serving.serving_fixtures import live_server, make_key, settings_for
+from serving.store import AuditStore
+from tests.serving.serving_fixtures import LiveServer, live_server, make_key, settings_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "output" / "screenshots"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_PHRASE = re.compile(r"[A-Za-z]{3,}[\s,.:;'()-]+[A-Za-z]{3,}")
+WIDTHS = (390, 768, 1024, 1440)
+
+
+def english_only(text: str) -> list[str]:
+    """Lines that carry an English phrase and no Chinese at all (a message an officer could not read)."""
+    return [line for line in text.splitlines() if ENGLISH_PHRASE.search(line) and not CJK.search(line)]
+
+
+class Site(NamedTuple):
+    """The running app, an officer's key, a program key and the store's URL."""
+
+    server: LiveServer
+    key: str
+    program_key: str
+    url: str
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +43,7 @@ def site(trained_store, data_dir, tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'audit.db'}"
     key = make_key(url, "officer")
     with live_server(settings_for(url, data_dir), store) as server:
-        yield server, key
+        yield Site(server, key, make_key(url, "program"), url)
 
 
 @pytest.fixture(scope="module")
@@ -50,13 +70,20 @@ def _eligible_row(table: pd.DataFrame, policy) -> pd.Series:
 
 
 def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, policy, tmp_path):
-    server, key = site
+    server, key = site.server, site.key
     row = _eligible_row(table, policy)
-    # given the page, a wrong key is refused
+    shown: list[str] = []
+    # given the page, a wrong key is refused in Chinese, and a program key at sign-in, not at the first decision
     page.goto(f"{server.url}/officer")
     page.fill("#api-key", "kz_wrong_key")
     page.click("#sign-in")
-    expect(page.locator("#sign-in-error")).to_contain_text("登录失败")
+    expect(page.locator("#sign-in-error")).to_contain_text("登录失败：密钥无效")
+    shown.append(page.locator("#sign-in-error").inner_text())
+    page.fill("#api-key", site.program_key)
+    page.click("#sign-in")
+    expect(page.locator("#sign-in-error")).to_contain_text("不能办理信贷业务")
+    shown.append(page.locator("#sign-in-error").inner_text())
+    expect(page.locator("#work")).to_be_hidden()
     # when the officer signs in and looks a household up
     page.fill("#api-key", key)
     page.click("#sign-in")
@@ -70,12 +97,12 @@ def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, po
     card = page.locator("#decision-card")
     expect(card).to_be_visible()
     expect(page.locator("#recommendation")).not_to_be_empty()
-    shown_id = page.locator("#decision-id").inner_text()
+    shown_id = page.locator("#decision-id").inner_text().removeprefix("编号 ").strip()
     decision = page.evaluate(f"fetch('/v1/decisions/{shown_id}', {{headers: {{'X-API-Key': '{key}'}}}})"
                              ".then(r => r.json())")["decision"]
     assert page.locator("#score").inner_text() == f"{decision['score']:.0f}"
     assert page.locator("#grade").inner_text() == decision["grade"]
-    assert page.locator("#eligibility-table tbody tr").count() == len(decision["eligibility"]["rules"])
+    assert page.locator("#eligibility-list .rule").count() == len(decision["eligibility"]["rules"])
     assert page.locator("#reasons li").count() == len(decision["reasons"])
     assert page.locator("#waterfall rect").count() >= len(decision["reasons"]) + 2
     # the waterfall: base, the reasons, the other factors by group, the score; the whole points add up
@@ -83,8 +110,10 @@ def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, po
     labels = page.locator("#waterfall text").evaluate_all("els => els.map(e => e.textContent)")
     assert all(g["label_zh"] in labels for g in decision["other_factors"])
     assert decision["applicant_id_masked"] in page.locator("#applicant").inner_text()
+    # and the application date defaulted to the officer's day in Shengsi
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     card.screenshot(path=str(SCREENSHOTS / "decision-card.png"))
+    shown.append(page.locator("body").inner_text())
     # when the approval file is downloaded
     with page.expect_download() as info:
         page.click("#download-approval")
@@ -105,10 +134,70 @@ def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, po
     expect(page.locator("#final")).to_contain_text("信贷员复核")
     expect(page.locator("#recommendation")).to_have_text(
         {"approve": "建议批准", "refer": "转人工审核", "decline": "建议拒绝"}[decision["recommendation"]])
+    expect(page.locator("#reviews li")).to_contain_text("北京时间")
+    # when a household that does not exist is looked up next
+    page.fill("#household-id", "H99999999999")
+    page.click("#submit-decision")
+    # then the error is in Chinese and the previous card and review form are gone
+    expect(page.locator("#error")).to_contain_text("H99999999999")
+    expect(page.locator("#decision-card")).to_be_hidden()
+    assert page.locator("#review-final").input_value() == "" and page.locator("#review-reason").input_value() == ""
+    shown.append(page.locator("#error").inner_text())
+    assert all(CJK.search(s) for s in shown)
+    assert [line for s in shown for line in english_only(s)] == []
+
+
+def test_three_quick_clicks_make_one_decision(site, page, table):
+    server = site.server
+    row = table.iloc[21]
+    page.goto(f"{server.url}/officer")
+    expect(page.locator("#work")).to_be_visible()
+    page.fill("#household-id", str(row["household_id"]))
+    page.fill("#application-date", pd.Timestamp(row["as_of"]).date().isoformat())
+    audit = AuditStore(site.url)
+    before = audit.count_decisions()
+    # when the officer clicks three times before the answer comes
+    page.evaluate("() => { const b = document.getElementById('submit-decision'); b.click(); b.click(); b.click(); }")
+    expect(page.locator("#decision-card")).to_be_visible(timeout=30_000)
+    expect(page.locator("#submit-decision")).to_be_enabled()
+    # then one decision is stored
+    assert audit.count_decisions() == before + 1
+    audit.dispose()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_card_holds_at_every_width(site, page, table, width):
+    server, key = site.server, site.key
+    row = table.iloc[31]
+    made = page.evaluate(
+        "([key, body]) => fetch('/v1/decisions', {method: 'POST', headers: {'X-API-Key': key, "
+        "'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then(r => r.json())",
+        [key, {"source": "household", "household_id": str(row["household_id"]),
+               "application_date": pd.Timestamp(row["as_of"]).date().isoformat(),
+               "requested_amount": float(row["requested_amount"]), "purpose": str(row["purpose"])}])
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{server.url}/officer?decision={made['decision']['decision_id']}")
+    expect(page.locator("#decision-card")).to_be_visible()
+    # then nothing is wider than the screen and the waterfall fits its container
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    box = page.locator("#waterfall").bounding_box()
+    holder = page.locator("#decision-card").bounding_box()
+    assert box is not None and holder is not None and box["x"] + box["width"] <= holder["x"] + holder["width"] + 1
+    # and the download button is not covered by anything
+    page.locator("#download-approval").scroll_into_view_if_needed()
+    handle = page.locator("#download-approval").bounding_box()
+    assert handle is not None
+    top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).id",
+                        [handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2])
+    assert top == "download-approval"
+    assert english_only(page.locator("body").inner_text()) == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"officer-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1100, "height": 900})
 
 
 def test_a_form_filled_in_the_page_is_decided_and_bad_input_is_named(site, page, county, table):
-    server, key = site
+    server = site.server
     row = table.iloc[11]
     visit = next(v for v in reversed(county.visits) if v["household_id"] == row["household_id"])
     page.goto(f"{server.url}/officer")
@@ -121,11 +210,19 @@ def test_a_form_filled_in_the_page_is_decided_and_bad_input_is_named(site, page,
     page.fill("#f-id-number", number[:17] + ("0" if number[17] != "0" else "1"))
     page.fill("#f-name", visit["applicant"]["name"])
     page.click("#submit-decision")
-    expect(page.locator("#error")).to_contain_text("visit.applicant.id_number")
+    expect(page.locator("#error")).to_contain_text("申请人身份证号有误")
+    expect(page.locator("#error")).to_contain_text("校验码")
     # when the right number is typed
     page.fill("#f-id-number", number)
     page.select_option("#f-township", visit["residence"]["township"])
     page.select_option("#f-livelihood", visit["livelihood"])
+    # the member list is the household: an age left empty is asked for, not invented
+    page.click("#submit-decision")
+    expect(page.locator("#error")).to_contain_text("请填写第1位家庭成员的年龄")
+    for k, member in enumerate(visit["members"]):
+        if k:
+            page.click("#f-add-member")
+        page.locator("#f-members .m-age").nth(k).fill(str(member["age"]))
     page.click("#submit-decision")
     # then the card shows the masked identity only
     expect(page.locator("#applicant")).to_contain_text(number[-4:])
