@@ -23,6 +23,7 @@ from features.build.bank import (
     query_features,
     zero_nan,
 )
+from features.build.final_list import FinalListIndex
 from features.build.geo import gps_in_township
 from features.build.program import ProgramTerms
 from features.build.sources import SourceIndex
@@ -46,7 +47,7 @@ RULE_INPUT_COLUMNS = ("request_id", "household_id", "as_of", "id_number", "id_va
                       "fixed_residence", "residence_township", "civil_capacity", "declared_income",
                       "on_list", "declaration_signed", "requested_amount", "purpose", "bad_status_24m",
                       "lian3lei6", "worst_five_class", "applicant_age_on_form", "upward_mobility_flagged_on",
-                      "upward_mobility_evidence")
+                      "upward_mobility_evidence", "list_status", "list_version")
 # Data-quality columns: which sources were missing for the request (codes joined by ';', '' when complete).
 QUALITY_COLUMNS = ("dq_flags", "dq_flag_count")
 DQ_CODES = {
@@ -124,6 +125,7 @@ class FeatureBuilder:
     def __post_init__(self) -> None:
         self.index = SourceIndex.from_sources(self.sources)
         self.upward = UpwardMobilityIndex.from_table(getattr(self.sources, "upward_mobility", None))
+        self.final_list = FinalListIndex.from_table(getattr(self.sources, "final_list", None))
 
     def knows(self, household_id: str) -> bool:
         """True when any source holds a record of the household."""
@@ -194,6 +196,8 @@ class FeatureBuilder:
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
         cols |= query_features(ix.queries, codes, as_of_day)
         cols |= self.upward.lookup(households, as_of_day)
+        # The government's final list beside the base list's flag (``on_list``): ON_LIST reads it first.
+        cols |= self.final_list.lookup(households, as_of_day)
         customer = ix.bank_customer[np.where(codes >= 0, codes, 0)] & (codes >= 0)
         missing = np.full(n, np.nan)
         credit = np.vstack([cols.get(name, missing) for name in _ZERO_IF_CUSTOMER])
@@ -326,7 +330,7 @@ def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:
 
 _TEXT_COLUMNS = ("request_id", "household_id", "id_number", "fixed_residence", "residence_township",
                  "civil_capacity", "declaration_signed", "purpose", "dq_flags", "upward_mobility_flagged_on",
-                 "upward_mobility_evidence")
+                 "upward_mobility_evidence", "list_status", "list_version")
 _OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "id_valid", "on_list")
 _CATEGORY_DTYPES = {name: pd.CategoricalDtype(list(cats)) for name, cats in CATEGORIES.items()}
 _CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}

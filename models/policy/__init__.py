@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from features.county import HOUSEHOLD_CLASSES
 from features.errors import KuozhongError
+from models.policy.review import ListReviewPolicy
 from models.policy.targets import Targets
 from models.policy.terms import TermsPolicy
 
@@ -170,6 +171,7 @@ class Policy(_Strict):
     grades: tuple[Grade, ...] = Field(min_length=1)
     targets: Targets | None = None
     terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
+    list_review: ListReviewPolicy = ListReviewPolicy()  # 名单审核 and the final list (models.policy.review)
     content_hash: str = ""
 
     @field_validator("rules")

@@ -50,8 +50,8 @@ RULES: dict[str, Rule] = {
 # Every input any rule reads (the feature builder's rule-input columns plus a few of its features).
 RULE_FIELDS = ("id_number", "as_of", "applicant_age_on_form", "visit_age_days", "fixed_residence",
                "residence_township", "civil_capacity", *CREDIT_FIELDS, "declared_income", "household_size",
-               "on_list", "upward_mobility_flagged_on", "upward_mobility_evidence", "requested_amount", "purpose",
-               "household_class", "declaration_signed")
+               "on_list", "list_status", "list_version", "upward_mobility_flagged_on", "upward_mobility_evidence",
+               "requested_amount", "purpose", "household_class", "declaration_signed")
 
 
 def evaluate_rules(row: Mapping[str, Any], policy: Policy) -> list[RuleResult]:

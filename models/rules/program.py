@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.policy import Policy, Product
+from models.policy.review import ListReviewPolicy
 from models.rules.result import RuleResult, cannot, day, flag, number, result, text
 
 MAX_HOUSEHOLD_SIZE = 30
@@ -39,14 +40,53 @@ def rule_income_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:
                   f"for {people} {'person' if people == 1 else 'persons'}")
 
 
+LIST_UNDER_REVIEW = "under_review"
+
+
 def rule_on_list(row: Mapping[str, Any], policy: Policy) -> RuleResult:
-    """ON_LIST: the household is on the confirmed 嵊泗县扩中家庭 list (the base list's is-扩中 flag)."""
+    """ON_LIST: the household is on the confirmed 嵊泗县扩中家庭 list.
+
+    The government's 最终名单 as it stood on the decision date (``list_status``, version ``list_version``) comes
+    first: 确认 passes, 不予确认 fails, an entry still under review passes as 边审核边放款 where the policy allows it
+    (a person checks it otherwise). Without a final-list entry the base list's is-扩中 flag (``on_list``) stands
+    where ``list_review.provincial_flag_fallback`` says so.
+    """
+    review = policy.list_review
+    status, version = text(row.get("list_status")), text(row.get("list_version"))
+    if status is not None:
+        return _final_list_verdict(status, version or "?", review)
+    if version is not None and not review.provincial_flag_fallback:
+        return cannot("ON_LIST", f"a final-list entry (list version {version})", f"最终名单（第{version}版）中该户的记录")
     listed = flag(row.get("on_list"))
     if listed is None:
         return cannot("ON_LIST", "list status", "扩中家庭名单状态", True)
+    where_zh = f"（最终名单第{version}版尚无该户，按省级名单标识）" if version is not None else ""
+    where_en = f" (no entry in final list version {version}: the provincial flag stands)" if version else ""
     return result("ON_LIST", listed, listed, True,
-                  "在嵊泗县扩中家庭名单内" if listed else "不在嵊泗县扩中家庭名单内",
-                  "On the county's 扩中 household list" if listed else "Not on the county's 扩中 household list")
+                  ("在嵊泗县扩中家庭名单内" if listed else "不在嵊泗县扩中家庭名单内") + where_zh,
+                  ("On the county's 扩中 household list" if listed else "Not on the county's 扩中 household list")
+                  + where_en)
+
+
+def _final_list_verdict(status: str, version: str, review: ListReviewPolicy) -> RuleResult:
+    if status == "confirmed":
+        return result("ON_LIST", True, status, "confirmed", f"在最终名单（第{version}版）内，已确认",
+                      f"Confirmed on the final list (version {version})")
+    if status == "not_confirmed":
+        return result("ON_LIST", False, status, "confirmed", f"最终名单（第{version}版）不予确认",
+                      f"Not confirmed on the final list (version {version})")
+    if status == LIST_UNDER_REVIEW and review.lend_while_reviewing:
+        stop = review.not_confirmed_subsidy == "stop"
+        return result("ON_LIST", True, status, "confirmed",
+                      f"名单审核中（第{version}版），按边审核边放款办理；如后续不予确认，"
+                      + ("贴息自不予确认之日起停止" if stop else "已签合同继续享受贴息"),
+                      f"Under review (list version {version}): lent while reviewing as the policy allows; if later "
+                      "not confirmed, " + ("the subsidy stops from that day" if stop else "the signed loan keeps its "
+                                           "subsidy"))
+    if status == LIST_UNDER_REVIEW:
+        return result("ON_LIST", False, status, "confirmed", f"名单审核中（第{version}版），待确认后办理",
+                      f"Under review (list version {version}): wait for the confirmation", effect="refer")
+    return cannot("ON_LIST", f"final-list status '{status}'", "最终名单状态", why_en="is unknown", why_zh="无法识别")
 
 
 def rule_upward_mobility(row: Mapping[str, Any], policy: Policy) -> RuleResult:
