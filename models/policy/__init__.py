@@ -171,7 +171,7 @@ class Policy(_Strict):
     grades: tuple[Grade, ...] = Field(min_length=1)
     targets: Targets | None = None
     terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
-    list_review: ListReviewPolicy = ListReviewPolicy()  # 名单审核 and the final list (models.policy.review)
+    list_review: ListReviewPolicy = ListReviewPolicy.model_validate({})  # 名单审核 and the final list (models.policy.review)
     content_hash: str = ""
 
     @field_validator("rules")

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from serving.api import errors
 from serving.api.metrics import Metrics, MetricsMiddleware
-from serving.api.routers import decisions, eligibility, system
+from serving.api.routers import decisions, eligibility, review, system
 from serving.api.runtime import Runtime
 from serving.settings import Settings
 
@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "Send your key in the `X-API-Key` header.")
     app.state.metrics = metrics
     errors.install(app)
-    for router in (decisions.router, eligibility.router, system.router):
+    for router in (decisions.router, eligibility.router, review.router, system.router):
         app.include_router(router)
     from serving.web import mount_web
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -12,8 +13,10 @@ from typing import Any
 from features.sources.load import RawSources, load_sources
 from models.policy import Policy, load_policy
 from serving.pipeline import DecisionService
+from serving.review.service import ReviewService
 from serving.settings import Settings
 from serving.store import AuditStore
+from serving.store.review import ReviewStore
 from training.registry import load_by_alias
 from training.tracking import MODEL_NAME, configure
 
@@ -25,6 +28,12 @@ def _warm(service: DecisionService) -> DecisionService:
     getattr(service, "feature_builder", None)
     getattr(service, "applicant_names", None)
     return service
+
+
+def _with_final_list(sources: RawSources, review: ReviewService) -> RawSources:
+    """The sources with the review store's final list, which replaces a ``final_list`` file once it has versions."""
+    frame = review.final_list_frame()
+    return sources if frame.empty else dataclasses.replace(sources, final_list=frame)
 
 
 @dataclass
@@ -53,6 +62,7 @@ class Runtime:
     # the program dashboard's figures per (day, model version): this app's own, never shared between apps
     dashboard_cache: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     dashboard_lock: threading.Lock = field(default_factory=threading.Lock)
+    review: ReviewService | None = None  # list review (名单审核) on the audit store's database
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
@@ -60,11 +70,25 @@ class Runtime:
         store = AuditStore(settings.database_url).create_all()
         policy = load_policy(settings.policy_path)
         sources = load_sources(settings.data_dir)
+        review = ReviewService(ReviewStore(store.engine).create_all(), policy, sources)
+        sources = _with_final_list(sources, review)
+        review.sources = sources
         loaded = load_by_alias(settings.model_alias)
         active = ActiveModel(_warm(DecisionService(loaded, policy, sources)), settings.model_alias,
                              dt.datetime.now(dt.UTC))
         log.info("serving %s v%s (@%s)", loaded.ref.name, loaded.ref.version, settings.model_alias)
-        return cls(settings, store, policy, sources, active)
+        return cls(settings, store, policy, sources, active, review=review)
+
+    def refresh_final_list(self) -> None:
+        """Decide by the final list as it now stands in the review store (after a batch or a new version)."""
+        if self.review is None:
+            return
+        with self._swap_lock:
+            self.sources = _with_final_list(self.sources, self.review)
+            self.review.sources = self.sources
+            current = self.active
+            service = _warm(DecisionService(current.service.loaded, self.policy, self.sources))
+            self.active = ActiveModel(service, current.alias, current.loaded_at)
 
     def swap(self, alias: str) -> ActiveModel:
         """Load the model under ``alias`` and make it the active one."""
