@@ -83,10 +83,11 @@ async def _changed(runtime: Runtime, answer: Any) -> Any:
 
 
 @router.get("/me", responses=ERRORS)
-async def who_am_i(actor: ReviewActor) -> dict[str, Any]:
-    """The caller's role, unit and the townships it sees; the actions and statuses the page offers."""
+async def who_am_i(runtime: RuntimeDep, actor: ReviewActor) -> dict[str, Any]:
+    """The caller's role, unit and the townships it sees; the actions, statuses and confirmation methods."""
     return {"role": actor.role, "unit": actor.unit, "townships": list(actor.townships), "actions": list(ACTIONS),
-            "statuses": list(ENTRY_STATUSES)}
+            "statuses": list(ENTRY_STATUSES),
+            "confirmation_methods": list(runtime.policy.list_review.confirmation_methods)}
 
 
 @router.get("/batches", responses=ERRORS)
