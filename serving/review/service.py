@@ -68,7 +68,37 @@ class ReviewService:
     """The review trail over a ``ReviewStore``, the policy and the bank's sources (visits, ledger)."""
 
     def __init__(self, store: ReviewStore, policy: Policy, sources: RawSources) -> None:
-        self.store, self.policy, self.sources = store, policy, sources
+        self.store, self.policy = store, policy
+        self.sources = sources
+
+    @property
+    def sources(self) -> RawSources:
+        """The bank's sources (visits for the batches and calibration, the ledger for loans made under review)."""
+        return self._sources
+
+    @sources.setter
+    def sources(self, sources: RawSources) -> None:
+        self._sources = sources
+        self._builder: FeatureBuilder | None = None  # indexed on first use, once per set of sources
+        self._loans: dict[str, list[dict[str, Any]]] | None = None
+
+    def _feature_builder(self) -> FeatureBuilder:
+        if self._builder is None:
+            self._builder = FeatureBuilder(self.sources, self.policy)
+        return self._builder
+
+    def _ledger(self) -> dict[str, list[dict[str, Any]]]:
+        """The loan ledger's loans by household (loan id, day signed, amount), read once."""
+        if self._loans is None:
+            ledger = self.sources.loan_ledger
+            self._loans = {}
+            if not ledger.empty and "signed_on" in ledger.columns:
+                amounts = ledger["amount"] if "amount" in ledger.columns else pd.Series(0.0, index=ledger.index)
+                for household, loan, signed, amount in zip(ledger["household_id"], ledger["loan_id"],
+                                                            pd.to_datetime(ledger["signed_on"]), amounts, strict=True):
+                    self._loans.setdefault(str(household), []).append(
+                        {"loan_id": str(loan), "signed_on": signed.date(), "amount": float(amount or 0.0)})
+        return self._loans
 
     # who -------------------------------------------------------------------------------------------------
     def actor(self, key_id: str, role: str) -> Actor:
@@ -130,7 +160,7 @@ class ReviewService:
         """符合 / 不符合 and the reasons, from the eligibility rules on each household at its visit date."""
         requests = pd.DataFrame({"household_id": visits["household_id"].astype(str).to_numpy(),
                                  "as_of": visits["visited_at"].dt.normalize().to_numpy()})
-        features = FeatureBuilder(self.sources, self.policy).build(requests)
+        features = self._feature_builder().build(requests)
         out = {}
         for household, verdict in zip(requests["household_id"], eligibility_for(features, self.policy), strict=True):
             rules = [r for r in verdict.rules if r.code in CALIBRATION_RULES]
@@ -261,8 +291,9 @@ class ReviewService:
                        "loans_under_review": self._loans_under_review(entry, trail)}
 
     # acting ----------------------------------------------------------------------------------------------
-    def act(self, actor: Actor, entry_id: str, action: str, reason: str, on: dt.date) -> dict[str, Any]:
-        """Append an action to an entry after checking role, scope and the entry's status."""
+    def act(self, actor: Actor, entry_id: str, action: str, reason: str, on: dt.date,
+            answer: bool = True) -> dict[str, Any] | None:
+        """Append an action to an entry after checking role, scope and the entry's status; the entry as it now is."""
         entry = self._entry_row(actor, entry_id)
         trail = self._statuses([entry])[entry.entry_id]
         check_action(status_after(a.action for a in trail), action, reason, actor.role)
@@ -270,7 +301,7 @@ class ReviewService:
             raise KuozhongError(f"field 'on': {on} is before the entry's last action ({trail[-1].acted_on})",
                                 field="on", value=str(on), rule="actions in date order")
         self.store.add_action(entry.entry_id, action, reason.strip(), actor.key_id, actor.unit, on)
-        return self.entry(actor, entry_id)
+        return self.entry(actor, entry_id) if answer else None
 
     def confirm_batch(self, actor: Actor, batch_no: str, method: str, confirmed_on: dt.date,
                       result: str) -> dict[str, Any]:
@@ -303,7 +334,7 @@ class ReviewService:
                                  field="batch_no", value=batch_no, rule="confirmation before the final list")
         entries = self.store.entries(batch_no)
         trails = self._statuses(entries, on)
-        current = self._current_list()
+        current = self._current_list([e.household_id for e in entries])
         changed, action_ids = [], []
         for e in entries:
             trail = trails[e.entry_id]
@@ -316,9 +347,10 @@ class ReviewService:
                                  "version（名单无变化）", field="batch_no", value=batch_no, rule="a version changes the list")
         return self._add_version(batch_no, on, actor, action_ids, changed, "审核确认")
 
-    def _current_list(self) -> dict[str, str]:
+    def _current_list(self, household_ids: Sequence[str]) -> dict[str, str]:
+        """Each household's status on the latest version that lists it."""
         out: dict[str, str] = {}
-        for row in self.store.list_rows():
+        for row in self.store.list_rows(household_ids=household_ids):
             out[row.household_id] = row.list_status
         return out
 
@@ -351,15 +383,10 @@ class ReviewService:
         subsidy = ("贴息正常" if status != "not_confirmed" else
                    f"贴息自{not_confirmed}起停止" if stop else "不予确认，已签合同继续享受贴息")
         out = []
-        ledger = self.sources.loan_ledger
-        if not ledger.empty and "signed_on" in ledger.columns:
-            mine = ledger[ledger["household_id"] == entry.household_id]
-            for loan in mine.to_dict("records"):
-                signed = pd.Timestamp(loan["signed_on"]).date()
-                if signed >= entry.created_on and (settled is None or signed < settled):
-                    out.append({"loan_id": str(loan.get("loan_id")), "signed_on": signed.isoformat(),
-                                "amount": float(loan.get("amount") or 0.0), "source": "贷款台账",
-                                "subsidy_status": subsidy})
+        for loan in self._ledger().get(entry.household_id, []):
+            signed = loan["signed_on"]
+            if signed >= entry.created_on and (settled is None or signed < settled):
+                out.append(loan | {"signed_on": signed.isoformat(), "source": "贷款台账", "subsidy_status": subsidy})
         with self.store.session() as s:
             decisions = s.execute(select(DecisionRow.decision_id, DecisionRow.payload)
                                   .where(DecisionRow.household_id == entry.household_id)).all()

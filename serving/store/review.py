@@ -272,11 +272,14 @@ class ReviewStore:
         with self.session() as s:
             return list(s.scalars(select(VersionRow).order_by(VersionRow.version)))
 
-    def list_rows(self, up_to_version: int | None = None) -> list[ListRow]:
-        """Every final-list row (up to a version), oldest first."""
+    def list_rows(self, up_to_version: int | None = None,
+                  household_ids: Sequence[str] | None = None) -> list[ListRow]:
+        """Every final-list row (up to a version, of some households), oldest first."""
         query = select(ListRow).order_by(ListRow.version, ListRow.seq)
         if up_to_version is not None:
             query = query.where(ListRow.version <= up_to_version)
+        if household_ids is not None:
+            query = query.where(ListRow.household_id.in_(list(household_ids)))
         with self.session() as s:
             return list(s.scalars(query))
 
