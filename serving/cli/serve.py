@@ -40,7 +40,8 @@ def serve(
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
-    console.print(f"loan officer's page: [bold]http://{host}:{port}/officer[/] · API docs http://{host}:{port}/docs"
+    console.print(f"loan officer's page: [bold]http://{host}:{port}/officer[/] · list review (名单审核): "
+                  f"[bold]http://{host}:{port}/review[/] · API docs http://{host}:{port}/docs"
                   f" · model @{settings.model_alias} · store {settings.database_url.split('://')[0]}")
     uvicorn.run("serving.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
