@@ -70,7 +70,7 @@ def replay(service: ReviewService, events: Sequence[dict[str, Any]]) -> dict[str
                 continue
             township = service.store.entry(entry_id).township  # type: ignore[union-attr]
             actor = BANK if event["action"] == "resubmit" else township_reviewer(township)
-            service.act(actor, entry_id, event["action"], event["reason"], on, answer=False)
+            service.record(actor, entry_id, event["action"], event["reason"], on)
         elif kind in ("confirmation", "publish"):
             batch_no = batch_of.get(event["batch"])
             if batch_no is None:

@@ -291,9 +291,13 @@ class ReviewService:
                        "loans_under_review": self._loans_under_review(entry, trail)}
 
     # acting ----------------------------------------------------------------------------------------------
-    def act(self, actor: Actor, entry_id: str, action: str, reason: str, on: dt.date,
-            answer: bool = True) -> dict[str, Any] | None:
-        """Append an action to an entry after checking role, scope and the entry's status; the entry as it now is."""
+    def act(self, actor: Actor, entry_id: str, action: str, reason: str, on: dt.date) -> dict[str, Any]:
+        """``record`` an action, then the entry as it now is."""
+        self.record(actor, entry_id, action, reason, on)
+        return self.entry(actor, entry_id)
+
+    def record(self, actor: Actor, entry_id: str, action: str, reason: str, on: dt.date) -> None:
+        """Append an action to an entry after checking role, scope and the entry's status."""
         entry = self._entry_row(actor, entry_id)
         trail = self._statuses([entry])[entry.entry_id]
         check_action(status_after(a.action for a in trail), action, reason, actor.role)
@@ -301,7 +305,6 @@ class ReviewService:
             raise KuozhongError(f"field 'on': {on} is before the entry's last action ({trail[-1].acted_on})",
                                 field="on", value=str(on), rule="actions in date order")
         self.store.add_action(entry.entry_id, action, reason.strip(), actor.key_id, actor.unit, on)
-        return self.entry(actor, entry_id) if answer else None
 
     def confirm_batch(self, actor: Actor, batch_no: str, method: str, confirmed_on: dt.date,
                       result: str) -> dict[str, Any]:
