@@ -48,13 +48,13 @@ def rule_on_list(row: Mapping[str, Any], policy: Policy) -> RuleResult:
 
     The government's 最终名单 as it stood on the decision date (``list_status``, version ``list_version``) comes
     first: 确认 passes, 不予确认 fails, an entry still under review passes as 边审核边放款 where the policy allows it
-    (a person checks it otherwise). Without a final-list entry the base list's is-扩中 flag (``on_list``) stands
+    and the base list flags the household 扩中 (it waits for the confirmation otherwise). Without a final-list entry the base list's is-扩中 flag (``on_list``) stands
     where ``list_review.provincial_flag_fallback`` says so.
     """
     review = policy.list_review
     status, version = text(row.get("list_status")), text(row.get("list_version"))
     if status is not None:
-        return _final_list_verdict(status, version or "?", review)
+        return _final_list_verdict(status, version or "?", review, flag(row.get("on_list")))
     if version is not None and not review.provincial_flag_fallback:
         return cannot("ON_LIST", f"a final-list entry (list version {version})", f"最终名单（第{version}版）中该户的记录")
     listed = flag(row.get("on_list"))
@@ -68,14 +68,15 @@ def rule_on_list(row: Mapping[str, Any], policy: Policy) -> RuleResult:
                   + where_en)
 
 
-def _final_list_verdict(status: str, version: str, review: ListReviewPolicy) -> RuleResult:
+def _final_list_verdict(status: str, version: str, review: ListReviewPolicy, provincial: bool | None) -> RuleResult:
     if status == "confirmed":
         return result("ON_LIST", True, status, "confirmed", f"在最终名单（第{version}版）内，已确认",
                       f"Confirmed on the final list (version {version})")
     if status == "not_confirmed":
         return result("ON_LIST", False, status, "confirmed", f"最终名单（第{version}版）不予确认",
                       f"Not confirmed on the final list (version {version})")
-    if status == LIST_UNDER_REVIEW and review.lend_while_reviewing:
+    # 边审核边放款 calibrates the initial list: only a household the base list flags 扩中 may borrow under review
+    if status == LIST_UNDER_REVIEW and review.lend_while_reviewing and provincial:
         stop = review.not_confirmed_subsidy == "stop"
         return result("ON_LIST", True, status, "confirmed",
                       f"名单审核中（第{version}版），按边审核边放款办理；如后续不予确认，"
@@ -84,8 +85,10 @@ def _final_list_verdict(status: str, version: str, review: ListReviewPolicy) -> 
                       "not confirmed, " + ("the subsidy stops from that day" if stop else "the signed loan keeps its "
                                            "subsidy"))
     if status == LIST_UNDER_REVIEW:
-        return result("ON_LIST", False, status, "confirmed", f"名单审核中（第{version}版），待确认后办理",
-                      f"Under review (list version {version}): wait for the confirmation", effect="refer")
+        why_zh = "，省级名单未标识为扩中家庭" if review.lend_while_reviewing else ""
+        why_en = " and not flagged 扩中 on the base list" if review.lend_while_reviewing else ""
+        return result("ON_LIST", False, status, "confirmed", f"名单审核中（第{version}版）{why_zh}，待审核确认后办理",
+                      f"Under review (list version {version}){why_en}: wait for the confirmation", effect="refer")
     return cannot("ON_LIST", f"final-list status '{status}'", "最终名单状态", why_en="is unknown", why_zh="无法识别")
 
 

@@ -79,6 +79,9 @@ def test_lending_while_reviewing_is_a_policy_setting(policy):
     assert _on_list(row, policy).outcome == "pass"
     held = _on_list(row, _policy(policy, lend_while_reviewing=False))
     assert (held.outcome, held.effect) == ("fail", "refer")
+    # and only a household the base list flags 扩中 borrows under review: another waits for the confirmation
+    waits = _on_list(passing_row(on_list=False, list_status="under_review", list_version="3"), policy)
+    assert (waits.outcome, waits.effect) == ("fail", "refer") and "省级名单未标识" in waits.message_zh
 
 
 def test_the_provincial_flag_stands_only_where_the_policy_says_so(policy):
