@@ -319,6 +319,10 @@ class ReviewService:
         if not result.strip():
             raise KuozhongError("field 'result': the confirmation needs its result（须填写确认结果）",
                                 field="result", rule="result required")
+        if confirmed_on < batch.submitted_on:
+            raise KuozhongError(f"field 'confirmed_on': {confirmed_on} is before the batch was submitted "
+                                f"({batch.submitted_on})（确认日期早于提交日期）", field="confirmed_on",
+                                value=str(confirmed_on), rule="confirmed after submission")
         self.store.add_confirmation(batch_no, method, confirmed_on, result.strip(), actor.key_id, actor.unit)
         return self._batch_summary(actor, batch)
 

@@ -36,10 +36,14 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class BatchSubmit(_Body):
-    """The bank submits the households visited on or before ``until`` and not yet submitted."""
+# Days the program can speak of: from the year of its document to well past the pilot.
+FIRST_DAY, LAST_DAY = dt.date(2023, 1, 1), dt.date(2100, 12, 31)
 
-    until: dt.date | None = None
+
+class BatchSubmit(_Body):
+    """The bank submits the households visited on or before ``until`` (today by default) and not yet submitted."""
+
+    until: dt.date | None = Field(None, ge=FIRST_DAY, le=LAST_DAY)
 
 
 class ActionCreate(_Body):
@@ -53,7 +57,7 @@ class ConfirmationCreate(_Body):
     """How the batch's list was confirmed locally (a method of the policy), when, and the result."""
 
     method: str = Field(min_length=1, max_length=20)
-    confirmed_on: dt.date
+    confirmed_on: dt.date = Field(ge=FIRST_DAY, le=LAST_DAY)
     result: str = Field(min_length=1, max_length=500)
 
 

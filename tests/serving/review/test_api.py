@@ -82,6 +82,10 @@ def test_bad_input_names_the_field(api):
     wrong_method = client.post(f"/v1/review/batches/{entry['batch_no']}/confirmation", headers=_h(keys["county"]),
                                json={"method": "广播", "confirmed_on": "2024-07-01", "result": "通过"})
     assert wrong_method.status_code == 422 and wrong_method.json()["field"] == "method"
+    for day, field in (("2023-02-01", "confirmed_on"), ("1900-01-01", "confirmed_on")):  # before submission; no day
+        early = client.post(f"/v1/review/batches/{entry['batch_no']}/confirmation", headers=_h(keys["county"]),
+                            json={"method": "短信通知", "confirmed_on": day, "result": "通过"})
+        assert early.status_code == 422 and early.json()["field"] == field, early.text
     conflict = client.post(f"/v1/review/entries/{entry['entry_id']}/actions", headers=_h(keys["officer"]),
                            json={"action": "resubmit", "reason": "补充"})
     assert conflict.status_code == 409 and conflict.json()["field"] == "action"
