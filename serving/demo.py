@@ -10,13 +10,18 @@ import pandas as pd
 from rich.console import Console
 
 from features.build.table import training_table
+from features.files import atomic_path
 from features.simulate.county import SimulationConfig, simulate_county
 from features.sources.load import load_sources
 from models.decision.builder import Decision, decide
-from models.policy import load_policy
+from models.policy import Policy, load_policy
 from models.rules import evaluate_rules
 from serving.approval.render import write_decision
 from serving.pipeline import DecisionService, parse_application
+from serving.review.replay import read_events, replay
+from serving.review.service import ReviewService
+from serving.store import AuditStore
+from serving.store.review import ReviewStore
 from training.registry import load_by_alias, set_alias
 from training.train import train_and_register
 
@@ -43,8 +48,12 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
         county = simulate_county(SimulationConfig(households=households, seed=seed))
         county.write(data_dir)
     console.print(f"1/5 county simulated: {data_dir} (oracle AUC {county.oracle_auc:.3f})")
-    sources = load_sources(data_dir)
     policy = load_policy()
+    with console.status("1/5 replaying the government's list review (名单审核)"):
+        review_url, versions = replay_review(out, data_dir, policy)
+    console.print(f"1/5 list review: {versions} versions of the final list (最终名单) → {data_dir / 'final_list.parquet'}"
+                  f" · trail in {review_url}")
+    sources = load_sources(data_dir)
     with console.status("2/5 building features"):
         table = training_table(sources, policy)
     table.to_parquet(out / "features.parquet", index=False)
@@ -74,7 +83,30 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
         files = " · ".join(str(paths[k]) for k in ("html", "pdf") if k in paths)
         console.print(f"application {app_path} · decision {paths['json']} · approval file {files}")
         decisions.append(decision)
+    env = f"KUOZHONG_DATABASE_URL={review_url} KUOZHONG_DATA_DIR={data_dir}"
+    console.rule("the reviewers' page (名单审核)")
+    console.print(f"a reviewer key: {env} .venv/bin/kuozhong keys create --role reviewer --unit 县财政局  "
+                  "(or --unit 菜园镇 for one township)", highlight=False, soft_wrap=True)
+    console.print(f"then: {env} .venv/bin/kuozhong serve  →  http://127.0.0.1:8000/review", highlight=False,
+                  soft_wrap=True)
     return decisions
 
 
-__all__ = ["decide", "pick_samples", "run_demo"]
+def replay_review(out: Path, data_dir: Path, policy: Policy) -> tuple[str, int]:
+    """Replay the simulated review trail into a fresh demo store; write the final list beside the sources."""
+    database = out / "audit.db"
+    for stale in (database, database.with_name("audit.db-wal"), database.with_name("audit.db-shm")):
+        stale.unlink(missing_ok=True)  # the demo's own store of its previous run: the trail starts again
+    url = f"sqlite:///{database}"
+    audit = AuditStore(url).create_all()
+    try:
+        service = ReviewService(ReviewStore(audit.engine).create_all(), policy, load_sources(data_dir))
+        replay(service, read_events(data_dir / "review_events.json"))
+        with atomic_path(data_dir / "final_list.parquet") as tmp:
+            service.final_list_frame().to_parquet(tmp, index=False)
+        return url, len(service.store.versions())
+    finally:
+        audit.dispose()
+
+
+__all__ = ["decide", "pick_samples", "replay_review", "run_demo"]

@@ -23,6 +23,7 @@ from features.build.bank import (
     query_features,
     zero_nan,
 )
+from features.build.final_list import FinalListIndex
 from features.build.geo import gps_in_township
 from features.build.listing import ListIndex
 from features.build.program import ProgramTerms
@@ -51,7 +52,8 @@ RULE_INPUT_COLUMNS = ("request_id", "household_id", "as_of", "applicant_key", "a
                       "on_list", "declaration_signed", "requested_amount", "purpose", "bad_status_24m",
                       "lian3lei6", "worst_five_class", "applicant_age_on_form", "applicant_relation",
                       "list_status", "list_changed_on", "list_evidence", "upward_mobility_flagged_on",
-                      "upward_mobility_evidence", "declared_income_total", "declared_income_sources")
+                      "upward_mobility_evidence", "declared_income_total", "declared_income_sources",
+                      "final_list_status", "final_list_version")
 # Data-quality columns: which sources were missing for the request (codes joined by ';', '' when complete).
 QUALITY_COLUMNS = ("dq_flags", "dq_flag_count")
 DQ_CODES = {
@@ -132,6 +134,7 @@ class FeatureBuilder:
     def __post_init__(self) -> None:
         self.index = SourceIndex.from_sources(self.sources)
         self.listing = ListIndex.from_sources(self.sources, self.program)
+        self.final_list = FinalListIndex.from_table(getattr(self.sources, "final_list", None))
 
     def knows(self, household_id: str) -> bool:
         """True when any source holds a record of the household."""
@@ -201,6 +204,8 @@ class FeatureBuilder:
         cols |= grid_features(ix.grid, codes, as_of_month)
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
         cols |= query_features(ix.queries, codes, as_of_day)
+        # The government's final list beside the base list's status: ON_LIST reads it first.
+        cols |= self.final_list.lookup(households, as_of_day)
         customer = ix.bank_customer[np.where(codes >= 0, codes, 0)] & (codes >= 0)
         missing = np.full(n, np.nan)
         credit = np.vstack([cols.get(name, missing) for name in _ZERO_IF_CUSTOMER])
@@ -346,7 +351,7 @@ def _codes(values: np.ndarray, dtype: pd.CategoricalDtype) -> np.ndarray:
 _TEXT_COLUMNS = ("request_id", "household_id", "applicant_key", "applicant_id_masked", "applicant_sex",
                  "fixed_residence", "residence_township", "civil_capacity", "declaration_signed", "purpose",
                  "dq_flags", "applicant_relation", "list_status", "list_changed_on", "list_evidence",
-                 "upward_mobility_flagged_on", "upward_mobility_evidence")
+                 "upward_mobility_flagged_on", "upward_mobility_evidence", "final_list_status", "final_list_version")
 _OTHER_COLUMNS = (*_TEXT_COLUMNS, "as_of", "applicant_birth_date", "id_valid", "on_list")
 _CATEGORY_DTYPES = {name: pd.CategoricalDtype(list(cats)) for name, cats in CATEGORIES.items()}
 _CATEGORY_CODES = {id(dtype): {c: i for i, c in enumerate(dtype.categories)} for dtype in _CATEGORY_DTYPES.values()}

@@ -45,6 +45,7 @@ from features.simulate.forms import (
 from features.simulate.households import Households, draw_households
 from features.simulate.ledger import income_growth, list_refresh, loan_ledger
 from features.simulate.mess import make_messy
+from features.simulate.review import review_events
 from features.simulate.world import (
     FLOW_MONTHS,
     HOUSEHOLD_INCOME_CAP,
@@ -63,7 +64,7 @@ __all__ = ["LIVELIHOODS", "PURPOSES", "TOWNSHIPS", "County", "SimulationConfig",
 TABLES = ("base_list", "bank_customers", "account_flows", "loan_accounts", "repayment_history", "credit_queries",
           "credit_reports", "applications", "loan_ledger", "loan_events", "list_refresh", "account_managers",
           "ground_truth")
-FORMS = ("visits", "revisits")
+FORMS = ("visits", "revisits", "review_events")  # review_events: the government's list review (replayed by the demo)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class County:
     list_refresh: pd.DataFrame = field(default_factory=pd.DataFrame)
     account_managers: pd.DataFrame = field(default_factory=pd.DataFrame)
     ground_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
+    review_events: list[dict] = field(default_factory=list)
 
     @property
     def oracle_auc(self) -> float:
@@ -240,5 +242,8 @@ def simulate_county(config: SimulationConfig) -> County:
                     events, revisits, refresh, account_managers(), truth)
     county.visits, county.bank_customers, county.base_list = make_messy(
         rng, county.visits, county.bank_customers, county.base_list, config.messiness)
+    # its own random stream (features.simulate.review), so the sources above stay as they were
+    county.review_events = review_events(config.seed if config.shard is None else config.seed + config.shard,
+                                         county.visits, county.base_list)
     log.info("simulated %d households, %d applications, %d loans", n, len(applications), len(ledger))
     return county

@@ -2,7 +2,8 @@
 
 ``load_sources`` validates every table (``features.sources.schemas``) and the visit and revisit forms
 (``features.sources.forms``); records that break a rule are moved to ``RawSources.quarantine`` with the reason.
-Sources beyond the required ones (bank customers, credit reports, loan ledger, revisits, list refresh) are read
+Sources beyond the required ones (bank customers, credit reports, loan ledger, revisits, list refresh, the
+government's final list) are read
 when present and are empty tables otherwise.
 """
 
@@ -61,6 +62,7 @@ class RawSources:
     loan_ledger: pd.DataFrame = field(default_factory=lambda: _empty("loan_ledger"))
     loan_events: pd.DataFrame = field(default_factory=lambda: _empty("loan_events"))
     list_refresh: pd.DataFrame = field(default_factory=lambda: _empty("list_refresh"))
+    final_list: pd.DataFrame = field(default_factory=lambda: _empty("final_list"))
     revisits: pd.DataFrame = field(default_factory=lambda: _empty("revisits"))
     quarantine: pd.DataFrame = field(default_factory=lambda: _empty("quarantine"))
     subsidy_payments: pd.DataFrame = field(default_factory=lambda: _empty("subsidy_payments"))
@@ -78,7 +80,7 @@ def _rows_for(frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
 
 
 # Sources read when their file exists (an empty table with a household_id column otherwise).
-EXTRA_TABLES = ("bank_customers", "credit_reports", "loan_ledger", "loan_events", "list_refresh")
+EXTRA_TABLES = ("bank_customers", "credit_reports", "loan_ledger", "loan_events", "list_refresh", "final_list")
 
 
 def _empty(name: str) -> pd.DataFrame:

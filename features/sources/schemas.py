@@ -22,6 +22,8 @@ QUARANTINE_COLUMNS = ("source", "record", "household_id", "field", "value", "rul
 PBOC_CODES = tuple("N1234567CGDZB*#/")
 FIVE_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
 TOWNSHIP_NAMES = ("菜园镇", "嵊山镇", "洋山镇", "五龙乡", "黄龙乡", "枸杞乡", "花鸟乡")
+# The final list's statuses (最终名单): 确认, 不予确认, and still under review (边审核边放款 may lend then).
+FINAL_LIST_STATUSES = ("confirmed", "not_confirmed", "under_review")
 _MASKS = {"id_number": mask_id_number, "name": mask_name, "phone": mask_phone}
 
 
@@ -107,6 +109,11 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
         _c("household_id", "str"), _c("refreshed_on", "date"), _c("change", "str", allowed=("kept", "dropped")),
         _c("on_list", "bool"), _c("reasons", "str", nullable=True)), key=("household_id", "refreshed_on"),
         row="listed household at a refresh"),
+    TableSchema("final_list", (
+        _c("household_id", "str"), _c("list_version", "int", minimum=1), _c("effective_on", "date"),
+        _c("list_status", "str", allowed=FINAL_LIST_STATUSES), _c("batch_no", "str", nullable=True),
+        _c("lent_while_reviewing", "bool", nullable=True)), key=("household_id", "list_version"),
+        row="household in a version of the 最终名单"),
 )}
 
 

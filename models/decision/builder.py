@@ -37,6 +37,7 @@ from models.explain.reasons import (
 )
 from models.policy import Policy
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
+from models.rules.program import LIST_UNDER_REVIEW
 from models.rules.result import day, number
 from models.terms.check import offer_problem
 from models.terms.offer import LoanTerms, offer_terms
@@ -108,6 +109,8 @@ class Decision(BaseModel):
     decided_at: dt.datetime
     decided_by: DecidedBy = "model"  # rules: a knock-out; person: data to check; model: the grade
     declined_by_rules: list[str] = []  # the knock-out rule codes behind a rules decline
+    list_version: str | None = None  # the 最终名单 version ON_LIST read (None: no final list on the date)
+    lent_while_reviewing: bool = False  # 边审核边放款: ON_LIST passed on an entry still under review
 
 
 def _rule_rows(features: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
@@ -190,6 +193,7 @@ class DecisionRows:
     policy_version: str
     policy_hash: str
     decided_at: dt.datetime
+    list_version: np.ndarray | None = None  # the final list's version each row's ON_LIST read
 
     def __len__(self) -> int:
         return len(self.status)
@@ -229,7 +233,18 @@ class DecisionRows:
             what_would_change=self.what_would_change[i],
             model=self.model, policy_version=self.policy_version, policy_hash=self.policy_hash,
             input_hash=self.input_hash[i], decided_at=self.decided_at, decided_by=self.decided_by[i],
-            declined_by_rules=[r.code for r in eligibility.knocked_out])
+            declined_by_rules=[r.code for r in eligibility.knocked_out],
+            list_version=self.list_version_of(i), lent_while_reviewing=self.lent_while_reviewing(i))
+
+    def list_version_of(self, i: int) -> str | None:
+        """The final list's version row i's ON_LIST read, or None."""
+        version = None if self.list_version is None else self.list_version[i]
+        return str(version) if isinstance(version, str) and version else None
+
+    def lent_while_reviewing(self, i: int) -> bool:
+        """True when row i may get a loan only because the policy lends while its list entry is under review."""
+        return self.recommendation[i] != "decline" and any(
+            r.code == "ON_LIST" and r.outcome == "pass" and r.value == LIST_UNDER_REVIEW for r in self.rules[i])
 
 
 def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
@@ -297,7 +312,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         reason_columns=reason_columns, reason_real=reason_real, values=values, writer=ReasonWriter(model),
         input_hash=input_hashes(features, columns),
         what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
-        decided_at=decided_at)
+        decided_at=decided_at, list_version=column("final_list_version"))
 
 
 def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,

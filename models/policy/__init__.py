@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from features.county import HOUSEHOLD_CLASSES
 from features.errors import KuozhongError
 from models.policy.postloan import PostLoan
+from models.policy.review import ListReviewPolicy
 from models.policy.targets import Targets
 from models.policy.terms import TermsPolicy
 
@@ -210,6 +211,7 @@ class Policy(_Strict):
     post_loan: PostLoan | None = None  # stage 4: revisit schedule, misuse signals, the yearly 贴息 budget
     records: Records = Field(default_factory=lambda: Records.model_validate({}))
     terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
+    list_review: ListReviewPolicy = ListReviewPolicy.model_validate({})  # 名单审核 and the final list (models.policy.review)
     content_hash: str = ""
 
     @field_validator("rules")

@@ -56,8 +56,8 @@ RULE_FIELDS = ("applicant_id_masked", "id_valid", "applicant_birth_date", "as_of
                "applicant_relation", "visit_age_days", "fixed_residence", "residence_township", "civil_capacity",
                *CREDIT_FIELDS, "declared_income", "declared_income_total", "declared_income_sources",
                "observed_income_12m", "household_size", "on_list", "list_status", "list_changed_on", "list_evidence",
-               "upward_mobility_flagged_on", "upward_mobility_evidence", "requested_amount", "purpose",
-               "household_class", "declaration_signed")
+               "final_list_status", "final_list_version", "upward_mobility_flagged_on", "upward_mobility_evidence",
+               "requested_amount", "purpose", "household_class", "declaration_signed")
 
 
 def evaluate_rules(row: Mapping[str, Any], policy: Policy) -> list[RuleResult]:

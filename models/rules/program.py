@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from models.policy import Policy, Product
+from models.policy.review import ListReviewPolicy
 from models.rules.result import RuleResult, cannot, day, flag, number, result, text
 
 MAX_HOUSEHOLD_SIZE = 30
@@ -50,25 +51,40 @@ LIST_REASONS = {
 }
 
 
+LIST_UNDER_REVIEW = "under_review"
+
+
 def rule_on_list(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     """ON_LIST: the household is on the 嵊泗县扩中家庭 list as it stands on the application date.
 
-    The list is the base list with every yearly refresh and revisit up to the date (features.build.listing); the
-    value is the reason code when the household is off it, so leaving for income (跃迁) is told apart from moving,
-    death and 低收入帮扶.
+    The government's 最终名单 as it stood on the date (``final_list_status``, version ``final_list_version``) comes
+    first: 确认 passes, 不予确认 fails, an entry still under review passes as 边审核边放款 where the policy allows it
+    and the base list flags the household 扩中 (it waits for the confirmation otherwise). Without a final-list entry
+    the base list stands where ``list_review.provincial_flag_fallback`` says so: the base list with every yearly
+    refresh and revisit up to the date (features.build.listing), the value being the reason code when the household
+    is off it, so leaving for income (跃迁) is told apart from moving, death and 低收入帮扶.
     """
+    review = policy.list_review
+    status, version = text(row.get("final_list_status")), text(row.get("final_list_version"))
+    if status is not None:
+        return _final_list_verdict(status, version or "?", review, flag(row.get("on_list")))
+    if version is not None and not review.provincial_flag_fallback:
+        return cannot("ON_LIST", f"a final-list entry (list version {version})", f"最终名单（第{version}版）中该户的记录")
+    where_zh = f"（最终名单第{version}版尚无该户，按名单当日状态）" if version is not None else ""
+    where_en = f" (no entry in final list version {version}: the base list stands)" if version else ""
     listed = flag(row.get("on_list"))
     code = text(row.get("list_status")) or ("LISTED" if listed else "NOT_LISTED" if listed is False else None)
     if listed is None or code is None or code == "UNKNOWN":
         return cannot("ON_LIST", "list status", "扩中家庭名单状态", True)
     if listed:
-        return result("ON_LIST", True, "LISTED", True, "申请日在嵊泗县扩中家庭名单内",
-                      "On the county's 扩中 household list on the application date")
+        return result("ON_LIST", True, "LISTED", True, "申请日在嵊泗县扩中家庭名单内" + where_zh,
+                      "On the county's 扩中 household list on the application date" + where_en)
     zh, en = LIST_REASONS.get(code, LIST_REASONS["LEFT_OTHER"])
     since, evidence = text(row.get("list_changed_on")), text(row.get("list_evidence"))
     when_zh = f"（{since}，{evidence}）" if since and evidence else ""
     when_en = f" (on {since}: {evidence})" if since and evidence else ""
-    return result("ON_LIST", False, code, "LISTED", f"申请日{zh}{when_zh}", f"On the application date: {en}{when_en}")
+    return result("ON_LIST", False, code, "LISTED", f"申请日{zh}{when_zh}{where_zh}",
+                  f"On the application date: {en}{when_en}{where_en}")
 
 
 def rule_income_consistent(row: Mapping[str, Any], policy: Policy) -> RuleResult:
@@ -125,6 +141,30 @@ def rule_income_observed(row: Mapping[str, Any], policy: Policy) -> RuleResult:
                   (f"Declared income {declared:,.0f} is only {ratio:.0%} of the {observed:,.0f} observed flowing in "
                    f"over 12 months (below {floor:.0%}): possibly under-declared; a person must check"),
                   effect="refer")
+
+
+def _final_list_verdict(status: str, version: str, review: ListReviewPolicy, provincial: bool | None) -> RuleResult:
+    if status == "confirmed":
+        return result("ON_LIST", True, status, "confirmed", f"在最终名单（第{version}版）内，已确认",
+                      f"Confirmed on the final list (version {version})")
+    if status == "not_confirmed":
+        return result("ON_LIST", False, status, "confirmed", f"最终名单（第{version}版）不予确认",
+                      f"Not confirmed on the final list (version {version})")
+    # 边审核边放款 calibrates the initial list: only a household the base list flags 扩中 may borrow under review
+    if status == LIST_UNDER_REVIEW and review.lend_while_reviewing and provincial:
+        stop = review.not_confirmed_subsidy == "stop"
+        return result("ON_LIST", True, status, "confirmed",
+                      f"名单审核中（第{version}版），按边审核边放款办理；如后续不予确认，"
+                      + ("贴息自不予确认之日起停止" if stop else "已签合同继续享受贴息"),
+                      f"Under review (list version {version}): lent while reviewing as the policy allows; if later "
+                      "not confirmed, " + ("the subsidy stops from that day" if stop else "the signed loan keeps its "
+                                           "subsidy"))
+    if status == LIST_UNDER_REVIEW:
+        why_zh = "，省级名单未标识为扩中家庭" if review.lend_while_reviewing else ""
+        why_en = " and not flagged 扩中 on the base list" if review.lend_while_reviewing else ""
+        return result("ON_LIST", False, status, "confirmed", f"名单审核中（第{version}版）{why_zh}，待审核确认后办理",
+                      f"Under review (list version {version}){why_en}: wait for the confirmation", effect="refer")
+    return cannot("ON_LIST", f"final-list status '{status}'", "最终名单状态", why_en="is unknown", why_zh="无法识别")
 
 
 def rule_upward_mobility(row: Mapping[str, Any], policy: Policy) -> RuleResult:

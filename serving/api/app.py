@@ -14,7 +14,7 @@ from serving.api import errors
 from serving.api.body import BodyGuard
 from serving.api.deps import known_query_only
 from serving.api.metrics import Metrics, MetricsMiddleware
-from serving.api.routers import decisions, eligibility, system, visits
+from serving.api.routers import decisions, eligibility, review, system, visits
 from serving.api.runtime import Runtime
 from serving.settings import Settings
 
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                               "Send your key in the `X-API-Key` header.")
     app.state.metrics = metrics
     errors.install(app)
-    for router in (decisions.router, eligibility.router, system.router, visits.router):
+    for router in (decisions.router, eligibility.router, review.router, system.router, visits.router):
         app.include_router(router)
     from serving.web import mount_web
 

@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader
 
 from features.errors import InputError
 from serving.api.runtime import Runtime
+from serving.review.service import Actor
 from serving.store.keys import AuthError, authenticate
 
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key (`kuozhong keys create`)")
@@ -78,3 +79,14 @@ Reader = Annotated[Caller, Depends(require("officer", "risk", "auditor", "admin"
 RulesReader = Annotated[Caller, Depends(require("officer", "risk", "admin"))]
 AnyRole = Annotated[Caller, Depends(get_caller)]
 Admin = Annotated[Caller, Depends(require("admin"))]
+ReviewReader = Annotated[Caller, Depends(require("reviewer", "officer", "program", "auditor", "admin"))]
+
+
+async def get_review_actor(runtime: RuntimeDep, caller: ReviewReader) -> Actor:
+    """The caller as an actor of list review: a reviewer's unit and townships (403 when the key has no unit)."""
+    if runtime.review is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "list review is not running")
+    return runtime.review.actor(caller.key_id, caller.role)
+
+
+ReviewActor = Annotated[Actor, Depends(get_review_actor)]

@@ -16,9 +16,11 @@ from features.sources.load import RawSources, load_sources, visits_frame
 from models.policy import Policy, load_policy
 from serving.api.households import HouseholdIndex
 from serving.pipeline import DecisionService
+from serving.review.service import ReviewService
 from serving.settings import Settings
 from serving.store import AuditStore
 from serving.store.crypto import FieldCipher
+from serving.store.review import ReviewStore
 from serving.store.visits import VisitStore
 from training.registry import load_by_alias
 from training.tracking import MODEL_NAME, configure
@@ -31,6 +33,12 @@ def _warm(service: DecisionService) -> DecisionService:
     getattr(service, "feature_builder", None)
     getattr(service, "applicant_names", None)
     return service
+
+
+def _with_final_list(sources: RawSources, review: ReviewService) -> RawSources:
+    """The sources with the review store's final list, which replaces a ``final_list`` file once it has versions."""
+    frame = review.final_list_frame()
+    return sources if frame.empty else dataclasses.replace(sources, final_list=frame)
 
 
 @dataclass
@@ -63,6 +71,7 @@ class Runtime:
     program_sources: tuple[str, RawSources] | None = None
     visits: VisitStore | None = None  # the PAD visits, beside the imported visit files
     households: HouseholdIndex = field(default_factory=HouseholdIndex)
+    review: ReviewService | None = None  # list review (名单审核) on the audit store's database
 
     @classmethod
     def start(cls, settings: Settings) -> Runtime:
@@ -71,12 +80,15 @@ class Runtime:
         visits = VisitStore(store.engine, FieldCipher.from_settings(settings)).create_all()
         policy = load_policy(settings.policy_path)
         sources = load_sources(settings.data_dir)
+        review = ReviewService(ReviewStore(store.engine).create_all(), policy, sources)
+        sources = _with_final_list(sources, review)
+        review.sources = sources
         loaded = load_by_alias(settings.model_alias)
         active = ActiveModel(_warm(DecisionService(loaded, policy, sources)), settings.model_alias,
                              dt.datetime.now(dt.UTC))
         log.info("serving %s v%s (@%s)", loaded.ref.name, loaded.ref.version, settings.model_alias)
         return cls(settings, store, policy, sources, active, visits=visits,
-                   households=HouseholdIndex.from_sources(sources))
+                   households=HouseholdIndex.from_sources(sources), review=review)
 
     def visit_store(self) -> VisitStore:
         """The PAD visit store (every started runtime has one)."""
@@ -96,6 +108,17 @@ class Runtime:
         """Every source, the PAD visits beside the imported visit forms (what the 过程考核 reads)."""
         forms = self.visit_store().forms()
         return with_forms(self.sources, forms) if forms else self.sources
+
+    def refresh_final_list(self) -> None:
+        """Decide by the final list as it now stands in the review store (after a batch or a new version)."""
+        if self.review is None:
+            return
+        with self._swap_lock:
+            self.sources = _with_final_list(self.sources, self.review)
+            self.review.sources = self.sources
+            current = self.active
+            service = _warm(DecisionService(current.service.loaded, self.policy, self.sources))
+            self.active = ActiveModel(service, current.alias, current.loaded_at)
 
     def swap(self, alias: str) -> ActiveModel:
         """Load the model under ``alias`` and make it the active one."""

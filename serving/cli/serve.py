@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from serving.store.visits import VisitStore
 
 console = Console()
-keys_app = typer.Typer(help="API keys with roles (officer, risk, auditor, admin, program); only hashes are kept.",
+keys_app = typer.Typer(help="API keys with roles (officer, risk, auditor, admin, program, reviewer); only hashes are "
+                            "kept.",
                        no_args_is_help=True)
 
 
@@ -41,7 +42,8 @@ def serve(
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
-    console.print(f"loan officer's page: [bold]http://{host}:{port}/officer[/] · API docs http://{host}:{port}/docs"
+    console.print(f"loan officer's page: [bold]http://{host}:{port}/officer[/] · list review (名单审核): "
+                  f"[bold]http://{host}:{port}/review[/] · API docs http://{host}:{port}/docs"
                   f" · model @{settings.model_alias} · store {settings.database_url.split('://')[0]}")
     uvicorn.run("serving.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False)
@@ -49,28 +51,41 @@ def serve(
 
 @keys_app.command("create")
 def create(
-    role: Annotated[str, typer.Option("--role", help="officer, risk, auditor, admin or program.")],
+    role: Annotated[str, typer.Option("--role", help="officer, risk, auditor, admin, program or reviewer.")],
     label: Annotated[str, typer.Option("--label", help="Whose key this is (no personal data).")] = "",
     township: Annotated[str | None, typer.Option("--township", help="The township an officer serves (search "
                                                                     "is scoped to it).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="reviewer only: 县财政局 or a township (乡镇), as the "
+                                                            "policy's list_review section names them.")] = None,
 ) -> None:
     """Make a key; it is printed once and only its hash is stored."""
     from features.errors import InputError
+    from models.policy import load_policy
     from serving.store import AuditStore
     from serving.store.keys import ROLES, create_key
+    from serving.store.review import ReviewStore
 
     if role not in ROLES:
         raise InputError(f"option '--role': '{role}' is not a role; use one of {', '.join(ROLES)}")
     _check_township(township)
     settings = _settings()
+    units = load_policy(settings.policy_path).list_review.units
+    if (role == "reviewer") != (unit is not None):
+        raise InputError("option '--unit': a reviewer key needs its unit (and only a reviewer key takes one); "
+                         f"use one of {', '.join(units)}")
+    if unit is not None and unit not in units:
+        raise InputError(f"option '--unit': '{unit}' is not a reviewer unit of the policy; use one of {', '.join(units)}")
     store = AuditStore(settings.database_url, settings.key_pepper.get_secret_value()).create_all()
     try:
         key_id, key = create_key(store, role, settings.key_pepper.get_secret_value(), label)
         if township is not None:
             _visit_store(store, settings).set_township(key_id, township)
+        if unit is not None:
+            ReviewStore(store.engine).create_all().set_unit(key_id, unit)
     finally:
         store.dispose()
-    console.print(f"key {key_id} ({role}) — keep it now, it is not stored and cannot be shown again:")
+    scope = f", {unit}" if unit else ""
+    console.print(f"key {key_id} ({role}{scope}) — keep it now, it is not stored and cannot be shown again:")
     console.print(key, highlight=False, soft_wrap=True)
 
 

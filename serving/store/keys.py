@@ -9,7 +9,8 @@ from typing import Literal, get_args
 
 from serving.store import AuditStore
 
-Role = Literal["officer", "risk", "auditor", "admin", "program"]
+# reviewer: government staff reviewing the 待审核名单 (县财政局 or a township; the unit is kept beside the key)
+Role = Literal["officer", "risk", "auditor", "admin", "program", "reviewer"]
 ROLES: tuple[str, ...] = get_args(Role)
 KEY_PREFIX = "kz"
 

@@ -1,0 +1,1 @@
+"""Tests of list review (名单审核)."""
