@@ -161,7 +161,7 @@ def main() -> None:
                    for i in range(len(features))]
 
     env = {**os.environ, "KUOZHONG_DATA_DIR": str(work / "data"), "KUOZHONG_DATABASE_URL": db,
-           "KUOZHONG_KEY_PEPPER": PEPPER, "KUOZHONG_MLRUNS": str(work / "mlruns"),
+           "KUOZHONG_KEY_PEPPER": PEPPER, "KUOZHONG_VISIT_KEY": PEPPER + "-visits", "KUOZHONG_MLRUNS": str(work / "mlruns"),
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     ours_port, mlflow_port = _port(), _port()
     bin_dir = Path(sys.executable).parent

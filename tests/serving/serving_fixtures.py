@@ -66,7 +66,11 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+VISIT_KEY = "test-visit-key-0123456789abcdef"
+
+
 def settings_for(database_url: str, data_dir: Path, **extra: object) -> Settings:
+    extra.setdefault("visit_key", VISIT_KEY)
     return Settings(database_url=database_url, data_dir=data_dir, key_pepper=PEPPER, **extra)  # type: ignore[arg-type]
 
 
