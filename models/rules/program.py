@@ -70,7 +70,7 @@ def rule_on_list(row: Mapping[str, Any], policy: Policy) -> RuleResult:
         return _final_list_verdict(status, version or "?", review, flag(row.get("on_list")))
     if version is not None and not review.provincial_flag_fallback:
         return cannot("ON_LIST", f"a final-list entry (list version {version})", f"最终名单（第{version}版）中该户的记录")
-    where_zh = f"（最终名单第{version}版尚无该户，按名单当日状态）" if version is not None else ""
+    where_zh = f"（最终名单第{version}版尚无该户，按省级名单标识）" if version is not None else ""
     where_en = f" (no entry in final list version {version}: the base list stands)" if version else ""
     listed = flag(row.get("on_list"))
     code = text(row.get("list_status")) or ("LISTED" if listed else "NOT_LISTED" if listed is False else None)

@@ -42,7 +42,7 @@ def two_versions(sources):
 def test_the_builder_reads_the_list_as_it_stood_on_the_date(two_versions, policy, day, status, version):
     household, sources = two_versions
     row = FeatureBuilder(sources, policy).build_one(household, pd.Timestamp(day)).iloc[0]
-    assert row["list_status"] == status and row["list_version"] == version
+    assert row["final_list_status"] == status and row["final_list_version"] == version
     # and the base list's flag is still there beside it, unchanged
     assert bool(row["on_list"]) is True
 
@@ -52,7 +52,7 @@ def test_a_household_missing_from_a_version_gets_the_version_but_no_status(two_v
     base = sources.base_list
     third = str(base["household_id"].iloc[-1])
     row = FeatureBuilder(with_list, policy).build_one(third, pd.Timestamp("2024-05-01")).iloc[0]
-    assert row["list_status"] is None and row["list_version"] == "2"
+    assert row["final_list_status"] is None and row["final_list_version"] == "2"
 
 
 def test_on_list_between_two_versions_follows_each_version(two_versions, policy):
@@ -63,7 +63,7 @@ def test_on_list_between_two_versions_follows_each_version(two_versions, policy)
         row = builder.build_one(household, pd.Timestamp(day)).iloc[0].to_dict()
         results[day] = _on_list(row, policy)
     # before any version the base list's flag stands; under review it passes as 边审核边放款; refused, it fails
-    assert (results["2024-03-01"].outcome, results["2024-03-01"].value) == ("pass", True)
+    assert (results["2024-03-01"].outcome, results["2024-03-01"].value) == ("pass", "LISTED")
     assert (results["2024-04-19"].outcome, results["2024-04-19"].value) == ("pass", "under_review")
     assert "边审核边放款" in results["2024-04-19"].message_zh
     assert (results["2024-04-20"].outcome, results["2024-04-20"].effect) == ("fail", "decline")
@@ -75,18 +75,18 @@ def _policy(policy: Policy, **review) -> Policy:
 
 
 def test_lending_while_reviewing_is_a_policy_setting(policy):
-    row = passing_row(list_status="under_review", list_version="3")
+    row = passing_row(final_list_status="under_review", final_list_version="3")
     assert _on_list(row, policy).outcome == "pass"
     held = _on_list(row, _policy(policy, lend_while_reviewing=False))
     assert (held.outcome, held.effect) == ("fail", "refer")
     # and only a household the base list flags 扩中 borrows under review: another waits for the confirmation
-    waits = _on_list(passing_row(on_list=False, list_status="under_review", list_version="3"), policy)
+    waits = _on_list(passing_row(on_list=False, final_list_status="under_review", final_list_version="3"), policy)
     assert (waits.outcome, waits.effect) == ("fail", "refer") and "省级名单未标识" in waits.message_zh
 
 
 def test_the_provincial_flag_stands_only_where_the_policy_says_so(policy):
     # a final list exists (version 3) but has no entry for the household; the base list says 扩中
-    row = passing_row(on_list=True, list_status=None, list_version="3")
+    row = passing_row(on_list=True, final_list_status=None, final_list_version="3")
     fallback = _on_list(row, policy)
     assert fallback.outcome == "pass" and "按省级名单标识" in fallback.message_zh
     strict = _on_list(row, _policy(policy, provincial_flag_fallback=False))
@@ -96,5 +96,5 @@ def test_the_provincial_flag_stands_only_where_the_policy_says_so(policy):
 
 
 def test_a_confirmed_household_passes_even_when_the_base_list_says_otherwise(policy):
-    result = _on_list(passing_row(on_list=False, list_status="confirmed", list_version="5"), policy)
+    result = _on_list(passing_row(on_list=False, final_list_status="confirmed", final_list_version="5"), policy)
     assert (result.outcome, result.value) == ("pass", "confirmed")

@@ -76,7 +76,8 @@ def test_steady_inflows_give_flat_seasonality_and_paper_debt_ratios():
     assert row["inflow_growth_12m"] == pytest.approx(0)
     assert row["declared_observed_ratio"] == pytest.approx(1.0)
     assert row["debt_service_ratio"] == pytest.approx(5_250 / 10_000)
-    assert row["debt_service_ratio_with_request"] == pytest.approx((5_250 + 48_000 * 1.038 / 12) / 10_000)
+    # the request's product (共富 business loan, 按月付息到期还本) costs interest only each month: 48,000 × 3.8% / 12
+    assert row["debt_service_ratio_with_request"] == pytest.approx((5_250 + 48_000 * 0.038 / 12) / 10_000)
     assert row["debt_to_income"] == pytest.approx(0.5)
     assert row["requested_to_income"] == pytest.approx(0.4)
     assert row["balance_trend_6m"] == pytest.approx(100)
