@@ -36,8 +36,8 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 async def known_query_only(request: Request) -> None:
     """422 for a query parameter the route does not declare (a mistyped name would otherwise be ignored)."""
-    if not request.query_params:
-        return
+    if not request.query_params or not request.url.path.startswith("/v1/"):
+        return  # the pages' own query parameters are read by the page's script, not by the server
     known: set[str] = set()
     pending = [getattr(request.scope.get("route"), "dependant", None)]
     while pending:  # the route's own query parameters and those of every dependency it declares

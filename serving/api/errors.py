@@ -44,7 +44,7 @@ class ErrorPublic(BaseModel):
 
 _STATUS_TEXT = {
     400: ("the request body cannot be read", "请求内容无法解析"),
-    401: ("missing or unknown API key", "缺少或无效的 API 密钥"),
+    401: ("missing or unknown API key", "密钥无效：缺少、未知或已停用的 API 密钥"),
     403: ("this key's role may not do this", "该密钥的角色无权执行此操作"),
     404: ("not found", "未找到"),
     413: ("the request body is too large", "请求内容过大"),

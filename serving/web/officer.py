@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from serving.api.schemas.requests import Livelihood, Purpose, Township
+from features.county import TOWNSHIPS
+from serving.api.schemas.requests import Livelihood, Purpose
 from serving.api.zh import CAPACITY_ZH, HEALTH_ZH, LIVELIHOOD_ZH, PURPOSE_ZH
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +25,8 @@ def env() -> Environment:
 
 def choices() -> dict[str, object]:
     """The form's choices in Chinese, the same lists the API accepts."""
-    return {"townships": get_args(Township), "livelihoods": [(k, LIVELIHOOD_ZH[k]) for k in get_args(Livelihood)],
+    # the county's townships (the API takes any name, so a household outside the county is decided and declined)
+    return {"townships": TOWNSHIPS, "livelihoods": [(k, LIVELIHOOD_ZH[k]) for k in get_args(Livelihood)],
             "purposes": [(k, PURPOSE_ZH[k]) for k in get_args(Purpose)], "relations": RELATIONS,
             "capacities": list(CAPACITY_ZH.items()), "health": list(HEALTH_ZH.items())}
 

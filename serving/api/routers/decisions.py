@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from features.errors import KuozhongError, NotFoundError
 from models.decision.builder import Decision
 from serving.api.deps import Caller, Officer, Reader, RuntimeDep
+from serving.api.errors import ErrorPublic
 from serving.api.forms import form_sources, masked_name, missing_held, missing_sources, pipeline_request
 from serving.api.plausibility import check_application
 from serving.api.runtime import Runtime
@@ -100,8 +101,8 @@ def public(runtime: Runtime, decision_id: str, replayed: bool = False) -> Decisi
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=DecisionPublic,
              responses={200: {"description": "the Idempotency-Key was used before: the decision it made"},
-                        409: {"description": "the Idempotency-Key was used for another application"},
-                        422: {"description": "a field is wrong; `error` names it"}})
+                        409: {"model": ErrorPublic,
+                              "description": "the Idempotency-Key was used for another application"}})
 async def create_decision(application: Annotated[DecisionCreate, Body()], runtime: RuntimeDep, caller: Officer,
                           request: Request, response: Response,
                           idempotency_key: Annotated[str | None, Header(

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from serving.api.deps import ReviewActor, RuntimeDep
+from serving.api.errors import ErrorPublic
 from serving.api.runtime import Runtime
 from serving.review.export import final_list_xlsx
 from serving.review.service import ReviewService
@@ -22,10 +23,10 @@ from serving.review.trail import ACTIONS, ENTRY_STATUSES
 
 router = APIRouter(prefix="/v1/review", tags=["list review"])
 ERRORS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "the role or the reviewer's townships do not allow it"},
-    404: {"description": "no such batch, entry or version"},
-    409: {"description": "the entry's status or the batch's record does not allow it now"},
-    422: {"description": "a field is wrong; `error` names it"},
+    403: {"model": ErrorPublic, "description": "the role or the reviewer's townships do not allow it"},
+    404: {"model": ErrorPublic, "description": "no such batch, entry or version"},
+    409: {"model": ErrorPublic, "description": "the entry's status or the batch's record does not allow it now"},
+    422: {"model": ErrorPublic, "description": "a field is wrong; `error` names it"},
 }
 BatchNo = Annotated[str, Path(min_length=3, max_length=32, pattern=r"^[BS]\d{8}-\d{2}-\d{2}$")]
 EntryId = Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[BS]\d{8}-\d{2}-\d{2}-\d{4}$")]

@@ -31,8 +31,7 @@ def _public(visit: StoredVisit, reasons: str = "") -> VisitPublic:
 
 
 @router.post("/v1/visits", status_code=status.HTTP_201_CREATED, response_model=VisitPublic,
-             responses={200: {"description": "this draft was stored before: the visit as stored"},
-                        422: {"description": "a field is wrong; `error` and `message_zh` name it"}})
+             responses={200: {"description": "this draft was stored before: the visit as stored"}})
 async def send_visit(visit: VisitCreate, runtime: RuntimeDep, caller: Officer, response: Response) -> VisitPublic:
     """Store a visit form sent from the PAD (a draft sent again is not stored twice)."""
     stored = await run_in_threadpool(receive_visit, runtime.households, runtime.visit_store(), visit, caller.key_id)
@@ -64,7 +63,7 @@ def list_visits(runtime: RuntimeDep, caller: Officer,
 
 
 @router.get("/v1/visits/{visit_id}/photos/{position}", responses={
-    200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: {"description": "no such photo"}})
+    200: {"content": {"image/jpeg": {}, "image/png": {}}}})
 def visit_photo(visit_id: Annotated[str, Path(max_length=40)], position: Annotated[int, Path(ge=0, le=20)],
                 runtime: RuntimeDep, caller: Officer) -> Response:
     """One photo of a visit (the caller's own visits; an admin's: any)."""

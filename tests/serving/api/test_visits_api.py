@@ -184,7 +184,6 @@ BAD_VISITS = [
     ("form.declared_income.fishing", lambda n: 8.6, "万元"),
     ("form.requested_amount", lambda n: 50, "万元"),
     ("form.residence.years_at_address", lambda n: 200, "不能大于120年"),
-    ("form.residence.township", lambda n: "上海", "居住乡镇"),
     ("form.livelihood", lambda n: "yacht", "主要生计"),
     ("photos.0", lambda n: "data:image/png;base64,!!!", "照片"),
 ]

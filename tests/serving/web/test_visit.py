@@ -150,7 +150,7 @@ def test_a_household_never_seen_is_visited_offline_sent_once_and_decided_on_a_ph
     # and the program's 过程考核 counts it for this officer
     board = httpx.get(f"{server.url}/v1/program/dashboard", params={"as_of": dt.date.today().isoformat()},
                       headers={"X-API-Key": program}, timeout=180).json()
-    mine = [m for m in board["managers"] if m["account_manager_id"] == key.split("_")[1]]
+    mine = [m for m in board["lists"]["过程考核"]["rows"] if m["account_manager_id"] == key.split("_")[1]]
     assert mine and mine[0]["visits"] == 1 and mine[0]["doubtful"] == 1
 
 
