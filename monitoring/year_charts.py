@@ -45,6 +45,9 @@ def subsidy_chart(progress: SubsidyProgress) -> bytes:
         if progress.budget:
             ax.axhline(progress.budget / 10_000, color=GREY, linestyle="--", label=f"{progress.year}年预算")
         ax.set_ylabel("万元")
+        if progress.budget:
+            ax.text(0.01, 0.9, f"累计申请{progress.claimed / 10_000:,.2f}万元，占预算{progress.claimed / progress.budget:.1%}",
+                    transform=ax.transAxes, fontsize=9)
         ax.set_title(f"{progress.year}年贴息资金申请进度")
         ax.legend(fontsize=8)
         fig.tight_layout()

@@ -91,6 +91,9 @@ def _table(doc: DocxDocument, block: Table) -> None:
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     scale = TEXT_WIDTH_CM / sum(block.widths)
+    table.autofit = False  # Word and LibreOffice keep the grid's widths only when the table does not autofit
+    for column, width in zip(table.columns, block.widths, strict=True):
+        column.width = Cm(width * scale)
     size = Pt(9 if len(block.header) <= 6 else 8)
     header = table.rows[0]
     header_props = header._tr.get_or_add_trPr()

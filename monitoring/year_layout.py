@@ -149,7 +149,7 @@ def column_unit(values: pd.Series, header: str) -> str | None:
 
 
 def _width(header: str) -> float:
-    return 0.6 if header == "序号" else 1.0 if len(header) <= 6 else 1.3
+    return 0.7 if header == "序号" else 1.0 if len(header) <= 6 else 1.3
 
 
 def cell(value: object, unit: str | None) -> str:

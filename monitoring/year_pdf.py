@@ -25,6 +25,8 @@ _HEAD = FontFace(emphasis="", fill_color=(228, 234, 244))
 _TOTAL = FontFace(emphasis="", fill_color=(243, 243, 243))
 _INK = (30, 30, 30)
 _NAVY = (40, 70, 120)
+_CLOSING = set("，。；：、！？）》”’」』％%,.;:)")  # never at the start of a line
+_OPENING = set("（《“‘「『(")
 
 
 class ReportFontError(KuozhongError):
@@ -63,12 +65,44 @@ def _heading(pdf: FPDF, block: Heading) -> None:
     pdf.ln(1.5)
 
 
+def _glued(char: str) -> bool:
+    """Part of a run of digits or Latin letters ("4,100.00", "AM003") that a line break must not split."""
+    return char.isascii() and (char.isalnum() or char in ",.")
+
+
+def _lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Text broken into lines as Chinese is set.
+
+    Closing punctuation never starts a line (it hangs at the end of the line before), an opening bracket never ends
+    one, and a run of digits or Latin letters is not split.
+    """
+    lines: list[str] = []
+    start = 0
+    while start < len(text):
+        end = start + 1
+        while end < len(text) and pdf.get_string_width(text[start:end + 1]) <= width:
+            end += 1
+        if end < len(text):
+            cut = end
+            while cut > start + 1 and _glued(text[cut - 1]) and _glued(text[cut]):
+                cut -= 1
+            while cut > start + 1 and text[cut - 1] in _OPENING:
+                cut -= 1
+            end = cut if cut > start + 1 else end
+            while end < len(text) and text[end] in _CLOSING:
+                end += 1
+        lines.append(text[start:end])
+        start = end
+    return lines
+
+
 def _paragraph(pdf: FPDF, block: Paragraph) -> None:
     pdf.set_font(FONT, size=8.5 if block.note else 10.5)
     pdf.set_text_color(*((100, 100, 100) if block.note else _INK))
     text = block.text if block.note else f"　　{block.text}"
-    pdf.multi_cell(WIDTH, 4.6 if block.note else 6.2, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN,
-                   new_y=YPos.NEXT)
+    height = 4.6 if block.note else 6.2
+    for line in _lines(pdf, text, WIDTH):
+        pdf.cell(WIDTH, height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*_INK)
     pdf.ln(1.5)
 
@@ -100,8 +134,12 @@ def _figure(pdf: FPDF, block: Figure) -> None:
         width_px, height_px = image.size
     width = min(WIDTH, width_px * 0.2)  # charts come at 100 dpi: 0.254 mm a pixel, drawn a little smaller
     height = width * height_px / width_px
-    if pdf.get_y() + height + 8 > BOTTOM:
-        pdf.add_page()
+    room = BOTTOM - pdf.get_y() - 8
+    if height > room:  # shrink a little to stay under its text, or start a page
+        if room >= 0.75 * height:
+            width, height = width * room / height, room
+        else:
+            pdf.add_page()
     pdf.image(io.BytesIO(block.png), x=MARGIN + (WIDTH - width) / 2, w=width, h=height, alt_text=block.caption)
     pdf.set_font(FONT, size=9)
     pdf.cell(WIDTH, 6, block.caption, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -178,7 +178,7 @@ def _indicators(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Blo
         rows.append((r.序号, r.指标, r.单位, number(previous, r.单位), number(r.实际值, r.单位),
                      number(r.年度目标, r.单位), share(r.完成率)))
     yield Table(f"{year}年度主要指标完成情况", ("序号", "指标", "单位", "上年末", "本期实际值", "年度目标值", "完成率"),
-                tuple(rows), (0.6, 3.2, 0.6, 1.2, 1.2, 1.2, 0.9), (False, False, False, True, True, True, True))
+                tuple(rows), (0.7, 3.2, 0.6, 1.2, 1.2, 1.2, 0.9), (False, False, False, True, True, True, True))
     yield Paragraph(f"注：本期实际值为{date_text(stage4.as_of)}日终数；上年末为{date_text(last_year_end)}日终数；"
                     "年度目标为附件1所列至当年末的累计目标（撬动产业资金、新增收入为试点期目标）；"
                     "完成率＝本期实际值÷年度目标值。", note=True)
@@ -190,7 +190,7 @@ def _indicators(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Blo
     yield Heading(2, "指标口径")
     yield Table("指标口径与备注", ("序号", "指标", "口径说明", "备注"),
                 tuple((r.序号, r.指标, r.口径说明, r.备注 or "—") for r in kpi.table.itertuples(index=False)),
-                (0.6, 2.2, 4.2, 3.0), (False, False, False, False))
+                (0.7, 2.2, 4.2, 3.0), (False, False, False, False))
 
 
 def _breakdowns(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Block]:
@@ -249,7 +249,7 @@ def _process(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Block]
         yield Heading(2, "存疑走访原因")
         yield Table(f"{year}年存疑走访原因分布", ("序号", "存疑原因", "走访次数"),
                     tuple((str(i), reason, f"{count:,}") for i, (reason, count) in enumerate(reasons.items(), 1)),
-                    (0.6, 3.0, 1.2), (False, False, True))
+                    (0.7, 3.0, 1.2), (False, False, True))
 
 
 def _post_loan(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Block]:
@@ -259,12 +259,15 @@ def _post_loan(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Bloc
     yield Heading(1, "贷后跟进：跃迁家庭与贷款使用")
     by_status = due["状态"].value_counts() if len(due) else pd.Series(dtype=int)
     status = "、".join(f"{name}{count}笔" for name, count in by_status.items())
+    rose, signals, misused = (len(lists[n]) for n in ("跃迁家庭", "资金用途预警", "贷款违规使用"))
     yield Paragraph(
-        f"{year}年认定跃迁家庭{len(lists['跃迁家庭'])}户（试点以来累计{len(stage4.upward_mobility)}户），"
-        "此后不再为其新发放贴息贷款，已签合同在有效期内继续享受贴息；"
-        f"账户资金流向预警{len(lists['资金用途预警'])}笔；经回访确认贷款违规使用{len(lists['贷款违规使用'])}笔，"
-        f"已停止贴息并在当月贴息申请中扣回已拨贴息{number(clawed, '元')}元。"
-        f"截至{date_text(stage4.as_of)}，应回访贷款{len(due)}笔{f'（{status}）' if status else ''}，明细见同日《成效监测表》。")
+        f"{year}年认定跃迁家庭{rose}户（试点以来累计{len(stage4.upward_mobility)}户）"
+        + ("，此后不再为其新发放贴息贷款，已签合同在有效期内继续享受贴息；" if rose else "；")
+        + f"账户资金流向预警{signals}笔；"
+        + (f"经回访确认贷款违规使用{misused}笔，已停止贴息并在当月贴息申请中扣回已拨贴息{number(clawed, '元')}元。"
+           if misused else "回访未发现贷款违规使用。")
+        + f"截至{date_text(stage4.as_of)}，应回访贷款{len(due)}笔{f'（{status}）' if status else ''}，"
+          "明细见同日《成效监测表》。")
     for name, heading in (("跃迁家庭", "跃迁家庭"), ("贷款违规使用", "贷款违规使用"), ("资金用途预警", "资金用途预警")):
         yield Heading(2, heading)
         frame = lists[name]
@@ -295,7 +298,7 @@ def _subsidy(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Block]
                  number(progress.approved, "元"), number(progress.paid, "元")))
     yield Table(f"{year}年贴息资金月度申请与拨付", ("序号", "月份", "申请贴息(元)", "其中已扣追回(元)", "财政审核(元)",
                                              "财政拨付(元)"),
-                tuple(rows), (0.6, 0.9, 1.4, 1.4, 1.4, 1.4), (False, False, True, True, True, True), total=True)
+                tuple(rows), (0.7, 0.9, 1.4, 1.4, 1.4, 1.4), (False, False, True, True, True, True), total=True)
     yield Paragraph("注：申请贴息为当月贴息台账中财政贴息扣除当月违规使用追回后的金额，与同月《贴息申请表》一致。", note=True)
     yield Figure(subsidy_chart(progress), f"{year}年贴息资金申请进度与预算")
 
@@ -318,4 +321,4 @@ def _appendix(stage4: Stage4Report, year: int) -> Iterator[Block]:
         yield Paragraph(f"{year}年无存疑走访。")
         return
     yield frame_table(f"{year}年存疑走访明细（共{len(doubtful)}条）", doubtful,
-                      widths=(0.6, 1.5, 1.5, 0.9, 1.5, 0.8, 2.6))
+                      widths=(0.7, 1.5, 1.5, 0.9, 1.5, 0.8, 2.6))

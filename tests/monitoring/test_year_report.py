@@ -210,3 +210,29 @@ def test_the_hand_counted_year_reports_its_misuse_and_mobility(policy, tmp_path)
     # and both files are written from it
     pdf, docx_path = write_year_report(report, tmp_path)
     assert "数据截至2025年12月1日" in _pdf_text(pdf) and "数据截至2025年12月1日" in _docx_text(docx_path)
+
+
+def test_pdf_lines_are_broken_as_chinese_is_set():
+    # given a paragraph with figures, brackets and punctuation, set at several widths
+    from fpdf import FPDF
+
+    from monitoring.year_pdf import FONT, _lines
+    from training.fonts import font_for
+
+    text = ("　　截至2024年12月31日，签约、授信扩中家庭112户（目标1,020户，完成11.0%），总授信金额432.10万元"
+            "（目标10,200.00万元，完成4.2%）；账户AM003的存疑走访（定位不在所属乡镇）。")
+    pdf = FPDF()
+    pdf.add_font(FONT, "", str(font_for(text)))
+    pdf.set_font(FONT, size=10.5)
+    for width in (40.0, 60.0, 95.0, 170.0):
+        # when it is broken into lines
+        lines = _lines(pdf, text, width)
+        # then nothing is lost, no line starts with closing punctuation or ends with an opening bracket,
+        # no figure is split, and a line overruns only by the punctuation hung at its end
+        assert "".join(lines) == text
+        assert len(lines) > 1 or width == 170.0
+        for before, after in zip(lines, lines[1:], strict=False):
+            assert after[0] not in "，。；：、）%" and before[-1] not in "（《"
+            assert not (before[-1].isascii() and before[-1].isalnum() and after[0].isascii() and after[0].isalnum())
+        for line in lines:
+            assert pdf.get_string_width(line.rstrip("，。；：、）%")) <= width + 1e-6
