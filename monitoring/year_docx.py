@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -163,4 +164,15 @@ def docx_bytes(report: YearReport) -> bytes:
             _figure(doc, block)
     out = io.BytesIO()
     doc.save(out)
-    return out.getvalue()
+    return _dated_zip(out.getvalue(), day)
+
+
+def _dated_zip(data: bytes, day: dt.datetime) -> bytes:
+    """The package with every member dated the report's day, so the same report gives the same bytes."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            dated = zipfile.ZipInfo(member.filename, date_time=(day.year, day.month, day.day, 0, 0, 0))
+            dated.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(dated, source.read(member.filename))
+    return packed.getvalue()

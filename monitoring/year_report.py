@@ -43,6 +43,13 @@ TO_FILL = "（请工作专班填写）"
 # each list's date column: the year's cases are those dated within it
 DATED = {"存疑走访": "visited_at", "跃迁家庭": "flagged_on", "资金用途预警": "signal_on", "贷款违规使用": "found_on"}
 NUMERALS = "一二三四五六七八九十"
+LONG_LIST = 20  # a longer list of cases goes to an appendix, the body says how many
+LIST_WIDTHS = {  # relative column widths, the 序号 first
+    "存疑走访": (0.7, 1.5, 1.5, 0.9, 1.5, 0.8, 2.6),
+    "跃迁家庭": (0.7, 1.6, 1.1, 4.2),
+    "贷款违规使用": (0.7, 1.5, 1.5, 1.1, 0.9, 0.9, 0.9, 3.2),
+    "资金用途预警": (0.7, 1.5, 1.5, 0.9, 1.1, 1.1, 1.2, 1.2, 3.2),
+}
 
 
 def report_day(sources: RawSources, year: int) -> tuple[pd.Timestamp, bool]:
@@ -268,13 +275,16 @@ def _post_loan(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Bloc
            if misused else "回访未发现贷款违规使用。")
         + f"截至{date_text(stage4.as_of)}，应回访贷款{len(due)}笔{f'（{status}）' if status else ''}，"
           "明细见同日《成效监测表》。")
-    for name, heading in (("跃迁家庭", "跃迁家庭"), ("贷款违规使用", "贷款违规使用"), ("资金用途预警", "资金用途预警")):
-        yield Heading(2, heading)
+    attached = appendices(stage4, year)
+    for name in ("跃迁家庭", "贷款违规使用", "资金用途预警"):
+        yield Heading(2, name)
         frame = lists[name]
         if frame.empty:
             yield Paragraph(f"{year}年无{name}。")
+        elif name in attached:
+            yield Paragraph(f"{year}年{name}共{len(frame)}条，明细见附件{attached.index(name) + 1}。")
         else:
-            yield frame_table(f"{year}年{name}", frame)
+            yield frame_table(f"{year}年{name}", frame, widths=LIST_WIDTHS[name])
 
 
 def _subsidy(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Block]:
@@ -314,11 +324,17 @@ def _next_steps(stage4: Stage4Report, year: int, complete: bool) -> Iterator[Blo
     yield Paragraph(f"{REPORTING_UNIT}　　　　年　　月　　日")
 
 
+def appendices(stage4: Stage4Report, year: int) -> list[str]:
+    """The lists printed as appendices: the doubtful visits always, the others when too long for the body."""
+    return ["存疑走访", *(name for name in ("跃迁家庭", "贷款违规使用", "资金用途预警")
+                      if len(in_year(stage4, name, year)) > LONG_LIST)]
+
+
 def _appendix(stage4: Stage4Report, year: int) -> Iterator[Block]:
-    doubtful = in_year(stage4, "存疑走访", year)
-    yield Heading(1, f"附件：{year}年存疑走访明细", new_page=True)
-    if doubtful.empty:
-        yield Paragraph(f"{year}年无存疑走访。")
-        return
-    yield frame_table(f"{year}年存疑走访明细（共{len(doubtful)}条）", doubtful,
-                      widths=(0.7, 1.5, 1.5, 0.9, 1.5, 0.8, 2.6))
+    for number_, name in enumerate(appendices(stage4, year), start=1):
+        frame = in_year(stage4, name, year)
+        yield Heading(1, f"附件{number_}：{year}年{name}明细", new_page=True)
+        if frame.empty:
+            yield Paragraph(f"{year}年无{name}。")
+        else:
+            yield frame_table(f"{year}年{name}明细（共{len(frame)}条）", frame, widths=LIST_WIDTHS[name])

@@ -17,7 +17,7 @@ import pytest
 
 from features.errors import InputError
 from monitoring.stage4 import data_span, stage4_report
-from monitoring.year_layout import Table, number, share
+from monitoring.year_layout import Heading, Table, number, share
 from monitoring.year_report import report_day, write_year_report, year_report
 from tests.cli_runner import run_kuozhong
 from tests.monitoring.hand_made import hand_made_sources
@@ -79,7 +79,7 @@ def test_the_docx_has_its_title_and_numbered_sections_as_word_headings(files):
     assert styled[0] == ("Title", "财金助力扩中家庭项目2024年度试点总结报告")
     level_one = [text for style, text in styled if style == "Heading 1"]
     assert level_one[:len(SECTIONS)] == list(SECTIONS)
-    assert level_one[-1] == "附件：2024年存疑走访明细"
+    assert level_one[len(SECTIONS)] == "附件1：2024年存疑走访明细"
     level_two = [text for style, text in styled if style == "Heading 2"]
     assert "（一）指标完成表" in level_two and "（三）分产品情况" in level_two
     assert "统计截止日：2024年12月31日" in [p.text for p in document.paragraphs]
@@ -120,7 +120,7 @@ def test_each_indicator_in_the_pdf_is_stage4s_figure_for_the_year_end(files, sta
 def test_the_pdf_has_the_headings_tables_and_numbered_pages(files):
     _, path, _ = files
     text = _pdf_text(path, layout=True)
-    for heading in ("财金助力扩中家庭项目2024年度试点总结报告", *SECTIONS, "附件：2024年存疑走访明细"):
+    for heading in ("财金助力扩中家庭项目2024年度试点总结报告", *SECTIONS, "附件1：2024年存疑走访明细"):
         assert heading in text, heading
     pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(path)], capture_output=True,
                                                              text=True, check=True).stdout).group(1))
@@ -236,3 +236,30 @@ def test_pdf_lines_are_broken_as_chinese_is_set():
             assert not (before[-1].isascii() and before[-1].isalnum() and after[0].isascii() and after[0].isalnum())
         for line in lines:
             assert pdf.get_string_width(line.rstrip("，。；：、）%")) <= width + 1e-6
+
+
+def test_the_same_data_gives_the_same_files(policy, tmp_path):
+    # given the hand-made program's 2025 report, made twice
+    first = write_year_report(year_report(hand_made_sources(), policy, 2025), tmp_path / "a")
+    second = write_year_report(year_report(hand_made_sources(), policy, 2025), tmp_path / "b")
+    # then both files are byte for byte the same, and the DOCX still opens
+    for one, other in zip(first, second, strict=True):
+        assert one.read_bytes() == other.read_bytes(), one.name
+    assert docx.Document(str(first[1])).paragraphs[0].text == "财金助力扩中家庭项目2025年度试点总结报告"
+
+
+def test_a_long_list_of_cases_goes_to_an_appendix_and_the_body_counts_it(sources, policy):
+    # given the test county's 2025, when the yearly list refresh drops many households (跃迁) and revisits find misuse
+    report = year_report(sources, policy, 2025)
+    flagged = report.stage4.upward_mobility
+    rose = flagged[pd.to_datetime(flagged["flagged_on"]).dt.year == 2025]
+    misused = report.stage4.misused
+    misused = misused[pd.to_datetime(misused["found_on"]).dt.year == 2025]
+    assert len(rose) > 20 and 0 < len(misused) <= 20
+    # then the 跃迁 households are listed whole in an appendix the body points to, the misused loans in the body
+    headings = [b.text for b in report.blocks if isinstance(b, Heading) and b.level == 1]
+    assert headings[-2:] == ["附件1：2025年存疑走访明细", "附件2：2025年跃迁家庭明细"]
+    tables = {b.title.split("　", 1)[-1]: b for b in report.blocks if isinstance(b, Table)}
+    assert [row[1] for row in tables[f"2025年跃迁家庭明细（共{len(rose)}条）"].rows] == rose["household_id"].tolist()
+    assert f"2025年跃迁家庭共{len(rose)}条，明细见附件2。" in report.text()
+    assert sorted(row[1] for row in tables["2025年贷款违规使用"].rows) == sorted(misused["loan_id"])
