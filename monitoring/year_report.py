@@ -168,7 +168,7 @@ def _growth_sentence(v: pd.DataFrame) -> str:
     parts = []
     for row in (year, pilot):
         if not pd.isna(row["实际值"]):
-            parts.append(f"{row['指标']}{_said(row)}{_against(row)}（{row['备注']}）")
+            parts.append(f"{row['指标']}{_said(row)}{_against(row)}，{row['备注']}")
     return "；".join(parts) + "。"
 
 

@@ -263,3 +263,28 @@ def test_a_long_list_of_cases_goes_to_an_appendix_and_the_body_counts_it(sources
     assert [row[1] for row in tables[f"2025年跃迁家庭明细（共{len(rose)}条）"].rows] == rose["household_id"].tolist()
     assert f"2025年跃迁家庭共{len(rose)}条，明细见附件2。" in report.text()
     assert sorted(row[1] for row in tables["2025年贷款违规使用"].rows) == sorted(misused["loan_id"])
+
+
+def test_every_pdf_page_carries_content_and_the_first_is_kept_as_a_screenshot(files, tmp_path):
+    # given the PDF's text page by page, and its first page rendered by pdftoppm as a viewer draws it
+    import numpy as np
+    from PIL import Image
+
+    from tests.serving.web.test_officer import SCREENSHOTS
+
+    _, path, _ = files
+    sheets = [s for s in _pdf_text(path).split("\f") if s.strip()]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "year-report-2024-page1"
+    subprocess.run(["pdftoppm", "-r", "80", "-png", "-f", "1", "-l", "1", "-singlefile", str(path), str(shot)],
+                   check=True)
+    # then no page holds only its running head and page number
+    running = {"财金助力扩中家庭项目2024年度试点总结报告"}
+    for k, sheet in enumerate(sheets, start=1):
+        body = [line for line in sheet.splitlines()
+                if line.strip() and line.strip() not in running and not re.fullmatch(r"第\s*\d+\s*页\s*共\s*\d+\s*页",
+                                                                                  line.strip())]
+        assert len(body) >= 3, k
+    # and the first page is drawn: a good share of it is ink, some of it dark text
+    pixels = np.asarray(Image.open(shot.with_suffix(".png")).convert("L"))
+    assert (pixels < 250).mean() > 0.05 and (pixels < 100).mean() > 0.01
