@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from models.explain.counterfactual import what_would_change
     from models.explain.reasons import points_table, reasons_for_row, reasons_frame
     from models.policy import load_policy
-    from serving.approval.fonts import font_for
     from serving.approval.render import render_html, render_pdf
+    from training.fonts import font_for
 
     policy = load_policy()
     county = simulate_county(SimulationConfig(households=args.households, seed=args.seed))

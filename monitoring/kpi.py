@@ -28,7 +28,8 @@ from models.policy import Policy
 from models.policy.targets import YearTargets
 from monitoring.kpi_facts import Facts, balances_until, counts, income_growth, read_facts
 
-__all__ = ["COUNTY", "INDICATORS", "KpiReport", "Scope", "balances_until", "kpi_table", "scoped", "values_at"]
+__all__ = ["COUNTY", "INDICATORS", "KpiReport", "Scope", "balances_until", "breakdown_total", "double_count_notes",
+           "kpi_table", "scoped", "values_at"]
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,23 @@ def breakdown(facts: Facts, day: pd.Timestamp, by: str, label: str, order: tuple
     if by == "product":
         out[BREAKDOWN_COLUMNS["households_visited"]] = None  # a visit is not for a product
     return out
+
+
+def breakdown_total(frame: pd.DataFrame) -> dict[str, float | None]:
+    """The 合计 line of a breakdown: each figure column summed (None for a column without figures)."""
+    totals: dict[str, float | None] = {}
+    for column in frame.columns[1:]:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        totals[column] = None if numbers.isna().all() else round(float(numbers.sum()), 2)
+    return totals
+
+
+def double_count_notes(report: KpiReport, totals: dict[str, float | None], what: str) -> list[str]:
+    """Notes for household columns whose breakdown total exceeds the county's count (a household served by two)."""
+    county = {BREAKDOWN_COLUMNS[key]: report.value(key)
+              for key in ("households_visited", "households_signed", "households_benefiting")}
+    return [f"注：{column}按{what}分别计数，一户可由多个{what}服务，合计大于全县去重数{count:,.0f}户。"
+            for column, count in county.items() if totals.get(column) not in (None, count)]
 
 
 def month_ends(start: pd.Timestamp, as_of: pd.Timestamp) -> list[pd.Timestamp]:

@@ -73,15 +73,28 @@ def _known_by(frame: pd.DataFrame, column: str, day: pd.Timestamp) -> pd.DataFra
     return frame[day_of(frame[column]) <= day]
 
 
-def data_until(sources: RawSources, today: pd.Timestamp | None = None) -> pd.Timestamp | None:
-    """数据截至: the last day, not after ``today``, on which any source records something the program did."""
+def data_span(sources: RawSources, start: pd.Timestamp | None = None,
+              end: pd.Timestamp | None = None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last day (within ``start``..``end`` when given) on which a source records program activity.
+
+    Activity is a visit, a signing, a disbursement, a loan event, a revisit or a list refresh; None when there is none.
+    """
     dated = [(sources.visits, "visited_at"), (sources.revisits, "visited_at"), (sources.loan_ledger, "signed_on"),
              (sources.loan_ledger, "disbursed_on"), (sources.loan_events, "event_date"),
              (sources.list_refresh, "refreshed_on")]
     days = [day_of(frame[column]).dropna() for frame, column in dated if not frame.empty and column in frame]
-    days = [d[d <= today] if today is not None else d for d in days]
-    latest = [d.max() for d in days if len(d)]
-    return max(latest) if latest else None
+    if start is not None:
+        days = [d[d >= start] for d in days]
+    if end is not None:
+        days = [d[d <= end] for d in days]
+    days = [d for d in days if len(d)]
+    return (min(d.min() for d in days), max(d.max() for d in days)) if days else None
+
+
+def data_until(sources: RawSources, today: pd.Timestamp | None = None) -> pd.Timestamp | None:
+    """数据截至: the last day, not after ``today``, on which any source records something the program did."""
+    span = data_span(sources, end=today)
+    return span[1] if span is not None else None
 
 
 def stage4_report(sources: RawSources, policy: Policy, as_of: pd.Timestamp, scope: Scope = COUNTY) -> Stage4Report:

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from features.files import atomic_path
+from monitoring.kpi import breakdown_total, double_count_notes
 from monitoring.stage4 import Stage4Report
 
 TITLE = "财金助力扩中家庭项目成效监测表"
@@ -114,23 +115,16 @@ def _indicator_sheet(sheet: Worksheet, report: Stage4Report) -> None:
     _foot(sheet, end + 1, ["注：完成率＝本期实际值÷年度目标值；年度目标为附件1所列至当年末累计目标（撬动产业资金为试点期目标）。"])
 
 
-def _breakdown_sheet(sheet: Worksheet, report: Stage4Report, frame: pd.DataFrame, what: str,
-                     county_households: dict[str, float]) -> None:
+def _breakdown_sheet(sheet: Worksheet, report: Stage4Report, frame: pd.DataFrame, what: str) -> None:
     row = _head(sheet, f"{TITLE}（分{what}）", report, len(frame.columns) + 1, "户、万元")
     headers = ["序号", *frame.columns]
     records = [[i, *values] for i, values in enumerate(frame.itertuples(index=False, name=None), start=1)]
-    total: list[object] = ["", "合计"]
-    for column in frame.columns[1:]:
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        total.append(None if numbers.isna().all() else round(float(numbers.sum()), 2))
+    totals = breakdown_total(frame)
+    total: list[object] = ["", "合计", *totals.values()]
     formats = {c: ("#,##0.00" if "万元" in h else "#,##0") for c, h in enumerate(headers, start=1) if "(" in h}
     end = _table(sheet, row, headers, records, formats, total)
     _widths(sheet, [6, 16, *([14] * (len(frame.columns) - 1))])
-    notes = []
-    for column, county in county_households.items():
-        if column in frame and total[headers.index(column)] not in (None, county):
-            notes.append(f"注：{column}按{what}分别计数，一户可由多个{what}服务，合计大于全县去重数{county:,.0f}户。")
-    _foot(sheet, end + 1, notes)
+    _foot(sheet, end + 1, double_count_notes(report.kpi, totals, what))
 
 
 def _list_sheet(sheet: Worksheet, report: Stage4Report, name: str, frame: pd.DataFrame) -> None:
@@ -170,12 +164,9 @@ def write_kpi_xlsx(report: Stage4Report, path: Path) -> Path:
     assert first is not None
     first.title = "成效监测表"
     _indicator_sheet(first, report)
-    values = report.kpi.table.set_index("key")["实际值"]
-    county = {"走访建档扩中家庭(户)": values["households_visited"], "签约授信家庭(户)": values["households_signed"],
-              "惠及家庭(户)": values["households_benefiting"]}
     for what, frame in (("乡镇", report.kpi.by_township), ("客户经理", report.kpi.by_manager),
                         ("产品", report.kpi.by_product)):
-        _breakdown_sheet(book.create_sheet(f"分{what}"), report, frame, what, county)
+        _breakdown_sheet(book.create_sheet(f"分{what}"), report, frame, what)
     _subsidy_sheet(book.create_sheet("贴息资金使用进度"), report)
     for name, frame in report.sheets().items():
         _list_sheet(book.create_sheet(name), report, name, frame)

@@ -11,8 +11,8 @@ from fpdf.fonts import FontFace
 
 from models.decision.builder import Decision
 from models.policy import Policy
-from serving.approval.fonts import font_for
 from serving.approval.view import ApprovalView, RecordedReview, WaterfallBar, approval_view, document_text
+from training.fonts import font_for
 
 FONT = "cjk"
 PAGE_WIDTH = 182.0  # A4 less 14 mm margins

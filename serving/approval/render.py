@@ -12,9 +12,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from features.files import write_bytes_atomic
 from models.decision.builder import Decision
 from models.policy import Policy
-from serving.approval.fonts import FontUnavailable
 from serving.approval.pdf import render_pdf
 from serving.approval.view import RecordedReview, WaterfallBar, approval_view
+from training.fonts import FontUnavailable
 
 __all__ = ["render_html", "render_pdf", "write_decision"]
 

@@ -1,4 +1,4 @@
-"""The `kuozhong monitor` commands: the 成效监测表 (kpi) and model drift (drift), for program staff and the risk team."""
+"""The `kuozhong monitor` commands: the 成效监测表 (kpi), the 年底试点总结报告 (report) and model drift (drift)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 console = Console()
-monitor_app = typer.Typer(help="Stage 4: the 成效监测表 KPI report, 跃迁 and process assessment, model drift.",
+monitor_app = typer.Typer(help="Stage 4: the 成效监测表 KPI report, 跃迁 and process assessment, the year-end "
+                               "report, model drift.",
                           no_args_is_help=True)
 
 DataOpt = Annotated[Path, typer.Option("--data", help="Folder of raw sources (from `kuozhong simulate`).")]
@@ -76,6 +77,27 @@ def _number(value: float | None, unit: str) -> str:
     if value is None or pd.isna(value):
         return "—"
     return f"{value:,.2f}" if unit == "万元" else f"{value:,.1f}" if unit == "%" else f"{value:,.0f}"
+
+
+@monitor_app.command("report")
+def report(
+    year: Annotated[int, typer.Option("--year", help="The pilot year to report on, e.g. 2024.")],
+    data: DataOpt = Path("output/data"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the PDF and DOCX.")] = Path("output/monitoring"),
+    policy: PolicyOpt = None,
+) -> None:
+    """The 年底试点总结报告 (PDF and DOCX): the year's indicators, breakdowns, 过程考核, 跃迁, misuse and 贴息."""
+    from features.sources.load import load_sources
+    from models.policy import load_policy
+    from monitoring.year_report import write_year_report, year_report
+
+    pol = load_policy(policy)
+    with console.status("reading sources and laying out the report"):
+        made = year_report(load_sources(data), pol, year)
+        pdf, docx = write_year_report(made, out)
+    state = "whole year" if made.complete else "year in progress"
+    console.print(f"{made.title} · {made.subtitle} ({state})")
+    console.print(f"wrote {pdf} · {docx}")
 
 
 @monitor_app.command("drift")

@@ -12,9 +12,9 @@ from PIL import Image
 
 from models.decision.builder import ModelRef, decide
 from models.explain.reasons import display_points
-from serving.approval.fonts import FontUnavailable
 from serving.approval.render import render_html, render_pdf, write_decision
 from serving.approval.view import approval_view
+from training.fonts import FontUnavailable
 
 LABELS = ("共富贷审批附件", "申请人与家庭", "准入规则", "信用评价与建议", "主要原因", "评分构成", "如何改变结果",
           "模型与政策", "信贷人员复核", "复核意见")
@@ -123,7 +123,7 @@ def test_a_character_outside_gb2312_gets_a_font_that_has_it():
     # given text with 镕 (in the packaged font, not in GB 2312)
     from fontTools import ttLib
 
-    from serving.approval.fonts import font_for
+    from training.fonts import font_for
 
     assert not _in_gb2312("镕")
     # when a font is asked for it

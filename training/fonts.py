@@ -1,6 +1,7 @@
-"""The CJK font embedded in approval files: a Debian font package, cut once to the GB 2312 set and cached.
+"""The CJK font embedded in PDF documents: a Debian font package, cut once to the GB 2312 set and cached.
 
-Full CJK fonts hold 30,000+ glyphs and take seconds to parse; the approval file needs a few hundred. The first
+Used by the approval file (serving) and the year-end report (monitoring), so it lives below both. Full CJK fonts
+hold 30,000+ glyphs and take seconds to parse; a document needs a few hundred. The first
 call cuts the packaged font (``fonts-wqy-microhei``, ``fonts-wqy-zenhei`` or ``fonts-noto-cjk``; or the file named by
 ``KUOZHONG_CJK_FONT``) down to GB 2312 plus Latin and punctuation with fontTools and caches it under
 ``KUOZHONG_CACHE`` (default ``~/.cache/kuozhong``). A document with a character outside that set gets a subset of
@@ -101,7 +102,7 @@ def _cached(source: FontSource) -> tuple[Path, frozenset[int]]:
                          .encode()).hexdigest()[:16]
     target = _cache_dir() / "fonts" / f"{source.path.stem}-{key}.ttf"
     if not target.is_file():
-        log.info("cutting %s to GB 2312 for approval files (once per machine)", source.path.name)
+        log.info("cutting %s to GB 2312 for PDF documents (once per machine)", source.path.name)
         _subset(source, _gb2312(), target)
     from fontTools import ttLib
 
@@ -118,6 +119,6 @@ def font_for(text: str) -> Path:
         return path
     extra = needed - covered
     key = hashlib.sha256("".join(sorted(map(chr, needed))).encode()).hexdigest()[:16]
-    log.info("approval file needs %d characters outside GB 2312: cutting a subset of its own", len(extra))
+    log.info("document needs %d characters outside GB 2312: cutting a subset of its own", len(extra))
     target = _cache_dir() / "fonts" / "documents" / f"{source.path.stem}-{key}.ttf"
     return target if target.is_file() else _subset(source, needed | set(range(0x20, 0x7F)), target)
