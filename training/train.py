@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from mlflow.models import infer_signature
 
-from features.datasets import Dataset, county_dataset
-from models.credit.model import DEFAULT_PARAMS, CreditModel, check_params
+from features.datasets import Dataset, county_dataset, plan_split
+from models.credit.model import CreditModel, check_params
 from models.policy import Policy
 from training.evaluate import evaluate, ks_statistic
 from training.tracking import MODEL_NAME, configure
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 TARGET = "default_12m"
 HOLDOUT_ARTIFACT = "holdout/holdout.parquet"
 HOLDOUT_TARGET = "_bad"
-Split = Literal["out-of-time", "random"]
+Split = Literal["out-of-time", "random", "test-file"]
 
-__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "out_of_time_split",
-           "random_split", "split_dataset", "train_and_register", "train_dataset"]
+__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "split_dataset",
+           "train_and_register", "train_dataset"]
 
 
 @dataclass(frozen=True)
@@ -49,36 +49,10 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes() + ",".join(frame.columns).encode()).hexdigest()[:16]
 
 
-def out_of_time_split(table: pd.DataFrame, date_column: str = "as_of", test_share: float = 0.25
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The latest ``test_share`` of applications by date form the out-of-time holdout."""
-    cutoff = table[date_column].quantile(1 - test_share)
-    return table[table[date_column] < cutoff], table[table[date_column] >= cutoff]
-
-
-def random_split(table: pd.DataFrame, y: np.ndarray, test_share: float = 0.25, seed: int = 0
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A stratified random holdout of ``test_share`` of the rows."""
-    from sklearn.model_selection import train_test_split
-
-    train_idx, test_idx = train_test_split(np.arange(len(table)), test_size=test_share, stratify=y,
-                                           random_state=seed)
-    return table.iloc[np.sort(train_idx)], table.iloc[np.sort(test_idx)]
-
-
 def split_dataset(dataset: Dataset, split: Split | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of train and holdout: out of time by the config's time column, or stratified random."""
-    kind = split or dataset.config.split
-    frame = dataset.frame.reset_index(drop=True)
-    if kind == "out-of-time":
-        if not dataset.config.time_column:
-            from features.datasets import DatasetError
-
-            raise DatasetError(f"split = 'out-of-time': dataset '{dataset.name}' has no time_column")
-        train, test = out_of_time_split(frame, dataset.config.time_column, dataset.config.test_share)
-    else:
-        train, test = random_split(frame, dataset.y, dataset.config.test_share, seed)
-    return train.index.to_numpy(), test.index.to_numpy()
+    """Row positions of train and holdout, as the config states (``features.datasets.plan_split``)."""
+    plan = plan_split(dataset, split, seed)
+    return plan.train, plan.test
 
 
 def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, seed: int = 0,
@@ -128,12 +102,12 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
         model = fit_model(dataset, policy, train, y[train_idx], seed, params)
         validation = validate(model, dataset, train, test, y[test_idx], policy, kind, plots=plots, seed=seed)
         metrics = validation.metrics
-        merged = {**DEFAULT_PARAMS, **(params or {})}
+        merged = dict(model.params_)  # the parameters sized for the training rows, with any given on top
         mlflow.log_params({"seed": seed, "dataset": dataset.name, "split": kind, "test_share": dataset.config.test_share,
                            "n_train": len(train), "n_test": len(test), "best_iteration": model.best_iteration_,
                            "policy_version": policy.version, "policy_hash": policy.content_hash,
                            "data_fingerprint": fingerprint(frame[[*dataset.features, dataset.config.target.column]]),
-                           "calibration": "platt", "cv_folds": model.cv_folds,
+                           "calibration": "platt", "cv_folds": model.fitted_folds,
                            "member_iterations": ",".join(map(str, model.member_iterations_)),
                            "n_features": len(dataset.features),
                            **{f"lgbm_{k}": v for k, v in merged.items()}})
