@@ -93,7 +93,7 @@ def _numeric_times(values: pd.Series, column: str) -> pd.Series:
     digits = known.abs().astype("int64").astype(str).str.len() if len(known) else pd.Series(dtype=int)
     formats = {4: "%Y", 6: "%Y%m", 8: "%Y%m%d"}
     if not whole.all() or digits.nunique() > 1 or (len(digits) and int(digits.iloc[0]) not in formats):
-        bad = known[~whole].iloc[0] if not whole.all() else known.iloc[0]
+        bad = _plain_number(known[~whole].iloc[0] if not whole.all() else known.iloc[0])
         raise SplitError(f"time_column '{column}' = {bad!r}: a number that is not a year (YYYY), a month (YYYYMM) "
                          "or a day (YYYYMMDD) · 数字不是年份、年月或日期", field="time_column", value=bad,
                          rule="whole-number years, months or days")
@@ -102,10 +102,14 @@ def _numeric_times(values: pd.Series, column: str) -> pd.Series:
     parsed = pd.to_datetime(as_text, format=fmt, errors="coerce")
     wrong = parsed.isna() & numbers.notna()
     if wrong.any():
-        bad = numbers[wrong].iloc[0]
+        bad = _plain_number(numbers[wrong].iloc[0])
         raise SplitError(f"time_column '{column}' = {bad!r}: not a valid date as {fmt} · 不是有效日期",
                          field="time_column", value=bad, rule=f"whole numbers as {fmt}")
     return parsed
+
+
+def _plain_number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
 
 
 def out_of_time(times: pd.Series, test_share: float | None = None, test_from: dt.date | None = None

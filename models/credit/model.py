@@ -48,6 +48,38 @@ from models.credit.sizing import (
 
 __all__ = ["DEFAULT_PARAMS", "CreditModel", "ModelInputError", "ParamsError", "check_params"]
 
+def category_text(values: pd.Series) -> pd.Series:
+    """Categorical values as the text the trees learn and read: 56, 56.0 and "56" are all "56".
+
+    pandas reads a numerically coded category as int64, or as float64 once a value is missing; both, and the
+    same code sent as text, must land on one level.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("string")
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return _number_text(pd.to_numeric(values, errors="coerce").astype(float))
+    if values.dtype == object:
+        numbers = pd.Series([v if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+                             else np.nan for v in values], index=values.index, dtype=float)
+        text = values.astype("string")
+        is_number = numbers.notna()
+        if is_number.any():
+            text[is_number] = _number_text(numbers[is_number])
+        return text
+    return values.astype("string")
+
+
+def _number_text(numbers: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NA, index=numbers.index, dtype="string")
+    known = numbers.notna()
+    whole = known & (numbers == np.round(numbers)) & (numbers.abs() < 2**53)
+    out[whole] = numbers[whole].astype("int64").astype("string")
+    out[known & ~whole] = numbers[known & ~whole].map(repr).astype("string")
+    return out
+
+
 class ModelInputError(KuozhongError):
     """Input the model cannot score: a missing feature column or a value of the wrong kind."""
 
@@ -144,7 +176,7 @@ class _TrainingMatrix:
     categorical: list[int]
     levels: list[list[str]]
 
-    def fit_kwargs(self) -> dict[str, object]:
+    def fit_kwargs(self) -> dict[str, Any]:
         """Column names and categorical columns for ``LGBMClassifier.fit``."""
         return {"feature_name": self.names, "categorical_feature": self.categorical}
 
@@ -247,7 +279,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         for col in self.features:
             values = X[col]
             if col in cats:
-                as_text = values.astype("string")
+                as_text = category_text(values)
                 levels = known.get(col)
                 columns[col] = as_text.astype(pd.CategoricalDtype(levels) if levels is not None else "category")
             else:
@@ -255,6 +287,13 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         return pd.DataFrame(columns, index=X.index)
 
     # -- fitting ---------------------------------------------------------------------------------------------
+    def canonical_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The feature columns as the model reads them: categories as their text, numbers as floats (checked)."""
+        self._missing_columns(X)
+        cats = set(self.categorical_features())
+        return pd.DataFrame({c: category_text(X[c]).astype(object).where(X[c].notna(), None) if c in cats
+                             else self._numeric(c, X[c]) for c in self.features}, index=X.index)
+
     def _training_matrix(self, X: pd.DataFrame) -> pd.DataFrame:
         """The input matrix with the category levels of the training rows fixed (kept in ``categories_``)."""
         self.categories_: dict[str, list[str]] = {}
@@ -279,7 +318,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
             if col not in cats:
                 out[:, j] = self._numeric(col, X[col]).to_numpy(dtype=float, na_value=np.nan)
                 continue
-            raw, uniques = pd.factorize(X[col].astype("string"), use_na_sentinel=True)
+            raw, uniques = pd.factorize(category_text(X[col]), use_na_sentinel=True)
             names = [str(u) for u in uniques]
             order = np.argsort(np.array(names, dtype=object), kind="stable")
             rank = np.empty(len(names), dtype=float)
