@@ -112,7 +112,7 @@ def one(learner: str, table: str) -> dict:
             "rss_after_loading_mb": loaded_mb, "n_train": len(tr), "n_test": len(te), **extra}
 
 
-def contrib_seconds(version_dir: str, table: str, rows: int) -> dict:
+def contrib_seconds(table: str, rows: int) -> dict:
     """LightGBM's own predict(pred_contrib=True) of the registered kuozhong model on ``rows`` rows of the table."""
     from models.explain.reasons import model_matrix
     from training.registry import load_by_alias
@@ -126,10 +126,11 @@ def contrib_seconds(version_dir: str, table: str, rows: int) -> dict:
         from training.tracking import MODEL_NAME as name
     loaded = load_by_alias("challenger", name)
     frame = _rows(data.frame, rows)
+    matrix = model_matrix(loaded.model, frame)  # the float matrix LightGBM reads; its own call alone is timed
     start = time.perf_counter()
-    matrix = model_matrix(loaded.model, frame)
     loaded.model.booster_.booster_.predict(matrix, pred_contrib=True, num_threads=1)
-    return {"rows": len(frame), "pred_contrib_seconds": time.perf_counter() - start}
+    return {"rows": len(frame), "pred_contrib_seconds": time.perf_counter() - start,
+            "trees": loaded.model.booster_.booster_.num_trees()}
 
 
 def _rows(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
@@ -189,7 +190,7 @@ def main() -> None:
         print(json.dumps(one(sys.argv[2], sys.argv[3])))
         return
     if len(sys.argv) > 1 and sys.argv[1] == "--contrib":
-        print(json.dumps(contrib_seconds("", sys.argv[2], int(sys.argv[3]))))
+        print(json.dumps(contrib_seconds(sys.argv[2], int(sys.argv[3]))))
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--tables", default=",".join(TABLES), help="Comma-separated dataset names or YAML paths.")

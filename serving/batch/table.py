@@ -70,7 +70,7 @@ def score_frame(model: CreditModel, frame: pd.DataFrame, labels: dict[str, str] 
         whole = explained.points_int[np.arange(len(frame)), cols]
         out[f"reason_{k + 1}"] = np.where(keep, names[cols], None)
         out[f"reason_{k + 1}_label"] = np.where(keep, shown[cols], None)
-        out[f"reason_{k + 1}_points"] = pd.array(np.where(keep, whole, 0), dtype="Int64").where(keep, pd.NA)
+        out[f"reason_{k + 1}_points"] = pd.Series(whole, dtype="Int64").where(keep, pd.NA)
     return out
 
 
