@@ -168,7 +168,8 @@ def table_run(table: str, score_rows: int) -> dict:
         rows = Path(tmp) / "rows.parquet"
         _rows(data.frame, score_rows).to_parquet(rows, index=False)
         result["kuozhong_score_command"] = {
-            **_cli(["score", "--input", str(rows), "--dataset", table, "--output", str(Path(tmp) / "scored.parquet")],
+            **_cli(["score", "--input", str(rows), "--dataset", table, "--alias", "challenger",
+                    "--output", str(Path(tmp) / "scored.parquet")],
                    env), "rows": score_rows}
         result["lightgbm_pred_contrib"] = _child(["--contrib", table, str(score_rows)], env)
     lgb_fit = result["lightgbm_default"].get("fit_seconds")  # type: ignore[union-attr]
