@@ -1,14 +1,16 @@
 """Credit datasets from a validated YAML config: a CSV/Parquet table or the simulated county, as one frame.
 
-A config names the table, its target and which values mean "bad", an optional time column for out-of-time
-splits, the feature columns with their type and monotone hint, and the fairness slices of the validation
-report. Two configs ship with kuozhong: ``simulated-county`` and ``german-credit`` (features/data/).
+A config names the table, its target and which values mean "bad", how the holdout is chosen (out of time by a
+time column, a separate test file, or stratified random; ``features.splits``), the feature columns with their type
+and monotone hint, and the fairness slices of the validation report. A setting the chosen split would ignore is an
+error naming it. Two configs ship with kuozhong: ``simulated-county`` and ``german-credit`` (features/data/).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -21,9 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from features.build.program import ProgramTerms
 from features.errors import KuozhongError
 from features.metadata import FeatureInfo
+from features.splits import HoldoutSplit, from_mask, out_of_time, parse_times, stratified_random
 
 DATA_DIR = Path(__file__).parent / "data"
 SHIPPED = ("simulated-county", "german-credit")
+SLICE_PREFIX = "_slice_"  # a fairness slice's labels kept as a column of their own (a run's recorded rows)
 
 
 class DatasetError(KuozhongError):
@@ -117,8 +121,10 @@ class DatasetConfig(_Strict):
     source: TableSource | CountySource = Field(discriminator="kind")
     target: TargetSpec
     time_column: str | None = None
-    split: Literal["out-of-time", "random"] = "random"
+    split: Literal["out-of-time", "random", "test-file"] = "random"
     test_share: float = Field(0.25, gt=0.05, lt=0.8)
+    test_from: dt.date | None = None
+    test_source: TableSource | None = None
     feature_metadata: bool = False
     columns: tuple[ColumnSpec, ...] = ()
     groups: dict[str, LevelSpec] = Field(default_factory=dict)  # a column group's name in Chinese and English
@@ -128,8 +134,22 @@ class DatasetConfig(_Strict):
     def _consistent(self) -> DatasetConfig:
         if not self.feature_metadata and not self.columns:
             raise ValueError("columns: list the feature columns, or set feature_metadata: true")
+        given = self.model_fields_set
         if self.split == "out-of-time" and not self.time_column:
             raise ValueError("split: 'out-of-time' needs a time_column")
+        if self.time_column and self.split != "out-of-time":
+            raise ValueError(f"time_column: '{self.time_column}' is only read by split: out-of-time, and split is "
+                             f"'{self.split}'; set split: out-of-time or remove time_column")
+        if self.test_from is not None and self.split != "out-of-time":
+            raise ValueError(f"test_from: only read by split: out-of-time, and split is '{self.split}'")
+        if self.test_from is not None and "test_share" in given:
+            raise ValueError("test_share: give test_from (the date cut) or test_share, not both")
+        if self.split == "test-file" and self.test_source is None:
+            raise ValueError("split: 'test-file' needs test_source (the table holding the holdout rows)")
+        if self.test_source is not None and self.split != "test-file":
+            raise ValueError(f"test_source: only read by split: test-file, and split is '{self.split}'")
+        if self.split == "test-file" and "test_share" in given:
+            raise ValueError("test_share: not read by split: test-file (the test file is the holdout)")
         names = [c.name for c in self.columns]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -152,6 +172,7 @@ class Dataset:
     labels_zh: dict[str, str]
     catalogue: dict[str, FeatureInfo] | None = None  # labels, units, groups of a table's columns (None: household)
     sensitive: tuple[str, ...] = ()  # columns never fed to a model (fairness slices only)
+    holdout_rows: np.ndarray | None = field(default=None, repr=False)  # split: test-file, rows of the test file
 
     @property
     def name(self) -> str:
@@ -165,10 +186,17 @@ class Dataset:
         return self.frame[self.config.target.column].astype("string").str.lower().isin(bad).to_numpy(dtype=int)
 
     def slices(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
-        """The fairness-slice label of every row (one column per slice, text)."""
+        """The fairness-slice label of every row (one column per slice, text).
+
+        Rows a run recorded carry the labels themselves (``SLICE_PREFIX`` columns) instead of the columns the
+        slices are read from; those are taken as they are.
+        """
         frame = self.frame if frame is None else frame
         out = {}
         for spec in self.config.slices:
+            if spec.column not in frame.columns and f"{SLICE_PREFIX}{spec.name}" in frame.columns:
+                out[spec.name] = frame[f"{SLICE_PREFIX}{spec.name}"].astype("string")
+                continue
             col = frame[spec.column]
             if spec.bins is not None:
                 edges = list(spec.bins)
@@ -180,6 +208,24 @@ class Dataset:
             else:
                 out[spec.name] = col.astype("string")
         return pd.DataFrame(out, index=frame.index).fillna("(缺失)")
+
+
+def plan_split(dataset: Dataset, kind: str | None = None, seed: int = 0) -> HoldoutSplit:
+    """The holdout the config states (or ``kind``, an explicit override): out of time, test file or random."""
+    config = dataset.config
+    kind = kind or config.split
+    if kind == "test-file":
+        if dataset.holdout_rows is None:
+            raise DatasetError(f"split = 'test-file': dataset '{dataset.name}' has no test_source",
+                               field="split", value=kind, rule="test-file needs test_source")
+        return from_mask(dataset.holdout_rows)
+    if kind == "out-of-time":
+        if not config.time_column:
+            raise DatasetError(f"split = 'out-of-time': dataset '{dataset.name}' has no time_column",
+                               field="split", value=kind, rule="out-of-time needs time_column")
+        return out_of_time(dataset.frame[config.time_column], config.test_share if config.test_from is None else None,
+                           config.test_from)
+    return stratified_random(dataset.y, config.test_share, seed)
 
 
 def config_path(name_or_path: str | Path) -> Path:
@@ -210,12 +256,21 @@ def load_config(name_or_path: str | Path) -> tuple[DatasetConfig, Path]:
         raise DatasetError(f"dataset config {path.name}: {where}{shown}: {first['msg']}") from err
 
 
-def _read_table(source: TableSource, folder: Path) -> pd.DataFrame:
-    path = Path(source.path) if Path(source.path).is_absolute() else folder / source.path
+def read_table(path: Path, fmt: str | None = None, key: str = "source.path") -> pd.DataFrame:
+    """A CSV or Parquet table (by ``fmt`` or the file's suffix), or an error naming ``key`` and the file."""
     if not path.is_file():
-        raise DatasetError(f"source.path = '{source.path}': no such file")
-    fmt = source.format or ("parquet" if path.suffix.lower() in {".parquet", ".pq"} else "csv")
-    return pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path, low_memory=False)
+        raise DatasetError(f"{key} = '{path}': no such file", field=key, value=str(path), rule="an existing file")
+    fmt = fmt or ("parquet" if path.suffix.lower() in {".parquet", ".pq"} else "csv")
+    try:
+        return pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path, low_memory=False)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{key} = '{path}': not readable as {fmt} ({err.__class__.__name__})", field=key,
+                           value=str(path), rule=f"a {fmt} table") from err
+
+
+def _read_table(source: TableSource, folder: Path, key: str = "source.path") -> pd.DataFrame:
+    path = Path(source.path) if Path(source.path).is_absolute() else folder / source.path
+    return read_table(path, source.format, key)
 
 
 def _county_table(source: CountySource, folder: Path, data: Path | None, program: ProgramTerms | None) -> pd.DataFrame:
@@ -253,7 +308,7 @@ def _with_applicant_sex(table: pd.DataFrame) -> pd.DataFrame:
 
 def _check_columns(config: DatasetConfig, frame: pd.DataFrame, features: tuple[str, ...]) -> None:
     needed = {"target.column": [config.target.column], "columns": list(features),
-              "slices": [s.column for s in config.slices]}
+              "slices": [s.column for s in config.slices if f"{SLICE_PREFIX}{s.name}" not in frame.columns]}
     if config.time_column:
         needed["time_column"] = [config.time_column]
     for field_name, cols in needed.items():
@@ -273,7 +328,20 @@ def load_dataset(name_or_path: str | Path, data: Path | None = None, program: Pr
         frame = _read_table(config.source, folder)
     else:
         frame = _county_table(config.source, folder, data, program)
-    return dataset_from_frame(config, frame)
+    if config.test_source is None:
+        return dataset_from_frame(config, frame)
+    test = _read_table(config.test_source, folder, "test_source.path")
+    missing = [c for c in frame.columns if c not in test.columns and c in _needed_columns(config)]
+    if missing:
+        raise DatasetError(f"test_source.path = '{config.test_source.path}': lacks column(s) of the training table: "
+                           f"{', '.join(missing)}", field="test_source.path", rule="the training table's columns")
+    holdout = np.r_[np.zeros(len(frame), dtype=bool), np.ones(len(test), dtype=bool)]
+    return dataset_from_frame(config, pd.concat([frame, test[frame.columns.intersection(test.columns)]],
+                                                ignore_index=True), holdout)
+
+
+def _needed_columns(config: DatasetConfig) -> set[str]:
+    return {config.target.column, *(c.name for c in config.columns), *(s.column for s in config.slices)}
 
 
 def county_dataset(table: pd.DataFrame) -> Dataset:
@@ -282,8 +350,11 @@ def county_dataset(table: pd.DataFrame) -> Dataset:
     return dataset_from_frame(config, _with_applicant_sex(table))
 
 
-def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame) -> Dataset:
-    """Check a frame against a config (columns, dates, numeric types, both outcomes) and wrap it."""
+def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame, holdout: np.ndarray | None = None) -> Dataset:
+    """Check a frame against a config (columns, dates, numeric types, both outcomes) and wrap it.
+
+    ``holdout`` marks the rows of a separate test file (split: test-file), aligned with ``frame``.
+    """
     catalogue: dict[str, FeatureInfo] | None
     if config.feature_metadata:
         from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES, SENSITIVE_FEATURES
@@ -302,13 +373,11 @@ def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame) -> Dataset:
         catalogue = {c.name: c.info(config.groups) for c in config.columns}
         sensitive = tuple(c.name for c in config.columns if c.sensitive)
     _check_columns(config, frame, features)
-    frame = frame[frame[config.target.column].notna()].reset_index(drop=True)
+    known = frame[config.target.column].notna().to_numpy()
+    frame = frame[known].reset_index(drop=True)
+    holdout = None if holdout is None else np.asarray(holdout, dtype=bool)[known]
     if config.time_column:
-        parsed = pd.to_datetime(frame[config.time_column], errors="coerce")
-        if parsed.isna().any():
-            bad = frame.loc[parsed.isna(), config.time_column].iloc[0]
-            raise DatasetError(f"time_column '{config.time_column}' = {bad!r}: not a date")
-        frame[config.time_column] = parsed
+        frame[config.time_column] = parse_times(frame[config.time_column], config.time_column)
     for col in features:
         if col not in categorical:
             values = pd.to_numeric(frame[col], errors="coerce")
@@ -316,7 +385,7 @@ def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame) -> Dataset:
             if wrong.any():
                 raise DatasetError(f"column '{col}' = {frame.loc[wrong, col].iloc[0]!r}: declared numeric "
                                    "but holds text (declare it type: categorical)")
-    dataset = Dataset(config, frame, features, categorical, monotone, labels, catalogue, sensitive)
+    dataset = Dataset(config, frame, features, categorical, monotone, labels, catalogue, sensitive, holdout)
     bad_rate = dataset.y.mean() if len(frame) else 0.0
     if len(frame) < 50 or bad_rate in (0.0, 1.0):
         raise DatasetError(f"target.bad_values = {list(config.target.bad_values)}: the table needs at least 50 rows "

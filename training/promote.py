@@ -23,6 +23,7 @@ from models.credit.model import CreditModel
 from models.policy import Policy, load_policy
 from training.evaluate import ece_sampling_bound, evaluate, monotonicity_check
 from training.fairness import fairness_table, worst_ratio
+from training.pyfunc import load_credit_model
 from training.tracking import MODEL_NAME, configure, quiet_downloads
 from training.train import HOLDOUT_ARTIFACT, HOLDOUT_SLICE, HOLDOUT_TARGET
 
@@ -59,14 +60,16 @@ class PromotionResult:
     forced: bool
 
 
-def _load(version: str) -> tuple[CreditModel, str]:
+def load_version(version: str, name: str = MODEL_NAME) -> tuple[CreditModel, str]:
+    """A registered version of model ``name`` and the run that trained it."""
     client = configure()
     try:
-        info = client.get_model_version(MODEL_NAME, version)
+        info = client.get_model_version(name, version)
     except mlflow.exceptions.MlflowException as err:
-        raise PromotionError(f"version = {version!r}: no such version of model '{MODEL_NAME}'") from err
+        raise PromotionError(f"version = {version!r}: no such version of model '{name}'", field="version",
+                             value=version, rule=f"a registered version of {name}") from err
     with quiet_downloads():
-        model = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}/{version}")
+        model = load_credit_model(f"models:/{name}/{version}")
     return model, str(info.run_id)
 
 
@@ -86,6 +89,17 @@ def _fairness_gate(challenger: CreditModel, champion: CreditModel | None, holdou
     return Gate("fairness", mine, floor, mine >= floor,
                 f"worst approval-rate ratio {mine:.3f} ({where}) vs champion {theirs:.3f} ({their_where}) − margin "
                 f"{margin} (or the four-fifths {FAIRNESS_FLOOR}, whichever is lower)")
+
+
+def recorded_holdout(run_id: str, artifact: str = HOLDOUT_ARTIFACT) -> pd.DataFrame:
+    """The rows a training run recorded (its holdout, or its sample of training rows)."""
+    with tempfile.TemporaryDirectory() as tmp, quiet_downloads():
+        try:
+            path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=artifact, dst_path=tmp)
+        except (mlflow.exceptions.MlflowException, OSError) as err:
+            raise PromotionError(f"run {run_id} has no {artifact}: it was trained before runs kept their rows; "
+                                 "train it again", field="run", value=run_id, rule=f"a run with {artifact}") from err
+        return pd.read_parquet(path)
 
 
 def gates(challenger: CreditModel, champion: CreditModel | None, holdout: pd.DataFrame,
@@ -125,21 +139,23 @@ def gates(challenger: CreditModel, champion: CreditModel | None, holdout: pd.Dat
 
 
 def promote(version: str, force: bool = False, reason: str | None = None, auc_margin: float = AUC_MARGIN,
-            ece_bound: float = ECE_BOUND) -> PromotionResult:
-    """Move ``champion`` to ``version`` when every gate passes (or with --force and a reason); log the gates."""
+            ece_bound: float = ECE_BOUND, name: str = MODEL_NAME) -> PromotionResult:
+    """Move ``name@champion`` to ``version`` when every gate passes (or with --force and a reason); log the gates.
+
+    The champion compared against is the same registered model's (the same dataset's), on the challenger's
+    recorded holdout.
+    """
     if force and not (reason and reason.strip()):
         raise PromotionError("--force needs --reason: say why the gates are overridden (it is logged on the run)")
     client = configure()
-    challenger, run_id = _load(version)
+    challenger, run_id = load_version(version, name)
     try:
-        current = client.get_model_version_by_alias(MODEL_NAME, "champion")
+        current = client.get_model_version_by_alias(name, "champion")
         previous: str | None = str(current.version)
     except mlflow.exceptions.MlflowException:
         previous = None
-    champion = _load(previous)[0] if previous and previous != version else None
-    with tempfile.TemporaryDirectory() as tmp, quiet_downloads():
-        path = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=HOLDOUT_ARTIFACT, dst_path=tmp)
-        holdout = pd.read_parquet(path)
+    champion = load_version(previous, name)[0] if previous and previous != version else None
+    holdout = recorded_holdout(run_id)
     results = gates(challenger, champion, holdout, auc_margin, ece_bound)
     passed = all(g.passed for g in results)
     promoted = passed or force
@@ -156,7 +172,7 @@ def promote(version: str, force: bool = False, reason: str | None = None, auc_ma
         out.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
         client.log_artifact(run_id, str(out), "promotion")
     if promoted:
-        client.set_registered_model_alias(MODEL_NAME, "champion", version)
+        client.set_registered_model_alias(name, "champion", version)
         if force and not passed:
             log.warning("version %s promoted over failed gates; reason: %s", version, reason)
     return PromotionResult(version, previous, results, promoted, force and not passed)

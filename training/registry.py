@@ -9,6 +9,7 @@ import mlflow
 from features.errors import NotFoundError
 from models.credit.model import CreditModel
 from models.decision.builder import ModelRef
+from training.pyfunc import load_credit_model
 from training.tracking import MODEL_NAME, configure
 
 
@@ -32,9 +33,10 @@ def load_by_alias(alias: str = "champion", name: str = MODEL_NAME) -> LoadedMode
     except mlflow.exceptions.MlflowException as err:
         raise ModelNotFound(f"no model '{name}' with alias '@{alias}'; run `kuozhong train` first",
                             field="alias", value=alias, rule="a registered alias") from err
-    model = mlflow.sklearn.load_model(f"models:/{name}@{alias}")
-    if not isinstance(model, CreditModel):
-        raise ModelNotFound(f"model '{name}@{alias}' is not a kuozhong CreditModel")
+    try:
+        model = load_credit_model(f"models:/{name}@{alias}")
+    except TypeError as err:
+        raise ModelNotFound(f"model '{name}@{alias}' is not a kuozhong CreditModel") from err
     return LoadedModel(model, ModelRef(name=name, version=str(version.version), run_id=str(version.run_id)))
 
 

@@ -14,8 +14,18 @@ from mlflow import MlflowClient
 
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "kuozhong-credit"
+MODEL_NAME = "kuozhong-credit"  # the county's model, the one serving loads
 EXPERIMENT = "kuozhong-credit"
+COUNTY_DATASET = "simulated-county"
+
+
+def model_name_for(dataset: str) -> str:
+    """The registered model of a dataset: the county's is ``kuozhong-credit``, any other ``kuozhong-<name>``.
+
+    Each dataset has its own versions, aliases and champion, so a bank table's model never competes with the
+    county's on rows the other cannot score.
+    """
+    return MODEL_NAME if dataset == COUNTY_DATASET else f"kuozhong-{dataset}"
 
 
 @dataclass(frozen=True)

@@ -12,24 +12,27 @@ from typing import Literal
 import mlflow
 import numpy as np
 import pandas as pd
-from mlflow.models import infer_signature
 
-from features.datasets import Dataset, county_dataset
-from models.credit.model import DEFAULT_PARAMS, CreditModel, check_params
+from features.datasets import SLICE_PREFIX, Dataset, county_dataset, plan_split
+from models.credit.model import CreditModel, check_params
 from models.policy import Policy
 from training.evaluate import evaluate, ks_statistic
-from training.tracking import MODEL_NAME, configure
+from training.pyfunc import CreditPyfunc, signature_of
+from training.tracking import configure, model_name_for
 from training.validation import Validation, validate
 
 log = logging.getLogger(__name__)
 TARGET = "default_12m"
 HOLDOUT_ARTIFACT = "holdout/holdout.parquet"
+REFERENCE_ARTIFACT = "holdout/train_sample.parquet"  # training rows the holdout's stability is measured against
+CONFIG_ARTIFACT = "dataset/config.json"
 HOLDOUT_TARGET = "_bad"
-HOLDOUT_SLICE = "_slice_"  # prefix of the fairness-slice columns kept beside the holdout (for the fairness gate)
-Split = Literal["out-of-time", "random"]
+HOLDOUT_SLICE = SLICE_PREFIX  # prefix of the fairness-slice label columns kept beside the recorded rows
+REFERENCE_ROWS = 20_000
+Split = Literal["out-of-time", "random", "test-file"]
 
-__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "out_of_time_split",
-           "random_split", "split_dataset", "train_and_register", "train_dataset"]
+__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "split_dataset",
+           "train_and_register", "train_dataset"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class TrainResult:
     run_id: str
     model_version: str
     alias: str
+    model_name: str
     metrics: dict[str, float]
     model: CreditModel
     validation: Validation | None = None
@@ -50,36 +54,10 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes() + ",".join(frame.columns).encode()).hexdigest()[:16]
 
 
-def out_of_time_split(table: pd.DataFrame, date_column: str = "as_of", test_share: float = 0.25
-                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The latest ``test_share`` of applications by date form the out-of-time holdout."""
-    cutoff = table[date_column].quantile(1 - test_share)
-    return table[table[date_column] < cutoff], table[table[date_column] >= cutoff]
-
-
-def random_split(table: pd.DataFrame, y: np.ndarray, test_share: float = 0.25, seed: int = 0
-                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A stratified random holdout of ``test_share`` of the rows."""
-    from sklearn.model_selection import train_test_split
-
-    train_idx, test_idx = train_test_split(np.arange(len(table)), test_size=test_share, stratify=y,
-                                           random_state=seed)
-    return table.iloc[np.sort(train_idx)], table.iloc[np.sort(test_idx)]
-
-
 def split_dataset(dataset: Dataset, split: Split | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of train and holdout: out of time by the config's time column, or stratified random."""
-    kind = split or dataset.config.split
-    frame = dataset.frame.reset_index(drop=True)
-    if kind == "out-of-time":
-        if not dataset.config.time_column:
-            from features.datasets import DatasetError
-
-            raise DatasetError(f"split = 'out-of-time': dataset '{dataset.name}' has no time_column")
-        train, test = out_of_time_split(frame, dataset.config.time_column, dataset.config.test_share)
-    else:
-        train, test = random_split(frame, dataset.y, dataset.config.test_share, seed)
-    return train.index.to_numpy(), test.index.to_numpy()
+    """Row positions of train and holdout, as the config states (``features.datasets.plan_split``)."""
+    plan = plan_split(dataset, split, seed)
+    return plan.train, plan.test
 
 
 def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, seed: int = 0,
@@ -127,23 +105,27 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     if params:
         check_params(params)  # before any run exists: a refused parameter leaves nothing behind
     client = configure()
-    train_idx, test_idx = split_dataset(dataset, split, seed)
+    plan = plan_split(dataset, split, seed)
+    train_idx, test_idx = plan.train, plan.test
     frame, y = dataset.frame, dataset.y
     train, test = frame.iloc[train_idx], frame.iloc[test_idx]
-    kind = split or dataset.config.split
+    kind = plan.kind
+    name = model_name_for(dataset.name)
     with mlflow.start_run(run_name=run_name or f"train-{dataset.name}", nested=mlflow.active_run() is not None) as run:
         model = fit_model(dataset, policy, train, y[train_idx], seed, params)
-        validation = validate(model, dataset, train, test, y[test_idx], policy, kind, plots=plots, seed=seed,
-                              y_train=y[train_idx], fairness_search=fairness_search)
+        validation = validate(model, dataset, train, test, y[test_idx], policy, plan.describe(), plots=plots,
+                              seed=seed, y_train=y[train_idx], fairness_search=fairness_search)
         metrics = validation.metrics
-        merged = {**DEFAULT_PARAMS, **(params or {})}
+        merged = dict(model.params_)  # the parameters sized for the training rows, with any given on top
         mlflow.log_params({"seed": seed, "dataset": dataset.name, "split": kind, "test_share": dataset.config.test_share,
+                           "holdout_share": round(plan.share, 6), "split_cut": str(plan.cut or ""),
                            "n_train": len(train), "n_test": len(test), "best_iteration": model.best_iteration_,
                            "policy_version": policy.version, "policy_hash": policy.content_hash,
                            "data_fingerprint": fingerprint(frame[[*dataset.features, dataset.config.target.column]]),
-                           "calibration": "platt", "cv_folds": model.cv_folds,
+                           "calibration": "platt", "cv_folds": model.fitted_folds,
+                           "early_stopping_rounds": model.early_stopping_rounds_,
                            "member_iterations": ",".join(map(str, model.member_iterations_)),
-                           "n_features": len(dataset.features),
+                           "n_features": len(dataset.features), "registered_model": name,
                            **{f"lgbm_{k}": v for k, v in merged.items()}})
         mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items()})
         mlflow.log_metrics({f"test_uncalibrated_{k}": v for k, v in validation.metrics_uncalibrated.items()})
@@ -164,33 +146,48 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
                                 "categorical": name in dataset.categorical,
                                 "monotone": int(dataset.monotone.get(name, 0))} for name in model.features},
                         "features.json")
+        mlflow.log_dict(dataset.config.model_dump(mode="json"), CONFIG_ARTIFACT)
         mlflow.set_tags({"model_hash": model.model_hash(), "policy_version": policy.version, "dataset": dataset.name,
-                         "monotonicity_holds": str(validation.monotonicity_holds), **(extra_tags or {})})
-        holdout = test[[*dataset.features]].copy()
-        holdout[HOLDOUT_TARGET] = y[test_idx]
-        for name, labels in dataset.slices(test).items():  # slice labels only (bands, groups), never identity
-            holdout[f"{HOLDOUT_SLICE}{name}"] = labels.to_numpy()
-        example = train[list(dataset.features)].head(5)
-        # the model reads every number as a float, so the signature says so: an integer column in the signature
-        # would make MLflow's schema check refuse a record whose number is missing, which the model accepts
-        example = example.astype({c: "float64" for c in example.select_dtypes("integer").columns})
-        signature = infer_signature(example, model.predict_pd(example))
-        info = mlflow.sklearn.log_model(model, name="model", signature=signature, input_example=example,
-                                        registered_model_name=MODEL_NAME, serialization_format="cloudpickle",
-                                        pip_requirements=model_requirements())
+                         "split": plan.describe(), "monotonicity_holds": str(validation.monotonicity_holds),
+                         **(extra_tags or {})})
+        info = mlflow.pyfunc.log_model(name="model", python_model=CreditPyfunc(model), signature=signature_of(model),
+                                       registered_model_name=name, pip_requirements=model_requirements())
         version = str(info.registered_model_version)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             _log_frames(validation, folder)
-            holdout.to_parquet(folder / "holdout.parquet", index=False)
+            recorded_rows(dataset, test, y[test_idx]).to_parquet(folder / "holdout.parquet", index=False)
+            reference = train.sample(n=REFERENCE_ROWS, random_state=seed) if len(train) > REFERENCE_ROWS else train
+            recorded_rows(dataset, reference, y[reference.index.to_numpy()]).to_parquet(
+                folder / "train_sample.parquet", index=False)
             (folder / "validation_report.html").write_text(
-                render_report(validation, MODEL_NAME, version, run.info.run_id, policy.version), encoding="utf-8")
+                render_report(validation, name, version, run.info.run_id, policy.version), encoding="utf-8")
             mlflow.log_artifact(str(folder / "holdout.parquet"), "holdout")
+            mlflow.log_artifact(str(folder / "train_sample.parquet"), "holdout")
             mlflow.log_artifact(str(folder / "validation_report.html"), "report")
             mlflow.log_artifacts(str(folder), "validation")
-        client.set_registered_model_alias(MODEL_NAME, alias, version)
-        log.info("registered %s version %s as @%s (holdout AUC %.3f)", MODEL_NAME, version, alias, metrics["auc"])
-    return TrainResult(run.info.run_id, version, alias, metrics, model, validation)
+        client.set_registered_model_alias(name, alias, version)
+        log.info("registered %s version %s as @%s (holdout AUC %.3f; %s)", name, version, alias, metrics["auc"],
+                 plan.describe())
+    return TrainResult(run.info.run_id, version, alias, name, metrics, model, validation)
+
+
+def recorded_rows(dataset: Dataset, rows: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
+    """What a run keeps of its rows so validate and promote need nothing else: features, slice labels, time, outcome.
+
+    The fairness slices are kept as their labels (bands, groups; ``HOLDOUT_SLICE`` columns), never the columns
+    they are read from: a sensitive attribute or an identity column does not leave the training data.
+    """
+    config = dataset.config
+    keep = [*dataset.features, config.target.column]
+    if config.time_column:
+        keep.append(config.time_column)
+    barred = set(dataset.sensitive)
+    out = rows[list(dict.fromkeys(c for c in keep if c in rows.columns and c not in barred))].copy()
+    out[HOLDOUT_TARGET] = y
+    for name, labels in dataset.slices(rows).items():  # slice labels only (bands, groups), never identity
+        out[f"{HOLDOUT_SLICE}{name}"] = labels.to_numpy()
+    return out.reset_index(drop=True)
 
 
 def train_and_register(table: pd.DataFrame, policy: Policy, seed: int = 0, alias: str = "challenger",

@@ -17,6 +17,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from features.datasets import Dataset
 from models.credit.model import DEFAULT_PARAMS, CreditModel
+from models.credit.sizing import early_stopping_rounds_for, holdout_share_for, sized_params
 from models.policy import Policy
 from training.tracking import TrackingConfig, configure
 from training.train import TrainResult, split_dataset, train_dataset
@@ -97,14 +98,14 @@ def make_objective(template: CreditModel, X: pd.DataFrame, y: np.ndarray, seed: 
     constraints = template.monotone_constraints()
 
     def objective(trial: optuna.Trial) -> float:
-        params = {**DEFAULT_PARAMS, **search_space(trial), "metric": ["binary_logloss", "auc"],
+        params = {**sized_params(len(y)), **search_space(trial), "metric": ["binary_logloss", "auc"],
                   "random_state": seed, "monotone_constraints": constraints}
         aucs = []
         for i, (tr, va) in enumerate(splits):
-            fit, stop = train_test_split(tr, test_size=template.calibration_size, stratify=y[tr],
-                                         random_state=template.random_state)
-            callbacks: list[Any] = [lgb.early_stopping(template.early_stopping_rounds, first_metric_only=True,
-                                                       verbose=False)]
+            fit, stop = train_test_split(tr, test_size=template.calibration_size or holdout_share_for(len(tr)),
+                                         stratify=y[tr], random_state=template.random_state)
+            patience = template.early_stopping_rounds or early_stopping_rounds_for(len(tr))
+            callbacks: list[Any] = [lgb.early_stopping(patience, first_metric_only=True, verbose=False)]
             if i == 0:
                 callbacks.append(LightGBMPruningCallback(trial, "auc", valid_name="valid_0"))
             booster = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]

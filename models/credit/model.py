@@ -1,6 +1,6 @@
 """The credit model: LightGBM with monotone constraints, Platt calibration on held-out data, score scaling.
 
-By default the trees are cross-fitted: k members, each trained on k-1 stratified folds of the training rows and
+On small data the trees are cross-fitted: k members, each trained on k-1 stratified folds of the training rows and
 early-stopped on the remaining fold, are averaged into one booster (``models.credit.bagging``), and the Platt map is fitted
 on the out-of-fold scores, so every calibration row is scored by trees that never saw it while every row still
 teaches k-1 of the members. On German Credit this lifted repeated-CV AUC by about a point over one 75/25 split.
@@ -8,6 +8,9 @@ teaches k-1 of the members. On German Credit this lifted repeated-CV AUC by abou
 Calibration is a logistic map of the trees' raw log-odds (Platt scaling), chosen over isotonic regression because
 it keeps the score linear in the TreeSHAP contributions: base points + Σ feature points equals the score exactly,
 so the gradient-boosted model reads like a scorecard.
+
+Capacity follows the training rows (``models.credit.sizing``): cross-fitting and shallow trees on small data, one
+early-stopped booster with larger trees from 20,000 rows on; parameters given explicitly always win.
 
 The model reads the household feature metadata by default (monotone directions, categorical columns); for any
 other credit dataset the caller passes the columns, the categorical ones and the monotone hints explicitly.
@@ -22,6 +25,7 @@ import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
 from typing import Any
 
 import lightgbm as lgb
@@ -34,34 +38,46 @@ from sklearn.model_selection import train_test_split
 from features.errors import KuozhongError
 from features.metadata import CATEGORICAL_FEATURES, FEATURES, MODEL_FEATURES, SENSITIVE_FEATURES, FeatureInfo
 from models.credit.bagging import cross_fit, mean_classifier
+from models.credit.sizing import (
+    DEFAULT_PARAMS,
+    cv_folds_for,
+    early_stopping_rounds_for,
+    holdout_share_for,
+    sized_params,
+)
 
-# Shallow trees, early-stopped per cross-fitted member on its held-out fold's log loss. Five members at rate 0.1
-# hold about as many trees in total (~340 on the simulated county) as one booster at rate 0.02 did, so the TreeSHAP
-# cost per row (trees x leaves x depth^2) stays where it was. Chosen by German Credit 5x5 repeated CV with seeds
-# other than the benchmark's (seeds 1 / 2: one 75/25 booster 0.782 / 0.777; five members 0.793 / 0.790; with
-# min_child_samples 30 -> 15 and weaker categorical regularisation, cat_l2 10 -> 1 and cat_smooth 10 -> 5:
-# 0.799 / 0.797) and checked on the county's out-of-time AUC (0.789 -> 0.791, mean of 3 seeds).
-DEFAULT_PARAMS: dict[str, object] = {
-    "objective": "binary",
-    "learning_rate": 0.1,
-    "num_leaves": 7,
-    "max_depth": 3,
-    "min_child_samples": 15,
-    "subsample": 0.8,
-    "subsample_freq": 1,
-    "colsample_bytree": 0.8,
-    "reg_lambda": 1.0,
-    "cat_smooth": 5.0,
-    "cat_l2": 1.0,
-    "min_data_per_group": 20,
-    "max_cat_threshold": 32,
-    "n_estimators": 1000,  # a cap: early stopping decides
-    "monotone_constraints_method": "intermediate",
-    "verbose": -1,
-    "deterministic": True,
-    "force_row_wise": True,
-    "num_threads": 1,  # one thread per fit: on shared cores OpenMP spin-waits cost more than they give
-}
+__all__ = ["DEFAULT_PARAMS", "CreditModel", "ModelInputError", "ParamsError", "check_params"]
+
+def category_text(values: pd.Series) -> pd.Series:
+    """Categorical values as the text the trees learn and read: 56, 56.0 and "56" are all "56".
+
+    pandas reads a numerically coded category as int64, or as float64 once a value is missing; both, and the
+    same code sent as text, must land on one level.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("string")
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return _number_text(pd.to_numeric(values, errors="coerce").astype(float))
+    if values.dtype == object:
+        numbers = pd.Series([v if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+                             else np.nan for v in values], index=values.index, dtype=float)
+        text = values.astype("string")
+        is_number = numbers.notna()
+        if is_number.any():
+            text[is_number] = _number_text(numbers[is_number])
+        return text
+    return values.astype("string")
+
+
+def _number_text(numbers: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NA, index=numbers.index, dtype="string")
+    known = numbers.notna()
+    whole = known & (numbers == np.round(numbers)) & (numbers.abs() < 2**53)
+    out[whole] = numbers[whole].astype("int64").astype("string")
+    out[known & ~whole] = numbers[known & ~whole].map(repr).astype("string")
+    return out
 
 
 class ModelInputError(KuozhongError):
@@ -151,23 +167,38 @@ def check_params(params: Mapping[str, object], source: str = "params") -> None:
         raise ParamsError(f"{source}: these parameters cannot be used together: {rule}")
 
 
+@dataclass(frozen=True)
+class _TrainingMatrix:
+    """The training rows as LightGBM reads them: floats, categorical columns by index and their levels."""
+
+    values: np.ndarray
+    names: list[str]
+    categorical: list[int]
+    levels: list[list[str]]
+
+    def fit_kwargs(self) -> dict[str, Any]:
+        """Column names and categorical columns for ``LGBMClassifier.fit``."""
+        return {"feature_name": self.names, "categorical_feature": self.categorical}
+
+
 class CreditModel(ClassifierMixin, BaseEstimator):
     """PD, score and grade for feature frames or single records; sklearn-style (params in __init__, fit -> self).
 
     Parameters
     ----------
     features: names of the model's input columns (MODEL_FEATURES by default).
-    params: LightGBM parameters overriding DEFAULT_PARAMS.
-    calibration_size: with ``cv_folds`` = 1, the share of the training rows held out for early stopping and
-        Platt calibration.
+    params: LightGBM parameters overriding the ones sized for the training rows (``models.credit.sizing``).
+    calibration_size: with one booster, the share of the training rows held out for early stopping and
+        Platt calibration (None: sized by the rows, 20% down to 5%).
     base_points, base_odds, pdo: score scaling (base points at good:bad odds ``base_odds``, ``pdo`` to double).
-    early_stopping_rounds: rounds without improvement on the held-out part before the trees stop.
+    early_stopping_rounds: rounds without improvement on the held-out part before the trees stop (None: sized).
     random_state: seed for the split and for LightGBM.
     categorical: columns treated as native LightGBM categoricals (None: from the feature metadata).
     monotone: feature -> +1/-1/0 risk direction (None: from the feature metadata).
     grades: (grade, lowest score) pairs, best first, as in the policy; without them ``grade`` is empty.
     cv_folds: number of cross-fitted members averaged into the booster (each early-stopped on its own held-out
-        fold, whose out-of-fold scores fit the calibration); 1 fits one booster on a single held-out split.
+        fold, whose out-of-fold scores fit the calibration); 1 fits one booster on a single held-out split;
+        None: five below 20,000 training rows, one from there on. The number used is ``cv_folds_``.
     catalogue: what each input column means (labels, unit, group, value labels) for a dataset's own table
         (None: the household catalogue, ``features.metadata``).
     sensitive: attributes a lender may not score people on; ``fit`` refuses a feature list holding one (None:
@@ -183,16 +214,16 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self,
         features: Sequence[str] = MODEL_FEATURES,
         params: dict[str, object] | None = None,
-        calibration_size: float = 0.25,
+        calibration_size: float | None = None,
         base_points: float = 600.0,
         base_odds: float = 50.0,
         pdo: float = 20.0,
-        early_stopping_rounds: int = 50,
+        early_stopping_rounds: int | None = None,
         random_state: int = 0,
         categorical: Sequence[str] | None = None,
         monotone: Mapping[str, int] | None = None,
         grades: Sequence[tuple[str, float]] | None = None,
-        cv_folds: int = 5,
+        cv_folds: int | None = None,
         catalogue: Mapping[str, FeatureInfo] | None = None,
         sensitive: Sequence[str] | None = None,
     ) -> None:
@@ -214,6 +245,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Unpickle; models saved before cross-fitting existed were fitted on one held-out split."""
         state.setdefault("cv_folds", 1)
+        state.setdefault("cv_folds_", state["cv_folds"])
         state.setdefault("catalogue", None)
         state.setdefault("sensitive", None)
         state.setdefault("reference_", {})
@@ -254,30 +286,45 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         cats = set(self.categorical_features())
         return [0 if c in cats else int(self.monotone.get(c, 0)) for c in self.features]
 
-    def _matrix(self, X: pd.DataFrame) -> pd.DataFrame:
+    def _missing_columns(self, X: pd.DataFrame) -> None:
         missing = [c for c in self.features if c not in X.columns]
         if missing:
             raise ModelInputError(f"model input lacks feature column(s): {', '.join(missing)}")
+
+    @staticmethod
+    def _numeric(col: str, values: pd.Series) -> pd.Series:
+        if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+            converted = pd.to_numeric(values.astype("string"), errors="coerce")
+            if converted.isna().sum() > values.isna().sum():
+                bad = values[converted.isna() & values.notna()].iloc[0]
+                raise ModelInputError(f"feature '{col}' must be numeric; got {bad!r}", field=col, value=bad,
+                                      rule="a number")
+            values = converted
+        return pd.to_numeric(values, errors="coerce").astype(float)
+
+    def _matrix(self, X: pd.DataFrame) -> pd.DataFrame:
+        self._missing_columns(X)
         cats = set(self.categorical_features())
         known = getattr(self, "categories_", {})
         columns: dict[str, pd.Series] = {}
         for col in self.features:
             values = X[col]
             if col in cats:
-                as_text = values.astype("string")
+                as_text = category_text(values)
                 levels = known.get(col)
                 columns[col] = as_text.astype(pd.CategoricalDtype(levels) if levels is not None else "category")
             else:
-                if isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object:
-                    converted = pd.to_numeric(values.astype("string"), errors="coerce")
-                    if converted.isna().sum() > values.isna().sum():
-                        bad = values[converted.isna() & values.notna()].iloc[0]
-                        raise ModelInputError(f"feature '{col}' must be numeric; got {bad!r}")
-                    values = converted
-                columns[col] = pd.to_numeric(values, errors="coerce").astype(float)
+                columns[col] = self._numeric(col, values)
         return pd.DataFrame(columns, index=X.index)
 
     # -- fitting ---------------------------------------------------------------------------------------------
+    def canonical_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The feature columns as the model reads them: categories as their text, numbers as floats (checked)."""
+        self._missing_columns(X)
+        cats = set(self.categorical_features())
+        return pd.DataFrame({c: category_text(X[c]).astype(object).where(X[c].notna(), None) if c in cats
+                             else self._numeric(c, X[c]) for c in self.features}, index=X.index)
+
     def _training_matrix(self, X: pd.DataFrame) -> pd.DataFrame:
         """The input matrix with the category levels of the training rows fixed (kept in ``categories_``)."""
         self.categories_: dict[str, list[str]] = {}
@@ -288,41 +335,78 @@ class CreditModel(ClassifierMixin, BaseEstimator):
             matrix[col] = matrix[col].astype("string").astype(pd.CategoricalDtype(levels))
         return matrix
 
-    def _references(self, matrix: pd.DataFrame, target: np.ndarray) -> dict[str, dict[str, Any]]:
-        """Each input's reference in the training rows: median and mean of a number, bad rate by category."""
+    def _training_codes(self, X: pd.DataFrame) -> np.ndarray:
+        """The training rows as the floats the trees read, categories as codes of their sorted levels.
+
+        Sets ``categories_`` as ``_training_matrix`` does. LightGBM turns a pandas frame into this very matrix on
+        every call; doing it once keeps the cross-fitted members from paying pandas' per-column cost five times.
+        """
+        self._missing_columns(X)
+        self.categories_ = {}
+        cats = set(self.categorical_features())
+        out = np.empty((len(X), len(self.features)), dtype=float)
+        for j, col in enumerate(self.features):
+            if col not in cats:
+                out[:, j] = self._numeric(col, X[col]).to_numpy(dtype=float, na_value=np.nan)
+                continue
+            raw, uniques = pd.factorize(category_text(X[col]), use_na_sentinel=True)
+            names = [str(u) for u in uniques]
+            order = np.argsort(np.array(names, dtype=object), kind="stable")
+            rank = np.empty(len(names), dtype=float)
+            rank[order] = np.arange(len(names), dtype=float)
+            self.categories_[col] = [names[k] for k in order]
+            out[:, j] = np.where(raw >= 0, rank[np.maximum(raw, 0)] if len(names) else np.nan, np.nan)
+        return out
+
+    def _references(self, X: pd.DataFrame, target: np.ndarray) -> dict[str, dict[str, Any]]:
+        """Each input's reference in the training rows: median and mean of a number, bad rate by category.
+
+        Read from the training rows themselves (the codes matrix has no categorical dtypes): categories as the
+        text the trees read (``category_text``, the level names of ``categories_``), numbers as ``_numeric``.
+        """
         out: dict[str, dict[str, Any]] = {}
         overall = float(target.mean()) if len(target) else float("nan")
+        cats = set(self.categorical_features())
         for col in self.features:
-            values = matrix[col]
-            if isinstance(values.dtype, pd.CategoricalDtype):
-                known = values.notna().to_numpy()
-                rates = pd.Series(target[known]).groupby(values[known].astype(str).to_numpy()).agg(["mean", "size"])
+            if col in cats:
+                text = category_text(X[col])
+                known = text.notna().to_numpy()
+                rates = pd.Series(target[known]).groupby(text[known].astype(str).to_numpy()).agg(["mean", "size"])
                 out[col] = {"kind": "bad_rate", "overall": overall,
                             "levels": {str(k): (float(r["mean"]), int(r["size"])) for k, r in rates.iterrows()}}
             else:
-                finite = values.to_numpy(dtype=float)
+                finite = self._numeric(col, X[col]).to_numpy(dtype=float, na_value=np.nan)
                 finite = finite[np.isfinite(finite)]
                 out[col] = {"kind": "number", "median": float(np.median(finite)) if finite.size else float("nan"),
                             "mean": float(finite.mean()) if finite.size else float("nan")}
         return out
 
     def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> CreditModel:
-        """Fit the trees, early-stop and calibrate on rows the scoring trees never saw (out of fold by default)."""
+        """Fit the trees, early-stop and calibrate on rows the scoring trees never saw (out of fold on small data)."""
         barred = [c for c in self.features if c in set(self.sensitive_features())]
         if barred:
             raise ModelInputError(f"features = {', '.join(barred)}: attributes a lender may not score people on "
                                   "(health, age, sex, residence, livelihood, program class) are fairness slices, "
                                   "never model features / 敏感属性不得作为评分特征", field="features",
                                   value=", ".join(barred), rule="no sensitive attribute in a model")
-        matrix = self._training_matrix(X)
+        values = self._training_codes(X)
         target = np.asarray(y).astype(int)
-        self.reference_ = self._references(matrix, target)
-        params = {**DEFAULT_PARAMS, **(self.params or {}), "random_state": self.random_state,
+        self.reference_ = self._references(X, target)
+        n_rows = len(target)
+        self.cv_folds_ = int(self.cv_folds if self.cv_folds is not None else cv_folds_for(n_rows))
+        self.early_stopping_rounds_ = int(self.early_stopping_rounds if self.early_stopping_rounds is not None
+                                          else early_stopping_rounds_for(n_rows))
+        params = {**sized_params(n_rows), **(self.params or {}), "random_state": self.random_state,
                   "monotone_constraints": self.monotone_constraints()}
-        if self.cv_folds > 1:
-            raw_cal, y_cal = self._fit_cross(matrix, target, params)
+        self.params_ = {k: v for k, v in params.items() if k != "monotone_constraints"}
+        cats = self.categorical_features()
+        data = _TrainingMatrix(values, list(self.features),
+                               [list(self.features).index(c) for c in cats], [self.categories_[c] for c in cats])
+        if self.cv_folds_ > 1:
+            raw_cal, y_cal = self._fit_cross(data, target, params)
         else:
-            raw_cal, y_cal = self._fit_split(matrix, target, params)
+            raw_cal, y_cal = self._fit_split(data, target, params)
+        self.booster_.booster_.pandas_categorical = data.levels or None
         platt = LogisticRegression(C=1e6).fit(raw_cal.reshape(-1, 1), y_cal)
         self.calibration_slope_ = float(platt.coef_[0, 0])
         self.calibration_intercept_ = float(platt.intercept_[0])
@@ -335,30 +419,38 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = len(self.features)
         return self
 
-    def _fit_cross(self, matrix: pd.DataFrame, target: np.ndarray, params: dict[str, object]
+    def _fit_cross(self, data: _TrainingMatrix, target: np.ndarray, params: dict[str, object]
                    ) -> tuple[np.ndarray, np.ndarray]:
         """Cross-fitted members merged into one booster; their out-of-fold raw scores calibrate it."""
         smallest = int(np.bincount(target, minlength=2).min())
-        if smallest < self.cv_folds:
-            raise ModelInputError(f"cv_folds = {self.cv_folds} needs at least {self.cv_folds} rows of each class; "
+        if smallest < self.cv_folds_:
+            raise ModelInputError(f"cv_folds = {self.cv_folds_} needs at least {self.cv_folds_} rows of each class; "
                                   f"the training rows hold {smallest} of the rarer class")
-        fitted = cross_fit(matrix, target, params, self.cv_folds, self.random_state, self.early_stopping_rounds)
+        fitted = cross_fit(data.values, target, params, self.cv_folds_, self.random_state, self.early_stopping_rounds_,
+                           fit_kwargs=data.fit_kwargs())
         self.member_iterations_ = [int(m.booster_.current_iteration()) for m in fitted.members]
         self.best_iteration_ = round(float(np.mean(self.member_iterations_)))
         self.booster_ = mean_classifier(fitted)
         return fitted.oof_raw, target
 
-    def _fit_split(self, matrix: pd.DataFrame, target: np.ndarray, params: dict[str, object]
+    def _fit_split(self, data: _TrainingMatrix, target: np.ndarray, params: dict[str, object]
                    ) -> tuple[np.ndarray, np.ndarray]:
         """One booster on a part of the rows, early-stopped on the held-out part, whose scores calibrate it."""
-        x_fit, x_cal, y_fit, y_cal = train_test_split(matrix, target, test_size=self.calibration_size,
+        share = self.calibration_size if self.calibration_size is not None else holdout_share_for(len(target))
+        x_fit, x_cal, y_fit, y_cal = train_test_split(data.values, target, test_size=share,
                                                       stratify=target, random_state=self.random_state)
         self.booster_ = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
         self.booster_.fit(x_fit, y_fit, eval_X=(x_cal,), eval_y=(y_cal,), eval_metric="binary_logloss",
-                          callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
+                          callbacks=[lgb.early_stopping(self.early_stopping_rounds_, verbose=False)],
+                          **data.fit_kwargs())
         self.best_iteration_ = int(self.booster_.best_iteration_ or self.booster_.n_estimators)
         self.member_iterations_ = [self.best_iteration_]
-        return np.asarray(self.booster_.predict(x_cal, raw_score=True), dtype=float), np.asarray(y_cal)
+        return np.asarray(self.booster_.booster_.predict(x_cal, raw_score=True), dtype=float), np.asarray(y_cal)
+
+    @property
+    def fitted_folds(self) -> int:
+        """Cross-fitted members of the fitted model (1: one booster)."""
+        return int(getattr(self, "cv_folds_", self.cv_folds or 1))
 
     # -- prediction ------------------------------------------------------------------------------------------
     def raw_score(self, X: pd.DataFrame) -> np.ndarray:
@@ -440,7 +532,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         constraints = self.monotone_constraints()
         return {
             "learner": "LightGBM binary",
-            "cv_folds": self.cv_folds,
+            "cv_folds": self.fitted_folds,
             "member_iterations": list(getattr(self, "member_iterations_", [self.best_iteration_])),
             "trees": len(trees),
             "total_leaves": int(sum(t["num_leaves"] for t in trees)),

@@ -74,8 +74,8 @@ def train(
     from models.policy import load_policy
     from training.train import train_dataset
 
-    if split not in (None, "out-of-time", "random"):
-        raise DatasetError(f"--split = {split!r}: must be 'out-of-time' or 'random'")
+    if split not in (None, "out-of-time", "random", "test-file"):
+        raise DatasetError(f"--split = {split!r}: must be 'out-of-time', 'random' or 'test-file'")
     pol = load_policy(policy)
     lgb_params = _read_params(params)
     with console.status("loading the dataset"):
@@ -83,8 +83,10 @@ def train(
     with console.status(f"training and validating on {len(ds.frame):,} rows of {ds.name}"):
         result = train_dataset(ds, pol, seed=seed, alias=alias, params=lgb_params, split=split)  # type: ignore[arg-type]
     m = result.metrics
-    console.print(f"registered kuozhong-credit v{result.model_version} as @{alias} · run {result.run_id} · "
+    console.print(f"registered {result.model_name} v{result.model_version} as @{alias} · run {result.run_id} · "
                   f"holdout AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f}")
+    if result.validation is not None:
+        console.print(f"验证集 holdout: {result.validation.split}")
 
 
 def tune(
@@ -116,19 +118,41 @@ def tune(
     assert trained is not None
     console.print(f"study {result.study_name}: {result.n_trials} trials, best CV AUC {result.best_value:.4f} · "
                   f"retrained trial {result.chosen_trial} ({result.chosen_because}) · "
-                  f"registered v{trained.model_version} as @challenger · holdout AUC {trained.metrics['auc']:.3f}")
+                  f"registered {trained.model_name} v{trained.model_version} as @challenger · "
+                  f"holdout AUC {trained.metrics['auc']:.3f}")
+
+
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", help="Registered model (default: the --dataset's, else the county's kuozhong-credit).")]
+NamedDatasetOpt = Annotated[str | None, typer.Option(
+    "--dataset", help="Dataset (shipped name or config YAML) whose registered model is meant; only its name is read.")]
+
+
+def _model_name(model: str | None, dataset: str | None) -> str:
+    from features.datasets import DatasetError, load_config
+    from training.tracking import MODEL_NAME, model_name_for
+
+    if model and dataset:
+        raise DatasetError("--model and --dataset both name the registered model; give one",
+                           field="--model", value=model, rule="one of --model, --dataset")
+    if model:
+        return model
+    return model_name_for(load_config(dataset)[0].name) if dataset else MODEL_NAME
 
 
 def promote(
-    version: Annotated[str, typer.Argument(help="Registered version of kuozhong-credit to promote.")],
+    version: Annotated[str, typer.Argument(help="Registered version of the model to promote.")],
+    model: ModelOpt = None,
+    dataset: NamedDatasetOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Promote even if gates fail (needs --reason).")] = False,
     reason: Annotated[str | None, typer.Option("--reason", help="Why the gates are overridden (logged).")] = None,
 ) -> None:
-    """Move @champion to VERSION when the gates pass; the gate results are recorded on the version's run."""
+    """Move MODEL@champion to VERSION when the gates pass on its recorded holdout; the results go on the run."""
     from training.promote import promote as run_promote
 
-    result = run_promote(version, force=force, reason=reason)
-    table = Table(title=f"promotion gates · v{version} (champion was {result.previous_champion or '—'})")
+    name = _model_name(model, dataset)
+    result = run_promote(version, force=force, reason=reason, name=name)
+    table = Table(title=f"promotion gates · {name} v{version} (champion was {result.previous_champion or '—'})")
     for col in ("gate", "value", "threshold", "result", "detail"):
         table.add_column(col)
     for g in result.gates:
@@ -140,44 +164,29 @@ def promote(
 
         raise PromotionError(f"version {version} not promoted: gates failed "
                              f"({', '.join(g.name for g in result.gates if not g.passed)}); use --force --reason")
-    console.print(f"@champion → v{version}" + (" (forced)" if result.forced else ""))
+    console.print(f"{name}@champion → v{version}" + (" (forced)" if result.forced else ""))
 
 
 def validate(
     version: Annotated[str, typer.Argument(help="Registered version (or @alias) to validate.")],
-    dataset: DatasetOpt = None,
-    data: DataOpt = Path("output/data"),
+    model: ModelOpt = None,
+    dataset: NamedDatasetOpt = None,
     policy: PolicyOpt = None,
     seed: SeedOpt = 0,
     out: Annotated[Path, typer.Option("--out", help="HTML validation report to write.")] = Path(
         "output/validation_report.html"),
 ) -> None:
-    """Validate a registered version on a dataset's holdout and write the HTML validation report."""
-    import mlflow
-
+    """Validate a registered version on the holdout its training run recorded and write the HTML report."""
     from models.policy import load_policy
-    from training.promote import _load
-    from training.registry import load_by_alias
     from training.report import render_report, write_report
-    from training.train import split_dataset
-    from training.validation import validate as run_validate
+    from training.revalidate import revalidate
 
-    if version.startswith("@"):
-        loaded = load_by_alias(version[1:])
-        model, number, run_id = loaded.model, loaded.ref.version, loaded.ref.run_id
-    else:
-        model, run_id = _load(version)
-        number = version
-    run = mlflow.get_run(run_id)
+    name = _model_name(model, dataset)
     pol = load_policy(policy)
-    with console.status("loading the dataset"):
-        ds = _dataset(dataset or run.data.params.get("dataset"), data, pol)
-    split = run.data.params.get("split")
-    train_idx, test_idx = split_dataset(ds, split, int(run.data.params.get("seed", seed)))  # type: ignore[arg-type]
-    with console.status("validating"):
-        result = run_validate(model, ds, ds.frame.iloc[train_idx], ds.frame.iloc[test_idx], ds.y[test_idx], pol,
-                              split or ds.config.split, seed=seed, y_train=ds.y[train_idx])
-    write_report(render_report(result, "kuozhong-credit", number, run_id, pol.version), out)
-    m = result.metrics
-    console.print(f"v{number} on {ds.name}: AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f} · "
-                  f"monotonicity {'holds' if result.monotonicity_holds else 'VIOLATED'} · report {out}")
+    with console.status("validating on the recorded holdout"):
+        result = revalidate(version, name, pol, seed=seed)
+    write_report(render_report(result.validation, name, result.version, result.run_id, pol.version), out)
+    m = result.validation.metrics
+    console.print(f"{name} v{result.version}: AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f} · "
+                  f"monotonicity {'holds' if result.validation.monotonicity_holds else 'VIOLATED'} · report {out}")
+    console.print(f"数据 data: {result.data_used}")

@@ -29,10 +29,58 @@ def _progress_bar(progress: Progress) -> object:
     return start
 
 
+def _score_table(input_path: Path, output: Path, dataset: str | None, model: str | None, alias: str) -> None:
+    """A bank's own table through its registered model: PD, score, grade and reasons per row, one file out."""
+    from features.datasets import DatasetError, load_config
+    from serving.batch.table import score_table
+    from training.registry import load_by_alias
+    from training.tracking import model_name_for
+
+    if dataset and model:
+        raise DatasetError("--model and --dataset both name the model; give one", field="--model", value=model,
+                           rule="one of --model, --dataset")
+    if dataset is None and model is None:
+        raise DatasetError(f"--input = '{input_path}' is a table: name its model with --dataset (the dataset YAML it "
+                           "was trained from) or --model NAME", field="--dataset", rule="a table needs its model")
+    labels: dict[str, str] = {}
+    if dataset is not None:
+        config = load_config(dataset)[0]
+        name = model_name_for(config.name)
+        labels = {c.name: c.label_zh or c.name for c in config.columns}
+    else:
+        name, _, named_alias = str(model).partition("@")
+        alias = named_alias or alias
+    loaded = load_by_alias(alias, name)
+    if not labels:
+        labels = _run_labels(loaded.ref.run_id)
+    with console.status(f"scoring {input_path.name} with {name}@{alias} (v{loaded.ref.version})"):
+        result = score_table(loaded.model, input_path, output, labels)
+    grades = " · ".join(f"{g or '—'} {n:,}" for g, n in result.grades.items())
+    console.print(f"{result.rows:,} rows scored with {name} v{loaded.ref.version} (@{alias}) · {grades} · "
+                  f"[bold]{output}[/]")
+
+
+def _run_labels(run_id: str) -> dict[str, str]:
+    import mlflow
+
+    try:
+        features = mlflow.artifacts.load_dict(f"runs:/{run_id}/features.json")
+    except (mlflow.exceptions.MlflowException, OSError):
+        return {}
+    return {name: str(info.get("label_zh") or name) for name, info in features.items()}
+
+
 def score(
     input_path: Annotated[Path, typer.Option("--input", help="Households: raw sources (a `kuozhong simulate` folder "
-                                                              "or a folder of such shards) or built-feature Parquet.")],
-    output: Annotated[Path, typer.Option("--output", help="Folder for the partitioned Parquet decisions.")],
+                                                              "or a folder of such shards) or built-feature Parquet; "
+                                                              "or a bank's own CSV/Parquet table (with --dataset or "
+                                                              "--model).")],
+    output: Annotated[Path, typer.Option("--output", help="Folder for the partitioned Parquet decisions; for a table, "
+                                                          "the .csv or .parquet file of scores.")],
+    dataset: Annotated[str | None, typer.Option("--dataset", help="Score a table with this dataset's registered "
+                                                                  "model (shipped name or config YAML).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Score a table with this registered model "
+                                                              "(NAME or NAME@alias).")] = None,
     engine: Annotated[str, typer.Option("--engine", help="local (this process) or dask (dask.distributed).")] = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address; default a local "
                                                                       "cluster on the loopback interface.")] = None,
@@ -45,7 +93,12 @@ def score(
     restart: Annotated[bool, typer.Option("--restart", help="Discard an earlier run in --output and start over.")]
     = False,
 ) -> None:
-    """Decide every household or application of a list in partitions; a killed run resumes where it stopped."""
+    """Decide every household of a list in partitions (resumable), or score a bank's table row by row."""
+    from serving.batch.table import is_table
+
+    if dataset is not None or model is not None or is_table(input_path):
+        _score_table(input_path, output, dataset, model, alias)
+        return
     from models.policy import load_policy
     from serving.batch import BatchConfig, BatchInputError, run_batch
     from training.registry import load_by_alias

@@ -9,6 +9,7 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "risk_team_walkth
 def test_walkthrough_runs_end_to_end_on_small_data(tmp_path, monkeypatch):
     # given: a small county and a throwaway MLflow store
     monkeypatch.setenv("KUOZHONG_NB_HOUSEHOLDS", "700")
+    monkeypatch.setenv("KUOZHONG_NB_TABLE_ROWS", "4000")
     monkeypatch.setenv("KUOZHONG_MLRUNS", str(tmp_path / "mlruns"))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     # when
@@ -20,3 +21,10 @@ def test_walkthrough_runs_end_to_end_on_small_data(tmp_path, monkeypatch):
     assert "psi" in outputs[6]
     assert "True" in outputs[7]
     assert "auc_vs_champion" in outputs[8]
+    # the plots are drawn (calibration, SHAP summary, lift; PSI) and the bank's own table goes end to end
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert sum("image/png" in o.get("data", {}) for o in code_cells[9].get("outputs", [])) == 3
+    assert any("image/png" in o.get("data", {}) for o in code_cells[10].get("outputs", []))
+    assert "out of time" in outputs[11]
+    assert "kuozhong-car-loan" in outputs[12] and "'cv_folds': 5" in outputs[12]
+    assert "promoted: True" in outputs[13] and "reason_1" in outputs[13]

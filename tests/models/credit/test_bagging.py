@@ -151,7 +151,7 @@ def test_registered_model_is_the_merged_booster_after_mlflow_load(trained_store)
     # then: the same trees and calibration, all members' trees in the one booster
     assert loaded.model_hash() == result.model.model_hash()
     assert loaded.booster_.booster_.num_trees() == sum(result.model.member_iterations_)
-    assert len(result.model.member_iterations_) == result.model.cv_folds == 5
+    assert len(result.model.member_iterations_) == result.model.cv_folds_ == 5  # sized: few rows, five members
 
 
 def test_a_model_pickled_before_cross_fitting_loads_as_a_single_split_model(german, policy):
@@ -159,11 +159,11 @@ def test_a_model_pickled_before_cross_fitting_loads_as_a_single_split_model(germ
     data, _, _, train_idx, _ = german
     model = fit_model(data, policy, data.frame.iloc[train_idx], data.y[train_idx], seed=1, params=FEW_TREES)
     state = model.__getstate__()
-    del state["cv_folds"], state["member_iterations_"]
+    del state["cv_folds"], state["cv_folds_"], state["member_iterations_"]
     # when
     old = CreditModel.__new__(CreditModel)
     old.__setstate__(state)
     # then
-    assert old.cv_folds == 1 and old.get_params()["cv_folds"] == 1
+    assert old.cv_folds == 1 and old.get_params()["cv_folds"] == 1 and old.fitted_folds == 1
     assert old.member_iterations_ == [model.best_iteration_]
     assert old.model_hash() == model.model_hash()

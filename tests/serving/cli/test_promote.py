@@ -27,6 +27,8 @@ def versions(trained_store, table, policy):
     client = MlflowClient(uri, uri)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KUOZHONG_MLRUNS", str(store))
+        mlflow.set_tracking_uri(uri)  # a version's source (models:/m-...) is looked up in the global store
+        mlflow.set_registry_uri(uri)
         champion = client.get_model_version(MODEL_NAME, result.model_version)
         twin = client.create_model_version(MODEL_NAME, champion.source, run_id=champion.run_id)
         weak = train_and_register(table, policy, seed=SEED, alias="weak-candidate", plots=False,
@@ -127,16 +129,15 @@ def test_promote_of_an_unknown_version_is_one_line(workbench, capsys, monkeypatc
     assert champion_of(workbench["client"]) == workbench["champion"]
 
 
-def test_validate_writes_the_report_with_psi_monotonicity_and_fairness(workbench, data_dir, tmp_path, capsys,
-                                                                       monkeypatch):
+def test_validate_writes_the_report_with_psi_monotonicity_and_fairness(workbench, tmp_path, capsys, monkeypatch):
     # given
     out = tmp_path / "reports" / "validation.html"
-    # when
-    code, err = run_kuozhong(capsys, monkeypatch, "validate", "@champion", "--data", str(data_dir), "--out",
-                             str(out))
+    # when: no data given: the run's recorded holdout is the data, and the report says so
+    code, err = run_kuozhong(capsys, monkeypatch, "validate", "@champion", "--out", str(out))
     # then
     assert code == 0, err
     html = out.read_text(encoding="utf-8")
+    assert f"the holdout recorded by run {workbench['champion_run']}" in html
     assert not [p for p in out.parent.iterdir() if is_temp_path(p)]
     stability = html.split("稳定性 Stability")[1].split("单调性检查")[0]
     assert "<td>score</td><td>信用评分</td>" in stability and "稳定" in stability and stability.count("<tr>") > 10

@@ -1,0 +1,215 @@
+"""A bank's own tables, out of time: kuozhong against LightGBM and CatBoost defaults and a WoE scorecard.
+
+python -m benchmarks.bench_tables [--tables german-credit,benchmarks/data/car-loan.yaml] [--score-rows 100000]
+
+Every table goes through its dataset YAML and the split it states (German Credit: stratified random 25%; NannyML's
+synthetic car loans: the later 50% by time). Each learner is fitted in a process of its own, on one thread, so
+its peak memory (the process's maximum resident set) and fit seconds are its own: the kuozhong model
+(``training.train.fit_model``, defaults only), ``LGBMClassifier()`` and ``CatBoostClassifier()`` with their
+defaults (categoricals as categories), and an optbinning WoE scorecard. The same run times the whole
+``kuozhong train`` command (validation report, plots, MLflow logging and registration) and ``kuozhong score`` on
+the table (PD, score, grade and reasons per row), beside LightGBM's own ``predict(pred_contrib=True)`` on the same
+rows and the same model. JSON in benchmarks/results/bench_tables.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "results" / "bench_tables.json"
+TABLES = ("german-credit", "benchmarks/data/car-loan.yaml")
+LEARNERS = ("kuozhong", "lightgbm_default", "catboost_default", "woe_scorecard")
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _load(table: str):
+    from features.datasets import load_dataset
+    from training.train import split_dataset
+
+    data = load_dataset(table)
+    train_idx, test_idx = split_dataset(data)
+    return data, train_idx, test_idx
+
+
+def _as_categories(frame: pd.DataFrame, cats: list[str], levels: dict[str, list[str]] | None = None
+                   ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    out = frame.copy()
+    levels = levels or {c: sorted(out[c].dropna().astype(str).unique()) for c in cats}
+    for c in cats:
+        out[c] = out[c].astype("string").astype(pd.CategoricalDtype(levels[c]))
+    return out, levels
+
+
+def one(learner: str, table: str) -> dict:
+    """Fit one learner on one table's training rows; AUC on its holdout, fit seconds, peak memory."""
+    from sklearn.metrics import roc_auc_score
+
+    data, tr, te = _load(table)
+    frame, y = data.frame, data.y
+    cats = list(data.categorical)
+    nums = [f for f in data.features if f not in cats]
+    X_tr, X_te = frame.iloc[tr][list(data.features)], frame.iloc[te][list(data.features)]
+    loaded_mb = _peak_mb()
+    extra: dict[str, object] = {}
+    start = time.perf_counter()
+    if learner == "kuozhong":
+        from models.policy import load_policy
+        from training.train import fit_model
+
+        model = fit_model(data, load_policy(), frame.iloc[tr], y[tr], seed=0)
+        seconds = time.perf_counter() - start
+        p = model.predict_pd(frame.iloc[te])
+        extra = {"summary": {k: v for k, v in model.summary().items() if k != "calibration"}}
+    elif learner == "lightgbm_default":
+        import lightgbm as lgb
+
+        a, levels = _as_categories(X_tr, cats)
+        model = lgb.LGBMClassifier(verbose=-1, random_state=0, num_threads=1).fit(a, y[tr])
+        seconds = time.perf_counter() - start
+        p = model.predict_proba(_as_categories(X_te, cats, levels)[0])[:, 1]
+        extra = {"trees": model.booster_.current_iteration()}
+    elif learner == "catboost_default":
+        from catboost import CatBoostClassifier
+
+        def prep(f: pd.DataFrame) -> pd.DataFrame:
+            return f.assign(**{c: f[c].astype("string").fillna("(missing)").astype(object) for c in cats})
+
+        model = CatBoostClassifier(verbose=0, random_seed=0, thread_count=1, cat_features=cats,
+                                   allow_writing_files=False).fit(prep(X_tr), y[tr])
+        seconds = time.perf_counter() - start
+        p = model.predict_proba(prep(X_te))[:, 1]
+        extra = {"trees": int(model.tree_count_)}
+    elif learner == "woe_scorecard":
+        from optbinning import BinningProcess, Scorecard
+        from sklearn.linear_model import LogisticRegression
+
+        names = cats + nums
+        process = BinningProcess(names, categorical_variables=cats)
+        card = Scorecard(binning_process=process, estimator=LogisticRegression(max_iter=2000),
+                         scaling_method="min_max", scaling_method_params={"min": 300, "max": 850})
+        card.fit(X_tr[names], y[tr])
+        seconds = time.perf_counter() - start
+        p = card.predict_proba(X_te[names])[:, 1]
+    else:
+        raise SystemExit(f"unknown learner {learner}")
+    return {"auc": float(roc_auc_score(y[te], p)), "fit_seconds": seconds, "peak_rss_mb": _peak_mb(),
+            "rss_after_loading_mb": loaded_mb, "n_train": len(tr), "n_test": len(te), **extra}
+
+
+def contrib_seconds(table: str, rows: int) -> dict:
+    """LightGBM's own predict(pred_contrib=True) of the registered kuozhong model on ``rows`` rows of the table."""
+    from models.explain.reasons import model_matrix
+    from training.registry import load_by_alias
+
+    data, _, _ = _load(table)
+    try:
+        from training.tracking import model_name_for  # type: ignore[attr-defined]
+
+        name = model_name_for(data.name)
+    except ImportError:  # before per-dataset registered models, every model was kuozhong-credit
+        from training.tracking import MODEL_NAME as name
+    loaded = load_by_alias("challenger", name)
+    frame = _rows(data.frame, rows)
+    matrix = model_matrix(loaded.model, frame)  # the float matrix LightGBM reads; its own call alone is timed
+    start = time.perf_counter()
+    loaded.model.booster_.booster_.predict(matrix, pred_contrib=True, num_threads=1)
+    return {"rows": len(frame), "pred_contrib_seconds": time.perf_counter() - start,
+            "trees": loaded.model.booster_.booster_.num_trees()}
+
+
+def _rows(frame: pd.DataFrame, rows: int) -> pd.DataFrame:
+    """``rows`` rows of the table: all of them, repeated when the table is shorter (German Credit)."""
+    reps = int(np.ceil(rows / len(frame)))
+    return pd.concat([frame] * reps, ignore_index=True).iloc[:rows]
+
+
+def _child(args: list[str], env: dict[str, str] | None = None) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_tables", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["(no output)"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _cli(argv: list[str], env: dict[str, str]) -> dict:
+    kuozhong = str(Path(sys.executable).with_name("kuozhong"))
+    start = time.perf_counter()
+    proc = subprocess.run([kuozhong, *argv], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    out = {"seconds": time.perf_counter() - start, "exit_code": proc.returncode}
+    if proc.returncode != 0:
+        out["error"] = (proc.stderr.strip() or proc.stdout.strip()).splitlines()[-1:]
+    else:
+        out["last_line"] = proc.stdout.strip().splitlines()[-1:]
+    return out
+
+
+def table_run(table: str, score_rows: int) -> dict:
+    result: dict[str, object] = {name: _child(["--one", name, table]) for name in LEARNERS}
+    with tempfile.TemporaryDirectory(prefix="bench-tables-") as tmp:
+        env = {**os.environ, "KUOZHONG_MLRUNS": str(Path(tmp) / "mlruns")}
+        result["kuozhong_train_command"] = _cli(["train", "--dataset", table], env)
+        data, _, _ = _load(table)
+        rows = Path(tmp) / "rows.parquet"
+        _rows(data.frame, score_rows).to_parquet(rows, index=False)
+        result["kuozhong_score_command"] = {
+            **_cli(["score", "--input", str(rows), "--dataset", table, "--alias", "challenger",
+                    "--output", str(Path(tmp) / "scored.parquet")],
+                   env), "rows": score_rows}
+        result["lightgbm_pred_contrib"] = _child(["--contrib", table, str(score_rows)], env)
+    lgb_fit = result["lightgbm_default"].get("fit_seconds")  # type: ignore[union-attr]
+    if lgb_fit:
+        ratios = {"kuozhong_fit_over_lightgbm_fit": result["kuozhong"].get("fit_seconds", np.nan) / lgb_fit,  # type: ignore[union-attr]
+                  "train_command_over_lightgbm_fit": result["kuozhong_train_command"]["seconds"] / lgb_fit,  # type: ignore[index]
+                  "auc_kuozhong_minus_lightgbm": result["kuozhong"].get("auc", np.nan)  # type: ignore[union-attr]
+                  - result["lightgbm_default"]["auc"]}  # type: ignore[index]
+        contrib = result["lightgbm_pred_contrib"].get("pred_contrib_seconds")  # type: ignore[union-attr]
+        score = result["kuozhong_score_command"]
+        if contrib and score.get("exit_code") == 0:  # type: ignore[union-attr]
+            ratios["score_command_over_pred_contrib"] = score["seconds"] / contrib  # type: ignore[index]
+        result["ratios"] = ratios
+    return result
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--one":
+        print(json.dumps(one(sys.argv[2], sys.argv[3])))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "--contrib":
+        print(json.dumps(contrib_seconds(sys.argv[2], int(sys.argv[3]))))
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tables", default=",".join(TABLES), help="Comma-separated dataset names or YAML paths.")
+    parser.add_argument("--score-rows", type=int, default=100_000, help="Rows to score through `kuozhong score`.")
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    result: dict[str, object] = {"tables": {t: table_run(t, args.score_rows) for t in args.tables.split(",")}}
+    result["total_seconds"] = time.perf_counter() - started
+    result["machine"] = {"cpus": os.cpu_count(), "load_average_1_5_15_start": load_before,
+                         "load_average_1_5_15_end": os.getloadavg()}
+    from features.files import write_text_atomic
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(args.out, json.dumps(result, indent=2, ensure_ascii=False))
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
