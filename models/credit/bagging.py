@@ -8,9 +8,7 @@ k: one LightGBM model, so exact TreeSHAP (``pred_contrib``) and model-text hashi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import lightgbm as lgb
@@ -62,14 +60,9 @@ def cross_fit(matrix: pd.DataFrame | np.ndarray, y: np.ndarray, params: dict[str
         oof[held] = np.asarray(fitted.booster_.predict(rows(held), raw_score=True), dtype=float)
         return fitted
 
-    # The members are independent and LightGBM releases the GIL while it trains, so they run side by side, one
-    # thread each, on as many cores as there are (each member's result does not depend on the others or the order).
-    workers = max(1, min(folds, os.cpu_count() or 1))
-    if workers == 1:
-        members = [member(j) for j in range(folds)]
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            members = list(pool.map(member, range(folds)))
+    # One member after another: LightGBM's native code is not safe for boosters trained side by side in threads of
+    # one process (intermittent segmentation faults were seen here doing so), and a crash costs more than the time.
+    members = [member(j) for j in range(folds)]
     return CrossFit(members, oof, fold)
 
 
