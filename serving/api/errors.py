@@ -9,6 +9,7 @@ hold ID numbers or names.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -127,7 +128,17 @@ async def _kuozhong(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, field, exc.message, zh, exc.code)
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the API declares at the request's path (a path can have one route per method)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods |= {m.upper() for m in operations if m in ("get", "post", "put", "patch", "delete")}
+    return ", ".join(sorted(methods)) if methods else None
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     """401, 403, 404, 405 and any other HTTP error in the same shape (``field`` says where the fault lies)."""
     if not isinstance(exc, StarletteHTTPException):
         raise exc
@@ -135,8 +146,11 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     field = {401: "header.X-API-Key", 403: "header.X-API-Key"}.get(status, "path" if status in (404, 405) else "body")
     message = str(exc.detail) if exc.detail else _STATUS_TEXT.get(status, ("error", ""))[0]
     zh = _STATUS_TEXT.get(status, ("", "请求有误"))[1]
-    return error_response(status, field, message, zh, _CODE_BY_STATUS.get(status, "error"),
-                          headers=dict(exc.headers) if exc.headers else None)
+    headers = dict(exc.headers) if exc.headers else {}
+    allowed = _allowed_methods(request) if status == 405 else None
+    if allowed:  # Starlette names only the first route that matched the path; the answer names them all
+        headers["Allow"] = allowed
+    return error_response(status, field, message, zh, _CODE_BY_STATUS.get(status, "error"), headers=headers or None)
 
 
 def install(app: FastAPI) -> None:

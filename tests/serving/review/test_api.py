@@ -68,7 +68,7 @@ def test_a_township_reviewer_sees_only_their_township_and_gets_403_elsewhere(api
         answer = client.request(method, path, json=body, headers=_h(keys["caiyuan"]))
         # the one error shape: error, field, detail
         assert answer.status_code == 403, (path, answer.text)
-        assert set(answer.json()) == {"error", "field", "detail"} and "菜园镇" in answer.json()["error"]
+        assert set(answer.json()) == {"error", "field", "message_zh", "code", "detail"} and "菜园镇" in answer.json()["error"]
 
 
 def test_bad_input_names_the_field(api):
