@@ -190,9 +190,9 @@ def test_a_year_in_progress_says_to_which_day(sources, policy):
 
 
 def test_the_hand_counted_year_reports_its_misuse_and_mobility(policy, tmp_path):
-    # given the hand-made program: in 2025 H3 is dropped by the list refresh (2025-01-15) and H2 rises out at a
-    # revisit (2025-06-15), where its loan D2, flagged by its account flows in March, is found misused; the records
-    # end on 2025-12-01
+    # given the hand-made program: in 2025 H3 leaves the list at the refresh (2025-01-15) because it moved away (not
+    # 跃迁) and H2 rises out at a revisit (2025-06-15), where its loan D2, flagged by its account flows in March, is
+    # found misused; the records end on 2025-12-01
     sources = hand_made_sources()
     report = year_report(sources, policy, 2025)
     # then the report stands at 2025-12-01, a year in progress
@@ -201,12 +201,12 @@ def test_the_hand_counted_year_reports_its_misuse_and_mobility(policy, tmp_path)
     text = report.text()
     clawed = report.stage4.subsidy.months["clawed_back"].sum()
     assert clawed > 0
-    assert "2025年认定跃迁家庭2户" in text and "资金流向预警1笔" in text and "贷款违规使用1笔" in text
+    assert "2025年认定跃迁家庭1户" in text and "资金流向预警1笔" in text and "贷款违规使用1笔" in text
     assert f"扣回已拨贴息{number(clawed, '元')}元" in text
     misuse = next(b for b in report.blocks if isinstance(b, Table) and b.title.endswith("2025年贷款违规使用"))
     assert [row[1] for row in misuse.rows] == ["D2"]
     mobility = next(b for b in report.blocks if isinstance(b, Table) and b.title.endswith("2025年跃迁家庭"))
-    assert sorted(row[1] for row in mobility.rows) == ["H2", "H3"]
+    assert sorted(row[1] for row in mobility.rows) == ["H2"]
     # and both files are written from it
     pdf, docx_path = write_year_report(report, tmp_path)
     assert "数据截至2025年12月1日" in _pdf_text(pdf) and "数据截至2025年12月1日" in _docx_text(docx_path)
