@@ -83,7 +83,7 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
         files = " · ".join(str(paths[k]) for k in ("html", "pdf") if k in paths)
         console.print(f"application {app_path} · decision {paths['json']} · approval file {files}")
         decisions.append(decision)
-    env = f"KUOZHONG_DATABASE_URL={review_url} KUOZHONG_DATA_DIR={data_dir}"
+    env = f"KUOZHONG_ENVIRONMENT=local KUOZHONG_DATABASE_URL={review_url} KUOZHONG_DATA_DIR={data_dir}"
     console.rule("the reviewers' page (名单审核)")
     console.print(f"a reviewer key: {env} .venv/bin/kuozhong keys create --role reviewer --unit 县财政局  "
                   "(or --unit 菜园镇 for one township)", highlight=False, soft_wrap=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from features.errors import InputError
 from features.ids import birth_date
@@ -32,6 +33,20 @@ def _repeats(path: str, keys: Iterable[tuple[object, ...]], en: str, zh: str) ->
         seen.add(key)
 
 
+def _first_negative(value: Any, path: str) -> str | None:
+    """The JSON path of the first negative number in a parsed form part (free-form PAD fields included)."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((v, f"{where}.{k}") for k, v in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(item))))
+        elif isinstance(item, int | float) and not isinstance(item, bool) and item < 0:
+            return where
+    return None
+
+
 def check_application(application: HouseholdApplication | FormApplication, today: dt.date | None = None) -> None:
     """Raise ImplausibleInput on the first value that cannot be true; return quietly otherwise."""
     today = today or dt.date.today()
@@ -45,6 +60,11 @@ def check_application(application: HouseholdApplication | FormApplication, today
     if visit.visited_at.date() > applied:
         raise _refuse("visit.visited_at", f"the visit ({visit.visited_at.date()}) is after the application ({applied})",
                       f"走访日期 {visit.visited_at.date()} 晚于申请日期 {applied}")
+    # amounts, counts, ages and years on a visit form are never below zero, in the PAD's own fields too (GPS aside)
+    negative = _first_negative(visit.model_dump(mode="python", exclude={"gps"}), "visit")
+    if negative is not None:
+        raise _refuse(negative, "a negative number: amounts, counts and ages on the form are zero or more",
+                      "数值为负：采集表中的金额、人数、年龄和年限不能小于0")
     born = birth_date(visit.applicant.id_number)
     if born > applied:
         raise _refuse("visit.applicant.id_number", f"the ID number's birth date ({born.year}) is after the "

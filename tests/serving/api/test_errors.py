@@ -154,6 +154,9 @@ IMPLAUSIBLE = [
     ("visit.applicant.name", "\u202e三张", "visit.applicant.name", "invalid_field"),
     ("visit.applicant.name", "张\x07三", "visit.applicant.name", "invalid_field"),
     ("visit.members.1.income", {"wage": -1000.0, "bonus": 1e300}, "visit.members[1].income.bonus", "absurd_number"),
+    ("visit.members.1.income", {"wage": -1000.0}, "visit.members[1].income.wage", "implausible_value"),
+    ("visit.members.0.debts", {"bank": 2000.0, "relatives": -1.0}, "visit.members[0].debts.relatives",
+     "implausible_value"),
 ]
 
 
