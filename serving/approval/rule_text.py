@@ -15,7 +15,8 @@ from models.rules import RuleResult
 
 RULE_NAMES_ZH = {"ID_VALID": "身份证号码", "AGE": "年龄", "RESIDENCE": "固定住所", "CIVIL_CAPACITY": "民事行为能力",
                  "CREDIT": "信用状况", "INCOME_CAP": "家庭年收入上限", "ON_LIST": "扩中家庭名单",
-                 "UPWARD_MOBILITY": "跃迁家庭", "DECLARATION": "身份承诺书", "AMOUNT_CAP": "申请金额上限"}
+                 "UPWARD_MOBILITY": "跃迁家庭", "DECLARATION": "身份承诺书", "AMOUNT_CAP": "申请金额上限",
+                 "INCOME_CONSISTENT": "申报收入一致性", "INCOME_OBSERVED": "申报收入与流水核对"}
 OUTCOME_ZH = {"pass": "通过", "fail": "未通过", "cannot_decide": "待核实"}
 CAPACITY_ZH = {"full": "完全民事行为能力", "limited": "限制民事行为能力", "none": "无民事行为能力", "minor": "未成年"}
 MISSING_ZH = "缺少数据，需人工核实"
@@ -57,7 +58,11 @@ def value_zh(rule: RuleResult, policy: Policy) -> str:
     if code == "INCOME_CAP":
         return f"家庭年收入{_yuan(v)}"
     if code == "ON_LIST":
-        return "在扩中家庭名单内" if v else "不在扩中家庭名单内"
+        if rule.outcome == "pass":
+            return "名单审核中，按边审核边放款办理" if v == "under_review" else "在扩中家庭名单内"
+        return rule.message_zh  # off the list: the sentence names why (跃迁, moved, died, 低收入帮扶, not confirmed)
+    if code in ("INCOME_CONSISTENT", "INCOME_OBSERVED"):
+        return rule.message_zh  # both figures, in the rule's own sentence
     if code == "UPWARD_MOBILITY":
         return f"{v}被认定为跃迁家庭"
     if code == "DECLARATION":
@@ -95,6 +100,10 @@ def threshold_zh(rule: RuleResult, policy: Policy) -> str:
         return "放款前签署扩中家庭身份承诺书"
     if code == "AMOUNT_CAP":
         return f"不超过{_yuan(rule.threshold)}"
+    if code == "INCOME_CONSISTENT":
+        return f"申报家庭年收入合计与分项收入之和相差不超过{rules.income_checks.sources_tolerance:.0%}"
+    if code == "INCOME_OBSERVED":
+        return f"申报家庭年收入不低于近12个月账户流入的{rules.income_checks.declared_to_observed_min:.0%}"
     return "—"
 
 
