@@ -29,3 +29,19 @@ def verify() -> None:
         raise typer.Exit(1)
     console.print(f"audit record intact: {report.links} chain links, {report.entries} entries checked "
                   "/ 审计记录完整")
+
+
+@audit_app.command("app-role")
+def app_role(role: str = typer.Argument(..., help="The service's login role (a lower-case identifier).")) -> None:
+    """PostgreSQL, run as the tables' owner: a role that may read and append to the store, never change or delete."""
+    from serving.cli.serve import _settings
+    from serving.store import AuditStore
+
+    settings = _settings()
+    store = AuditStore(settings.database_url, settings.key_pepper.get_secret_value()).create_all()
+    try:
+        store.grant_app_role(role)
+    finally:
+        store.dispose()
+    console.print(f"role {role}: SELECT and INSERT on the store's tables, revoking keys only; no UPDATE, DELETE or "
+                  f"TRUNCATE. Point KUOZHONG_DATABASE_URL at {role} for the service / 应用角色仅可读取和追加")

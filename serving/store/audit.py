@@ -18,10 +18,23 @@ from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, se
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from features.errors import KuozhongError
 from features.protect import secret_from_environment
 from models.decision.builder import Decision
 from serving.store.chain import ChainReport, append_link, chain_key, verify_chain
-from serving.store.schema import ApiKeyRow, Base, DecisionRow, ReviewRow, install_guards
+from serving.store.schema import (
+    ApiKeyRow,
+    Base,
+    DecisionRow,
+    ReviewRow,
+    app_role_statements,
+    install_guards,
+    owns_tables,
+)
+
+
+class AuditSetupError(KuozhongError):
+    """A store set-up the database cannot do (an application role on SQLite, a bad role name)."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +97,33 @@ class AuditStore:
         self._chain_key = chain_key(secret if secret is not None else secret_from_environment())
 
     def create_all(self) -> AuditStore:
-        """Create missing tables and (re)install the database's guards; safe to call on every start."""
+        """Create missing tables and (re)install the database's guards; safe to call on every start.
+
+        Connected as the append-only application role (``kuozhong audit app-role``), the tables and guards are the
+        owner's: nothing is created or changed, the store is only used.
+        """
+        with self.engine.connect() as connection:
+            if not owns_tables(connection):
+                return self
         Base.metadata.create_all(self.engine)
         with self.engine.begin() as connection:
             install_guards(connection)
         return self
+
+    def grant_app_role(self, role: str) -> None:
+        """PostgreSQL, as the tables' owner: let ``role`` read and append to the store and nothing else."""
+        if self.engine.dialect.name != "postgresql":
+            raise AuditSetupError("option 'role': an application role needs PostgreSQL; SQLite has no roles (its "
+                                  "triggers guard the store)", field="role", rule="PostgreSQL only",
+                                  message_zh="仅PostgreSQL可设置只读加追加的应用角色；SQLite由触发器保护")
+        try:
+            statements = app_role_statements(role)
+        except ValueError as err:
+            raise AuditSetupError(f"option 'role': {err}", field="role", value=role, rule="a lower-case identifier",
+                                  message_zh="角色名须为小写英文标识符") from err
+        with self.engine.begin() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
 
     def verify(self) -> ChainReport:
         """Walk the hash chain and every covered row; the report names the first entry altered, inserted or removed."""

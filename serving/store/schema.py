@@ -146,6 +146,36 @@ def guard_statements(table: str, dialect: str) -> list[str]:
             else [])
 
 
+def app_role_statements(role: str) -> list[str]:
+    """PostgreSQL: the grants of the service's own login role — read and append, never change or remove.
+
+    Run by the tables' owner (``kuozhong audit app-role``). The role may SELECT and INSERT every table of the
+    store and use its sequences; on ``api_keys`` it may set ``revoked_at`` and nothing else. UPDATE, DELETE and
+    TRUNCATE are not granted, so they fail for it on permission alone, whether or not the triggers are there.
+    """
+    if not role.isidentifier() or role.lower() != role:
+        raise ValueError(f"role name '{role}' must be a lower-case identifier")
+    # the name is checked above to be a plain identifier: it cannot carry SQL
+    return [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN "  # noqa: S608
+        f"CREATE ROLE {role} LOGIN; END IF; END $$",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}",
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT UPDATE (revoked_at) ON api_keys TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    ]
+
+
+def owns_tables(connection: Connection) -> bool:
+    """Whether the connected role owns the store's tables (or they are not there yet); SQLite: always."""
+    if connection.dialect.name != "postgresql":
+        return True
+    owner = connection.exec_driver_sql(
+        "SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'decisions'").scalar()
+    return owner is None or owner == connection.exec_driver_sql("SELECT current_user").scalar()
+
+
 def install_guards(connection: Connection) -> None:
     """(Re)install every table's guards: on each start, so a store made by an older version gets them too."""
     for table in (*APPEND_ONLY, "api_keys"):

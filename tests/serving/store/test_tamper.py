@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
+from features.errors import KuozhongError
 from serving.cli.main import app as cli
 from serving.store import AuditStore
 from serving.store.keys import create_key
@@ -202,3 +203,38 @@ def test_audit_verify_command_names_the_altered_entry(tmp_path, monkeypatch, dec
     assert intact.exit_code == 0 and "intact" in intact.output
     assert broken.exit_code == 1
     assert f"decision '{ids[1]}'" in broken.output and "altered" in broken.output
+
+
+def test_the_application_role_may_read_and_append_but_not_change_even_without_the_triggers(postgres_url, decision):
+    # given a store made by its owner, and the service's own role granted by the owner
+    owner = AuditStore(postgres_url, PEPPER).create_all()
+    _drop_guards(owner)  # the server is shared by the session's tests: start from empty tables
+    with owner.engine.begin() as connection:
+        for table in ("audit_chain", "reviews", "decisions", "api_keys"):
+            connection.execute(text(f"DELETE FROM {table}"))
+    _restore_guards(owner)
+    owner.grant_app_role("kuozhong_app")
+    app_url = postgres_url.replace("postgresql+psycopg://kuozhong@", "postgresql+psycopg://kuozhong_app@")
+    app = AuditStore(app_url, PEPPER).create_all()  # as the role: nothing to create, nothing is changed
+    try:
+        # when the service appends a decision as that role
+        app.append_decision(decision, source="household", created_by="test")
+        assert app.get_decision(decision.decision_id) is not None and app.verify().finding is None
+        # and the owner switches the triggers off, as someone with schema rights could
+        _drop_guards(owner)
+        # then the role still cannot change, delete or truncate anything: it was never granted to
+        for statement in ("UPDATE decisions SET recommendation = 'approve'", "DELETE FROM reviews",
+                          "TRUNCATE decisions", "UPDATE api_keys SET role = 'admin'"):
+            with pytest.raises(DBAPIError, match="permission denied"), app.engine.begin() as c:
+                c.execute(text(statement))
+    finally:
+        _restore_guards(owner)
+        app.dispose()
+        owner.dispose()
+
+
+def test_an_application_role_needs_postgresql_and_a_plain_name(tmp_path):
+    store = AuditStore(f"sqlite:///{tmp_path / 'a.db'}", PEPPER).create_all()
+    with pytest.raises(KuozhongError, match="PostgreSQL"):
+        store.grant_app_role("kuozhong_app")
+    store.dispose()
