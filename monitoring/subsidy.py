@@ -37,6 +37,7 @@ NOT_LISTED = "签约时不在扩中家庭名单"
 DROPPED = "签约前已在名单更新中移出"
 ROSE_OUT = "签约前复访认定为跃迁家庭"
 MISUSED = "贷款违规使用，停止贴息"
+NOT_CONFIRMED = "名单审核不予确认，停止贴息"
 
 
 class SubsidyInputError(KuozhongError):
@@ -140,13 +141,32 @@ def dt_month(month: str) -> str:
     return f"{month}-01"
 
 
+def not_confirmed_on(ledger: pd.DataFrame, final_list: pd.DataFrame | None, policy: Policy) -> pd.Series:
+    """Loan id -> the day its household was 不予确认 on the final list after the loan was signed (边审核边放款).
+
+    Empty unless the policy stops the subsidy then (``list_review.not_confirmed_subsidy: stop``); a household
+    refused before signing never got a subsidised loan in the first place (ON_LIST declines it).
+    """
+    empty = pd.Series(dtype="datetime64[ns]")
+    if (final_list is None or final_list.empty or "list_status" not in final_list
+            or policy.list_review.not_confirmed_subsidy != "stop"):
+        return empty
+    refused = final_list[final_list["list_status"] == "not_confirmed"]
+    first = pd.to_datetime(refused.groupby("household_id")["effective_on"].min())
+    loans = ledger.assign(refused_on=ledger["household_id"].map(first))
+    loans = loans[loans["refused_on"].notna() & (loans["refused_on"] > pd.to_datetime(loans["signed_on"]))]
+    return pd.Series(pd.to_datetime(loans["refused_on"]).to_numpy(), index=loans["loan_id"].to_numpy())
+
+
 def subsidy_ledger(ledger: pd.DataFrame, events: pd.DataFrame, eligibility: pd.DataFrame, policy: Policy,
                    start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
-                   misused_on: pd.Series | None = None) -> pd.DataFrame:
+                   misused_on: pd.Series | None = None, unconfirmed_on: pd.Series | None = None) -> pd.DataFrame:
     """One row per loan and month with balance-days and the four interest parts in fen (``start``..``end``).
 
     ``misused_on`` (loan id -> day a revisit confirmed misuse): from that day's month on, the loan is not
     subsidised; what it received before is clawed back in that month's claim (``clawbacks``).
+    ``unconfirmed_on`` (loan id -> day the final list refused the household, ``not_confirmed_on``): from that
+    day's month on the loan is not subsidised; what it received while under review is not clawed back.
     """
     missing = [c for c in ("loan_id", "household_id", "rate", "signed_on", "disbursed_on") if c not in ledger]
     if missing:
@@ -161,7 +181,9 @@ def subsidy_ledger(ledger: pd.DataFrame, events: pd.DataFrame, eligibility: pd.D
     elig = eligibility.set_index("loan_id")
     reference_col = loans["normal_rate"] if "normal_rate" in loans else pd.Series(
         policy.subsidy.reference_rate, index=loans.index)
-    stopped = _stopped_rows(monthly, misused_on)
+    misused = _stopped_rows(monthly, misused_on)
+    refused = _stopped_rows(monthly, unconfirmed_on) & ~misused
+    stopped = misused | refused
     rows = []
     for rec, stop in zip(monthly.itertuples(index=False), stopped, strict=True):
         rates = loan_rates(loans.at[rec.loan_id, "rate"], reference_col.at[rec.loan_id], policy)
@@ -172,7 +194,8 @@ def subsidy_ledger(ledger: pd.DataFrame, events: pd.DataFrame, eligibility: pd.D
     info = loans.loc[out["loan_id"], ["household_id", "product_code", "product_name", "rate", "signed_on"]]
     out = pd.concat([out, info.reset_index(drop=True)], axis=1)
     out["subsidy_eligible"] = out["loan_id"].map(elig["subsidy_eligible"]).astype(bool) & ~stopped
-    out["eligibility_reason"] = out["loan_id"].map(elig["eligibility_reason"]).where(~stopped, MISUSED)
+    reason = out["loan_id"].map(elig["eligibility_reason"]).where(~misused, MISUSED)
+    out["eligibility_reason"] = reason.where(~refused, NOT_CONFIRMED)
     return out
 
 

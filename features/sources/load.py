@@ -199,4 +199,7 @@ def load_ledger_sources(folder: Path) -> dict[str, pd.DataFrame]:
         frames[name] = checked.frame
     revisits_path = folder / "revisits.json"
     frames["revisits"] = _load_revisits(revisits_path)[0] if revisits_path.exists() else _empty("revisits")
+    final_path = folder / "final_list.parquet"  # the government's final list, where list review has published one
+    if final_path.exists():
+        frames["final_list"] = validate_table("final_list", _read_table(final_path, "final_list")).frame
     return frames

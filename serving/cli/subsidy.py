@@ -23,7 +23,13 @@ def subsidy(
     from features.sources.load import load_ledger_sources
     from models.policy import load_policy
     from monitoring.postloan import confirmed_misuse
-    from monitoring.subsidy import clawbacks, eligibility_at_signing, month_bounds, subsidy_ledger
+    from monitoring.subsidy import (
+        clawbacks,
+        eligibility_at_signing,
+        month_bounds,
+        not_confirmed_on,
+        subsidy_ledger,
+    )
     from monitoring.subsidy_claim import write_claim
 
     start, end = month_bounds(month)
@@ -33,8 +39,10 @@ def subsidy(
         eligibility = eligibility_at_signing(src["loan_ledger"], src["base_list"], src["list_refresh"],
                                              src["revisits"], pol)
         found = confirmed_misuse(src["revisits"], end).set_index("loan_id")["found_on"]
-        ledger = subsidy_ledger(src["loan_ledger"], src["loan_events"], eligibility, pol, start, end, found)
-        earlier = subsidy_ledger(src["loan_ledger"], src["loan_events"], eligibility, pol, None, end, found)
+        refused = not_confirmed_on(src["loan_ledger"], src.get("final_list"), pol)
+        refused = refused[refused <= end]  # a refusal after the claimed month does not reach back into it
+        ledger = subsidy_ledger(src["loan_ledger"], src["loan_events"], eligibility, pol, start, end, found, refused)
+        earlier = subsidy_ledger(src["loan_ledger"], src["loan_events"], eligibility, pol, None, end, found, refused)
         paths = write_claim(month, ledger, out, clawbacks(earlier, found, month))
     info = json.loads(paths["summary"].read_text(encoding="utf-8"))
     table = Table(title=f"贴息汇总 {month}")

@@ -13,12 +13,14 @@ from monitoring.subsidy import (
     DROPPED,
     ELIGIBLE,
     FEN_COLUMNS,
+    NOT_CONFIRMED,
     NOT_LISTED,
     ROSE_OUT,
     SubsidyInputError,
     eligibility_at_signing,
     loan_rates,
     month_bounds,
+    not_confirmed_on,
     split_interest,
     subsidy_ledger,
 )
@@ -172,3 +174,38 @@ def test_the_claim_table_and_summary_add_up(county_ledger: pd.DataFrame, tmp_pat
     assert [c.value for c in sheet[2]][:3] == ["序号", "贷款编号", "户编号"]
     assert sheet.max_row == len(csv) + 2
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_household_refused_after_lending_while_reviewing_loses_the_subsidy_from_that_month(policy: Policy) -> None:
+    # given two loans signed in March 2025 while their households were under review; H1 is later confirmed, H2 is
+    # 不予确认 on 10 May 2025, and a third household was refused before its loan was ever signed
+    ledger = pd.DataFrame([_loan("L1", "H1", "2025-03-03"), _loan("L2", "H2", "2025-03-03"),
+                           _loan("L3", "H3", "2025-06-02")])
+    events = pd.DataFrame([_event(x, h, d, "disburse", 100_000, 100_000)
+                           for x, h, d in (("L1", "H1", "2025-03-03"), ("L2", "H2", "2025-03-03"),
+                                           ("L3", "H3", "2025-06-02"))])
+    final = pd.DataFrame({"household_id": ["H1", "H2", "H1", "H2", "H3"], "list_version": [1, 1, 2, 2, 2],
+                          "effective_on": pd.to_datetime(["2025-02-20", "2025-02-20", "2025-05-10", "2025-05-10",
+                                                          "2025-05-10"]),
+                          "list_status": ["under_review", "under_review", "confirmed", "not_confirmed",
+                                          "not_confirmed"]})
+    eligibility = pd.DataFrame({"loan_id": ["L1", "L2", "L3"], "subsidy_eligible": True,
+                                "eligibility_reason": ELIGIBLE})
+    # when the policy stops the subsidy of a refused household (its default) and the months are booked
+    refused = not_confirmed_on(ledger, final, policy)
+    booked = subsidy_ledger(ledger, events, eligibility, policy, None, pd.Timestamp("2025-07-31"),
+                            unconfirmed_on=refused).set_index(["loan_id", "month"])
+    # then only the loan signed before its household's refusal stops, from the refusal's month on
+    assert refused.to_dict() == {"L2": pd.Timestamp("2025-05-10")}
+    assert booked.loc[("L2", "2025-04"), "county_subsidy_fen"] > 0 and booked.loc[("L2", "2025-04"), "subsidy_eligible"]
+    assert booked.loc[("L2", "2025-05"), "county_subsidy_fen"] == 0
+    assert booked.loc[("L2", "2025-05"), "eligibility_reason"] == NOT_CONFIRMED
+    assert booked.loc[("L1", "2025-05"), "county_subsidy_fen"] > 0
+    # and each month still splits to the fen (what the county does not pay stays the bank's or the household's)
+    kept = booked.loc[("L2", "2025-05")]
+    assert kept["reference_interest_fen"] == (kept["household_interest_fen"] + kept["bank_concession_fen"]
+                                              + kept["bank_discount_fen"])
+    # and with the policy's 'keep' the signed loan keeps its subsidy
+    keep = policy.model_copy(update={"list_review": policy.list_review.model_copy(
+        update={"not_confirmed_subsidy": "keep"})})
+    assert not_confirmed_on(ledger, final, keep).empty
