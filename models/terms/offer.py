@@ -136,15 +136,8 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
         return _ordinary_terms(policy, product, household_class, grade, requested_amount, annual_income,
                                household_size, monthly_debt_service)
     t, sub = policy.terms, policy.subsidy
-    requested = float(requested_amount) if _known(requested_amount) and requested_amount > 0 else 0.0
-    capacity, capacity_note = repayment_capacity(policy, annual_income, household_size, monthly_debt_service)
-    share = t.grade_limit_share.get(grade, 0.0)
-    bound = min(requested if requested > 0 else product.max_amount, product.max_amount, t.program_cap)
-    if capacity is not None:
-        bound = min(bound, capacity * share)
-    limit = _limit(policy, product, bound)
-    position = t.grade_rate_position.get(grade, 1.0)
-    rate = _rate(product, position)
+    sized = _size(policy, product, grade, requested_amount, annual_income, household_size, monthly_debt_service)
+    requested, capacity, capacity_note, limit, position, rate = sized
     below_cap = round(max(sub.rate_cap - rate, 0.0), 6)
     alternatives = tuple(p.code for p in open_to_class if p.code != product.code)
     notes = (
@@ -185,6 +178,26 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
     )
 
 
+def _size(policy: Policy, product: Product, grade: str, requested_amount: float, annual_income: float | None,
+          household_size: float | None, monthly_debt_service: float | None,
+          ) -> tuple[float, float | None, FigureNote, float, float, float]:
+    """(request, repayment capacity, its note, limit, rate position, rate) of a product for a grade.
+
+    The limit is the request (or the product's maximum), within the product's and the program's caps and the
+    grade's share of the repayment capacity, rounded down to the policy's step; the rate sits at the grade's
+    position in the product's band. Subsidised and ordinary offers are sized the same way.
+    """
+    t = policy.terms
+    requested = float(requested_amount) if _known(requested_amount) and requested_amount > 0 else 0.0
+    capacity, capacity_note = repayment_capacity(policy, annual_income, household_size, monthly_debt_service)
+    share = t.grade_limit_share.get(grade, 0.0)
+    bound = min(requested if requested > 0 else product.max_amount, product.max_amount, t.program_cap)
+    if capacity is not None:
+        bound = min(bound, capacity * share)
+    position = t.grade_rate_position.get(grade, 1.0)
+    return requested, capacity, capacity_note, _limit(policy, product, bound), position, _rate(product, position)
+
+
 def _limit(policy: Policy, product: Product, bound: float) -> float:
     """The bound rounded down to the policy's step; 0 when that is below the product's minimum amount."""
     step = policy.terms.amount_step
@@ -201,15 +214,8 @@ def _ordinary_terms(policy: Policy, product: Product, household_class: str | Non
                     monthly_debt_service: float | None) -> LoanTerms:
     """The bank's ordinary product at its ordinary price: no subsidy, no concession, outside the 共富 figures."""
     t = policy.terms
-    requested = float(requested_amount) if _known(requested_amount) and requested_amount > 0 else 0.0
-    capacity, capacity_note = repayment_capacity(policy, annual_income, household_size, monthly_debt_service)
-    share = t.grade_limit_share.get(grade, 0.0)
-    bound = min(requested if requested > 0 else product.max_amount, product.max_amount, t.program_cap)
-    if capacity is not None:
-        bound = min(bound, capacity * share)
-    limit = _limit(policy, product, bound)
-    position = t.grade_rate_position.get(grade, 1.0)
-    rate = _rate(product, position)
+    sized = _size(policy, product, grade, requested_amount, annual_income, household_size, monthly_debt_service)
+    requested, capacity, capacity_note, limit, position, rate = sized
     notes = (
         FigureNote(figure="product", value=product.code,
                    text_zh=(f"产品：该户已认定为跃迁家庭，不再享受新的共富贷款贴息，适用本行普通产品{product.name}"
