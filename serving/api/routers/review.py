@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Query, Response, statu
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from features.county import TOWNSHIPS
 from serving.api.deps import ReviewActor, RuntimeDep
 from serving.api.errors import ErrorPublic
 from serving.api.runtime import Runtime
@@ -30,7 +31,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 BatchNo = Annotated[str, Path(min_length=3, max_length=32, pattern=r"^[BS]\d{8}-\d{2}-\d{2}$")]
 EntryId = Annotated[str, Path(min_length=3, max_length=40, pattern=r"^[BS]\d{8}-\d{2}-\d{2}-\d{4}$")]
-Township = Literal["菜园镇", "嵊山镇", "洋山镇", "五龙乡", "黄龙乡", "枸杞乡", "花鸟乡"]
+# the county's townships, from the one place they are written (a tuple subscript is the same Literal)
+Township = Literal[TOWNSHIPS]  # type: ignore[valid-type]
 
 
 class _Body(BaseModel):
