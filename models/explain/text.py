@@ -180,14 +180,18 @@ _UNIT_EN = {"月": "months", "次": "times", "人": "people", "岁": "years", "�
             "级": "", "分钟": "minutes", "张": "photos", "天": "days", "项": "", "马克": "DM"}
 
 
-def amount_text(unit: str, v: float, digits: int = 0) -> tuple[str, str]:
-    """A number in its unit, in Chinese and English ("21%", "1,200元", "每月+280元", "3个月")."""
+def amount_text(unit: str, v: float, digits: int = 0, multiple: bool | None = None) -> tuple[str, str]:
+    """A number in its unit, in Chinese and English ("21%", "1,200元", "每月+280元", "3个月").
+
+    A ratio above 10 reads as a multiple ("14.7倍"); ``multiple`` fixes that choice, so two ratios set side by side
+    are written alike.
+    """
     if unit == "元":
         return f"{v:,.{digits}f}元", f"{v:,.{digits}f} yuan"
     if unit == "元/月":
         return f"每月{v:+,.{digits}f}元", f"{v:+,.{digits}f} yuan a month"
     if unit == "ratio":
-        if abs(v) > 10:
+        if abs(v) > 10 if multiple is None else multiple:
             return f"{v:.1f}倍", f"{v:.1f}x"
         return f"{v:.{digits}%}", f"{v:.{digits}%}"
     shown = f"{v:.{max(digits, 1)}f}" if digits or not float(v).is_integer() else f"{v:.0f}"
@@ -196,9 +200,13 @@ def amount_text(unit: str, v: float, digits: int = 0) -> tuple[str, str]:
 
 
 def _apart(unit: str, a: float, b: float) -> tuple[tuple[str, str], tuple[str, str]]:
-    """Two numbers formatted so that different numbers never read the same (one more digit when they would)."""
+    """Two numbers formatted alike, and so that different numbers never read the same (one more digit if needed).
+
+    A ratio is written as a multiple for both when the first (the applicant's value) is one.
+    """
+    multiple = abs(a) > 10 if unit == "ratio" else None
     for digits in (0, 1, 2, 3):
-        first, second = amount_text(unit, a, digits), amount_text(unit, b, digits)
+        first, second = amount_text(unit, a, digits, multiple), amount_text(unit, b, digits, multiple)
         if first[0] != second[0] or a == b:
             return first, second
     return first, second

@@ -186,3 +186,17 @@ def test_a_bank_table_with_text_and_coded_categories_gets_reasons_on_every_row(t
                 assert abs(g.points_int) < max(bars), (reasons, groups)
         assert rows.explained.points_int[i].sum() == sum(r.points_int for r in reasons) + sum(
             g.points_int for g in groups)
+
+
+def test_a_ratio_and_its_reference_are_written_in_the_same_unit() -> None:
+    from features.metadata import FEATURES
+    from models.explain.reference import Reference
+    from models.explain.text import amount_text, comparison_clause
+
+    info = FEATURES["debt_service_ratio_low_season"]
+    # a low-season debt-service ratio of 14.7 against a median of 0: both as multiples, never "14.7倍 … 0%"
+    value = amount_text(info.unit, 14.7)[0]
+    clause = comparison_clause(info, Reference(kind="median", value=0.0, compared=14.7, side=1, directional=True))[0]
+    assert value == "14.7倍" and clause == "，高于申请人中位数0.0倍"
+    # and ordinary ratios stay percentages on both sides
+    assert comparison_clause(info, Reference(kind="median", value=0.21, compared=0.38, side=1, directional=True))[0] == "，高于申请人中位数21%"
