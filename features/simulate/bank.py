@@ -36,7 +36,24 @@ class BankRecords:
 
 def app_month_index(dates: pd.DatetimeIndex) -> np.ndarray:
     """Month index of each date in the flow window."""
-    return ((dates.year - FLOW_START.year) * 12 + dates.month - 1).to_numpy()
+    return ((dates.year - FLOW_START.year) * 12 + dates.month - FLOW_START.month).to_numpy()
+
+
+def _spend_within_balance(start: np.ndarray, inflow: np.ndarray, wanted: np.ndarray,
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """Month by month, a deposit account pays out at most what it holds: spending adapts to the money there is.
+
+    Returns the outflows and the month-end balances (cents), never below zero.
+    """
+    balance = np.round(start, 2)
+    outflow = np.empty_like(inflow)
+    ends = np.empty_like(inflow)
+    for m in range(inflow.shape[1]):
+        available = balance + inflow[:, m]
+        outflow[:, m] = np.round(np.minimum(wanted[:, m], available), 2)
+        balance = np.round(np.maximum(available - outflow[:, m], 0.0), 2)
+        ends[:, m] = balance
+    return outflow, ends
 
 
 def _flows(rng: np.random.Generator, hh: Households, customer: np.ndarray, debt_balance: np.ndarray,
@@ -46,9 +63,8 @@ def _flows(rng: np.random.Generator, hh: Households, customer: np.ndarray, debt_
     banked_share = rng.beta(6, 2, (n, 1))  # not all income passes through this bank
     inflow = hh.annual_income[:, None] / 12 * hh.season * growth * banked_share
     inflow = np.round(inflow * rng.lognormal(0, 0.15, inflow.shape), 2)
-    outflow = np.round(inflow * rng.uniform(0.75, 1.02, inflow.shape) + debt_balance[:, None] / 24, 2)
-    start_balance = hh.annual_income * rng.uniform(0.02, 0.4, n)
-    balance = np.round(start_balance[:, None] + np.cumsum(inflow - outflow, axis=1), 2)
+    wanted = inflow * rng.uniform(0.75, 1.02, inflow.shape) + debt_balance[:, None] / 24
+    outflow, balance = _spend_within_balance(hh.annual_income * rng.uniform(0.02, 0.4, n), inflow, wanted)
     # Each customer's history reaches 24-36 months back from the application (the account's age).
     first = np.clip(app_month_index(hh.app_dates) - rng.integers(24, 37, n), 0, FLOW_MONTHS - 1)
     keep = customer[:, None] & (np.arange(FLOW_MONTHS)[None, :] >= first[:, None])

@@ -49,7 +49,10 @@ from features.simulate.review import review_events
 from features.simulate.world import (
     FLOW_MONTHS,
     HOUSEHOLD_INCOME_CAP,
+    BUSINESS_LIVELIHOODS,
     LIST_DATE,
+    LIST_INCOME_FLOOR,
+    PROVINCE_LIST_MISSING,
     LIVELIHOODS,
     PURPOSES,
     SHENGSI_REGION,
@@ -63,7 +66,7 @@ __all__ = ["LIVELIHOODS", "PURPOSES", "TOWNSHIPS", "County", "SimulationConfig",
 # Tables written as Parquet, in this order; visit and revisit forms are JSON as the PAD exports them.
 TABLES = ("base_list", "bank_customers", "account_flows", "loan_accounts", "repayment_history", "credit_queries",
           "credit_reports", "applications", "loan_ledger", "loan_events", "list_refresh", "account_managers",
-          "ground_truth")
+          "ground_truth", "application_truth")
 FORMS = ("visits", "revisits", "review_events")  # review_events: the government's list review (replayed by the demo)
 
 
@@ -73,7 +76,8 @@ class SimulationConfig:
 
     households: int = 3_000
     seed: int = 20230712
-    application_rate: float = 0.45
+    application_rate: float = 0.4  # of visited households that pass the program's rules (the others: below)
+    ineligible_application_rate: float = 0.12  # of visited households that fail a rule but apply all the same
     messiness: float = 1.0  # multiplies every rate of field-data mistakes (0 gives clean data)
     id_offset: int = 0  # first household number (province shards number their households consecutively)
     shard: int | None = None  # province shard index: seeds the shard's own random stream
@@ -99,12 +103,14 @@ class County:
     account_managers: pd.DataFrame = field(default_factory=pd.DataFrame)
     ground_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
     review_events: list[dict] = field(default_factory=list)
+    # Every application's true PD and simulated outcome, booked or not: for evaluation, never for training.
+    application_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def oracle_auc(self) -> float:
-        """AUC of the true default probabilities against the drawn outcomes: the ceiling for any model."""
-        apps = self.applications
-        return float(roc_auc_score(apps["default_12m"], apps["true_pd"]))
+        """AUC of the true default probabilities against the drawn outcomes of every application: any model's ceiling."""
+        truth = self.application_truth
+        return float(roc_auc_score(truth["outcome_12m"], truth["true_pd"]))
 
     def write(self, out: Path) -> dict[str, Path]:
         """Write each source to ``out`` (Parquet; forms as JSON), each file via a temporary file and a rename."""
@@ -131,13 +137,24 @@ def _rng(config: SimulationConfig) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([config.seed, config.shard]))
 
 
-def _base_list(rng: np.random.Generator, hh: Households, non_resident: np.ndarray) -> pd.DataFrame:
+def _base_list(rng: np.random.Generator, hh: Households, non_resident: np.ndarray, customer: np.ndarray,
+               ) -> pd.DataFrame:
+    """The initial list: the bank's customers matched to the province's list, income as its records show it.
+
+    扩中 households sit between the low-income group the county helps otherwise (提低) and the program's cap; the
+    province's records miss part of the cash income of fishing, mussel, B&B and shop households.
+    """
     cap = HOUSEHOLD_INCOME_CAP * hh.size / 3
-    over = hh.annual_income > cap * 1.05
+    business = np.isin(hh.livelihood, BUSINESS_LIVELIHOODS)
+    recorded = hh.annual_income * np.where(business, rng.uniform(0.8, 1.0, hh.n), rng.uniform(0.92, 1.05, hh.n))
+    over = recorded > cap * 1.05
+    low = recorded < cap * LIST_INCOME_FLOOR
     assisted = rng.random(hh.n) < 0.04
-    is_kuozhong = ~over & ~assisted & ~non_resident
-    reasons = [";".join(t for t, f in (("收入超标", a), ("非本地常住", b), ("已享受低收入帮扶", c)) if f)
-               for a, b, c in zip(over, non_resident, assisted, strict=True)]
+    unrecorded = rng.random(hh.n) < PROVINCE_LIST_MISSING  # no data of the household in the province's base list
+    is_kuozhong = ~over & ~low & ~assisted & ~non_resident & customer & ~unrecorded
+    reasons = [";".join(t for t, f in (("收入超标", a), ("收入低于扩中下限", d), ("非本地常住", b), ("已享受低收入帮扶", c),
+                                       ("非本行客户", e), ("省级名单未收录", g)) if f)
+               for a, b, c, d, e, g in zip(over, non_resident, assisted, low, ~customer, unrecorded, strict=True)]
     return pd.DataFrame({
         "household_id": hh.ids, "name": hh.names, "id_number": hh.id_numbers, "household_size": hh.size,
         "region_code": SHENGSI_REGION, "township": np.array(TOWNSHIPS)[hh.township],
@@ -155,6 +172,20 @@ def _bank_customers(rng: np.random.Generator, hh: Households, customer: np.ndarr
     })
 
 
+def declared_income(rng: np.random.Generator, income: np.ndarray, discipline: np.ndarray, cap: np.ndarray,
+                    ) -> np.ndarray:
+    """Income as the visit form declares it: noisy, less honest with low discipline, and shaded under the cap.
+
+    Over half of the households a little above the cap (up to 1.35 times it) declare just under it; only the
+    account flows give them away.
+    """
+    n = income.size
+    declared = income * np.exp(rng.normal(0.0, 0.12, n) - 0.25 * np.minimum(discipline, 0))
+    near_cap = (income > cap) & (income <= cap * 1.35) & (rng.random(n) < 0.6)
+    declared = np.where(near_cap, cap * rng.uniform(0.85, 0.99, n), declared)
+    return np.round(declared, -2)
+
+
 def simulate_county(config: SimulationConfig) -> County:
     """Simulate households, their raw records and their loan outcomes; same config and seed, same county."""
     rng = _rng(config)
@@ -163,27 +194,46 @@ def simulate_county(config: SimulationConfig) -> County:
     hh = draw_households(rng, n, prefix, config.id_offset)
     bank = simulate_bank(rng, hh)
 
-    applies = rng.random(n) < config.application_rate
-    business = np.isin(hh.livelihood, ["fishing", "mussel", "bnb", "shop"])
-    purpose = np.where(business, "business", np.array(PURPOSES)[rng.integers(0, len(PURPOSES), n)])
-    requested = np.round(np.clip(hh.annual_income * rng.uniform(0.3, 1.5, n), 10_000, 500_000), -3)
+    non_resident = ~hh.native & (rng.random(n) < 0.5)
+    fixed_residence = ~non_resident & (rng.random(n) > 0.02)
+    signed = rng.random(n) > 0.03
+    base_list = _base_list(rng, hh, non_resident, bank.customer)
+    listed = base_list["is_kuozhong"].to_numpy()
+    m = hh.members
+    head_civil = m.civil_capacity[m.start]
     app_month = app_month_index(hh.app_dates)
     months_idx = np.arange(FLOW_MONTHS)[None, :]
     last12 = (months_idx < app_month[:, None]) & (months_idx >= app_month[:, None] - 12)
+    recent_bad = np.where((months_idx >= app_month[:, None] - 24) & (months_idx < app_month[:, None]),
+                          bank.depth, 0).max(axis=1) >= 3
+    eligible = (listed & fixed_residence & signed & (head_civil == "full")
+                & (hh.head_age >= 18) & (hh.head_age <= 65) & ~recent_bad)
+    # Stage 2 visits almost every listed household (and some others the bank serves); visited households that
+    # meet the rules apply far more often than those that do not.
+    visited = np.where(listed, rng.random(n) < 0.95, rng.random(n) < 0.08)
+    applies = visited & (rng.random(n) < np.where(eligible, config.application_rate,
+                                                   config.ineligible_application_rate))
+
+    business = np.isin(hh.livelihood, BUSINESS_LIVELIHOODS)
+    purpose = np.where(business, "business", np.array(PURPOSES)[rng.integers(0, len(PURPOSES), n)])
+    requested = np.round(np.clip(hh.annual_income * rng.uniform(0.3, 1.5, n), 10_000, 500_000), -3)
     observed_income = np.where(last12, bank.inflow, 0.0).sum(axis=1) / bank.banked_share
     overdue_recent = np.where(last12, bank.depth, 0).sum(axis=1).astype(float)
     monthly_service = (bank.debt_balance + requested) / 12 * 1.04
     worst_season_income = hh.annual_income / 12 * np.min(hh.season, axis=1).clip(0.05)
-    declared = np.round(hh.annual_income * np.exp(rng.normal(0.0, 0.12, n) - 0.25 * np.minimum(hh.discipline, 0)), -2)
+    declared = declared_income(rng, hh.annual_income, hh.discipline, HOUSEHOLD_INCOME_CAP * hh.size / 3)
     declared_gap = np.log(declared / np.maximum(observed_income, 1_000))
-    m = hh.members
     serious = np.bincount(m.household, weights=m.health == "serious", minlength=n)
+    # The typhoon season inside the loan's year (Aug-Sep of a typhoon year) hits fishing and mussel households.
+    ahead = (months_idx >= app_month[:, None]) & (months_idx < app_month[:, None] + 12)
+    typhoon_ahead = (hh.exposed & ahead).any(axis=1)
 
     logit = (
-        -3.6
+        -4.5
         - 0.95 * hh.discipline
         + 0.9 * np.tanh(monthly_service / np.maximum(hh.annual_income / 12, 500) - 1.2)
-        + 0.5 * np.log1p(monthly_service / np.maximum(worst_season_income, 200)) * hh.exposed.any(axis=1)
+        + 0.5 * np.log1p(monthly_service / np.maximum(worst_season_income, 200)) * typhoon_ahead
+        + 0.6 * typhoon_ahead
         + 0.35 * np.sqrt(overdue_recent)
         + 0.8 * np.clip(declared_gap, 0, 2) ** 2
         + 0.015 * np.abs(hh.head_age - 45)
@@ -191,24 +241,17 @@ def simulate_county(config: SimulationConfig) -> County:
         + 0.3 * np.minimum(serious, 2)
     )
     true_pd = sigmoid(logit)
-    default = rng.random(n) < true_pd
+    outcome = rng.random(n) < true_pd
 
-    non_resident = ~hh.native & (rng.random(n) < 0.5)
-    fixed_residence = ~non_resident & (rng.random(n) > 0.02)
-    signed = rng.random(n) > 0.03
-    base_list = _base_list(rng, hh, non_resident)
-    head_civil = m.civil_capacity[m.start]
-    recent_bad = np.where(last12 | (months_idx >= app_month[:, None] - 24) & (months_idx < app_month[:, None]),
-                          bank.depth, 0).max(axis=1) >= 3
-    eligible = (base_list["is_kuozhong"].to_numpy() & fixed_residence & signed & (head_civil == "full")
-                & (hh.head_age >= 18) & (hh.head_age <= 65) & ~recent_bad)
     bank_view = logit + rng.normal(0, 0.8, n)
     approved_hh = applies & eligible & (bank_view < np.quantile(bank_view, 0.85))
 
-    plan = plan_visits(rng, hh, applies)
+    plan = plan_visits(rng, hh, visited)
     apps_idx = np.flatnonzero(applies)
+    application_ids = np.char.add("A", np.char.lstrip(hh.ids[apps_idx].astype(str), "H"))
+    booked = approved_hh[apps_idx]
     applications = pd.DataFrame({
-        "application_id": np.char.add("A", np.char.lstrip(hh.ids[apps_idx].astype(str), "H")),
+        "application_id": application_ids,
         "household_id": hh.ids[apps_idx],
         "application_date": hh.app_dates[apps_idx].normalize(),
         "product_code": [f"GF-{p}" for p in pd.Series(purpose[apps_idx]).map(
@@ -216,13 +259,15 @@ def simulate_county(config: SimulationConfig) -> County:
         "purpose": purpose[apps_idx],
         "requested_amount": requested[apps_idx],
         "account_manager_id": plan.manager[apps_idx],
-        "approved": approved_hh[apps_idx],
-        "default_12m": default[apps_idx].astype(int),
-        "true_pd": true_pd[apps_idx],
+        "approved": booked,
+        # a bank sees how a loan it booked performed, never how a declined applicant would have
+        "default_12m": pd.Series(outcome[apps_idx].astype(int), dtype="Int64").where(booked),
     })
+    application_truth = pd.DataFrame({"application_id": application_ids, "true_pd": true_pd[apps_idx],
+                                      "outcome_12m": outcome[apps_idx].astype(int), "booked": booked})
     report_dates = applications["application_date"] - pd.to_timedelta(rng.integers(1, 10, apps_idx.size), unit="D")
     reports = credit_reports(applications, bank, report_dates)
-    ledger, events = loan_ledger(rng, applications, applications["approved"].to_numpy(), plan.manager[apps_idx])
+    ledger, events = loan_ledger(rng, applications, booked, plan.manager[apps_idx])
 
     by_source = income_by_source(rng, hh, declared)
     visits = visit_forms(rng, hh, plan, declared, by_source, requested, purpose, bank.debt_balance, signed,
@@ -235,11 +280,12 @@ def simulate_county(config: SimulationConfig) -> County:
         "livelihood": hh.livelihood, "typhoon_exposed": hh.exposed.any(axis=1), "eligible": eligible,
         "true_pd": true_pd, "income_growth": growth, "revisit_income": revisit_income,
         "upward_mobile": revisit_income > HOUSEHOLD_INCOME_CAP * hh.size / 3,
-        "hurried_visit": plan.hurried & plan.visited,
+        "hurried_visit": plan.hurried & plan.visited, "visited": visited, "applied": applies,
+        "under_declared": declared < hh.annual_income * 0.85,
     })
     county = County(base_list, _bank_customers(rng, hh, bank.customer), visits, bank.account_flows,
                     bank.loan_accounts, bank.repayment_history, bank.credit_queries, applications, reports, ledger,
-                    events, revisits, refresh, account_managers(), truth)
+                    events, revisits, refresh, account_managers(), truth, application_truth=application_truth)
     county.visits, county.bank_customers, county.base_list = make_messy(
         rng, county.visits, county.bank_customers, county.base_list, config.messiness)
     # its own random stream (features.simulate.review), so the sources above stay as they were

@@ -49,14 +49,11 @@ def manager_id(township: int, number: int) -> str:
     return f"AM{township:02d}{number}"
 
 
-def plan_visits(rng: np.random.Generator, hh: Households, applies: np.ndarray) -> VisitPlan:
-    """Applicants are visited 3-60 days before applying; a quarter of the others are visited too."""
+def plan_visits(rng: np.random.Generator, hh: Households, visited: np.ndarray) -> VisitPlan:
+    """The visits of stage 2 on each household's visit day (the plan's pace), applicants 3-60 days before applying."""
     n = hh.n
-    visited = applies | (rng.random(n) < 0.25)
-    days_before = rng.integers(3, 61, n)
     minutes = rng.integers(8 * 60, 18 * 60, n)
-    visited_at = pd.DatetimeIndex(hh.app_dates - pd.to_timedelta(days_before, unit="D")
-                                  + pd.to_timedelta(minutes, unit="min"))
+    visited_at = pd.DatetimeIndex(hh.visit_dates + pd.to_timedelta(minutes, unit="min"))
     number = rng.integers(0, ACCOUNT_MANAGERS_PER_TOWNSHIP, n)
     manager = np.array([manager_id(int(t), int(k)) for t, k in zip(hh.township, number, strict=True)])
     hurried_set = {manager_id(t, k) for t, k in HURRIED_MANAGERS}

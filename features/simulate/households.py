@@ -9,7 +9,6 @@ import pandas as pd
 
 from features.ids import check_digit
 from features.simulate.world import (
-    APPLICATION_WINDOW,
     FLOW_MONTHS,
     FLOW_START,
     GIVEN,
@@ -17,12 +16,15 @@ from features.simulate.world import (
     INCOME_SIGMA,
     LIVELIHOOD_ODDS,
     LIVELIHOODS,
+    LOANS_FROM,
     OTHER_REGIONS,
+    PILOT_END,
     SEASON,
     SHENGSI_REGION,
     SURNAMES,
     TOWNSHIP_POPULATION,
     TYPHOON_YEARS,
+    VISIT_PACE,
 )
 
 
@@ -53,7 +55,8 @@ class Households:
     discipline: np.ndarray
     season: np.ndarray  # n x FLOW_MONTHS income share by month, shocks included
     exposed: np.ndarray  # n x FLOW_MONTHS typhoon-hit months
-    app_dates: pd.DatetimeIndex
+    visit_dates: pd.DatetimeIndex  # when the household would be visited (the plan's pace), if it is
+    app_dates: pd.DatetimeIndex  # when it would apply after that visit, if it does
     native: np.ndarray
     id_numbers: np.ndarray
     names: np.ndarray
@@ -138,6 +141,15 @@ def _members(rng: np.random.Generator, size: np.ndarray, head_age: np.ndarray, h
                    np.where(male, "M", "F"), civil, health, schooling, start)
 
 
+def visit_days(rng: np.random.Generator, n: int) -> pd.DatetimeIndex:
+    """A visit day per household at the plan's pace: each period's share of the visits, uniform within it."""
+    weights = np.array([count for _, _, count in VISIT_PACE], dtype=float)
+    period = rng.choice(len(VISIT_PACE), n, p=weights / weights.sum())
+    first = pd.DatetimeIndex([VISIT_PACE[p][0] for p in period])
+    length = np.array([(VISIT_PACE[p][1] - VISIT_PACE[p][0]).days + 1 for p in period])
+    return first + pd.to_timedelta(np.floor(rng.random(n) * length).astype(int), unit="D")
+
+
 def draw_households(rng: np.random.Generator, n: int, id_prefix: str, id_offset: int = 0) -> Households:
     """Step 1-2 of the generative story: who lives where, on what, with how much income by month."""
     ids = np.char.add(id_prefix, np.char.zfill((np.arange(n) + id_offset).astype(str), 7))
@@ -161,8 +173,12 @@ def draw_households(rng: np.random.Generator, n: int, id_prefix: str, id_offset:
     exposed = np.isin(livelihood, ["mussel", "fishing"])[:, None] & typhoon[None, :]
     shock = np.where(exposed, rng.uniform(0.1, 0.6, (n, 1)), 1.0)
 
-    window_days = (APPLICATION_WINDOW[1] - APPLICATION_WINDOW[0]).days
-    app_dates = pd.DatetimeIndex(APPLICATION_WINDOW[0] + pd.to_timedelta(rng.integers(0, window_days, n), unit="D"))
+    visit_dates = visit_days(rng, n)
+    # Applications follow the visit by 3-60 days; those visited in August wait for the first loans (2023-09-01).
+    after_visit = visit_dates + pd.to_timedelta(rng.integers(3, 61, n), unit="D")
+    first_loans = LOANS_FROM + pd.to_timedelta(rng.integers(0, 21, n), unit="D")
+    last_day = (PILOT_END - pd.Timedelta(days=21)).to_datetime64()  # signed (2-21 days on) within the pilot
+    app_dates = pd.DatetimeIndex(np.minimum(np.maximum(after_visit.to_numpy(), first_loans.to_numpy()), last_day))
     births = pd.DatetimeIndex(app_dates.to_numpy() - pd.to_timedelta(
         head_age * 365.25 + rng.integers(1, 360, n), unit="D").to_numpy()).normalize()
     native = rng.random(n) < 0.9
@@ -173,4 +189,4 @@ def draw_households(rng: np.random.Generator, n: int, id_prefix: str, id_offset:
     phones = phone_numbers(rng, n)
     members = _members(rng, size, head_age, head_male)
     return Households(ids, township, livelihood, size, head_age, annual_income, discipline, season * shock,
-                      exposed, app_dates, native, id_numbers, names, phones, members)
+                      exposed, visit_dates, app_dates, native, id_numbers, names, phones, members)

@@ -38,7 +38,7 @@ def loan_ledger(rng: np.random.Generator, apps: pd.DataFrame, approved: np.ndarr
     signed = applied + rng.integers(2, 21, k).astype("timedelta64[D]")
     disbursed = signed + (rng.random(k) < 0.3).astype("timedelta64[D]")
     maturity = (pd.DatetimeIndex(signed) + pd.DateOffset(years=1)).to_numpy().astype("datetime64[D]")
-    default = a["default_12m"].to_numpy().astype(bool)
+    default = a["default_12m"].astype("int64").to_numpy().astype(bool)
     stop = np.where(default, rng.integers(2, 9, k), 99)  # defaulters miss this month's interest, then all
     prepay_month = np.where(~default & (rng.random(k) < 0.35), rng.integers(3, 11, k), 99)
     prepay_share = np.where(rng.random(k) < 0.25, 1.0, rng.uniform(0.2, 0.6, k))

@@ -70,8 +70,9 @@ def _write_shard(unit: tuple[int, int], state: dict[str, Any]) -> tuple[np.ndarr
     tmp.rename(target)
     counts = {name: len(getattr(county, name)) for name in ("base_list", "applications", "account_flows",
                                                               "loan_events")}
-    return (county.applications["true_pd"].to_numpy(dtype=np.float32),
-            county.applications["default_12m"].to_numpy(dtype=np.int8), len(county.loan_ledger), counts)
+    truth = county.application_truth
+    return (truth["true_pd"].to_numpy(dtype=np.float32),
+            truth["outcome_12m"].to_numpy(dtype=np.int8), len(county.loan_ledger), counts)
 
 
 def simulate_province(households: int, seed: int, out: Path, shard_size: int = DEFAULT_SHARD_SIZE,

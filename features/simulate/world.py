@@ -30,9 +30,9 @@ LIVELIHOOD_ODDS = np.array(
     ]
 )
 # Median annual household income (yuan) for a household of three, and its log-sd, by livelihood.
-INCOME_MEDIAN = {"fishing": 92_000, "mussel": 110_000, "bnb": 98_000, "port": 86_000, "shop": 82_000,
+INCOME_MEDIAN = {"fishing": 92_000, "mussel": 190_000, "bnb": 98_000, "port": 86_000, "shop": 82_000,
                  "wage": 78_000, "pension": 52_000}
-INCOME_SIGMA = {"fishing": 0.45, "mussel": 0.55, "bnb": 0.5, "port": 0.3, "shop": 0.4, "wage": 0.3,
+INCOME_SIGMA = {"fishing": 0.45, "mussel": 0.6, "bnb": 0.5, "port": 0.3, "shop": 0.4, "wage": 0.3,
                 "pension": 0.25}
 # Monthly income share by livelihood (Jan..Dec), each row sums to 12. Fishing: the 1 May - 16 Sep moratorium;
 # mussels: harvest Jul-Aug after the 15 Apr - 30 Jun closed season; B&Bs: summer peak.
@@ -72,10 +72,23 @@ FIVE_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
 MEMBER_RELATIONS = ("户主", "配偶", "子女", "父母", "孙子女")
 SCHOOLING = ("none", "primary", "junior", "senior", "college")
 
-FLOW_START = pd.Timestamp("2022-01-01")
-FLOW_MONTHS = 48  # 2022-01 .. 2025-12
-APPLICATION_WINDOW = (pd.Timestamp("2024-03-01"), pd.Timestamp("2025-06-30"))
-LIST_DATE = pd.Timestamp("2023-09-01")  # the first confirmed 扩中 list
+FLOW_START = pd.Timestamp("2020-07-01")  # 24-36 months of flows before the first applications (2023-09)
+FLOW_MONTHS = 66  # 2020-07 .. 2025-12
+# The plan's 附件2 timeline: lists matched 2023-06-10 .. 07-31, visits from 08-01, loans from 09-01, to the end of 2025.
+LIST_DATE = pd.Timestamp("2023-07-31")  # the matched 扩中 list (初筛名单)
+VISITS_FROM = pd.Timestamp("2023-08-01")
+LOANS_FROM = pd.Timestamp("2023-09-01")
+PILOT_END = pd.Timestamp("2025-12-31")
+# Visits per period at the pace of 附件1's cumulative targets (1,360 / 4,100 / 6,900 households by the year ends):
+# (first day, last day, households visited in the period); the simulator's own copy of the plan's numbers.
+VISIT_PACE = ((pd.Timestamp("2023-08-01"), pd.Timestamp("2023-12-31"), 1_360),
+              (pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"), 2_740),
+              (pd.Timestamp("2025-01-01"), pd.Timestamp("2025-12-31"), 2_800))
+# The province's 扩中 list leaves out households whose recorded income is under this share of the program's cap
+# (the 提低 group the county helps otherwise) and households its base list holds no data on; with the cap, the
+# bank's customers and the other reasons it puts about 22% of households on the list (the plan's 6,900 of 31,128).
+LIST_INCOME_FLOOR = 0.6
+PROVINCE_LIST_MISSING = 0.25
 LIST_REFRESHES = (pd.Timestamp("2025-01-15"), pd.Timestamp("2026-01-15"))
 TYPHOON_YEARS = (2022, 2024)
 ACCOUNT_MANAGERS_PER_TOWNSHIP = 4
