@@ -216,4 +216,7 @@ class BankPartyState:
                 continue
             id_number, prf = hit
             box = chunk.sealed[i * crypto.SEALED_BYTES:(i + 1) * crypto.SEALED_BYTES]
-            self.labels.setdefault(id_number, []).append(decode_label(crypto.open_label(prf, self._session, box)))
+            records = self.labels.setdefault(id_number, [])
+            records.append(decode_label(crypto.open_label(prf, self._session, box)))
+            # chunks arrive shuffled: an ID with two base-list records keeps them in one order, whatever the shuffle
+            records.sort(key=lambda r: json.dumps(r, ensure_ascii=False, sort_keys=True, default=str))

@@ -78,6 +78,9 @@ class SimulationConfig:
     seed: int = 20230712
     application_rate: float = 0.4  # of visited households that pass the program's rules (the others: below)
     ineligible_application_rate: float = 0.12  # of visited households that fail a rule but apply all the same
+    # log-odds added to every application's true PD: 0 is the plan's county (booked loans default at rural-bank
+    # rates); a positive shift is a harder year or a riskier book, e.g. a small county with enough defaults to train on
+    risk_shift: float = 0.0
     messiness: float = 1.0  # multiplies every rate of field-data mistakes (0 gives clean data)
     id_offset: int = 0  # first household number (province shards number their households consecutively)
     shard: int | None = None  # province shard index: seeds the shard's own random stream
@@ -239,6 +242,7 @@ def simulate_county(config: SimulationConfig) -> County:
         + 0.015 * np.abs(hh.head_age - 45)
         - 0.25 * (hh.size >= 3)
         + 0.3 * np.minimum(serious, 2)
+        + config.risk_shift
     )
     true_pd = sigmoid(logit)
     outcome = rng.random(n) < true_pd
