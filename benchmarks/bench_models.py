@@ -140,13 +140,20 @@ def _contrib_rows_per_second(model: CreditModel, frame: pd.DataFrame, repeats: i
     return len(frame) / best
 
 
-def _feature_ceiling(model: CreditModel, frame, true_pd: np.ndarray, tr: np.ndarray, te: np.ndarray,
-                     y_te: np.ndarray, latent: np.ndarray | None = None) -> float:
-    """OOT AUC of the best function of the features, learnt from the true log-odds instead of the outcomes.
+def expected_auc(true_pd: np.ndarray, score: np.ndarray) -> float:
+    """The AUC a score would have on average over the simulator's outcome draws, each row bad with its true PD.
 
-    ``latent``, when given, is the simulator's hidden discipline (NaN where it stays hidden), added as a column:
-    how far the ceiling would rise if the records showed the trait itself.
+    With a few dozen bad loans the drawn outcomes make an AUC mostly noise; weighting every row as a bad with
+    weight p and as a good with weight 1 - p gives the expected ranking quality without drawing.
     """
+    p = np.asarray(true_pd, dtype=float)
+    s = np.asarray(score, dtype=float)
+    return float(roc_auc_score(np.r_[np.ones(p.size), np.zeros(p.size)], np.r_[s, s], sample_weight=np.r_[p, 1 - p]))
+
+
+def _ceiling_scores(model: CreditModel, frame, true_pd: np.ndarray, tr: np.ndarray, te: np.ndarray,
+                    latent: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-time predictions of LightGBM regressing the true log-odds on the model's features (no outcome noise)."""
     matrix = model._matrix(frame)
     for col, levels in model.categories_.items():
         matrix[col] = matrix[col].astype("string").astype(pd.CategoricalDtype(levels))
@@ -156,7 +163,28 @@ def _feature_ceiling(model: CreditModel, frame, true_pd: np.ndarray, tr: np.ndar
     reg = lgb.LGBMRegressor(n_estimators=2000, learning_rate=0.02, num_leaves=15, subsample=0.8, subsample_freq=1,
                             colsample_bytree=0.8, verbose=-1, random_state=0, num_threads=1)
     reg.fit(matrix.iloc[tr], logit[tr])
-    return float(roc_auc_score(y_te, reg.predict(matrix.iloc[te])))
+    return reg.predict(matrix.iloc[te])
+
+
+def _feature_ceiling(model: CreditModel, frame, true_pd: np.ndarray, tr: np.ndarray, te: np.ndarray,
+                     y_te: np.ndarray, latent: np.ndarray | None = None) -> float:
+    """OOT AUC of the best function of the features, learnt from the true log-odds instead of the outcomes.
+
+    ``latent``, when given, is the simulator's hidden discipline (NaN where it stays hidden), added as a column:
+    how far the ceiling would rise if the records showed the trait itself.
+    """
+    return float(roc_auc_score(y_te, _ceiling_scores(model, frame, true_pd, tr, te, latent)))
+
+
+def _through_the_door(model: CreditModel, table: pd.DataFrame, truth: pd.DataFrame, cut: pd.Timestamp) -> dict:
+    """The model and the oracle on every application from the out-of-time cut, booked or not (simulated outcomes)."""
+    rows = table[pd.to_datetime(table["as_of"]) >= cut]
+    outcome = truth.loc[rows["request_id"].to_numpy(), "outcome_12m"].to_numpy()
+    true_pd = truth.loc[rows["request_id"].to_numpy(), "true_pd"].to_numpy()
+    score = model.predict_pd(rows)
+    return {"rows": len(rows), "bads": int(outcome.sum()),
+            "model_auc": float(roc_auc_score(outcome, score)), "oracle_auc": float(roc_auc_score(outcome, true_pd)),
+            "expected_model_auc": expected_auc(true_pd, score), "expected_oracle_auc": expected_auc(true_pd, true_pd)}
 
 
 def county(households: int) -> dict:
@@ -182,9 +210,18 @@ def county(households: int) -> dict:
     pd_oot = model.predict_pd(data.frame.iloc[te])
     auc = float(roc_auc_score(data.y[te], pd_oot))
     apps = sim.applications.set_index("application_id")
-    true_pd_all = apps.loc[data.frame["request_id"].to_numpy(), "true_pd"].to_numpy()
+    truth = sim.application_truth.set_index("application_id")  # every applicant's true PD, for evaluation only
+    true_pd_all = truth.loc[data.frame["request_id"].to_numpy(), "true_pd"].to_numpy()
     oracle = float(roc_auc_score(data.y[te], true_pd_all[te]))
     ceiling = _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te])
+    door = _through_the_door(model, table, truth, data.frame.iloc[te]["as_of"].min())
+    ceiling_oot = _ceiling_scores(model, data.frame, true_pd_all, tr, te)
+    expected = {"model": expected_auc(true_pd_all[te], pd_oot), "feature_ceiling": expected_auc(true_pd_all[te],
+                                                                                                 ceiling_oot),
+                "oracle": expected_auc(true_pd_all[te], true_pd_all[te])}
+    expected |= {"model_to_ceiling": expected["model"] / expected["feature_ceiling"],
+                 "model_to_oracle": expected["model"] / expected["oracle"],
+                 "ceiling_to_oracle": expected["feature_ceiling"] / expected["oracle"]}
     # What the ceiling would be if the hidden discipline were a record: for the bank's deposit customers only (the
     # households whose account flows the bank sees), and for everyone.
     applicant = apps.loc[data.frame["request_id"].to_numpy(), "household_id"].to_numpy()
@@ -195,9 +232,11 @@ def county(households: int) -> dict:
                 "everyone": _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te], discipline)}
     explanations = explanation_figures_county(model, data, tr, te)
     again = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0)
-    return {"households": households, "applications": len(data.frame), "train_rows": len(tr), "oot_rows": len(te),
+    return {"households": households, "applications": len(table), "booked_rows": len(data.frame),
+            "train_rows": len(tr), "oot_rows": len(te), "oot_bads": int(data.y[te].sum()),
             "oot_bad_rate": float(data.y[te].mean()), "oot_auc": auc, "oracle_oot_auc": oracle,
             "ratio": auc / oracle, "feature_ceiling_oot_auc": ceiling, "feature_ceiling_ratio": ceiling / oracle,
+            "model_to_ceiling": auc / ceiling, "expected_oot_auc": expected, "through_the_door_oot": door,
             "feature_ceiling_ratio_if_discipline_known": {k: v / oracle for k, v in if_known.items()},
             "bank_customer_share_oot": float(customer[te].mean()),
             "model": {**_trees_and_leaves(model), "cv_folds": model.cv_folds,
@@ -333,7 +372,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--households", type=int, default=31_000, help="County size (Shengsi: ~31,000).")
+    parser.add_argument("--households", type=int, default=31_128, help="County size (Shengsi: 31,128).")
     parser.add_argument("--parts", default="german,county",
                         help="Comma-separated parts to run (german, county); the JSON holds only those.")
     args = parser.parse_args()

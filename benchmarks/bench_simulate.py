@@ -4,7 +4,7 @@ Run: ``python -m benchmarks.bench_simulate [--households 31128] [--province 1000
 
 Measured, each stage in its own child process so that peak resident memory (ru_maxrss) belongs to that stage:
 1. county: ``simulate_county`` + ``County.write`` for the whole county (31,128 households), wall time, peak memory,
-   oracle AUC, default rate, rows per source; then ``load_sources`` (every schema check) wall time and how many
+   oracle AUC, booked-loan default rate, the program's figures (``features.simulate.figures``), rows per source; then ``load_sources`` (every schema check) wall time and how many
    records were quarantined;
 2. province: ``simulate_province`` streaming ``--province`` households, wall time, households per second, peak
    memory, bytes written, oracle AUC.
@@ -44,14 +44,17 @@ def _county(households: int, seed: int, folder: str, queue: mp.Queue) -> None:
     rows = {name: len(getattr(county, name)) for name in ("base_list", "account_flows", "repayment_history",
                                                           "applications", "loan_ledger", "loan_events")}
     rows |= {"visits": len(county.visits), "revisits": len(county.revisits)}
-    auc, default_rate = county.oracle_auc, float(county.applications["default_12m"].mean())
+    from features.simulate.figures import program_figures
+
+    auc, default_rate = county.oracle_auc, float(county.applications["default_12m"].mean())  # booked loans
+    program = program_figures(county)
     del county
     start = time.perf_counter()
     sources = load_sources(Path(folder))
     loaded = time.perf_counter() - start
     queue.put({"households": households, "simulate_s": round(simulated, 2), "simulate_and_write_s": round(total, 2),
                "load_and_validate_s": round(loaded, 2), "oracle_auc": round(auc, 4),
-               "default_rate": round(default_rate, 4), "rows": rows,
+               "booked_default_rate": round(default_rate, 4), "program": program, "rows": rows,
                "quarantined_records": int(sources.quarantine["record"].nunique()),
                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)})
 

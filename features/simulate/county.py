@@ -47,13 +47,13 @@ from features.simulate.ledger import income_growth, list_refresh, loan_ledger
 from features.simulate.mess import make_messy
 from features.simulate.review import review_events
 from features.simulate.world import (
+    BUSINESS_LIVELIHOODS,
     FLOW_MONTHS,
     HOUSEHOLD_INCOME_CAP,
-    BUSINESS_LIVELIHOODS,
     LIST_DATE,
     LIST_INCOME_FLOOR,
-    PROVINCE_LIST_MISSING,
     LIVELIHOODS,
+    PROVINCE_LIST_MISSING,
     PURPOSES,
     SHENGSI_REGION,
     TOWNSHIPS,
@@ -175,17 +175,29 @@ def _bank_customers(rng: np.random.Generator, hh: Households, customer: np.ndarr
     })
 
 
+def _collateral(rng: np.random.Generator, hh: Households) -> np.ndarray:
+    """What secures a line: the plan's 捕捞证/养殖证 pledges and house mortgages, a guarantor, or nothing (信用)."""
+    n = hh.n
+    u = rng.random(n)
+    return np.select(
+        [(hh.livelihood == "fishing") & (u < 0.35), (hh.livelihood == "mussel") & (u < 0.4), u < 0.12, u < 0.5],
+        ["捕捞证质押", "养殖证抵押", "住房抵押", "保证"], "信用")
+
+
 def declared_income(rng: np.random.Generator, income: np.ndarray, discipline: np.ndarray, cap: np.ndarray,
                     ) -> np.ndarray:
     """Income as the visit form declares it: noisy, less honest with low discipline, and shaded under the cap.
 
-    Over half of the households a little above the cap (up to 1.35 times it) declare just under it; only the
+    Over half of the households a little above the cap (up to 1.35 times it) declare under it: most just under
+    it, a fifth of them only a third to a half of what they earn (the livelihood's cash left out); only the
     account flows give them away.
     """
     n = income.size
     declared = income * np.exp(rng.normal(0.0, 0.12, n) - 0.25 * np.minimum(discipline, 0))
     near_cap = (income > cap) & (income <= cap * 1.35) & (rng.random(n) < 0.6)
-    declared = np.where(near_cap, cap * rng.uniform(0.85, 0.99, n), declared)
+    blatant = rng.random(n) < 0.2
+    shaded = np.where(blatant, income * rng.uniform(0.3, 0.5, n), cap * rng.uniform(0.85, 0.99, n))
+    declared = np.where(near_cap, shaded, declared)
     return np.round(declared, -2)
 
 
@@ -219,10 +231,13 @@ def simulate_county(config: SimulationConfig) -> County:
 
     business = np.isin(hh.livelihood, BUSINESS_LIVELIHOODS)
     purpose = np.where(business, "business", np.array(PURPOSES)[rng.integers(0, len(PURPOSES), n)])
-    requested = np.round(np.clip(hh.annual_income * rng.uniform(0.3, 1.5, n), 10_000, 500_000), -3)
+    # A household asks for a credit line (授信) of about one to two years' income and draws part of it (用信).
+    requested = np.round(np.clip(hh.annual_income * rng.uniform(1.0, 2.8, n), 10_000, 500_000), -4)
+    draw_share = rng.uniform(0.1, 0.5, n)
+    collateral = _collateral(rng, hh)
     observed_income = np.where(last12, bank.inflow, 0.0).sum(axis=1) / bank.banked_share
     overdue_recent = np.where(last12, bank.depth, 0).sum(axis=1).astype(float)
-    monthly_service = (bank.debt_balance + requested) / 12 * 1.04
+    monthly_service = (bank.debt_balance + requested * draw_share) / 12 * 1.04
     worst_season_income = hh.annual_income / 12 * np.min(hh.season, axis=1).clip(0.05)
     declared = declared_income(rng, hh.annual_income, hh.discipline, HOUSEHOLD_INCOME_CAP * hh.size / 3)
     declared_gap = np.log(declared / np.maximum(observed_income, 1_000))
@@ -236,7 +251,7 @@ def simulate_county(config: SimulationConfig) -> County:
         - 0.95 * hh.discipline
         + 0.9 * np.tanh(monthly_service / np.maximum(hh.annual_income / 12, 500) - 1.2)
         + 0.5 * np.log1p(monthly_service / np.maximum(worst_season_income, 200)) * typhoon_ahead
-        + 0.6 * typhoon_ahead
+        + 0.9 * typhoon_ahead
         + 0.35 * np.sqrt(overdue_recent)
         + 0.8 * np.clip(declared_gap, 0, 2) ** 2
         + 0.015 * np.abs(hh.head_age - 45)
@@ -271,7 +286,8 @@ def simulate_county(config: SimulationConfig) -> County:
                                       "outcome_12m": outcome[apps_idx].astype(int), "booked": booked})
     report_dates = applications["application_date"] - pd.to_timedelta(rng.integers(1, 10, apps_idx.size), unit="D")
     reports = credit_reports(applications, bank, report_dates)
-    ledger, events = loan_ledger(rng, applications, booked, plan.manager[apps_idx])
+    ledger, events = loan_ledger(rng, applications, booked, plan.manager[apps_idx], draw_share[apps_idx],
+                                 collateral[apps_idx])
 
     by_source = income_by_source(rng, hh, declared)
     visits = visit_forms(rng, hh, plan, declared, by_source, requested, purpose, bank.debt_balance, signed,

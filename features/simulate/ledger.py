@@ -23,9 +23,13 @@ from features.simulate.world import (
 from features.sources.ledger import INTEREST_DAY
 
 
-def loan_ledger(rng: np.random.Generator, apps: pd.DataFrame, approved: np.ndarray,
-                managers: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ledger (one row per loan) and its events, for the approved applications (``apps`` row order)."""
+def loan_ledger(rng: np.random.Generator, apps: pd.DataFrame, approved: np.ndarray, managers: np.ndarray,
+                draw_share: np.ndarray, guarantee: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger (one row per loan) and its events, for the approved applications (``apps`` row order).
+
+    Each approval is a credit line (授信额度, valid three years: 一次授信、三年有效) of 60-100% of the request; the loan
+    is the household's drawdown (用信) on it, ``draw_share`` of the line; ``guarantee`` says what secures it.
+    """
     rows = np.flatnonzero(approved)
     a = apps.iloc[rows].reset_index(drop=True)
     k = rows.size
@@ -33,7 +37,8 @@ def loan_ledger(rng: np.random.Generator, apps: pd.DataFrame, approved: np.ndarr
     product = np.array([PRODUCTS[p][0] for p in purpose], dtype=object)
     name = np.array([PRODUCTS[p][1] for p in purpose], dtype=object)
     rate = np.array([PRODUCTS[p][2] for p in purpose], dtype=float)
-    amount = np.clip(np.round(a["requested_amount"].to_numpy() * rng.uniform(0.6, 1.0, k), -3), 10_000, LOAN_CAP)
+    line = np.clip(np.round(a["requested_amount"].to_numpy() * rng.uniform(0.6, 1.0, k), -4), 10_000, LOAN_CAP)
+    amount = np.clip(np.round(line * draw_share[rows], -3), 5_000, line)
     applied = pd.to_datetime(a["application_date"]).to_numpy().astype("datetime64[D]")
     signed = applied + rng.integers(2, 21, k).astype("timedelta64[D]")
     disbursed = signed + (rng.random(k) < 0.3).astype("timedelta64[D]")
@@ -92,6 +97,8 @@ def loan_ledger(rng: np.random.Generator, apps: pd.DataFrame, approved: np.ndarr
         "disbursed_on": disbursed.astype("datetime64[ns]"), "maturity_on": maturity.astype("datetime64[ns]"),
         "status": np.where(default, "defaulted", "settled"), "settled_on": settled_on.astype("datetime64[ns]"),
         "term_months": 12, "repayment_method": "按月付息到期还本",
+        "credit_line": line, "line_valid_until": (pd.DatetimeIndex(signed) + pd.DateOffset(years=3)).to_numpy(),
+        "guarantee": np.asarray(guarantee)[rows].astype(str),
     })
     return ledger, events
 
