@@ -45,7 +45,8 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
     """Simulate → features → train/register @champion → load by alias → decide three applicants."""
     data_dir = out / "data"
     with console.status(f"1/5 simulating {households:,} households"):
-        county = simulate_county(SimulationConfig(households=households, seed=seed))
+        # a busier, riskier county than the plan's, so that a few thousand households hold enough bad loans to train
+        county = simulate_county(SimulationConfig.trainable(households, seed))
         county.write(data_dir)
     console.print(f"1/5 county simulated: {data_dir} (oracle AUC {county.oracle_auc:.3f})")
     policy = load_policy()

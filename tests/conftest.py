@@ -13,24 +13,21 @@ from features.sources.load import RawSources, load_sources
 from models.policy import Policy, load_policy
 
 SEED = 7
-# The plan's county books about 5% of its households' applications and they default at rural-bank rates (~2%), so a
-# small county holds a handful of bad loans; the shared fixture is a busier, riskier county (every visited
-# eligible household applies, half of the others, PD log-odds +2) so that its booked loans hold both outcomes in
-# numbers a model can be trained and validated on. The plan's own county is tested in tests/features/simulate.
-FIXTURE_COUNTY = {"households": 3000, "seed": SEED, "application_rate": 1.0, "ineligible_application_rate": 0.5,
-                  "risk_shift": 2.0}
+# The shared county is SimulationConfig.trainable: the plan's county books too few bad loans at this size to train
+# and validate a model on; the plan's own county is tested at full size in tests/features/simulate/test_program.py.
+COUNTY_HOUSEHOLDS = 3000
 pytest_plugins = ["tests.serving.serving_fixtures"]  # PostgreSQL server and app fixtures
 
 
 @pytest.fixture(scope="session")
 def county() -> County:
-    return simulate_county(SimulationConfig(**FIXTURE_COUNTY))
+    return simulate_county(SimulationConfig.trainable(COUNTY_HOUSEHOLDS, SEED))
 
 
 @pytest.fixture(scope="session")
 def clean_county() -> County:
     """The same county without field-data mistakes (for tests of logic that runs after validation)."""
-    return simulate_county(SimulationConfig(**FIXTURE_COUNTY, messiness=0.0))
+    return simulate_county(SimulationConfig.trainable(COUNTY_HOUSEHOLDS, SEED, messiness=0.0))
 
 
 @pytest.fixture(scope="session")

@@ -100,7 +100,7 @@ def test_features_score_monitor_serve_and_the_mlflow_store_hold_no_id(data_dir, 
 def test_the_demo_writes_no_id_outside_its_raw_sources(tmp_path, monkeypatch):
     monkeypatch.setenv("KUOZHONG_MLRUNS", str(tmp_path / "mlruns"))
     out = tmp_path / "demo"
-    _run("demo", "--out", str(out), "--households", "600", "--seed", "3")
+    _run("demo", "--out", str(out), "--households", "1500", "--seed", "3")  # enough booked bad loans to train
     data = out / "data"
     known = {str(v) for v in pd.read_parquet(data / "base_list.parquet")["id_number"]} \
         if (data / "base_list.parquet").exists() else set()

@@ -81,6 +81,18 @@ class SimulationConfig:
     # log-odds added to every application's true PD: 0 is the plan's county (booked loans default at rural-bank
     # rates); a positive shift is a harder year or a riskier book, e.g. a small county with enough defaults to train on
     risk_shift: float = 0.0
+
+    @classmethod
+    def trainable(cls, households: int, seed: int, **overrides: float) -> SimulationConfig:
+        """A busier, riskier county than the plan's, for demos and tests whose county is small.
+
+        The plan's county books about 5% of its households' applications and they default at rural-bank rates
+        (~2%): a few thousand households hold a handful of bad loans, too few to train on. Here every visited
+        eligible household applies, half of the others do, and PD log-odds are 2 higher (about 10% of booked
+        loans default).
+        """
+        settings = {"application_rate": 1.0, "ineligible_application_rate": 0.5, "risk_shift": 2.0, **overrides}
+        return cls(households=households, seed=seed, **settings)  # type: ignore[arg-type]
     messiness: float = 1.0  # multiplies every rate of field-data mistakes (0 gives clean data)
     id_offset: int = 0  # first household number (province shards number their households consecutively)
     shard: int | None = None  # province shard index: seeds the shard's own random stream

@@ -158,7 +158,8 @@ def test_one_decision_per_idempotency_key(pad, table):
 def test_search_finds_by_name_masked_id_and_phone_within_the_township(pad, county):
     client, keys, _ = pad
     base = county.base_list
-    inside = base[base["township"] == "菜园镇"].iloc[0]
+    visited = {v["household_id"] for v in county.visits}
+    inside = base[(base["township"] == "菜园镇") & base["household_id"].isin(visited)].iloc[0]
     outside = base[base["township"] != "菜园镇"].iloc[0]
     number = str(inside["id_number"])
     phone = next(v["applicant"]["phone"] for v in county.visits if v["household_id"] == inside["household_id"])
