@@ -134,11 +134,15 @@ def dashboard_data(runtime: Runtime, as_of: pd.Timestamp, scope: Scope) -> dict[
     if visits:
         sources = with_forms(sources, runtime.visit_store().forms())
     report = stage4_report(sources, runtime.policy, as_of, scope)
+    # 数据截至 on the page is T+1: records dated after yesterday (a loan's scheduled postings) are not data yet
+    from monitoring.stage4 import data_until
+
+    until = data_until(sources, pd.Timestamp(dt.date.today() - dt.timedelta(days=1)))
     lists = {name: {"columns": LIST_HEADERS[name], "rows": _records(frame), "total": len(frame)}
              for name, frame in report.lists().items()}
     data = {
         "as_of": as_of.date().isoformat(),
-        "data_until": None if report.data_until is None else report.data_until.date().isoformat(),
+        "data_until": None if until is None else until.date().isoformat(),
         "scope": scope.label(),
         "kpis": _records(report.kpi.table),
         "series": _series(report),
