@@ -198,7 +198,7 @@ def visit_forms(rng: np.random.Generator, hh: Households, plan: VisitPlan, decla
 def revisit_forms(rng: np.random.Generator, hh: Households, plan: VisitPlan, ledger: pd.DataFrame,
                   apps: pd.DataFrame, by_source: list[dict[str, float]], growth: np.ndarray,
                   ) -> tuple[list[dict], np.ndarray]:
-    """Revisits about a year after signing (every borrower, a fifth of other applicants), income by source again.
+    """Revisits a year after signing (every borrower) or 90-160 days after applying (a fifth of other applicants).
 
     Returns the forms and, per household, the true income at the revisit (NaN when not revisited).
     """
@@ -213,6 +213,8 @@ def revisit_forms(rng: np.random.Generator, hh: Households, plan: VisitPlan, led
     rows = np.array([code[h] for h, _ in who], dtype=int)
     q = _quality(rng, plan, rows)
     delay = rng.integers(330, 401, rows.size)
+    # borrowers: the yearly revisit; other applicants are followed up within months (贷后跟进 from 2023-10)
+    delay = np.where(np.arange(rows.size) >= len(ledger), delay - 240, delay)
     noise = rng.normal(0, 0.08, rows.size)
     misused = rng.random(rows.size) < 0.03
     true_income = np.full(hh.n, np.nan)
