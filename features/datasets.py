@@ -183,7 +183,12 @@ class Dataset:
     def y(self) -> np.ndarray:
         """1 for a bad outcome, 0 otherwise."""
         bad = {str(v).lower() for v in self.config.target.bad_values}
-        return self.frame[self.config.target.column].astype("string").str.lower().isin(bad).to_numpy(dtype=int)
+        column = self.frame[self.config.target.column]
+        if pd.api.types.is_float_dtype(column):
+            whole = column.dropna()
+            if (whole == np.round(whole)).all():  # an outcome read as floats (missing where unknown): 1.0 means 1
+                column = column.astype("Int64")
+        return column.astype("string").str.lower().isin(bad).to_numpy(dtype=int)
 
     def slices(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
         """The fairness-slice label of every row (one column per slice, text).

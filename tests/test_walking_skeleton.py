@@ -58,8 +58,10 @@ def test_knocked_out_decision_names_failed_rule(trained_store, sources, table, p
     decision = service.decide(ApplicationRequest(household_id=over_cap["household_id"],
                                                  application_date=pd.Timestamp(over_cap["as_of"]).date(),
                                                  requested_amount=50_000, purpose="business"))
-    assert decision.recommendation == "decline"
+    # the policy leaves an over-cap household the bank's ordinary terms (INCOME_CAP: no_subsidy): never a subsidy
     assert "INCOME_CAP" in [r.code for r in decision.eligibility.failed]
+    assert not decision.eligibility.subsidised
+    assert decision.terms is None or decision.terms.finance_subsidy_rate == 0
 
 
 def _cli(*args, cwd, env=None):

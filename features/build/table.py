@@ -378,8 +378,8 @@ def training_table(sources: RawSources, program: ProgramTerms) -> pd.DataFrame:
                              "as_of": apps["application_date"], "requested_amount": apps["requested_amount"],
                              "purpose": apps.get("purpose")})
     table = build_features(sources, requests, program)
-    if "default_12m" in apps:  # known for booked loans only (NA otherwise): nullable, so 1 stays "1", not "1.0"
-        table["default_12m"] = pd.array(apps["default_12m"], dtype="Int64")
+    if "default_12m" in apps:  # known for booked loans only: NaN for the others (training drops those rows)
+        table["default_12m"] = apps["default_12m"].to_numpy(dtype=float, na_value=np.nan)
     return table
 
 
