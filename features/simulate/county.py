@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +58,8 @@ from features.simulate.world import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LIVELIHOODS", "PURPOSES", "TOWNSHIPS", "County", "SimulationConfig", "simulate_county"]
+__all__ = ["LIVELIHOODS", "PURPOSES", "TOWNSHIPS", "County", "SimulationConfig", "outcomes_as_booked",
+           "simulate_county"]
 
 # Tables written as Parquet, in this order; visit and revisit forms are JSON as the PAD exports them.
 TABLES = ("base_list", "bank_customers", "account_flows", "loan_accounts", "repayment_history", "credit_queries",
@@ -99,6 +100,8 @@ class County:
     account_managers: pd.DataFrame = field(default_factory=pd.DataFrame)
     ground_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
     review_events: list[dict] = field(default_factory=list)
+    # every application's true PD and simulated outcome, and whether a loan was booked: for evaluation only
+    application_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def oracle_auc(self) -> float:
@@ -245,5 +248,20 @@ def simulate_county(config: SimulationConfig) -> County:
     # its own random stream (features.simulate.review), so the sources above stay as they were
     county.review_events = review_events(config.seed if config.shard is None else config.seed + config.shard,
                                          county.visits, county.base_list)
+    county.application_truth = pd.DataFrame({
+        "application_id": applications["application_id"].astype(str), "true_pd": applications["true_pd"],
+        "outcome_12m": applications["default_12m"].astype(int), "booked": applications["approved"].astype(bool)})
     log.info("simulated %d households, %d applications, %d loans", n, len(applications), len(ledger))
     return county
+
+
+def outcomes_as_booked(county: County) -> County:
+    """The county with ``default_12m`` kept only where a loan was booked (NA elsewhere), as a bank records it.
+
+    The outcome of an application the bank declined is never observed; ``application_truth`` keeps it for
+    evaluation.
+    """
+    apps = county.applications.copy()
+    booked = county.application_truth.set_index("application_id").loc[apps["application_id"], "booked"].to_numpy()
+    apps["default_12m"] = apps["default_12m"].astype("Int64").where(booked)
+    return replace(county, applications=apps)
