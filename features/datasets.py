@@ -187,8 +187,13 @@ class Dataset:
     @cached_property
     def y(self) -> np.ndarray:
         """1 for a bad outcome, 0 otherwise."""
-        bad = {str(v).lower() for v in self.config.target.bad_values}
-        return self.frame[self.config.target.column].astype("string").str.lower().isin(bad).to_numpy(dtype=int)
+        values = self.config.target.bad_values
+        column = self.frame[self.config.target.column]
+        hit = column.astype("string").str.lower().isin({str(v).lower() for v in values}).to_numpy(dtype=bool)
+        numbers = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers and pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            hit = hit | column.isin(numbers).to_numpy(dtype=bool)  # a 0/1 column with gaps reads as 1.0, not "1"
+        return hit.astype(int)
 
     def slices(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
         """The fairness-slice label of every row (one column per slice, text).
