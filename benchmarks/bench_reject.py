@@ -36,7 +36,7 @@ from sklearn.metrics import roc_auc_score
 from features.build.table import training_table
 from features.datasets import county_dataset, plan_split
 from features.files import write_text_atomic
-from features.simulate.county import SimulationConfig, outcomes_as_booked, simulate_county
+from features.simulate.county import County, SimulationConfig, outcomes_as_booked, simulate_county
 from features.sources.load import load_sources
 from models.decision.builder import eligibility_for
 from models.policy import Policy, load_policy
@@ -147,7 +147,9 @@ def run(households: int, seed: int, draws: int, model_seeds: tuple[int, ...] = (
     return {"households": households, "seed": seed, "model_seeds": list(model_seeds), "applications": len(table),
             "out_of_time_cut": str(plan_cut.date()),
             "train": {"booked_loans": len(tr), "bad_rate": target, "rejects_before_cut": len(rejects),
-                      "rejects_before_cut_passing_the_rules": len(score_declined)},
+                      "rejects_before_cut_passing_the_rules": len(score_declined),
+                      "rejects_true_bad_rate": _outcome_rate(county, rejects),
+                      "rejects_passing_the_rules_true_bad_rate": _outcome_rate(county, score_declined)},
             "test": {"applications": len(test), "booked": int(truth["booked"].sum()),
                      "eligible": int(eligible.sum()), "bad_rate_all": float(truth["outcome_12m"].mean()),
                      "bad_rate_booked": float(truth.loc[truth["booked"], "outcome_12m"].mean()),
@@ -156,6 +158,12 @@ def run(households: int, seed: int, draws: int, model_seeds: tuple[int, ...] = (
             "eligible_is": "the rules pass (models.decision.builder.eligibility_for: status pass)",
             "parcelling_uplift": PARCEL_UPLIFT, "methods": results,
             "methods_policy_declines_left_out": without_policy_declines, "prepare_seconds": prepared}
+
+
+def _outcome_rate(county: County, rows: pd.DataFrame) -> float | None:
+    """The simulated outcome's rate over some applications (what reject inference tries to guess)."""
+    truth = county.application_truth.set_index("application_id")
+    return float(truth.loc[rows["request_id"], "outcome_12m"].mean()) if len(rows) else None
 
 
 def passes_rules(frame: pd.DataFrame, policy: Policy) -> np.ndarray:

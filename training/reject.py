@@ -199,14 +199,15 @@ def fit_with_rejects(method: str, fit: Fit, X_acc: pd.DataFrame, y_acc: np.ndarr
     accepted rows. Returns the model and the summary the run logs and the validation report shows.
     """
     check_method(method, "reject_inference")
+    y_acc = np.asarray(y_acc, dtype=int)
     if method == "none" or not len(X_rej):
-        model = fit(X_acc, np.asarray(y_acc, dtype=int), None)
-        summary = infer("none", X_acc, y_acc, X_rej, model, seed).summary(method)
-        return model, {**summary, "rejects_left_out": int(len(X_rej))}
-    scorer = fit(X_acc, np.asarray(y_acc, dtype=int), None)
-    augmented = infer(method, X_acc, y_acc, X_rej, scorer, seed)
-    model = fit(augmented.X, augmented.y, augmented.weight)
-    summary = augmented.summary(method)
-    log.info("reject inference %s: %d accepted rows, %d rows from %d rejects", method, summary["accepted_rows"],
-             summary["reject_rows"], len(X_rej))
-    return model, {**summary, "rejects": int(len(X_rej)), "rejects_left_out": 0}
+        model = fit(X_acc, y_acc, None)
+        augmented = infer("none", X_acc, y_acc, X_rej, model, seed)
+    else:
+        scorer = fit(X_acc, y_acc, None)
+        augmented = infer(method, X_acc, y_acc, X_rej, scorer, seed)
+        model = fit(augmented.X, augmented.y, augmented.weight)
+        log.info("reject inference %s: %d accepted rows, %d rows from %d rejects", method, len(X_acc),
+                 int(augmented.from_reject.sum()), len(X_rej))
+    return model, {**augmented.summary(method), "rejects": int(len(X_rej)),
+                   "rejects_left_out": int(len(X_rej)) if method == "none" else 0}

@@ -91,7 +91,7 @@ def test_kuozhong_train_with_fuzzy_logs_the_method_and_shows_it_in_the_report(bo
     report = mlflow.artifacts.download_artifacts(run_id=runs[0].info.run_id,
                                                  artifact_path="report/validation_report.html", tracking_uri=uri)
     html = Path(report).read_text(encoding="utf-8")
-    assert "拒绝推断" in html and "模糊扩充 fuzzy augmentation" in html and f"rejects {rejects} 行" in html
+    assert "拒绝推断" in html and "模糊扩充 fuzzy augmentation" in html and f"无结果的申请 {rejects} 行" in html
 
 
 def test_kuozhong_train_with_an_unknown_method_exits_2_naming_the_option(tmp_path, capsys, monkeypatch):
