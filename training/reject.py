@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -188,11 +188,12 @@ def infer(method: str, X_acc: pd.DataFrame, y_acc: np.ndarray, X_rej: pd.DataFra
     return _METHODS[method](X_acc.reset_index(drop=True), y_acc, X_rej.reset_index(drop=True), scorer, seed=seed)
 
 
-Fit = Callable[[pd.DataFrame, np.ndarray, "np.ndarray | None"], Scorer]
+Model = TypeVar("Model", bound=Scorer)
 
 
-def fit_with_rejects(method: str, fit: Fit, X_acc: pd.DataFrame, y_acc: np.ndarray, X_rej: pd.DataFrame,
-                     seed: int = 0) -> tuple[Scorer, dict[str, object]]:
+def fit_with_rejects(method: str, fit: Callable[[pd.DataFrame, np.ndarray, np.ndarray | None], Model],
+                     X_acc: pd.DataFrame, y_acc: np.ndarray, X_rej: pd.DataFrame,
+                     seed: int = 0) -> tuple[Model, dict[str, object]]:
     """Fit on the accepted rows, or (a method other than ``none``) on the set it makes with ``fit``'s own learner.
 
     ``fit(X, y, weight)`` is the training's model fit; the accepted-only scorer a method needs is its fit on the

@@ -115,10 +115,10 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     kind = plan.kind
     name = model_name_for(dataset.name)
     with mlflow.start_run(run_name=run_name or f"train-{dataset.name}", nested=mlflow.active_run() is not None) as run:
+        rejects = training_rejects(dataset, plan)
         model, inference = fit_with_rejects(
-            method, lambda X, t, w: fit_model(dataset, policy, X, t, seed, params, w), train, y[train_idx],
-            training_rejects(dataset, plan), seed)
-        assert isinstance(model, CreditModel)
+            method, lambda X, t, w: fit_model(dataset, policy, X, t, seed, params, w), train, y[train_idx], rejects,
+            seed)
         validation = validate(model, dataset, train, test, y[test_idx], policy, plan.describe(), plots=plots,
                               seed=seed, y_train=y[train_idx], fairness_search=fairness_search)
         validation.reject_inference = inference
@@ -134,6 +134,7 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
                            "member_iterations": ",".join(map(str, model.member_iterations_)),
                            "n_features": len(dataset.features), "registered_model": name,
                            "reject_inference": method, "reject_rows": inference["reject_rows"],
+                           "rejects_fingerprint": fingerprint(rejects[list(dataset.features)]) if len(rejects) else "",
                            **{f"lgbm_{k}": v for k, v in merged.items()}})
         mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items()})
         mlflow.log_metrics({f"test_uncalibrated_{k}": v for k, v in validation.metrics_uncalibrated.items()})
