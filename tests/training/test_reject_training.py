@@ -67,6 +67,7 @@ def test_train_with_none_drops_the_rows_without_an_outcome(booked_dir, policy, m
     uri = TrackingConfig(store=mlflow_store).tracking_uri
     params = MlflowClient(uri, uri).get_run(result.run_id).data.params
     assert params["reject_inference"] == "none" and params["reject_rows"] == "0"
+    assert len(params["rejects_fingerprint"]) == 16  # recorded even when they were left out
     assert int(params["n_train"]) == len(plan.train)
     summary = result.validation.reject_inference
     assert summary["accepted_rows"] == len(plan.train)
@@ -88,6 +89,7 @@ def test_kuozhong_train_with_fuzzy_logs_the_method_and_shows_it_in_the_report(bo
     assert len(runs) == 1
     params = runs[0].data.params
     assert params["reject_inference"] == "fuzzy" and int(params["reject_rows"]) == 2 * rejects
+    assert len(params["rejects_fingerprint"]) == 16  # the rejected rows it learnt from are part of the record
     report = mlflow.artifacts.download_artifacts(run_id=runs[0].info.run_id,
                                                  artifact_path="report/validation_report.html", tracking_uri=uri)
     html = Path(report).read_text(encoding="utf-8")
