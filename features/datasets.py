@@ -129,6 +129,9 @@ class DatasetConfig(_Strict):
     columns: tuple[ColumnSpec, ...] = ()
     groups: dict[str, LevelSpec] = Field(default_factory=dict)  # a column group's name in Chinese and English
     slices: tuple[SliceSpec, ...] = ()
+    # rows without an outcome (applications declined, never booked): left out, or brought in by reject
+    # inference (``training.reject``); ``kuozhong train --reject-inference`` overrides it
+    reject_inference: Literal["none", "augmentation", "parcelling", "fuzzy"] = "none"
 
     @model_validator(mode="after")
     def _consistent(self) -> DatasetConfig:
@@ -173,6 +176,8 @@ class Dataset:
     catalogue: dict[str, FeatureInfo] | None = None  # labels, units, groups of a table's columns (None: household)
     sensitive: tuple[str, ...] = ()  # columns never fed to a model (fairness slices only)
     holdout_rows: np.ndarray | None = field(default=None, repr=False)  # split: test-file, rows of the test file
+    # rows of the training table without an outcome (declined or never booked), for reject inference only
+    unlabelled: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -182,13 +187,13 @@ class Dataset:
     @cached_property
     def y(self) -> np.ndarray:
         """1 for a bad outcome, 0 otherwise."""
-        bad = {str(v).lower() for v in self.config.target.bad_values}
+        values = self.config.target.bad_values
         column = self.frame[self.config.target.column]
-        if pd.api.types.is_float_dtype(column):
-            whole = column.dropna()
-            if (whole == np.round(whole)).all():  # an outcome read as floats (missing where unknown): 1.0 means 1
-                column = column.astype("Int64")
-        return column.astype("string").str.lower().isin(bad).to_numpy(dtype=int)
+        hit = column.astype("string").str.lower().isin({str(v).lower() for v in values}).to_numpy(dtype=bool)
+        numbers = [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers and pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            hit = hit | column.isin(numbers).to_numpy(dtype=bool)  # a 0/1 column with gaps reads as 1.0, not "1"
+        return hit.astype(int)
 
     def slices(self, frame: pd.DataFrame | None = None) -> pd.DataFrame:
         """The fairness-slice label of every row (one column per slice, text).
@@ -379,10 +384,14 @@ def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame, holdout: np.n
         sensitive = tuple(c.name for c in config.columns if c.sensitive)
     _check_columns(config, frame, features)
     known = frame[config.target.column].notna().to_numpy()
+    from_test_file = np.zeros(len(frame), dtype=bool) if holdout is None else np.asarray(holdout, dtype=bool)
+    unlabelled = frame[~known & ~from_test_file].reset_index(drop=True)  # a test file's unknowns are never used
     frame = frame[known].reset_index(drop=True)
-    holdout = None if holdout is None else np.asarray(holdout, dtype=bool)[known]
+    holdout = None if holdout is None else from_test_file[known]
     if config.time_column:
         frame[config.time_column] = parse_times(frame[config.time_column], config.time_column)
+        if len(unlabelled):
+            unlabelled[config.time_column] = parse_times(unlabelled[config.time_column], config.time_column)
     for col in features:
         if col not in categorical:
             values = pd.to_numeric(frame[col], errors="coerce")
@@ -390,7 +399,8 @@ def dataset_from_frame(config: DatasetConfig, frame: pd.DataFrame, holdout: np.n
             if wrong.any():
                 raise DatasetError(f"column '{col}' = {frame.loc[wrong, col].iloc[0]!r}: declared numeric "
                                    "but holds text (declare it type: categorical)")
-    dataset = Dataset(config, frame, features, categorical, monotone, labels, catalogue, sensitive, holdout)
+    dataset = Dataset(config, frame, features, categorical, monotone, labels, catalogue, sensitive, holdout,
+                      unlabelled)
     bad_rate = dataset.y.mean() if len(frame) else 0.0
     if len(frame) < 50 or bad_rate in (0.0, 1.0):
         raise DatasetError(f"target.bad_values = {list(config.target.bad_values)}: the table needs at least 50 rows "

@@ -9,6 +9,7 @@ from pathlib import Path
 import jinja2
 
 from features.files import write_text_atomic
+from training.reject import METHOD_ZH
 from training.validation import Validation
 
 TEMPLATE = Path(__file__).parent / "templates" / "validation_report.html"
@@ -33,6 +34,7 @@ def render_report(validation: Validation, model_name: str, model_version: str, r
         v=validation, images=images, model_name=model_name, model_version=model_version, run_id=run_id,
         policy_version=policy_version, created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         labels={"score": "信用评分", **validation.labels_zh}, slice_names=SLICE_NAMES, summary_names=SUMMARY_NAMES,
+        reject_names=METHOD_ZH,
         metric_names={"auc": "AUC", "gini": "Gini", "ks": "KS", "brier": "Brier", "log_loss": "对数损失 log loss",
                       "ece": "期望校准误差 ECE"})
 

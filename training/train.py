@@ -61,12 +61,12 @@ def split_dataset(dataset: Dataset, split: Split | None = None, seed: int = 0) -
 
 
 def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, seed: int = 0,
-              params: dict[str, object] | None = None) -> CreditModel:
+              params: dict[str, object] | None = None, sample_weight: np.ndarray | None = None) -> CreditModel:
     """A CreditModel for the dataset's features and hints, scaled and graded by the policy, fitted on X, y."""
     model = CreditModel.from_policy(policy, features=dataset.features, params=params, random_state=seed,
                                     categorical=dataset.categorical, monotone=dataset.monotone,
                                     catalogue=dataset.catalogue, sensitive=dataset.sensitive)
-    return model.fit(X, y)
+    return model.fit(X, y, sample_weight=sample_weight)
 
 
 def model_requirements() -> list[str]:
@@ -94,14 +94,17 @@ def _log_frames(validation: Validation, folder: Path) -> None:
 def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = "challenger",
                   params: dict[str, object] | None = None, split: Split | None = None, plots: bool = True,
                   run_name: str | None = None, extra_tags: dict[str, str] | None = None,
-                  fairness_search: bool = True) -> TrainResult:
+                  fairness_search: bool = True, reject_inference: str | None = None) -> TrainResult:
     """Split, fit, validate, log (params, fingerprint, features, metrics, plots, report, model) and register.
 
     ``fairness_search`` fits the before model and the less-discriminatory candidates for the report's fairness
-    section (a dozen more fits on the training rows).
+    section (a dozen more fits on the training rows). ``reject_inference`` (default: the config's) says how the
+    training period's rows without an outcome enter (``training.reject``; ``none`` leaves them out).
     """
+    from training.reject import check_method, fit_with_rejects, training_rejects
     from training.report import render_report
 
+    method = check_method(reject_inference or dataset.config.reject_inference)
     if params:
         check_params(params)  # before any run exists: a refused parameter leaves nothing behind
     client = configure()
@@ -112,9 +115,13 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     kind = plan.kind
     name = model_name_for(dataset.name)
     with mlflow.start_run(run_name=run_name or f"train-{dataset.name}", nested=mlflow.active_run() is not None) as run:
-        model = fit_model(dataset, policy, train, y[train_idx], seed, params)
+        rejects = training_rejects(dataset, plan)
+        model, inference = fit_with_rejects(
+            method, lambda X, t, w: fit_model(dataset, policy, X, t, seed, params, w), train, y[train_idx], rejects,
+            seed)
         validation = validate(model, dataset, train, test, y[test_idx], policy, plan.describe(), plots=plots,
                               seed=seed, y_train=y[train_idx], fairness_search=fairness_search)
+        validation.reject_inference = inference
         metrics = validation.metrics
         merged = dict(model.params_)  # the parameters sized for the training rows, with any given on top
         mlflow.log_params({"seed": seed, "dataset": dataset.name, "split": kind, "test_share": dataset.config.test_share,
@@ -126,6 +133,8 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
                            "early_stopping_rounds": model.early_stopping_rounds_,
                            "member_iterations": ",".join(map(str, model.member_iterations_)),
                            "n_features": len(dataset.features), "registered_model": name,
+                           "reject_inference": method, "reject_rows": inference["reject_rows"],
+                           "rejects_fingerprint": fingerprint(rejects[list(dataset.features)]) if len(rejects) else "",
                            **{f"lgbm_{k}": v for k, v in merged.items()}})
         mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items()})
         mlflow.log_metrics({f"test_uncalibrated_{k}": v for k, v in validation.metrics_uncalibrated.items()})

@@ -49,6 +49,7 @@ class Validation:
     model_summary: dict[str, object] = field(default_factory=dict)  # CreditModel.summary()
     alternatives: pd.DataFrame = field(default_factory=pd.DataFrame)  # the less-discriminatory-alternative search
     auc_tolerance: float = AUC_TOLERANCE
+    reject_inference: dict[str, object] = field(default_factory=dict)  # training.reject: method, rows, rates
 
     @property
     def worst_approval_ratio(self) -> tuple[float, str]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +61,8 @@ from features.simulate.world import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LIVELIHOODS", "PURPOSES", "TOWNSHIPS", "County", "SimulationConfig", "simulate_county"]
+__all__ = ["LIVELIHOODS", "PURPOSES", "TOWNSHIPS", "County", "SimulationConfig",
+           "simulate_county"]
 
 # Tables written as Parquet, in this order; visit and revisit forms are JSON as the PAD exports them.
 TABLES = ("base_list", "bank_customers", "account_flows", "loan_accounts", "repayment_history", "credit_queries",
@@ -325,3 +326,4 @@ def simulate_county(config: SimulationConfig) -> County:
                                          county.visits, county.base_list)
     log.info("simulated %d households, %d applications, %d loans", n, len(applications), len(ledger))
     return county
+

@@ -39,8 +39,11 @@ def fold_of_rows(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
 
 
 def cross_fit(matrix: pd.DataFrame | np.ndarray, y: np.ndarray, params: dict[str, object], folds: int, seed: int,
-              early_stopping_rounds: int, fit_kwargs: dict[str, object] | None = None) -> CrossFit:
+              early_stopping_rounds: int, fit_kwargs: dict[str, object] | None = None,
+              sample_weight: np.ndarray | None = None) -> CrossFit:
     """One member per fold, trained on the other folds and early-stopped on its own (log loss).
+
+    ``sample_weight`` (None: every row 1) weighs the rows in each member's trees and in its early stopping.
 
     ``matrix`` is a frame or, faster, the float matrix LightGBM would make of it (``fit_kwargs`` then names the
     columns and the categorical ones).
@@ -55,7 +58,8 @@ def cross_fit(matrix: pd.DataFrame | np.ndarray, y: np.ndarray, params: dict[str
         learn, held = np.flatnonzero(fold != j), np.flatnonzero(fold == j)
         fitted = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
         fitted.fit(rows(learn), y[learn], eval_X=(rows(held),), eval_y=(y[held],),
-                   eval_metric="binary_logloss", callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+                   sample_weight=None if sample_weight is None else sample_weight[learn],
+                   eval_sample_weight=None if sample_weight is None else [sample_weight[held]], eval_metric="binary_logloss", callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
                    **(fit_kwargs or {}))  # type: ignore[arg-type]
         oof[held] = np.asarray(fitted.booster_.predict(rows(held), raw_score=True), dtype=float)
         return fitted

@@ -358,22 +358,28 @@ class CreditModel(ClassifierMixin, BaseEstimator):
             out[:, j] = np.where(raw >= 0, rank[np.maximum(raw, 0)] if len(names) else np.nan, np.nan)
         return out
 
-    def _references(self, X: pd.DataFrame, target: np.ndarray) -> dict[str, dict[str, Any]]:
+    def _references(self, X: pd.DataFrame, target: np.ndarray, weight: np.ndarray | None = None
+                    ) -> dict[str, dict[str, Any]]:
         """Each input's reference in the training rows: median and mean of a number, bad rate by category.
+
+        Bad rates are weighted by ``weight`` when given (rows inferred for rejected applicants count by their
+        weight, so a reject entered once as bad and once as good does not read as a 50% bad rate).
 
         Read from the training rows themselves (the codes matrix has no categorical dtypes): categories as the
         text the trees read (``category_text``, the level names of ``categories_``), numbers as ``_numeric``.
         """
         out: dict[str, dict[str, Any]] = {}
-        overall = float(target.mean()) if len(target) else float("nan")
+        weight = np.ones(len(target)) if weight is None else np.asarray(weight, dtype=float)
+        overall = float(np.average(target, weights=weight)) if len(target) else float("nan")
         cats = set(self.categorical_features())
         for col in self.features:
             if col in cats:
                 text = category_text(X[col])
                 known = text.notna().to_numpy()
-                rates = pd.Series(target[known]).groupby(text[known].astype(str).to_numpy()).agg(["mean", "size"])
+                sums = pd.DataFrame({"bad": target[known] * weight[known], "w": weight[known]}).groupby(
+                    text[known].astype(str).to_numpy()).agg(bad=("bad", "sum"), w=("w", "sum"), size=("w", "size"))
                 out[col] = {"kind": "bad_rate", "overall": overall,
-                            "levels": {str(k): (float(r["mean"]), int(r["size"])) for k, r in rates.iterrows()}}
+                            "levels": {str(k): (float(r["bad"] / r["w"]), int(r["size"])) for k, r in sums.iterrows()}}
             else:
                 finite = self._numeric(col, X[col]).to_numpy(dtype=float, na_value=np.nan)
                 finite = finite[np.isfinite(finite)]
@@ -381,8 +387,13 @@ class CreditModel(ClassifierMixin, BaseEstimator):
                             "mean": float(finite.mean()) if finite.size else float("nan")}
         return out
 
-    def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray) -> CreditModel:
-        """Fit the trees, early-stop and calibrate on rows the scoring trees never saw (out of fold on small data)."""
+    def fit(self, X: pd.DataFrame, y: Sequence[int] | np.ndarray,
+            sample_weight: Sequence[float] | np.ndarray | None = None) -> CreditModel:
+        """Fit the trees, early-stop and calibrate on rows the scoring trees never saw (out of fold on small data).
+
+        ``sample_weight`` weighs the rows in the trees, the early stopping and the calibration alike (reject
+        inference, ``training.reject``); None weighs every row 1.
+        """
         barred = [c for c in self.features if c in set(self.sensitive_features())]
         if barred:
             raise ModelInputError(f"features = {', '.join(barred)}: attributes a lender may not score people on "
@@ -391,7 +402,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
                                   value=", ".join(barred), rule="no sensitive attribute in a model")
         values = self._training_codes(X)
         target = np.asarray(y).astype(int)
-        self.reference_ = self._references(X, target)
+        weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.reference_ = self._references(X, target, weight)
         n_rows = len(target)
         self.cv_folds_ = int(self.cv_folds if self.cv_folds is not None else cv_folds_for(n_rows))
         self.early_stopping_rounds_ = int(self.early_stopping_rounds if self.early_stopping_rounds is not None
@@ -403,11 +415,11 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         data = _TrainingMatrix(values, list(self.features),
                                [list(self.features).index(c) for c in cats], [self.categories_[c] for c in cats])
         if self.cv_folds_ > 1:
-            raw_cal, y_cal = self._fit_cross(data, target, params)
+            raw_cal, y_cal, w_cal = self._fit_cross(data, target, params, weight)
         else:
-            raw_cal, y_cal = self._fit_split(data, target, params)
+            raw_cal, y_cal, w_cal = self._fit_split(data, target, params, weight)
         self.booster_.booster_.pandas_categorical = data.levels or None
-        platt = LogisticRegression(C=1e6).fit(raw_cal.reshape(-1, 1), y_cal)
+        platt = LogisticRegression(C=1e6).fit(raw_cal.reshape(-1, 1), y_cal, sample_weight=w_cal)
         self.calibration_slope_ = float(platt.coef_[0, 0])
         self.calibration_intercept_ = float(platt.intercept_[0])
         before = 1.0 / (1.0 + np.exp(-raw_cal))
@@ -419,33 +431,36 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = len(self.features)
         return self
 
-    def _fit_cross(self, data: _TrainingMatrix, target: np.ndarray, params: dict[str, object]
-                   ) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_cross(self, data: _TrainingMatrix, target: np.ndarray, params: dict[str, object],
+                   weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Cross-fitted members merged into one booster; their out-of-fold raw scores calibrate it."""
         smallest = int(np.bincount(target, minlength=2).min())
         if smallest < self.cv_folds_:
             raise ModelInputError(f"cv_folds = {self.cv_folds_} needs at least {self.cv_folds_} rows of each class; "
                                   f"the training rows hold {smallest} of the rarer class")
         fitted = cross_fit(data.values, target, params, self.cv_folds_, self.random_state, self.early_stopping_rounds_,
-                           fit_kwargs=data.fit_kwargs())
+                           fit_kwargs=data.fit_kwargs(), sample_weight=weight)
         self.member_iterations_ = [int(m.booster_.current_iteration()) for m in fitted.members]
         self.best_iteration_ = round(float(np.mean(self.member_iterations_)))
         self.booster_ = mean_classifier(fitted)
-        return fitted.oof_raw, target
+        return fitted.oof_raw, target, weight
 
-    def _fit_split(self, data: _TrainingMatrix, target: np.ndarray, params: dict[str, object]
-                   ) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_split(self, data: _TrainingMatrix, target: np.ndarray, params: dict[str, object],
+                   weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """One booster on a part of the rows, early-stopped on the held-out part, whose scores calibrate it."""
         share = self.calibration_size if self.calibration_size is not None else holdout_share_for(len(target))
-        x_fit, x_cal, y_fit, y_cal = train_test_split(data.values, target, test_size=share,
-                                                      stratify=target, random_state=self.random_state)
+        fit_rows, cal_rows = train_test_split(np.arange(len(target)), test_size=share, stratify=target,
+                                              random_state=self.random_state)
+        x_fit, x_cal, y_fit, y_cal = data.values[fit_rows], data.values[cal_rows], target[fit_rows], target[cal_rows]
+        w_fit, w_cal = (None, None) if weight is None else (weight[fit_rows], weight[cal_rows])
         self.booster_ = lgb.LGBMClassifier(**params)  # type: ignore[arg-type]
-        self.booster_.fit(x_fit, y_fit, eval_X=(x_cal,), eval_y=(y_cal,), eval_metric="binary_logloss",
+        self.booster_.fit(x_fit, y_fit, sample_weight=w_fit, eval_X=(x_cal,), eval_y=(y_cal,),
+                          eval_sample_weight=None if w_cal is None else [w_cal], eval_metric="binary_logloss",
                           callbacks=[lgb.early_stopping(self.early_stopping_rounds_, verbose=False)],
                           **data.fit_kwargs())
         self.best_iteration_ = int(self.booster_.best_iteration_ or self.booster_.n_estimators)
         self.member_iterations_ = [self.best_iteration_]
-        return np.asarray(self.booster_.booster_.predict(x_cal, raw_score=True), dtype=float), np.asarray(y_cal)
+        return np.asarray(self.booster_.booster_.predict(x_cal, raw_score=True), dtype=float), np.asarray(y_cal), w_cal
 
     @property
     def fitted_folds(self) -> int:

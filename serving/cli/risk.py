@@ -68,25 +68,36 @@ def train(
     seed: SeedOpt = 0,
     alias: Annotated[str, typer.Option("--alias", help="Registry alias to set on the new version.")] = "challenger",
     split: Annotated[str | None, typer.Option("--split", help="out-of-time or random (default: the config's).")] = None,
+    reject_inference: Annotated[str | None, typer.Option(
+        "--reject-inference", help="Rows without an outcome (declined, never booked): none (left out), "
+        "augmentation, parcelling or fuzzy (default: the config's, else none).")] = None,
 ) -> None:
     """Train the LightGBM credit model, validate it, log it to MLflow and register it under an alias."""
     from features.datasets import DatasetError
     from models.policy import load_policy
+    from training.reject import check_method
     from training.train import train_dataset
 
     if split not in (None, "out-of-time", "random", "test-file"):
         raise DatasetError(f"--split = {split!r}: must be 'out-of-time', 'random' or 'test-file'")
+    if reject_inference is not None:
+        check_method(reject_inference)  # before the dataset loads
     pol = load_policy(policy)
     lgb_params = _read_params(params)
     with console.status("loading the dataset"):
         ds = _dataset(dataset, data, pol)
     with console.status(f"training and validating on {len(ds.frame):,} rows of {ds.name}"):
-        result = train_dataset(ds, pol, seed=seed, alias=alias, params=lgb_params, split=split)  # type: ignore[arg-type]
+        result = train_dataset(ds, pol, seed=seed, alias=alias, params=lgb_params, split=split,  # type: ignore[arg-type]
+                               reject_inference=reject_inference)
     m = result.metrics
     console.print(f"registered {result.model_name} v{result.model_version} as @{alias} · run {result.run_id} · "
                   f"holdout AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f}")
     if result.validation is not None:
         console.print(f"验证集 holdout: {result.validation.split}")
+        ri = result.validation.reject_inference
+        if ri:
+            console.print(f"拒绝推断 reject inference: {ri['method']} · accepted rows {ri['accepted_rows']:,}, "
+                          f"rows from rejects {ri['reject_rows']:,}, left out {ri['rejects_left_out']:,}")
 
 
 def tune(
