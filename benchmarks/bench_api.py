@@ -144,7 +144,16 @@ def form_bodies(visits: list[dict], rows: pd.DataFrame) -> list[dict]:
 
     The form is the PAD's record as the county's simulator writes it (applicant, members, income, assets, debts,
     GPS and the PAD's further fields), without the ids the service assigns; the bank's records are left to the bank.
+    Forms the service would refuse (the simulator's field mistakes: a missing answer, a negative amount) are left
+    out, as the PAD checks them while they are typed: every timed form is decided.
     """
+    from pydantic import TypeAdapter, ValidationError
+
+    from features.errors import KuozhongError
+    from serving.api.plausibility import check_application
+    from serving.api.schemas.requests import DecisionCreate
+
+    accepts = TypeAdapter(DecisionCreate)
     by_household: dict[str, list[dict]] = {}
     for visit in visits:
         by_household.setdefault(str(visit["household_id"]), []).append(visit)
@@ -157,9 +166,14 @@ def form_bodies(visits: list[dict], rows: pd.DataFrame) -> list[dict]:
             continue
         visit = max(earlier, key=lambda v: str(v["visited_at"]))
         form = {k: v for k, v in visit.items() if k not in ("visit_id", "household_id", "visit_type")}
-        bodies.append({"source": "form", "household_id": str(row.household_id),
-                       "application_date": applied.isoformat(), "requested_amount": float(row.requested_amount),
-                       "purpose": row.purpose, "visit": json.loads(json.dumps(form, default=str))})
+        body = {"source": "form", "household_id": str(row.household_id), "application_date": applied.isoformat(),
+                "requested_amount": float(row.requested_amount), "purpose": row.purpose,
+                "visit": json.loads(json.dumps(form, default=str))}
+        try:
+            check_application(accepts.validate_python(body))
+        except (ValidationError, KuozhongError):
+            continue
+        bodies.append(body)
     return bodies
 
 
