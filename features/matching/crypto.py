@@ -12,8 +12,8 @@ PyNaCl) and the ``cryptography`` package's HKDF and AES-GCM; nothing here is hom
   u-coordinate, which libsodium's X25519 (``crypto_scalarmult``) computes from ``H(id)``'s u-coordinate at half the
   cost of an Edwards multiplication. That is what the province does once per base-list household. For the bank's
   blinded values it multiplies on Edwards (``s·b·H(id)``, every received value checked), and the bank, once it has
-  removed its blind, takes the u-coordinate of ``s·H(id)`` with libsodium's own conversion
-  (``crypto_sign_ed25519_pk_to_curve25519``): both sides reach the same 32 bytes.
+  removed its blind (checking every value it received), takes the u-coordinate of ``s·H(id)`` the same way: both
+  sides reach the same 32 bytes (``prf_value`` is libsodium's checked conversion, which the tests compare with).
 * The PRF value never leaves the province for IDs the bank does not hold; from it HKDF-SHA256 derives a 16-byte
   lookup tag and a 32-byte AES-GCM key that seals that household's label, padded to a fixed length so ciphertexts
   of different labels cannot be told apart.

@@ -107,11 +107,10 @@ def _hash_and_blind(id_numbers: list[str], state: dict[str, Any]) -> bytes:
 
 def _unblind_and_tag(points: bytes, state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     """(lookup tag, PRF value) of each answered value once the bank's blind is removed, in order."""
-    out = []
-    for point in _split(points, crypto.POINT_BYTES):
-        prf = crypto.prf_value(crypto.blind(state["key"], point))
-        out.append((crypto.lookup_tag(prf, state["session"]), prf))
-    return out
+    # Each received value is checked as it is multiplied; the products are then in the main subgroup, so their
+    # u-coordinates come from the batched division (libsodium's checked conversion would prove it again).
+    unblinded = [crypto.blind(state["key"], point) for point in _split(points, crypto.POINT_BYTES)]
+    return [(crypto.lookup_tag(prf, state["session"]), prf) for prf in crypto.montgomery_u(unblinded)]
 
 
 def _pieces(blob: bytes, size: int, per_piece: int) -> Iterator[bytes]:
