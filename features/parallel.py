@@ -4,8 +4,9 @@ Used where the work is long and splits into independent units: private matching 
 multiplications, in chunks of IDs or base-list rows) and the province simulator (one shard per unit).
 ``ordered_map`` sends units to worker processes that each receive the caller's ``state`` once at start-up (a
 party's secret stays in the party's own processes), yields the results in the order the units were sent, and
-never holds more than ``2 × workers`` units in flight, so memory stays flat however many units follow. The first
-unit, small jobs and ``workers=1`` run in this process: starting workers costs more than one unit of a county.
+never holds more than ``2 × workers`` units in flight, so memory stays flat however many units follow. A job of one
+unit and ``workers=1`` run in this process (starting workers costs more than one unit of a county); otherwise the
+first unit runs in this process while the workers start on the next ones, so no core waits for the pool.
 
 Workers are started with ``forkserver``, so no lock or thread of the caller is copied into them.
 """
@@ -49,26 +50,32 @@ def ordered_map(function: Callable[[Unit, dict[str, Any]], Result], units: Itera
     """``function(unit, state)`` for every unit, results in the order of the units.
 
     ``function`` must be a module-level function (it is sent to the workers by name). The first unit always runs
-    in this process; workers start only when a second unit follows, so a list that fits one chunk never pays for
-    them.
+    in this process (after the next units went to the workers); workers start only when a second unit follows, so
+    a list that fits one chunk never pays for them.
     """
     workers = default_workers() if workers is None else max(1, workers)
     iterator = iter(units)
     first = next(iterator, _NONE)
     if first is _NONE:
         return
-    yield function(first, state)
     if workers == 1:
+        yield function(first, state)
         for unit in iterator:
             yield function(unit, state)
         return
     second = next(iterator, _NONE)
     if second is _NONE:
+        yield function(first, state)
         return
     context = multiprocessing.get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_install,
                              initargs=(state,)) as pool:
         pending: deque[Future[Result]] = deque([pool.submit(_run, function, second)])
+        for unit in iterator:  # the workers start on the next units while this process runs the first
+            pending.append(pool.submit(_run, function, unit))
+            if len(pending) >= 2 * workers:
+                break
+        yield function(first, state)
         for unit in iterator:
             pending.append(pool.submit(_run, function, unit))
             while len(pending) >= 2 * workers:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -87,6 +88,17 @@ class DecisionService:
         """A full Decision for one application."""
         features, columns = self.features_with_columns(application)
         return decide(features, self.loaded.model, self.loaded.ref, self.policy, columns=columns)
+
+    def decide_form(self, application: ApplicationRequest, visit: Mapping[str, Any]) -> Decision:
+        """A full Decision for an application with a visit form filled in now, read beside the indexed records.
+
+        The form stands in for the household's visits on file; bank records, base list, final list and list
+        status come from the sources this service indexed at start-up (none for a household the bank never saw).
+        """
+        features, arrays = self.feature_builder.build_one_with_arrays(
+            application.household_id, application.application_date, application.requested_amount,
+            application.purpose, visit=visit)
+        return decide(features, self.loaded.model, self.loaded.ref, self.policy, columns=FrameColumns.from_pairs(arrays))
 
     def features_with_columns(self, application: ApplicationRequest) -> tuple[pd.DataFrame, FrameColumns]:
         """``features_for`` and the frame's columns (which the decision would otherwise read again)."""

@@ -8,6 +8,7 @@ any number of requests with the same array code. ``build_features`` (a batch) an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from features.build.geo import gps_in_township
 from features.build.listing import ListIndex
 from features.build.program import ProgramTerms
 from features.build.sources import SourceIndex
-from features.build.visit import INCOME_GROUP_NAMES
+from features.build.visit import INCOME_GROUP_NAMES, form_visit
 from features.county import CATEGORIES, HOUSEHOLD_CLASSES
 from features.ids import id_facts
 from features.metadata import FEATURES, MODEL_FEATURES
@@ -168,18 +169,21 @@ class FeatureBuilder:
 
     def build_one_with_arrays(self, household_id: str, as_of: dt.date | pd.Timestamp,
                               requested_amount: float | None = None, purpose: str | None = None,
-                              request_id: str | None = None) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
+                              request_id: str | None = None, visit: Mapping[str, Any] | None = None,
+                              ) -> tuple[pd.DataFrame, list[tuple[str, Any]]]:
         """``build_one`` and the frame's columns as (name, array) pairs, in order, as ``FrameColumns.read`` reads them.
 
         The decision reads a one-row frame's columns again for its fingerprint and rule inputs; taking them from
-        here saves reading them out of pandas.
+        here saves reading them out of pandas. ``visit``: a visit form filled in now (a record shaped like an
+        imported one, with ``household_id`` and ``visited_at``), read in place of the household's visits on file,
+        beside the indexed bank records and lists; the household need not be known to any source.
         """
         day = np.datetime64(as_of, "D")  # a date, or a timestamp's calendar day
         stamp = np.array([day], dtype="datetime64[ns]")
         cols = self._columns(np.array([request_id or f"{household_id}@{day}"], dtype=object),
                              np.array([household_id], dtype=object), stamp,
                              np.array([np.nan if requested_amount is None else float(requested_amount)]),
-                             np.array([purpose], dtype=object))
+                             np.array([purpose], dtype=object), None if visit is None else form_visit(visit))
         arrays = self._arrays(cols, 1)
         return self._frame(arrays, 1), list(zip(_FRAME_INDEX, arrays, strict=True))
 
@@ -189,7 +193,7 @@ class FeatureBuilder:
                                         households.size), households.size)
 
     def _columns(self, request_id: np.ndarray, households: np.ndarray, as_of: np.ndarray, amount: np.ndarray,
-                 purpose: np.ndarray) -> dict[str, np.ndarray]:
+                 purpose: np.ndarray, form: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
         ix = self.index
         n = households.size
         codes = np.array([ix.code_of.get(h, -1) for h in households], dtype=np.int64)
@@ -198,7 +202,7 @@ class FeatureBuilder:
         cols: dict[str, np.ndarray] = {"request_id": request_id, "household_id": households,
                                        "as_of": as_of.astype("datetime64[ns]"), "requested_amount": amount,
                                        "purpose": purpose}
-        visit = ix.latest_visits(codes, as_of_day)
+        visit = ix.latest_visits(codes, as_of_day) if form is None else form
         base = ix.base_rows(codes, as_of_day)
         cols |= flow_features(ix.flows, codes, as_of_month)
         cols |= grid_features(ix.grid, codes, as_of_month)

@@ -6,17 +6,19 @@ not an error. Impossible values are recorded as problems and raised when a reque
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from features.build.checks import MAX_AGE, MAX_YEARS_AT_ADDRESS, problem
-from features.build.index import Records, group_records
+from features.build.checks import MAX_AGE, MAX_YEARS_AT_ADDRESS, FeatureInputError, problem
+from features.build.index import Records, day_codes, group_records
 from features.ids import birth_date, is_valid_id_number
 
 ELDERLY_AGE = 60
+_EPOCH = dt.date(1970, 1, 1)
 ADULT_AGE = 18
 # Income sources on the form, grouped for the income-mix features and the household-class rule.
 INCOME_GROUPS: dict[str, str] = {
@@ -294,3 +296,31 @@ def index_visits(visits: pd.DataFrame | None, households: pd.Index) -> Records:
     records.columns["object_matrix"] = np.column_stack(
         [records.columns[name] for name in VISIT_OBJECTS]) if len(records) else np.empty((0, 0), dtype=object)
     return records
+
+
+def _day_code(value: object) -> int:
+    """``day_codes`` of one value: an ISO text or datetime is read without pandas (a zoned time counts in UTC)."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return int(day_codes([value])[0])
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return (value.date() - _EPOCH).days
+    return int(day_codes([value])[0])
+
+
+def form_visit(visit: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """One visit form as the one-request arrays ``SourceIndex.latest_visits`` gives for a visit on file.
+
+    The form is flattened by the same ``_flatten`` as indexed visits; an impossible value is raised at once, as
+    reading an indexed visit raises it.
+    """
+    flat, found = _flatten(visit)
+    if found:
+        raise FeatureInputError(found)
+    flat["visited_at"] = float(_day_code(visit["visited_at"]))
+    numbers = {name: np.array([flat[name]], dtype=float) for name in VISIT_NUMERIC}
+    return numbers | {name: np.array([flat[name]], dtype=object) for name in VISIT_OBJECTS}

@@ -5,11 +5,18 @@ PyNaCl) and the ``cryptography`` package's HKDF and AES-GCM; nothing here is hom
 
 * ``hash_to_group``: SHA-512 of a domain-separated ID number, mapped into the main subgroup by libsodium's
   Elligator 2 map (``crypto_core_ed25519_from_uniform``).
-* A party's secret is a uniformly random scalar mod the group order; blinding is scalar multiplication
+* The bank's secret is a uniformly random scalar mod the group order; blinding is scalar multiplication
   (``crypto_scalarmult_ed25519_noclamp``), which commutes; the bank removes its own blind with the scalar inverse.
-* The province's PRF value ``s·H(id)`` never leaves it for IDs the bank does not hold; from it HKDF-SHA256 derives
-  a 16-byte lookup tag and a 32-byte AES-GCM key that seals that household's label, padded to a fixed length so
-  ciphertexts of different labels cannot be told apart.
+* The province's secret ``s`` is an X25519 scalar (clamped as X25519 clamps it, so the same integer serves both
+  multiplications below). Its PRF value of an ID number is the X25519 form of ``s·H(id)``: the Montgomery
+  u-coordinate, which libsodium's X25519 (``crypto_scalarmult``) computes from ``H(id)``'s u-coordinate at half the
+  cost of an Edwards multiplication. That is what the province does once per base-list household. For the bank's
+  blinded values it multiplies on Edwards (``s·b·H(id)``, every received value checked), and the bank, once it has
+  removed its blind (checking every value it received), takes the u-coordinate of ``s·H(id)`` the same way: both
+  sides reach the same 32 bytes (``prf_value`` is libsodium's checked conversion, which the tests compare with).
+* The PRF value never leaves the province for IDs the bank does not hold; from it HKDF-SHA256 derives a 16-byte
+  lookup tag and a 32-byte AES-GCM key that seals that household's label, padded to a fixed length so ciphertexts
+  of different labels cannot be told apart.
 """
 
 from __future__ import annotations
@@ -29,7 +36,9 @@ TAG_BYTES = 16
 LABEL_BYTES = 192  # every label is padded to this many bytes before sealing
 SEALED_BYTES = LABEL_BYTES + 16  # AES-GCM appends a 16-byte authentication tag
 _DOMAIN = b"kuozhong/psi/v1/id-number|"
-_NONCE = bytes(12)  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
+_NONCE = bytes(12)
+_P = 2**255 - 19  # the field of Curve25519 and edwards25519
+_Y_MASK = (1 << 255) - 1  # an Edwards point's encoding is y with the sign of x in the top bit  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
 
 
 class MatchingCryptoError(KuozhongError):
@@ -39,6 +48,18 @@ class MatchingCryptoError(KuozhongError):
 def new_scalar() -> bytes:
     """A fresh secret scalar, uniform modulo the group order (reduced from 64 random bytes)."""
     return bytes(sodium.crypto_core_ed25519_scalar_reduce(nacl.utils.random(64)))
+
+
+def new_prf_key() -> bytes:
+    """The province's fresh secret: 32 random bytes clamped as X25519 clamps them (a multiple of 8, bit 254 set).
+
+    Clamped once here, X25519 leaves it unchanged and ``crypto_scalarmult_ed25519_noclamp`` multiplies by the same
+    integer, so both of the province's multiplications use one secret.
+    """
+    raw = bytearray(nacl.utils.random(32))
+    raw[0] &= 248
+    raw[31] = (raw[31] & 127) | 64
+    return bytes(raw)
 
 
 def inverse(scalar: bytes) -> bytes:
@@ -61,6 +82,42 @@ def blind(scalar: bytes, point: bytes, *, own: bool = False) -> bytes:
     if not own and (len(point) != POINT_BYTES or not sodium.crypto_core_ed25519_is_valid_point(point)):
         raise MatchingCryptoError("received value is not a valid group element")
     return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
+
+
+def prf_value(point: bytes) -> bytes:
+    """The PRF value the bank holds once its blind is removed: the u-coordinate of ``s·H(id)`` (checked point)."""
+    if len(point) != POINT_BYTES or not sodium.crypto_core_ed25519_is_valid_point(point):
+        raise MatchingCryptoError("received value is not a valid group element")
+    return bytes(sodium.crypto_sign_ed25519_pk_to_curve25519(point))
+
+
+def montgomery_u(points: list[bytes]) -> list[bytes]:
+    """The Montgomery u-coordinates ``(1 + y) / (1 - y) mod p`` of Edwards points this party made itself.
+
+    For points from ``hash_to_group`` only (in the main subgroup by construction, so libsodium's checked conversion,
+    which multiplies by the group order to prove it, would be wasted work). The divisions of a whole chunk share
+    one modular inversion (Montgomery's trick); a test compares every value with libsodium's conversion.
+    """
+    ys = [int.from_bytes(p, "little") & _Y_MASK for p in points]
+    denominators = [(1 - y) % _P for y in ys]
+    prefix, running = [], 1
+    for d in denominators:
+        prefix.append(running)
+        running = running * d % _P
+    if running == 0:  # the neutral element (y = 1): probability 2^-252 for a hashed point
+        raise MatchingCryptoError("a hashed ID number gave the neutral element")
+    inverse_all = pow(running, -1, _P)
+    out = [b""] * len(points)
+    for i in range(len(points) - 1, -1, -1):
+        out[i] = ((1 + ys[i]) * inverse_all % _P * prefix[i] % _P).to_bytes(POINT_BYTES, "little")
+        inverse_all = inverse_all * denominators[i] % _P
+    return out
+
+
+def prf_values(key: bytes, id_numbers: list[str], session: bytes) -> list[bytes]:
+    """The province's PRF values of many ID numbers: X25519 of ``key`` with each ``H(id)``'s u-coordinate."""
+    us = montgomery_u([hash_to_group(x, session) for x in id_numbers])
+    return [bytes(sodium.crypto_scalarmult(key, u)) for u in us]
 
 
 def _derive(prf_value: bytes, session: bytes) -> tuple[bytes, bytes]:

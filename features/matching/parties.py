@@ -2,7 +2,8 @@
 
 Round 1, province → bank: a fresh session id. Round 2, bank → province: its ID numbers hashed into the group and
 blinded with the bank's secret scalar. Round 3, province → bank: those values blinded again with the province's
-scalar (same order), then every base-list household's lookup tag and sealed label, streamed in shuffled chunks.
+scalar (same order), then every base-list household's lookup tag and sealed label, streamed in shuffled chunks
+(tag and key from the PRF value of its ID number, made once per household with X25519; see ``crypto``).
 The bank removes its blind, derives the tags of the IDs it holds and opens only the labels filed under them. The
 province sees only blinded values and their count; the bank sees, for IDs it does not hold, only pseudorandom tags
 and fixed-length ciphertexts.
@@ -83,9 +84,9 @@ def _seal_chunk(frame: pd.DataFrame, state: dict[str, Any]) -> LabelChunk:
                                                          "non_kuozhong_reasons")]
     ids, hh, name, size, region, township, flag, reasons = columns
     dates = _iso_dates(frame)
+    prfs = crypto.prf_values(key, [ids[i] for i in order], session)
     tags, sealed = [], []
-    for i in order:
-        prf = crypto.blind(key, crypto.hash_to_group(ids[i], session), own=True)
+    for prf, i in zip(prfs, order, strict=True):
         label = _encode(hh[i], name[i], size[i], region[i], township[i], flag[i], reasons[i], dates[i])
         tag, box = crypto.seal_label(prf, session, label)
         tags.append(tag)
@@ -106,11 +107,10 @@ def _hash_and_blind(id_numbers: list[str], state: dict[str, Any]) -> bytes:
 
 def _unblind_and_tag(points: bytes, state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     """(lookup tag, PRF value) of each answered value once the bank's blind is removed, in order."""
-    out = []
-    for point in _split(points, crypto.POINT_BYTES):
-        prf = crypto.blind(state["key"], point)
-        out.append((crypto.lookup_tag(prf, state["session"]), prf))
-    return out
+    # Each received value is checked as it is multiplied; the products are then in the main subgroup, so their
+    # u-coordinates come from the batched division (libsodium's checked conversion would prove it again).
+    unblinded = [crypto.blind(state["key"], point) for point in _split(points, crypto.POINT_BYTES)]
+    return [(crypto.lookup_tag(prf, state["session"]), prf) for prf in crypto.montgomery_u(unblinded)]
 
 
 def _pieces(blob: bytes, size: int, per_piece: int) -> Iterator[bytes]:
@@ -143,7 +143,7 @@ class ProvincePartyState:
         self.chunk_rows = chunk_rows
         self.workers = workers  # None: every core
         self.session = secrets.token_bytes(SESSION_BYTES)
-        self._key = crypto.new_scalar()
+        self._key = crypto.new_prf_key()
         self.bank_items_seen = 0  # all the province ever learns: the size of the bank's request
 
     def hello(self) -> bytes:

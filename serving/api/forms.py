@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,13 @@ def _bank_frame(name: str, household_id: str, records: list) -> pd.DataFrame:
     return frame
 
 
+def form_record(application: FormApplication, dumped: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The application's visit form as a record shaped like an imported visit (``dumped``: its JSON dump, if made)."""
+    hh = application.household_id
+    visit = application.visit.model_dump(mode="json") if dumped is None else dumped
+    return {**visit, "household_id": hh, "visit_id": f"FORM-{hh}"}
+
+
 def form_sources(application: FormApplication, bank_data: RawSources) -> RawSources:
     """Sources for a form application.
 
@@ -51,7 +59,7 @@ def form_sources(application: FormApplication, bank_data: RawSources) -> RawSour
     """
     hh = application.household_id
     held = bank_data.for_households([hh])
-    visit = {**application.visit.model_dump(mode="json"), "household_id": hh, "visit_id": f"FORM-{hh}"}
+    visit = form_record(application)
     bank = application.bank
     if bank is None:
         frames = {name: getattr(held, name) for name in _BANK_COLUMNS}

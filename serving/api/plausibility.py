@@ -47,8 +47,12 @@ def _first_negative(value: Any, path: str) -> str | None:
     return None
 
 
-def check_application(application: HouseholdApplication | FormApplication, today: dt.date | None = None) -> None:
-    """Raise ImplausibleInput on the first value that cannot be true; return quietly otherwise."""
+def check_application(application: HouseholdApplication | FormApplication, today: dt.date | None = None,
+                      visit_record: dict[str, Any] | None = None) -> None:
+    """Raise ImplausibleInput on the first value that cannot be true; return quietly otherwise.
+
+    ``visit_record``: the form's JSON dump when the caller made one already (its numbers are the form's numbers).
+    """
     today = today or dt.date.today()
     applied = application.application_date
     if applied > today:
@@ -61,7 +65,9 @@ def check_application(application: HouseholdApplication | FormApplication, today
         raise _refuse("visit.visited_at", f"the visit ({visit.visited_at.date()}) is after the application ({applied})",
                       f"走访日期 {visit.visited_at.date()} 晚于申请日期 {applied}")
     # amounts, counts, ages and years on a visit form are never below zero, in the PAD's own fields too (GPS aside)
-    negative = _first_negative(visit.model_dump(mode="python", exclude={"gps"}), "visit")
+    record = visit.model_dump(mode="python", exclude={"gps"}) if visit_record is None else {
+        k: v for k, v in visit_record.items() if k != "gps"}
+    negative = _first_negative(record, "visit")
     if negative is not None:
         raise _refuse(negative, "a negative number: amounts, counts and ages on the form are zero or more",
                       "数值为负：采集表中的金额、人数、年龄和年限不能小于0")

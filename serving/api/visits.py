@@ -58,8 +58,12 @@ def new_household_id(visits: VisitStore, id_number: str) -> str:
 def resolve_household(index: HouseholdIndex, visits: VisitStore, household_id: str | None, applicant_id: str,
                       member_ids: list[str], field_prefix: str = "form") -> str:
     """The household the form belongs to; an ID number registered to another household is an error naming it."""
-    def holders(number: str) -> set[str]:
-        return set(index.by_id.get(number, ())) | set(visits.households_matching("id", number))
+    found: dict[str, set[str]] = {}
+
+    def holders(number: str) -> set[str]:  # one look-up per number (the applicant's is asked twice)
+        if number not in found:
+            found[number] = set(index.by_id.get(number, ())) | set(visits.households_matching("id", number))
+        return found[number]
 
     owners = holders(applicant_id)
     if household_id is None:

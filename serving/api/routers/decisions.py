@@ -15,7 +15,14 @@ from features.errors import KuozhongError, NotFoundError
 from models.decision.builder import Decision
 from serving.api.deps import Caller, Officer, Reader, RuntimeDep
 from serving.api.errors import ErrorPublic
-from serving.api.forms import form_sources, masked_name, missing_held, missing_sources, pipeline_request
+from serving.api.forms import (
+    form_record,
+    form_sources,
+    masked_name,
+    missing_held,
+    missing_sources,
+    pipeline_request,
+)
 from serving.api.plausibility import check_application
 from serving.api.runtime import Runtime
 from serving.api.schemas.requests import DecisionCreate, FormApplication, HouseholdApplication, ReviewCreate
@@ -44,7 +51,9 @@ MISSING_ZH = {"BASE_LIST": "本行的扩中家庭名单中没有该户：名单�
 
 def decide(runtime: Runtime, application: HouseholdApplication | FormApplication) -> tuple[Decision, list[str]]:
     """The Decision through the shared pipeline (the same path as `kuozhong decide`) and the sources it lacked."""
-    check_application(application)
+    # A form is dumped once: the plausibility checks and the feature builder read the same record.
+    dumped = application.visit.model_dump(mode="json") if isinstance(application, FormApplication) else None
+    check_application(application, visit_record=dumped)
     active = runtime.active  # one read: a swap during this request does not change the model it uses
     request = pipeline_request(application)
     if isinstance(application, FormApplication):
@@ -52,6 +61,10 @@ def decide(runtime: Runtime, application: HouseholdApplication | FormApplication
         resolve_household(runtime.households, runtime.visit_store(), application.household_id,
                           visit.applicant.id_number, [str(m.model_extra.get("id_number") or "")
                                                       for m in visit.members if m.model_extra], field_prefix="visit")
+        if application.bank is None:  # the bank's own records: the service's indexed sources, the form beside them
+            service = active.service
+            return (service.decide_form(request, form_record(application, dumped)),
+                    missing_held(service.feature_builder, application.household_id))
         sources = form_sources(application, runtime.sources)
         service = DecisionService(active.service.loaded, runtime.policy, sources)
         return service.decide(request), missing_sources(sources, application.household_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import nacl.bindings as sodium
 import pandas as pd
 import pytest
 
@@ -121,7 +122,8 @@ def test_a_non_matching_id_cannot_be_recovered_from_what_the_bank_receives(count
     bank_secret = bank._blind
     for id_number in not_held[:30]:
         point = crypto.hash_to_group(id_number, session)
-        for guess in (point, crypto.blind(bank_secret, point), crypto.blind(crypto.inverse(bank_secret), point)):
+        points = (point, crypto.blind(bank_secret, point), crypto.blind(crypto.inverse(bank_secret), point))
+        for guess in (*points, *(crypto.prf_value(p) for p in points)):
             assert crypto.lookup_tag(guess, session) not in tags
             for box in sealed[:50]:
                 with pytest.raises(crypto.MatchingCryptoError):
@@ -158,6 +160,27 @@ def test_the_province_refuses_a_request_larger_than_its_limit(county: County) ->
 def test_a_forged_value_is_refused() -> None:
     with pytest.raises(crypto.MatchingCryptoError):
         crypto.blind(crypto.new_scalar(), b"\x01" * 32)
+    with pytest.raises(crypto.MatchingCryptoError):
+        crypto.prf_value(b"\x01" * 32)
+
+
+def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
+    # given ID numbers hashed into the group, the province's key and a bank's blind
+    session = b"s" * 16
+    ids = [f"33092219800101{i:03d}X"[:18] for i in range(300)]
+    points = [crypto.hash_to_group(x, session) for x in ids]
+    key, blind = crypto.new_prf_key(), crypto.new_scalar()
+    # when the u-coordinates come from the batched division and from libsodium's checked conversion
+    # then they agree on every point
+    assert crypto.montgomery_u(points) == [bytes(sodium.crypto_sign_ed25519_pk_to_curve25519(p)) for p in points]
+    # and the province's X25519 value of an ID equals what the bank holds after the Edwards round trip
+    province = crypto.prf_values(key, ids, session)
+    answered = [crypto.blind(key, crypto.blind(blind, p, own=True)) for p in points]
+    bank = [crypto.prf_value(crypto.blind(crypto.inverse(blind), a)) for a in answered]
+    assert province == bank
+    # and different IDs give different values, another key another value
+    assert len(set(province)) == len(ids)
+    assert not set(crypto.prf_values(crypto.new_prf_key(), ids, session)) & set(province)
 
 
 def test_the_intersection_agrees_with_openmined_psi(county: County) -> None:
