@@ -36,9 +36,9 @@ TAG_BYTES = 16
 LABEL_BYTES = 192  # every label is padded to this many bytes before sealing
 SEALED_BYTES = LABEL_BYTES + 16  # AES-GCM appends a 16-byte authentication tag
 _DOMAIN = b"kuozhong/psi/v1/id-number|"
-_NONCE = bytes(12)
+_NONCE = bytes(12)  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
 _P = 2**255 - 19  # the field of Curve25519 and edwards25519
-_Y_MASK = (1 << 255) - 1  # an Edwards point's encoding is y with the sign of x in the top bit  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
+_Y_MASK = (1 << 255) - 1  # an Edwards point's encoding is y with the sign of x in the top bit
 
 
 class MatchingCryptoError(KuozhongError):
