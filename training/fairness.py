@@ -44,8 +44,13 @@ class Candidate:
 
 
 def approvals(scores: np.ndarray, policy: Policy) -> np.ndarray:
-    """1 where the score's grade band recommends approval under the policy."""
-    return np.array([policy.grade_for(float(s)).recommendation == "approve" for s in scores], dtype=int)
+    """1 where the score's grade band recommends approval under the policy (``Policy.grade_for`` on every score)."""
+    scores = np.asarray(scores, dtype=float)
+    band = np.full(len(scores), len(policy.grades) - 1)  # below every bound: the last band, as grade_for says
+    for k in reversed(range(len(policy.grades))):  # the first band whose bound the score reaches wins
+        band[scores >= policy.grades[k].min_score] = k
+    approve = np.array([g.recommendation == "approve" for g in policy.grades], dtype=int)
+    return approve[band]
 
 
 def worst_ratio(table: pd.DataFrame, min_rows: int = MIN_ROWS) -> tuple[float, str]:
@@ -64,9 +69,13 @@ def worst_ratio(table: pd.DataFrame, min_rows: int = MIN_ROWS) -> tuple[float, s
 
 
 def fairness_table(model: CreditModel, test: pd.DataFrame, y_test: np.ndarray, slices: pd.DataFrame,
-                   policy: Policy) -> pd.DataFrame:
-    """AUC and approval rate per slice group, with their ratios to the slice's best group."""
-    return fairness_slices(y_test, model.predict_pd(test), approvals(model.credit_score(test), policy), slices)
+                   policy: Policy, scored: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """AUC and approval rate per slice group, with their ratios to the slice's best group.
+
+    ``scored``: the model's PD and score of ``test`` when already computed (they are not computed again).
+    """
+    pd_, score = scored if scored is not None else (model.predict_pd(test), model.credit_score(test))
+    return fairness_slices(y_test, pd_, approvals(score, policy), slices)
 
 
 def _groups(model: CreditModel) -> dict[str, list[str]]:

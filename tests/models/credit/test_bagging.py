@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 
 from features.datasets import load_dataset
 from models.credit.bagging import cross_fit, fold_of_rows, mean_booster
-from models.credit.model import DEFAULT_PARAMS, CreditModel
+from models.credit.model import DEFAULT_PARAMS, CreditModel, platt_fit
 from training.train import fit_model, split_dataset
 
 FOLDS = 4
@@ -96,11 +96,11 @@ def test_model_calibration_is_fitted_on_the_out_of_fold_scores(german):
     # when
     model.fit(X, y)
     oof = cross_fit(model._training_matrix(X), y, params, FOLDS, seed=7, early_stopping_rounds=10).oof_raw
-    platt = LogisticRegression(C=1e6).fit(oof.reshape(-1, 1), y)
+    platt = LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000).fit(oof.reshape(-1, 1), y)  # solved to the end
     # then: every training row calibrates, each scored by trees that never saw it
     assert model.calibration_report_["n"] == len(y)
-    assert model.calibration_slope_ == pytest.approx(float(platt.coef_[0, 0]), abs=1e-9)
-    assert model.calibration_intercept_ == pytest.approx(float(platt.intercept_[0]), abs=1e-9)
+    assert model.calibration_slope_ == pytest.approx(float(platt.coef_[0, 0]), abs=1e-6)
+    assert model.calibration_intercept_ == pytest.approx(float(platt.intercept_[0]), abs=1e-6)
     assert model.booster_.booster_.num_trees() == sum(model.member_iterations_)
     assert model.calibration_report_["ece_after"] < 0.1
     # and the reviewer's summary reads the same model
@@ -167,3 +167,17 @@ def test_a_model_pickled_before_cross_fitting_loads_as_a_single_split_model(germ
     assert old.cv_folds == 1 and old.get_params()["cv_folds"] == 1 and old.fitted_folds == 1
     assert old.member_iterations_ == [model.best_iteration_]
     assert old.model_hash() == model.model_hash()
+
+
+@pytest.mark.parametrize("rows", [60, 2_000, 50_000])
+def test_platt_fit_is_the_maximum_likelihood_logistic_map(rows):
+    # given raw log-odds and outcomes drawn from a known logistic map
+    rng = np.random.default_rng(rows)
+    raw = rng.normal(-1.0, 1.5, size=rows)
+    y = (rng.random(rows) < 1.0 / (1.0 + np.exp(-(0.7 * raw - 0.4)))).astype(int)
+    # when
+    slope, intercept = platt_fit(raw, y)
+    # then it is the fit a general solver reaches when run to convergence
+    exact = LogisticRegression(C=1e6, tol=1e-12, max_iter=10_000).fit(raw.reshape(-1, 1), y)
+    assert slope == pytest.approx(float(exact.coef_[0, 0]), abs=1e-6)
+    assert intercept == pytest.approx(float(exact.intercept_[0]), abs=1e-6)
