@@ -1,0 +1,49 @@
+"""A bank's own table scored row by row: PD, score, grade and readable reasons that agree with their points."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from features.datasets import load_dataset
+from models.policy import load_policy
+from serving.batch.table import TOP_REASONS, score_frame
+from training.train import fit_model, split_dataset
+
+
+@pytest.fixture(scope="module")
+def german():
+    data = load_dataset("german-credit")
+    train_idx, test_idx = split_dataset(data)
+    model = fit_model(data, load_policy(), data.frame.iloc[train_idx], data.y[train_idx], seed=0)
+    return data, model, data.frame.iloc[test_idx].reset_index(drop=True)
+
+
+def test_every_reason_is_a_sentence_naming_its_label_and_its_points(german):
+    # given a fitted German Credit model and its holdout rows
+    data, model, rows = german
+    # when
+    scored = score_frame(model, rows)
+    # then: the PDs are the model's, and every shown reason reads as a sentence with the same points
+    np.testing.assert_allclose(scored["pd"], model.predict_pd(rows), atol=1e-9)
+    shown = 0
+    for k in range(1, TOP_REASONS + 1):
+        real = scored[f"reason_{k}"].notna()
+        assert scored.loc[~real, f"reason_{k}_text"].isna().all()
+        for label, points, text in scored.loc[real, [f"reason_{k}_label", f"reason_{k}_points",
+                                                    f"reason_{k}_text"]].itertuples(index=False):
+            shown += 1
+            assert text.startswith(label) or label in text, (label, text)
+            if points == 0:
+                assert text.endswith("对评分影响不足1分")
+            else:
+                said = re.search(r"评分(减少|增加)(\d+)分$", text)
+                assert said is not None, text
+                assert int(said.group(2)) == abs(int(points))
+                assert (said.group(1) == "减少") == (points < 0), (points, text)
+    assert shown >= len(rows)  # at least one reason a row on average
+    # labels come from the dataset YAML, not the column names
+    assert set(scored["reason_1_label"].dropna()) <= {data.labels_zh.get(f, f) for f in model.features}
+    assert not set(scored["reason_1_label"].dropna()) & (set(model.features) - set(data.labels_zh))
