@@ -108,30 +108,65 @@ def performance_plots(y: np.ndarray, pd_: np.ndarray, pd_raw: np.ndarray, score:
     return out
 
 
+def _swarm_offsets(x: np.ndarray, rng: np.random.Generator, width: float = 0.4) -> np.ndarray:
+    """Vertical offsets of a beeswarm row: spread as wide as the points are dense at their value."""
+    if len(x) == 0:
+        return np.zeros(0)
+    counts, edges = np.histogram(x, bins=40)
+    dense = counts[np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(counts) - 1)] / max(counts.max(), 1)
+    return rng.uniform(-1.0, 1.0, len(x)) * width * np.sqrt(dense)
+
+
 def shap_plots(contrib: np.ndarray, expected: np.ndarray, X: pd.DataFrame, features: Sequence[str],
-               labels_zh: Mapping[str, str], top_dependence: int = 3) -> dict[str, bytes]:
-    """SHAP beeswarm and bar over all rows, and dependence plots of the top features, labelled in Chinese."""
+               labels_zh: Mapping[str, str], top_dependence: int = 3, max_display: int = 15) -> dict[str, bytes]:
+    """SHAP beeswarm and bar over all rows, and dependence plots of the top features, labelled in Chinese.
+
+    Drawn with matplotlib from the contributions themselves (the ``shap`` package's plots would cost its import,
+    numba's included, on every training run): a row per feature, most important on top, each point a row of the
+    sample coloured by its value (black when missing); the bar is the mean |SHAP|.
+    """
     import matplotlib.pyplot as plt
-    import shap
 
     data = pd.DataFrame({f: (X[f].astype("category").cat.codes.where(X[f].notna()).astype(float)
                              if not pd.api.types.is_numeric_dtype(X[f]) else pd.to_numeric(X[f], errors="coerce"))
                          for f in features})
     names = [labels_zh.get(f) or f for f in features]
-    explanation = shap.Explanation(values=contrib, base_values=expected, data=data.to_numpy(dtype=float),
-                                   feature_names=names)
+    order = np.argsort(-np.abs(contrib).mean(axis=0), kind="stable")
+    shown = order[:max_display][::-1]  # drawn bottom to top
+    rng = np.random.default_rng(0)
     out: dict[str, bytes] = {}
-    shap.plots.beeswarm(explanation, max_display=15, show=False)
-    plt.title("SHAP 特征贡献 (对数几率, 正值=风险更高)")
-    out["shap_beeswarm"] = png_bytes(plt.gcf())
-    shap.plots.bar(explanation, max_display=15, show=False)
-    plt.title("平均 |SHAP| 特征重要性")
-    out["shap_bar"] = png_bytes(plt.gcf())
-    order = np.argsort(-np.abs(contrib).mean(axis=0))[:top_dependence]
-    for rank, j in enumerate(order, start=1):
+
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(shown) + 1.6))
+    points = None
+    for row, j in enumerate(shown):
+        x, v = contrib[:, j], data.iloc[:, j].to_numpy(dtype=float)
+        y = row + _swarm_offsets(x, rng)
+        known = np.isfinite(v)
+        low, high = (np.nanpercentile(v[known], [5, 95]) if known.any() else (0.0, 1.0))
+        shade = np.clip((v - low) / (high - low if high > low else 1.0), 0.0, 1.0)
+        ax.scatter(x[~known], y[~known], s=7, c="black", linewidths=0)
+        points = ax.scatter(x[known], y[known], s=7, c=shade[known], cmap="coolwarm", vmin=0, vmax=1, linewidths=0)
+    ax.axvline(0.0, color="grey", lw=0.8)
+    ax.set_yticks(range(len(shown)), [names[j] for j in shown])
+    ax.set(xlabel="SHAP 值 (对数几率, 正值=风险更高)", title=f"SHAP 特征贡献 ({len(contrib):,} 行样本)")
+    if points is not None:
+        bar = fig.colorbar(points, ax=ax, ticks=[0, 1], pad=0.02, aspect=30)
+        bar.ax.set_yticklabels(["低", "高"])
+        bar.set_label("特征取值 (黑=缺失)")
+    out["shap_beeswarm"] = png_bytes(fig)
+
+    mean_abs = np.abs(contrib).mean(axis=0)
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(shown) + 1.6))
+    ax.barh(range(len(shown)), mean_abs[shown], color="#1f77b4")
+    ax.set_yticks(range(len(shown)), [names[j] for j in shown])
+    ax.set(xlabel="平均 |SHAP 值| (对数几率)", title="平均 |SHAP| 特征重要性")
+    out["shap_bar"] = png_bytes(fig)
+
+    for rank, j in enumerate(order[:top_dependence], start=1):
         fig, ax = plt.subplots(figsize=(5, 4))
-        shap.plots.scatter(explanation[:, int(j)], ax=ax, show=False)
-        ax.set_title(f"依赖图: {names[j]}")
-        ax.set_ylabel("SHAP 值 (对数几率)")
+        ax.scatter(data.iloc[:, j], contrib[:, j], s=8, alpha=0.6, linewidths=0)
+        ax.axhline(0.0, color="grey", lw=0.8)
+        ax.set(xlabel=names[j], ylabel="SHAP 值 (对数几率)", title=f"依赖图: {names[j]}")
         out[f"shap_dependence_{rank}_{features[j]}"] = png_bytes(fig)
+    del expected  # the contributions are read against the model's expected value; the plots show them alone
     return out

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -82,6 +84,27 @@ def model_requirements() -> list[str]:
     return pins
 
 
+@contextmanager
+def _pins_already_installed() -> Iterator[None]:
+    """Skip MLflow's check that the model's pinned requirements match the installed packages, for a block.
+
+    ``model_requirements`` reads every pin from the installed distributions, so the check cannot fail, yet it
+    scans the metadata of every package in the environment (one to two seconds of each ``train``). If MLflow
+    moves the check, nothing is skipped.
+    """
+    from mlflow.utils import environment
+
+    check = getattr(environment, "warn_dependency_requirement_mismatches", None)
+    if check is None:
+        yield
+        return
+    environment.warn_dependency_requirement_mismatches = lambda requirements: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        environment.warn_dependency_requirement_mismatches = check
+
+
 def _log_frames(validation: Validation, folder: Path) -> None:
     for name in ("stability", "monotonicity", "fairness", "lift", "alternatives"):
         getattr(validation, name).to_csv(folder / f"{name}.csv", index=False)
@@ -150,8 +173,10 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
         mlflow.set_tags({"model_hash": model.model_hash(), "policy_version": policy.version, "dataset": dataset.name,
                          "split": plan.describe(), "monotonicity_holds": str(validation.monotonicity_holds),
                          **(extra_tags or {})})
-        info = mlflow.pyfunc.log_model(name="model", python_model=CreditPyfunc(model), signature=signature_of(model),
-                                       registered_model_name=name, pip_requirements=model_requirements())
+        with _pins_already_installed():
+            info = mlflow.pyfunc.log_model(name="model", python_model=CreditPyfunc(model),
+                                           signature=signature_of(model), registered_model_name=name,
+                                           pip_requirements=model_requirements())
         version = str(info.registered_model_version)
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
