@@ -47,3 +47,37 @@ def test_every_reason_is_a_sentence_naming_its_label_and_its_points(german):
     # labels come from the dataset YAML, not the column names
     assert set(scored["reason_1_label"].dropna()) <= {data.labels_zh.get(f, f) for f in model.features}
     assert not set(scored["reason_1_label"].dropna()) & (set(model.features) - set(data.labels_zh))
+
+
+def _numbers_agree(text: str) -> bool:
+    """A sentence "X为a…，高于/低于申请人中位数b…" states a above/below b as written."""
+    said = re.search(r"为([-\d.,]+)[^，]*，(高于|低于)申请人(?:中位数|平均)([-\d.,]+)", text)
+    if said is None:
+        return True
+    a, b = (float(said.group(k).replace(",", "")) for k in (1, 3))
+    return a > b if said.group(2) == "高于" else a < b
+
+
+def test_a_value_and_its_median_are_written_alike():
+    # given a plain number just below its median, which one decimal would round above it
+    from features.metadata import FeatureInfo
+    from models.explain.reasons import reason_sentences
+    from models.explain.reference import Reference
+
+    info = FeatureInfo(name="dti", label_zh="负债收入比", label_en="debt to income")
+    reference = Reference("median", 0.66, 0.655, -1, True)
+    # when
+    zh, en = reason_sentences("dti", 0.655, -3.2, -3, info, reference)
+    # then both numbers carry the digits that tell them apart, and the words agree with them
+    assert zh == "负债收入比为0.655，低于申请人中位数0.660，评分减少3分"
+    assert _numbers_agree(zh) and "0.655" in en and "0.660" in en
+
+
+def test_no_sentence_states_a_comparison_its_numbers_contradict(german):
+    # given every holdout row of German Credit scored
+    _, model, rows = german
+    scored = score_frame(model, rows)
+    # when every reason sentence is read back
+    texts = [t for k in range(1, TOP_REASONS + 1) for t in scored[f"reason_{k}_text"].dropna()]
+    # then none says "above" of a smaller number or "below" of a larger one
+    assert texts and not [t for t in texts if not _numbers_agree(t)]
