@@ -475,7 +475,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
                           **data.fit_kwargs())
         self.best_iteration_ = int(self.booster_.best_iteration_ or self.booster_.n_estimators)
         self.member_iterations_ = [self.best_iteration_]
-        return np.asarray(self.booster_.booster_.predict(x_cal, raw_score=True), dtype=float), np.asarray(y_cal)
+        raw = self.booster_.booster_.predict(x_cal, raw_score=True, num_threads=params.get("num_threads", 0))
+        return np.asarray(raw, dtype=float), np.asarray(y_cal)
 
     @property
     def fitted_folds(self) -> int:
