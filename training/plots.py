@@ -167,6 +167,10 @@ def shap_plots(contrib: np.ndarray, expected: np.ndarray, X: pd.DataFrame, featu
         ax.scatter(data.iloc[:, j], contrib[:, j], s=8, alpha=0.6, linewidths=0)
         ax.axhline(0.0, color="grey", lw=0.8)
         ax.set(xlabel=names[j], ylabel="SHAP 值 (对数几率)", title=f"依赖图: {names[j]}")
+        column = X[features[j]]
+        if not pd.api.types.is_numeric_dtype(column):  # categories at their codes, named by their levels
+            levels = [str(level) for level in column.astype("category").cat.categories]
+            ax.set_xticks(range(len(levels)), levels, rotation=30 if len(levels) > 4 else 0, ha="right")
         out[f"shap_dependence_{rank}_{features[j]}"] = png_bytes(fig)
     del expected  # the contributions are read against the model's expected value; the plots show them alone
     return out
