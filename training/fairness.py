@@ -80,7 +80,7 @@ def fairness_table(model: CreditModel, test: pd.DataFrame, y_test: np.ndarray, s
 
     ``scored``: the model's PD and score of ``test`` when already computed (they are not computed again).
     """
-    pd_, score = scored if scored is not None else pd_and_score(model, test)
+    pd_, score = scored if scored is not None else (model.predict_pd(test), model.credit_score(test))
     return fairness_slices(y_test, pd_, approvals(score, policy), slices)
 
 
