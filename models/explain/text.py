@@ -205,7 +205,7 @@ def _apart(unit: str, a: float, b: float) -> tuple[tuple[str, str], tuple[str, s
     A ratio is written as a multiple for both when the first (the applicant's value) is one.
     """
     multiple = abs(a) > 10 if unit == "ratio" else None
-    for digits in (0, 1, 2, 3):
+    for digits in range(7):  # a median of real values can sit within 0.001 of a value
         first, second = amount_text(unit, a, digits, multiple), amount_text(unit, b, digits, multiple)
         if first[0] != second[0] or a == b:
             return first, second

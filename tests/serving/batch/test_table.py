@@ -81,3 +81,16 @@ def test_no_sentence_states_a_comparison_its_numbers_contradict(german):
     texts = [t for k in range(1, TOP_REASONS + 1) for t in scored[f"reason_{k}_text"].dropna()]
     # then none says "above" of a smaller number or "below" of a larger one
     assert texts and not [t for t in texts if not _numbers_agree(t)]
+
+
+def test_a_value_a_hair_above_its_median_still_reads_above_it():
+    # given a ratio 0.00004 above its median (a continuous column's median sits that close to many values)
+    from features.metadata import FeatureInfo
+    from models.explain.reasons import reason_sentences
+    from models.explain.reference import Reference
+
+    info = FeatureInfo(name="dti", label_zh="负债收入比", label_en="debt to income")
+    # when
+    zh, _ = reason_sentences("dti", 0.66004, 2.0, 2, info, Reference("median", 0.66, 0.66004, 1, True))
+    # then the written numbers differ in the direction the words say
+    assert _numbers_agree(zh) and "0.66004" in zh
