@@ -4,10 +4,12 @@ python -m benchmarks.bench_tables [--tables german-credit,benchmarks/data/car-lo
 
 Every table goes through its dataset YAML and the split it states (German Credit: stratified random 25%; NannyML's
 synthetic car loans: the later 50% by time). Each learner is fitted in a process of its own, on one thread, so
-its peak memory (the process's maximum resident set) and fit seconds are its own: the kuozhong model
+its peak memory (the process's maximum resident set) and fit seconds are its own (the kuozhong and LightGBM fits
+the fastest of three, as the cores are shared): the kuozhong model
 (``training.train.fit_model``, defaults only), ``LGBMClassifier()`` and ``CatBoostClassifier()`` with their
 defaults (categoricals as categories), and an optbinning WoE scorecard. The same run times the whole
-``kuozhong train`` command (validation report, plots, MLflow logging and registration) and ``kuozhong score`` on
+``kuozhong train`` command (validation report, plots, MLflow logging and registration; on a new MLflow store, and
+again on the store it made) and ``kuozhong score`` on
 the table (PD, score, grade and reasons per row), beside LightGBM's own ``predict(pred_contrib=True)`` on the same
 rows and the same model. JSON in benchmarks/results/bench_tables.json.
 """
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +59,20 @@ def _as_categories(frame: pd.DataFrame, cats: list[str], levels: dict[str, list[
     return out, levels
 
 
+FIT_REPEATS = 3  # kuozhong's and LightGBM's fits are timed this often, the fastest kept: cores are shared
+
+
+def _fastest(first: float, refit: Callable[[], object], extra: dict[str, object]) -> float:
+    """The fastest of ``FIT_REPEATS`` timed fits (the first already timed), all of them kept in ``extra``."""
+    times = [first]
+    for _ in range(FIT_REPEATS - 1):
+        start = time.perf_counter()
+        refit()
+        times.append(time.perf_counter() - start)
+    extra["fit_seconds_each"] = times
+    return min(times)
+
+
 def one(learner: str, table: str) -> dict:
     """Fit one learner on one table's training rows; AUC on its holdout, fit seconds, peak memory."""
     from sklearn.metrics import roc_auc_score
@@ -73,17 +90,21 @@ def one(learner: str, table: str) -> dict:
         from training.train import fit_model
 
         model = fit_model(data, load_policy(), frame.iloc[tr], y[tr], seed=0)
-        seconds = time.perf_counter() - start
+        seconds = _fastest(time.perf_counter() - start, lambda: fit_model(data, load_policy(), frame.iloc[tr], y[tr],
+                                                                           seed=0), extra)
         p = model.predict_pd(frame.iloc[te])
-        extra = {"summary": {k: v for k, v in model.summary().items() if k != "calibration"}}
+        extra["summary"] = {k: v for k, v in model.summary().items() if k != "calibration"}
     elif learner == "lightgbm_default":
         import lightgbm as lgb
 
-        a, levels = _as_categories(X_tr, cats)
-        model = lgb.LGBMClassifier(verbose=-1, random_state=0, num_threads=1).fit(a, y[tr])
-        seconds = time.perf_counter() - start
+        def lgb_fit() -> tuple[lgb.LGBMClassifier, dict[str, list[str]]]:
+            a, levels = _as_categories(X_tr, cats)
+            return lgb.LGBMClassifier(verbose=-1, random_state=0, num_threads=1).fit(a, y[tr]), levels
+
+        model, levels = lgb_fit()
+        seconds = _fastest(time.perf_counter() - start, lgb_fit, extra)
         p = model.predict_proba(_as_categories(X_te, cats, levels)[0])[:, 1]
-        extra = {"trees": model.booster_.current_iteration()}
+        extra["trees"] = model.booster_.current_iteration()
     elif learner == "catboost_default":
         from catboost import CatBoostClassifier
 
@@ -113,7 +134,10 @@ def one(learner: str, table: str) -> dict:
 
 
 def contrib_seconds(table: str, rows: int) -> dict:
-    """LightGBM's own predict(pred_contrib=True) of the registered kuozhong model on ``rows`` rows of the table."""
+    """LightGBM's own predict(pred_contrib=True) of the registered kuozhong model on ``rows`` rows of the table.
+
+    With LightGBM's default threads, as ``kuozhong score`` calls it on a large table (``models.explain.reasons``).
+    """
     from models.explain.reasons import model_matrix
     from training.registry import load_by_alias
 
@@ -128,7 +152,7 @@ def contrib_seconds(table: str, rows: int) -> dict:
     frame = _rows(data.frame, rows)
     matrix = model_matrix(loaded.model, frame)  # the float matrix LightGBM reads; its own call alone is timed
     start = time.perf_counter()
-    loaded.model.booster_.booster_.predict(matrix, pred_contrib=True, num_threads=1)
+    loaded.model.booster_.booster_.predict(matrix, pred_contrib=True)  # LightGBM's default threads, as `score`'s
     return {"rows": len(frame), "pred_contrib_seconds": time.perf_counter() - start,
             "trees": loaded.model.booster_.booster_.num_trees()}
 
@@ -163,7 +187,9 @@ def table_run(table: str, score_rows: int) -> dict:
     result: dict[str, object] = {name: _child(["--one", name, table]) for name in LEARNERS}
     with tempfile.TemporaryDirectory(prefix="bench-tables-") as tmp:
         env = {**os.environ, "KUOZHONG_MLRUNS": str(Path(tmp) / "mlruns")}
-        result["kuozhong_train_command"] = _cli(["train", "--dataset", table], env)
+        result["kuozhong_train_command"] = _cli(["train", "--dataset", table], env)  # a new store: its set-up too
+        # the same command again, on the store it made: what every later run of a risk team costs
+        result["kuozhong_train_command_existing_store"] = _cli(["train", "--dataset", table, "--alias", "rerun"], env)
         data, _, _ = _load(table)
         rows = Path(tmp) / "rows.parquet"
         _rows(data.frame, score_rows).to_parquet(rows, index=False)
@@ -176,6 +202,8 @@ def table_run(table: str, score_rows: int) -> dict:
     if lgb_fit:
         ratios = {"kuozhong_fit_over_lightgbm_fit": result["kuozhong"].get("fit_seconds", np.nan) / lgb_fit,  # type: ignore[union-attr]
                   "train_command_over_lightgbm_fit": result["kuozhong_train_command"]["seconds"] / lgb_fit,  # type: ignore[index]
+                  "train_command_existing_store_over_lightgbm_fit":
+                      result["kuozhong_train_command_existing_store"]["seconds"] / lgb_fit,  # type: ignore[index]
                   "auc_kuozhong_minus_lightgbm": result["kuozhong"].get("auc", np.nan)  # type: ignore[union-attr]
                   - result["lightgbm_default"]["auc"]}  # type: ignore[index]
         contrib = result["lightgbm_pred_contrib"].get("pred_contrib_seconds")  # type: ignore[union-attr]

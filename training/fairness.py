@@ -44,8 +44,13 @@ class Candidate:
 
 
 def approvals(scores: np.ndarray, policy: Policy) -> np.ndarray:
-    """1 where the score's grade band recommends approval under the policy."""
-    return np.array([policy.grade_for(float(s)).recommendation == "approve" for s in scores], dtype=int)
+    """1 where the score's grade band recommends approval under the policy (``Policy.grade_for`` on every score)."""
+    scores = np.asarray(scores, dtype=float)
+    band = np.full(len(scores), len(policy.grades) - 1)  # below every bound: the last band, as grade_for says
+    for k in reversed(range(len(policy.grades))):  # the first band whose bound the score reaches wins
+        band[scores >= policy.grades[k].min_score] = k
+    approve = np.array([g.recommendation == "approve" for g in policy.grades], dtype=int)
+    return approve[band]
 
 
 def worst_ratio(table: pd.DataFrame, min_rows: int = MIN_ROWS) -> tuple[float, str]:
@@ -63,10 +68,20 @@ def worst_ratio(table: pd.DataFrame, min_rows: int = MIN_ROWS) -> tuple[float, s
     return worst, where
 
 
+def pd_and_score(model: CreditModel, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The model's PD and score of every row, from one pass of the trees."""
+    logit = model.calibrated_logit(model.raw_score(rows))
+    return 1.0 / (1.0 + np.exp(-logit)), model.score_from_logit(logit)
+
+
 def fairness_table(model: CreditModel, test: pd.DataFrame, y_test: np.ndarray, slices: pd.DataFrame,
-                   policy: Policy) -> pd.DataFrame:
-    """AUC and approval rate per slice group, with their ratios to the slice's best group."""
-    return fairness_slices(y_test, model.predict_pd(test), approvals(model.credit_score(test), policy), slices)
+                   policy: Policy, scored: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """AUC and approval rate per slice group, with their ratios to the slice's best group.
+
+    ``scored``: the model's PD and score of ``test`` when already computed (they are not computed again).
+    """
+    pd_, score = scored if scored is not None else (model.predict_pd(test), model.credit_score(test))
+    return fairness_slices(y_test, pd_, approvals(score, policy), slices)
 
 
 def _groups(model: CreditModel) -> dict[str, list[str]]:
@@ -129,12 +144,11 @@ def search(model: CreditModel, train: pd.DataFrame, y_train: np.ndarray, test: p
     rows = []
     for cand in candidates(model):
         fitted = model if cand.name == "chosen" else _refit(model, cand.features, cand.params, train, y_train)
-        table = fairness_table(fitted, test, y_test, slices, policy)
-        worst, where = worst_ratio(table)
+        pd_, score = pd_and_score(fitted, test)
+        worst, where = worst_ratio(fairness_table(fitted, test, y_test, slices, policy, scored=(pd_, score)))
         rows.append({"candidate": cand.name, "label_zh": cand.label_zh, "features": len(cand.features),
-                     "auc": float(roc_auc_score(y_test, fitted.predict_pd(test))), "worst_approval_ratio": worst,
-                     "worst_group": where,
-                     "approval_rate": float(approvals(fitted.credit_score(test), policy).mean())})
+                     "auc": float(roc_auc_score(y_test, pd_)), "worst_approval_ratio": worst, "worst_group": where,
+                     "approval_rate": float(approvals(score, policy).mean())})
     out = pd.DataFrame(rows)
     out["within_tolerance"] = out["auc"] >= out["auc"].max() - auc_tolerance
     eligible = out[out["within_tolerance"]]

@@ -16,7 +16,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from features.datasets import Dataset
-from models.credit.model import DEFAULT_PARAMS, CreditModel
+from models.credit.model import CreditModel
 from models.credit.sizing import early_stopping_rounds_for, holdout_share_for, sized_params
 from models.policy import Policy
 from training.tracking import TrackingConfig, configure
@@ -58,13 +58,18 @@ def search_space(trial: optuna.trial.BaseTrial) -> dict[str, object]:
     }
 
 
-def default_trial() -> dict[str, object]:
-    """The model's defaults as a point of the search space: every study's first trial, so TPE starts from them.
+def default_trial(n_rows: int = 1_000) -> dict[str, object]:
+    """The model's defaults for ``n_rows`` training rows (``sized_params``) as a point of the search space.
 
-    Parameters the defaults leave at LightGBM's own value and the space excludes (``reg_alpha`` 0) take the space's
-    nearest bound.
+    Every study's first trial, so TPE starts from what ``CreditModel.fit`` would use on those rows. Parameters the
+    defaults leave at LightGBM's own value and the space excludes take the space's nearest bound (``reg_alpha`` 0
+    -> 0.001; no depth limit -> 8; more than 31 leaves -> 31).
     """
-    space = search_space(optuna.trial.FixedTrial({"reg_alpha": 1e-3, **DEFAULT_PARAMS}))
+    sized = sized_params(n_rows)
+    depth = int(sized["max_depth"])  # type: ignore[call-overload]
+    fixed = {"reg_alpha": 1e-3, **sized, "max_depth": 8 if depth <= 0 else min(depth, 8),
+             "num_leaves": min(int(sized["num_leaves"]), 31)}  # type: ignore[call-overload]
+    space = search_space(optuna.trial.FixedTrial(fixed))
     return {name: value for name, value in space.items() if name != "n_estimators"}
 
 
@@ -130,7 +135,7 @@ def chosen_trial(study: optuna.Study) -> tuple[optuna.trial.FrozenTrial, str]:
     """
     best = study.best_trial
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    defaults = next((t for t in complete if t.params == default_trial()), None)
+    defaults = next((t for t in complete if t.user_attrs.get("defaults") or t.params == default_trial()), None)
     if defaults is None or defaults.number == best.number:
         return best, "best trial"
     ours, theirs = best.user_attrs.get("fold_aucs"), defaults.user_attrs.get("fold_aucs")
@@ -162,7 +167,7 @@ def search(template: CreditModel, X: pd.DataFrame, y: np.ndarray, trials: int, t
     """Run trials until the study holds ``trials`` finished ones (or ``timeout`` seconds pass)."""
     study = study or new_study("in-memory", None, seed)
     if not study.trials:
-        study.enqueue_trial(default_trial())
+        study.enqueue_trial(default_trial(len(y)), user_attrs={"defaults": True})
     done = sum(t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) for t in study.trials)
     remaining = max(0, trials - done)
     if remaining:

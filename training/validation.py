@@ -72,15 +72,18 @@ class Validation:
 
 
 def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd.DataFrame, y_test: np.ndarray,
-             policy: Policy, split: str, plots: bool = True, shap_rows: int = 2000, seed: int = 0,
+             policy: Policy, split: str, plots: bool = True, shap_rows: int = 1000, seed: int = 0,
              y_train: np.ndarray | None = None, fairness_search: bool = True) -> Validation:
     """Measure the model on ``test`` (rows it never saw) against ``train``; optionally draw the plots.
 
     With ``y_train`` (and ``fairness_search``), the before model and the alternatives are fitted on the training
     rows and set beside the model in the fairness section.
     """
-    pd_test, pd_raw = model.predict_pd(test), model.predict_pd_uncalibrated(test)
-    score_test, score_train = model.credit_score(test), model.credit_score(train)
+    raw_test = model.raw_score(test)  # the trees read each row once; PD, score and uncalibrated PD follow from it
+    logit_test = model.calibrated_logit(raw_test)
+    pd_test, pd_raw = 1.0 / (1.0 + np.exp(-logit_test)), 1.0 / (1.0 + np.exp(-raw_test))
+    score_test = model.score_from_logit(logit_test)
+    score_train = model.credit_score(train)
     metrics = evaluate(y_test, pd_test)
     slices = dataset.slices(test)
     result = Validation(
@@ -89,7 +92,7 @@ def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd
         stability=stability(train, test, model.features, score_train, score_test),
         monotonicity=monotonicity_check(model, test, dict(zip(model.features, model.monotone_constraints(),
                                                                strict=True)), seed=seed),
-        fairness=fairness_table(model, test, y_test, slices, policy),
+        fairness=fairness_table(model, test, y_test, slices, policy, scored=(pd_test, score_test)),
         lift=lift_by_decile(y_test, score_test), labels_zh=dict(dataset.labels_zh), model_summary=model.summary())
     if y_train is not None and fairness_search and len(slices.columns):
         before = before_model(model, dataset, train, y_train)

@@ -358,31 +358,32 @@ class CreditModel(ClassifierMixin, BaseEstimator):
             out[:, j] = np.where(raw >= 0, rank[np.maximum(raw, 0)] if len(names) else np.nan, np.nan)
         return out
 
-    def _references(self, X: pd.DataFrame, target: np.ndarray, weight: np.ndarray | None = None
+    def _references(self, values: np.ndarray, target: np.ndarray, weight: np.ndarray | None = None
                     ) -> dict[str, dict[str, Any]]:
         """Each input's reference in the training rows: median and mean of a number, bad rate by category.
 
+        Read from the training matrix itself (``_training_codes``): a category's code is its position among the
+        level names of ``categories_`` (the text the trees read), a number is the float ``_numeric`` made of it.
         Bad rates are weighted by ``weight`` when given (rows inferred for rejected applicants count by their
         weight, so a reject entered once as bad and once as good does not read as a 50% bad rate).
-
-        Read from the training rows themselves (the codes matrix has no categorical dtypes): categories as the
-        text the trees read (``category_text``, the level names of ``categories_``), numbers as ``_numeric``.
         """
         out: dict[str, dict[str, Any]] = {}
         weight = np.ones(len(target)) if weight is None else np.asarray(weight, dtype=float)
         overall = float(np.average(target, weights=weight)) if len(target) else float("nan")
-        cats = set(self.categorical_features())
-        for col in self.features:
-            if col in cats:
-                text = category_text(X[col])
-                known = text.notna().to_numpy()
-                sums = pd.DataFrame({"bad": target[known] * weight[known], "w": weight[known]}).groupby(
-                    text[known].astype(str).to_numpy()).agg(bad=("bad", "sum"), w=("w", "sum"), size=("w", "size"))
+        for j, col in enumerate(self.features):
+            column = values[:, j]
+            if col in self.categories_:
+                known = ~np.isnan(column)
+                codes = column[known].astype(np.int64)
+                levels = self.categories_[col]
+                size = np.bincount(codes, minlength=len(levels))
+                mass = np.bincount(codes, weights=weight[known], minlength=len(levels))
+                bad = np.bincount(codes, weights=target[known] * weight[known], minlength=len(levels))
                 out[col] = {"kind": "bad_rate", "overall": overall,
-                            "levels": {str(k): (float(r["bad"] / r["w"]), int(r["size"])) for k, r in sums.iterrows()}}
+                            "levels": {levels[k]: (float(bad[k] / mass[k]), int(size[k]))
+                                       for k in range(len(levels)) if size[k] and mass[k] > 0}}
             else:
-                finite = self._numeric(col, X[col]).to_numpy(dtype=float, na_value=np.nan)
-                finite = finite[np.isfinite(finite)]
+                finite = column[np.isfinite(column)]
                 out[col] = {"kind": "number", "median": float(np.median(finite)) if finite.size else float("nan"),
                             "mean": float(finite.mean()) if finite.size else float("nan")}
         return out
@@ -403,7 +404,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         values = self._training_codes(X)
         target = np.asarray(y).astype(int)
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        self.reference_ = self._references(X, target, weight)
+        self.reference_ = self._references(values, target, weight)
         n_rows = len(target)
         self.cv_folds_ = int(self.cv_folds if self.cv_folds is not None else cv_folds_for(n_rows))
         self.early_stopping_rounds_ = int(self.early_stopping_rounds if self.early_stopping_rounds is not None
@@ -460,7 +461,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
                           **data.fit_kwargs())
         self.best_iteration_ = int(self.booster_.best_iteration_ or self.booster_.n_estimators)
         self.member_iterations_ = [self.best_iteration_]
-        return np.asarray(self.booster_.booster_.predict(x_cal, raw_score=True), dtype=float), np.asarray(y_cal), w_cal
+        raw = self.booster_.booster_.predict(x_cal, raw_score=True, num_threads=params.get("num_threads", 0))
+        return np.asarray(raw, dtype=float), np.asarray(y_cal), w_cal
 
     @property
     def fitted_folds(self) -> int:

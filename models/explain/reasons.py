@@ -26,7 +26,7 @@ from features.metadata import FEATURES, FeatureInfo
 from models.credit.model import CreditModel
 from models.decision.fingerprint import missing_cell, object_arrays
 from models.explain.reference import Reference, reference_of, risk_sides, showable
-from models.explain.text import ADVICE, comparison_clause, is_missing, value_phrase, value_text_zh
+from models.explain.text import ADVICE, is_missing, value_and_comparison, value_text_zh
 
 Direction = Literal["favourable", "adverse"]
 
@@ -280,8 +280,8 @@ def reason_sentences(name: str, value: Any, points: float, points_int: int, info
 @functools.lru_cache(maxsize=1 << 16, typed=True)
 def _sentences(name: str, value: Any, adverse: bool, size: int, info: FeatureInfo | None,
                reference: Reference | None) -> tuple[str, str]:
-    phrase_zh, phrase_en = value_phrase(name, value, info)
-    versus_zh, versus_en = comparison_clause(info or _household_info(name), reference)
+    (phrase_zh, phrase_en), (versus_zh, versus_en) = value_and_comparison(name, value, info, reference,
+                                                                           info or _household_info(name))
     if size == 0:
         clause_zh, clause_en = "对评分影响不足1分", "moves the score by less than a point"
     elif adverse:

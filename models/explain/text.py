@@ -205,7 +205,7 @@ def _apart(unit: str, a: float, b: float) -> tuple[tuple[str, str], tuple[str, s
     A ratio is written as a multiple for both when the first (the applicant's value) is one.
     """
     multiple = abs(a) > 10 if unit == "ratio" else None
-    for digits in (0, 1, 2, 3):
+    for digits in range(7):  # a median of real values can sit within 0.001 of a value
         first, second = amount_text(unit, a, digits, multiple), amount_text(unit, b, digits, multiple)
         if first[0] != second[0] or a == b:
             return first, second
@@ -232,6 +232,24 @@ def comparison_clause(info: FeatureInfo, reference: Reference | None) -> tuple[s
     above = reference.compared > reference.value
     return (f"，{'高于' if above else '低于'}申请人{kind_zh}{ref[0]}",
             f", {'above' if above else 'below'} the applicants' {kind_en} of {ref[1]}")
+
+
+def value_and_comparison(name: str, value: Any, info: FeatureInfo | None, reference: Reference | None,
+                         clause_info: FeatureInfo | None = None) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The value's phrase and the clause setting it against its reference, the two numbers written alike.
+
+    A plain number and its median are written with the same digits, as many as it takes for different numbers to
+    read differently: "0.655, below the median 0.660", never "0.7, below the median 0.66".
+    """
+    full = _info(name, info)
+    phrase = value_phrase(name, value, info)
+    clause = comparison_clause(clause_info or full, reference)
+    if (reference is not None and reference.kind in ("median", "mean") and not is_missing(value)
+            and not (full.categorical or isinstance(value, str)) and not (name in _PHRASES and name in FEATURES)
+            and full.unit != "0/1"):
+        mine, _ = _apart(full.unit, reference.compared, reference.value)
+        phrase = f"{full.label_zh}为{mine[0]}", f"{_lower(full.label_en)} is {mine[1]}"
+    return phrase, clause
 
 
 def value_text_zh(name: str, value: Any, info: FeatureInfo | None = None) -> str:

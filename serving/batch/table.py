@@ -2,7 +2,8 @@
 
 The county's batch reads raw sources or built household features and makes whole Decisions; a risk team's table
 has neither, only the columns its dataset config names. Every row gets the calibrated PD, the score and grade,
-and its three strongest reasons (adverse first: feature, Chinese label, whole points) from one TreeSHAP pass
+and its three strongest reasons (adverse first: feature, Chinese label, whole points, and the sentence saying the
+row's value against its reference and the points it moves) from one TreeSHAP pass
 (``models.explain.reasons.explain_frame``, the same contributions the Decision shows). The output carries the
 row's position in the input, never the input's other columns: identity stays in the bank's own table.
 """
@@ -19,7 +20,7 @@ import pandas as pd
 from features.datasets import read_table
 from features.files import atomic_path
 from models.credit.model import CreditModel
-from models.explain.reasons import explain_frame, pick_reasons
+from models.explain.reasons import ReasonWriter, explain_frame, pick_reasons, plain_value, reason_points
 from serving.batch.inputs import BatchInputError
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,13 @@ def is_table(path: Path) -> bool:
 
 
 def score_frame(model: CreditModel, frame: pd.DataFrame, labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """PD, score, grade and the top reasons of every row of ``frame`` (its feature columns, as pandas read them)."""
+    """PD, score, grade and the top reasons of every row of ``frame`` (its feature columns, as pandas read them).
+
+    Each reason is a column name, its label (``labels``, else the model's catalogue: the dataset YAML's
+    ``label_zh``), its whole points and its Chinese sentence: the row's value against the training rows' median or
+    the category's bad rate, and the points it moves ("车价为40,000，高于申请人中位数25,000，评分减少12分").
+    Only a contribution that agrees with its reference becomes a reason, as on the county's decisions.
+    """
     labels = labels or {}
     inputs = model.canonical_frame(frame)
     explained = explain_frame(model, inputs)
@@ -61,16 +68,29 @@ def score_frame(model: CreditModel, frame: pd.DataFrame, labels: dict[str, str] 
     scores = explained.score
     out = pd.DataFrame({"row": np.arange(len(frame)), "pd": 1.0 / (1.0 + np.exp(-logit)), "score": scores,
                         "grade": model.grade_of(scores)})
-    order, real = pick_reasons(explained.points, TOP_REASONS)
+    order, real = pick_reasons(reason_points(explained), TOP_REASONS)
+    writer = ReasonWriter(model)
     names = np.array(model.features, dtype=object)
-    shown = np.array([labels.get(n, n) for n in model.features], dtype=object)
+    shown = np.array([labels.get(n) or writer.info[n].label_zh for n in model.features], dtype=object)
+    cells = [inputs[n].to_numpy(dtype=object) for n in model.features]
+    sentences: dict[tuple[int, object, bool, int], str] = {}  # one sentence per feature, value, side and size
+    rows = np.arange(len(frame))
     for k in range(order.shape[1]):
         cols = order[:, k]
         keep = real[:, k]
-        whole = explained.points_int[np.arange(len(frame)), cols]
+        points = explained.points[rows, cols]
+        whole = explained.points_int[rows, cols]
+        texts = np.full(len(frame), None, dtype=object)
+        for i in np.flatnonzero(keep):
+            j, value = int(cols[i]), plain_value(cells[cols[i]][i])
+            key = (j, value, bool(points[i] < 0), int(abs(whole[i])))
+            if (text := sentences.get(key)) is None:
+                text = sentences[key] = writer.sentence_zh(names[j], value, float(points[i]), int(whole[i]))
+            texts[i] = text
         out[f"reason_{k + 1}"] = np.where(keep, names[cols], None)
         out[f"reason_{k + 1}_label"] = np.where(keep, shown[cols], None)
         out[f"reason_{k + 1}_points"] = pd.Series(whole, dtype="Int64").where(keep, pd.NA)
+        out[f"reason_{k + 1}_text"] = texts
     return out
 
 
