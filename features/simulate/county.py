@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +99,13 @@ class SimulationConfig:
     shard: int | None = None  # province shard index: seeds the shard's own random stream
 
 
+def truth_auc(outcome: np.ndarray, true_pd: np.ndarray) -> float:
+    """AUC of true PDs against drawn outcomes; NaN when the outcomes hold one class (a small, quiet county)."""
+    if len(np.unique(outcome)) < 2:
+        return float("nan")
+    return float(roc_auc_score(outcome, true_pd))
+
+
 @dataclass
 class County:
     """Every raw source the simulator writes, as DataFrames (visit and revisit forms as lists of PAD records)."""
@@ -125,8 +132,7 @@ class County:
     @property
     def oracle_auc(self) -> float:
         """AUC of the true default probabilities against the drawn outcomes of every application: any model's ceiling."""
-        truth = self.application_truth
-        return float(roc_auc_score(truth["outcome_12m"], truth["true_pd"]))
+        return truth_auc(self.application_truth["outcome_12m"].to_numpy(), self.application_truth["true_pd"].to_numpy())
 
     def write(self, out: Path) -> dict[str, Path]:
         """Write each source to ``out`` (Parquet; forms as JSON), each file via a temporary file and a rename."""

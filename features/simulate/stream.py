@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow.dataset as ds
-from sklearn.metrics import roc_auc_score
 
 from features.files import write_text_atomic
 from features.parallel import ordered_map
-from features.simulate.county import SimulationConfig, simulate_county
+from features.simulate.county import SimulationConfig, simulate_county, truth_auc
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ def simulate_province(households: int, seed: int, out: Path, shard_size: int = D
             on_shard(k + 1, shards)
     pd_all, y_all = np.concatenate(true_pd), np.concatenate(outcome)
     summary = ProvinceSummary(out, households, shards, int(y_all.size), loans, float(y_all.mean()),
-                              float(roc_auc_score(y_all, pd_all)))
+                              truth_auc(y_all, pd_all))
     manifest = {"households": households, "seed": seed, "shard_size": shard_size, "shards": shards,
                 "messiness": messiness, "rows": counts, "loans": loans, "default_rate": summary.default_rate,
                 "oracle_auc": summary.oracle_auc,
