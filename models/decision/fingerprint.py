@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import uuid
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -89,6 +90,19 @@ def category_levels(dtype: pd.CategoricalDtype) -> np.ndarray:
 def missing_cell(value: Any) -> bool:
     """A cell that holds no value: None, pandas' NA or a float NaN."""
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+_DECISION_NAMESPACE = uuid.UUID("6f1d2b1e-4c1a-5b8e-9d0a-330922204123")
+
+
+def decision_id_for(request_id: str, input_fingerprint: str, model: Any, policy_hash: str) -> str:
+    """A decision id that depends only on the application (its id and inputs) and the model and policy versions.
+
+    ``model``: anything with ``name``, ``version`` and ``run_id`` (a ``ModelRef``). Deciding the same application
+    with the same model and policy gives the same id however a batch is cut or resumed.
+    """
+    key = f"{request_id}|{input_fingerprint}|{model.name}|{model.version}|{model.run_id}|{policy_hash}"
+    return str(uuid.uuid5(_DECISION_NAMESPACE, key))
 
 
 def input_hash(row: pd.Series) -> str:
