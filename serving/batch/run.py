@@ -181,18 +181,22 @@ def _run(config: BatchConfig, loaded: LoadedModel, policy: Policy, batch_input: 
 
 
 def summarise(output: Path, partitions: tuple[Partition, ...]) -> dict[str, dict[str, int]]:
-    """Approvals, referrals and declines by township, read back from the written partitions."""
+    """Approvals, referrals and declines by township and the approved limits' sum in fen, read back from the parts."""
     missing = [p.name for p in partitions if not part_ok(output / f"{p.name}.parquet", p.rows)]
     if missing:
         raise BatchRunError(f"output '{output}': partition(s) {', '.join(missing[:3])} missing or incomplete after "
                             "the run; run again to decide them", field="--output", value=str(output),
                             rule="every partition written whole", message_zh=f"输出 '{output}' 有分区缺失或不完整")
-    frames = [pq.read_table(output / f"{p.name}.parquet", columns=["township", "recommendation"]).to_pandas()
-              for p in partitions]
-    both = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["township", "recommendation"])
+    names = ["township", "recommendation", "limit_fen"]
+    frames = [pq.read_table(output / f"{p.name}.parquet", columns=names).to_pandas() for p in partitions]
+    both = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=names)
     both["township"] = both["township"].fillna("未知")
+    both["approved_limit_fen"] = both["limit_fen"].where(both["recommendation"] == "approve", 0).fillna(0)
     counts = both.groupby(["township", "recommendation"]).size()
+    limits = both.groupby("township")["approved_limit_fen"].sum()
     summary: dict[str, dict[str, int]] = {}
     for (township, recommendation), n in counts.items():
         summary.setdefault(str(township), dict.fromkeys(RECOMMENDATIONS, 0))[str(recommendation)] = int(n)
+    for township, fen in limits.items():
+        summary[str(township)]["approved_limit_fen"] = int(fen)
     return dict(sorted(summary.items()))

@@ -116,11 +116,13 @@ def test_manifest_records_model_policy_input_and_summary(reference, loaded, poli
     assert manifest.identity.model_hash == loaded.model.model_hash()
     assert manifest.identity.policy_hash == policy.content_hash
     assert len(manifest.identity.input_fingerprint) == 32
-    assert sum(sum(c.values()) for c in (manifest.summary or {}).values()) == N_REQUESTS
+    assert sum(c[k] for c in (manifest.summary or {}).values() for k in ("approve", "refer", "decline")) == N_REQUESTS
     decisions = read_all(out)
     for township, counts in (manifest.summary or {}).items():
         assert counts["decline"] == int(((decisions["township"] == township)
                                          & (decisions["recommendation"] == "decline")).sum())
+        approved = decisions[(decisions["township"] == township) & (decisions["recommendation"] == "approve")]
+        assert counts["approved_limit_fen"] == int(approved["limit_fen"].sum())
 
 
 def test_resume_redoes_only_missing_partitions(reference, features_input, loaded, policy, tmp_path):
