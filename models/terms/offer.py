@@ -143,11 +143,15 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
 
     ``on``: the application date (products not launched by then are not offered). ``subsidised=False``: the bank's
     ordinary product for the need at its ordinary price, with no subsidy (a 跃迁 household). ``credit_line``: a
-    pre-approved line for a household on the list (整村授信) with no request: the product is the first one open to
-    its class (unless a purpose is given) and the limit is what capacity, grade and the caps allow.
+    pre-approved line for a household on the list (整村授信) with no request: the product is its class's one for the
+    first of the policy's ``terms.credit_line_purposes`` open to it (unless a purpose is given), and the limit is
+    what capacity, grade and the caps allow.
     """
     open_to_class = fitting_products(policy, household_class, on, subsidised)
-    products = [p for p in open_to_class if p.purpose == purpose or (credit_line and purpose is None)]
+    if credit_line and purpose is None:
+        purpose = next((want for want in policy.terms.credit_line_purposes
+                        if any(p.purpose == want for p in open_to_class)), None)
+    products = [p for p in open_to_class if p.purpose == purpose]
     if not products:
         return None
     product = products[0]

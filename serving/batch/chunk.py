@@ -103,6 +103,7 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
         "review_note_zh": [note[0] for note in rows.review_notes],
         "product_code": [t.product_code if t else None for t in terms],
         "product_name": [t.product_name if t else None for t in terms],
+        "subsidised": [t.subsidised if t else None for t in terms],
         "limit_fen": _fen([t.limit if t else None for t in terms]),
         "rate": [t.rate if t else None for t in terms],
         "annual_subsidy_finance_fen": _fen([t.annual_subsidy_finance if t else None for t in terms]),
@@ -120,7 +121,7 @@ def _flat_columns() -> list[str]:
     return ["decision_id", "request_id", "request_kind", "household_id", "applicant_id_masked", "township",
             "household_class", "as_of", "eligible", "eligibility_status", "failed_rules", "cannot_decide_rules", "pd",
             "score", "base_points", "grade", "recommendation", "human_review_required", "review_note_zh",
-            "product_code", "product_name", "limit_fen", "rate", "annual_subsidy_finance_fen", *reasons, "model_name", "model_version", "model_run_id",
+            "product_code", "product_name", "subsidised", "limit_fen", "rate", "annual_subsidy_finance_fen", *reasons, "model_name", "model_version", "model_run_id",
             "policy_version", "policy_hash", "input_hash", "decided_at"]
 
 
@@ -128,7 +129,7 @@ def output_schema() -> pa.Schema:
     """The Parquet schema of every partition (fixed, so that partitions with no terms still read as one table)."""
     text, flt, flag = pa.string(), pa.float64(), pa.bool_()
     types: dict[str, pa.DataType] = {c: text for c in _flat_columns()}
-    types.update({"as_of": pa.date32(), "eligible": flag, "human_review_required": flag, "pd": flt, "score": flt,
+    types.update({"as_of": pa.date32(), "eligible": flag, "human_review_required": flag, "subsidised": flag, "pd": flt, "score": flt,
                   "base_points": flt, "limit_fen": pa.int64(), "rate": flt, "annual_subsidy_finance_fen": pa.int64(),
                   "decided_at": pa.timestamp("us", tz="UTC")})
     types.update({f"reason_{k + 1}_points": flt for k in range(TOP_REASONS)})
