@@ -47,6 +47,7 @@ class Partition:
     start: int
     stop: int
     shard: str = ""  # the key of the shard it belongs to (``Shard.key``)
+    digest: str = ""  # that shard's content digest when the run began (a cached shard of another content is not used)
 
     @property
     def name(self) -> str:
@@ -124,7 +125,7 @@ def discover(path: Path, chunk_size: int, as_of: pd.Timestamp | None = None) -> 
 def _cut(shard: Shard, kind: InputKind, partitions: list[Partition], chunk_size: int) -> None:
     for start in range(0, shard.requests, chunk_size):
         partitions.append(Partition(len(partitions), kind, shard.path, start, min(start + chunk_size, shard.requests),
-                                    shard.key))
+                                    shard.key, shard.digest))
 
 
 def _discover_features(root: Path, files: list[Path], chunk_size: int) -> BatchInput:
@@ -164,11 +165,11 @@ def _discover_raw(root: Path, folders: list[Path], chunk_size: int, as_of: pd.Ti
 
 
 # One raw shard stays loaded and indexed per process: consecutive partitions of a shard index it once.
-_SHARD_CACHE: dict[tuple[str, int], FeatureBuilder] = {}
+_SHARD_CACHE: dict[tuple[str, str, int], FeatureBuilder] = {}
 
 
-def _shard(path: str, program: ProgramTerms) -> FeatureBuilder:
-    key = (path, id(program))  # the cached builder holds the policy, so its id stays its own while cached
+def _shard(path: str, digest: str, program: ProgramTerms) -> FeatureBuilder:
+    key = (path, digest, id(program))  # the cached builder holds the policy, so its id stays its own while cached
     if key not in _SHARD_CACHE:
         _SHARD_CACHE.clear()
         _SHARD_CACHE[key] = FeatureBuilder(load_sources(Path(path)), program)
@@ -188,7 +189,7 @@ def read_features(partition: Partition, program: ProgramTerms, as_of: pd.Timesta
             offset += n
         table = file.read_row_groups(groups).slice(partition.start - (first or 0), partition.stop - partition.start)
         return with_categories(table.to_pandas().reset_index(drop=True))
-    builder = _shard(partition.path, program)
+    builder = _shard(partition.path, partition.digest, program)
     requests = _shard_requests(builder.sources, as_of).iloc[partition.start:partition.stop]
     # The builder behind ``features.build.table.build_features``, indexed once for the whole shard.
     return builder.build(requests.reset_index(drop=True))
