@@ -119,9 +119,14 @@ def run_dask(pending: list[Partition], output: Path, loaded: LoadedModel, policy
                     done, left = wait(left, timeout=poll, return_when="FIRST_COMPLETED")
                 except TimeoutError:  # nothing finished within ``poll``: see whether any worker is left
                     done = set()
+                progressed = False
                 for future in done:
                     try:
-                        advance(future.result())
+                        # bounded: a result held by a worker that has just died is recomputed, not waited for
+                        advance(future.result(timeout=max(poll, 5.0)))
+                        progressed = True
+                    except TimeoutError:
+                        left.add(future)
                     except KilledWorker as err:
                         name = by_key[future.key].name
                         raise BatchRunError(f"partition {name}: its workers died every time it was tried "
@@ -133,7 +138,7 @@ def run_dask(pending: list[Partition], output: Path, loaded: LoadedModel, policy
                                             "again to resume", field="--scheduler", value=scheduler,
                                             rule="a scheduler that stays up",
                                             message_zh="运行中与 Dask 调度器断开，重新运行即可续跑") from err
-                if done or _workers(client):
+                if progressed or _workers(client):
                     alone_since = None
                     continue
                 alone_since = alone_since or time.monotonic()
