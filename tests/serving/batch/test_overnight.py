@@ -261,3 +261,16 @@ def test_output_columns_are_plain_for_a_bank_core(listed):
     # then none is an SQL reserved word and money is whole fen
     assert not reserved & set(listed.columns)
     assert str(listed["limit_fen"].dtype) == "Int64" and str(listed["annual_subsidy_finance_fen"].dtype) == "Int64"
+
+
+def test_the_schema_doc_lists_every_output_column_with_its_type():
+    # given the documented schema and the one every partition is written with
+    from serving.batch.chunk import output_schema
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "batch-output.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z0-9_]+)` \| ([^|]+) \|", doc, flags=re.MULTILINE)
+    kinds = {"string": "string", "bool": "bool", "double": "double", "int64": "int64", "date32[day]": "date",
+             "timestamp[us, tz=UTC]": "timestamp (UTC)"}
+    # then the doc names the same columns, in the same order, with the same types
+    assert [name for name, _ in rows] == output_schema().names
+    assert [kind.strip() for _, kind in rows] == [kinds[str(f.type)] for f in output_schema()]
