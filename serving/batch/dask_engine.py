@@ -86,6 +86,18 @@ def client_for(scheduler: str | None, workers: int, connect_timeout: float) -> I
         yield client
 
 
+def _homes(pending: list[Partition], workers: list[str]) -> dict[str, list[str]]:
+    """A preferred worker per raw shard when there are at least as many shards as workers, else none.
+
+    A worker loads and indexes a raw shard once for all its partitions; spreading one shard's partitions over every
+    worker would have each load it. The preference is loose: a lost or busy worker's partitions go elsewhere.
+    """
+    shards = list(dict.fromkeys(p.shard for p in pending if p.kind == "raw"))
+    if not workers or len(shards) < len(workers):
+        return {}
+    return {shard: [workers[k % len(workers)]] for k, shard in enumerate(shards)}
+
+
 def _workers(client: Any) -> int:
     info = client.scheduler_info()
     return len(info.get("workers", {})) if isinstance(info, dict) else 0
@@ -110,8 +122,10 @@ def run_dask(pending: list[Partition], output: Path, loaded: LoadedModel, policy
                                     value=scheduler, rule="at least one worker",
                                     message_zh=f"{worker_grace:g} 秒内没有 Dask 工作进程加入 {where}") from err
             by_key = {f"kuozhong-{run_key[:8]}-{p.name}": p for p in pending}
+            home = _homes(pending, sorted(client.scheduler_info().get("workers", {})))
             futures = [client.submit(decide_from_file, p, str(output), str(run_file), digest, as_of, now, key=key,
-                                     pure=False) for key, p in by_key.items()]
+                                     pure=False, workers=home.get(p.shard), allow_other_workers=True)
+                       for key, p in by_key.items()]
             left = set(futures)
             alone_since: float | None = None
             while left:
