@@ -274,3 +274,23 @@ def test_the_schema_doc_lists_every_output_column_with_its_type():
     # then the doc names the same columns, in the same order, with the same types
     assert [name for name, _ in rows] == output_schema().names
     assert [kind.strip() for _, kind in rows] == [kinds[str(f.type)] for f in output_schema()]
+
+
+def test_the_decide_path_and_the_batch_give_one_input_hash(county, data_dir, loaded, policy, tmp_path):
+    # given applications decided one at a time as `kuozhong decide` and the API do (household, date, amount,
+    # purpose: the request is named household@date) and the same applications in a batch (named by application id)
+    from features.sources.load import load_sources
+    from serving.pipeline import DecisionService, parse_application
+
+    service = DecisionService(loaded, policy, load_sources(data_dir))
+    out = tmp_path / "out"
+    run_batch(BatchConfig(data_dir, out, chunk_size=500, decided_at=NOW), loaded, policy)
+    batch = pd.read_parquet(out).set_index("request_id")
+    apps = county.applications.iloc[::150]
+    for app in apps.itertuples():
+        one = service.decide(parse_application({
+            "household_id": app.household_id, "application_date": str(pd.Timestamp(app.application_date).date()),
+            "requested_amount": float(app.requested_amount), "purpose": app.purpose}))
+        # then both carry the same input hash
+        assert one.request_id != app.application_id
+        assert one.input_hash == batch.loc[app.application_id, "input_hash"], app.application_id
