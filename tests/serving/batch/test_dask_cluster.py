@@ -134,10 +134,11 @@ def test_a_worker_killed_at_any_moment_leaves_the_full_output(moment, cluster, t
     source = features_file(table, tmp_path)
     reference = _reference(source, store, policy, tmp_path / "reference")
     out = tmp_path / "out"
-    # when one worker is killed with SIGKILL at start-up, after the first partition, or while a part is written
+    # when one worker is killed with SIGKILL as the model is sent out, after the first partition, or while a part
+    # is being written
     run = _score(source, out, store, cluster.address)
-    if moment == "start-up":
-        time.sleep(0.5)
+    if moment == "start-up":  # the model is being sent to the workers (where a broadcast used to hang)
+        assert _wait_for(lambda: (out / "_run.pkl").exists())
     elif moment == "mid-run":
         assert _wait_for(lambda: any(out.glob("part-*.parquet")))
     else:
