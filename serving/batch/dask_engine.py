@@ -124,7 +124,8 @@ def run_dask(pending: list[Partition], output: Path, loaded: LoadedModel, policy
             by_key = {f"kuozhong-{run_key[:8]}-{p.name}": p for p in pending}
             home = _homes(pending, sorted(client.scheduler_info().get("workers", {})))
             futures = [client.submit(decide_from_file, p, str(output), str(run_file), digest, as_of, now, key=key,
-                                     pure=False, workers=home.get(p.shard), allow_other_workers=True)
+                                     pure=False, workers=home.get(p.shard),
+                                     allow_other_workers=p.shard in home)
                        for key, p in by_key.items()]
             left = set(futures)
             alone_since: float | None = None
