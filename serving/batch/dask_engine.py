@@ -25,6 +25,7 @@ from features.files import write_bytes_atomic
 from models.policy import Policy
 from serving.batch.inputs import BatchRunError, Partition
 from serving.batch.manifest import RUN_FILE
+from serving.batch.partition import decide_partition
 from training.registry import LoadedModel
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,6 @@ def load_run_file(path: str, digest: str) -> tuple[LoadedModel, Policy]:
 def decide_from_file(partition: Partition, output: str, run_file: str, digest: str, as_of: dt.date | None,
                      now: dt.datetime) -> int:
     """A worker's task: load the run's model and policy from the shared file, then decide one partition."""
-    from serving.batch.run import decide_partition
-
     loaded, policy = load_run_file(run_file, digest)
     return decide_partition(partition, output, loaded, policy, as_of, now)
 
