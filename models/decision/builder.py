@@ -138,11 +138,16 @@ def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str
            monthly_payment: Any = None) -> LoanTerms | None:
     """The offer, sized by repayment capacity after the household's existing monthly loan payments.
 
-    A 跃迁 household (not subsidised) is offered the bank's ordinary product at its ordinary price.
+    A 跃迁 household (not subsidised) is offered the bank's ordinary product at its ordinary price. A row marked
+    ``credit_line`` (整村授信) without a request gets the line its capacity, grade and the caps allow.
     """
-    return offer_terms(policy, row.get("purpose"), household_class, grade, number(row.get("requested_amount")) or 0.0,
+    purpose = row.get("purpose")
+    amount = number(row.get("requested_amount"))
+    line = bool(row.get("credit_line")) and amount is None
+    return offer_terms(policy, purpose if isinstance(purpose, str) else None, household_class, grade, amount or 0.0,
                        number(row.get("declared_income")), household_size=number(row.get("household_size")),
-                       monthly_debt_service=number(monthly_payment), on=day(row.get("as_of")), subsidised=subsidised)
+                       monthly_debt_service=number(monthly_payment), on=day(row.get("as_of")), subsidised=subsidised,
+                       credit_line=line)
 
 
 def settle_offer(recommendation: Recommendation, decided_by: DecidedBy, review: bool, terms: LoanTerms | None,
@@ -250,10 +255,12 @@ class DecisionRows:
 def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
                 now: dt.datetime | None = None, top_reasons: int = 5,
                 with_what_would_change: bool = True,
-                columns: FrameColumns | None = None) -> DecisionRows:
+                columns: FrameColumns | None = None, credit_line: bool = False) -> DecisionRows:
     """Decide every row of a feature frame: one scoring call for the frame, the rules row by row.
 
     ``columns``: the frame's columns as the feature builder made them, so a small frame is not read again.
+    ``credit_line``: the rows are households on the list with no request (整村授信): each eligible one is given
+    the credit line it can be granted instead of an offer for a requested amount.
     """
     decided_at = now or dt.datetime.now(dt.UTC)
     # A small frame is read into plain cells once; the explanation, the rules, the what-would-change and the
@@ -281,6 +288,8 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
                                                  "review", "notes", "terms")}
     for i, row in enumerate(rows):
+        if credit_line:
+            row["credit_line"] = True
         verdict = eligibility_of(row, policy)
         rules, status, subsidised = verdict.rules, verdict.status, verdict.subsidised
         recommendation, decided_by, review = _recommend(status, bands[i].recommendation)

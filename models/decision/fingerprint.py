@@ -1,9 +1,9 @@
 """Input fingerprints of feature frames, and the frame's columns read once that they and the decision share.
 
-A Decision carries ``input_hash``: a fingerprint of its row's column names and values, from which personal
-fields cannot be read back. ``input_hashes`` computes it for a whole frame at once; its values equal pandas' own
-frame hash (``pd.util.hash_pandas_object`` over the sorted columns, yes/no text read as booleans) followed by
-sha256 with the names, so stored fingerprints stay comparable.
+A Decision carries ``input_hash``: a fingerprint of its row's column names and values (all but the request's own
+id), from which personal fields cannot be read back. ``input_hashes`` computes it for a whole frame at once; its values equal pandas' own
+frame hash (``pd.util.hash_pandas_object`` over the sorted columns, yes/no text read as booleans, a missing yes/no
+as all ones like every missing cell) followed by sha256 with the names, so stored fingerprints stay comparable.
 
 ``FrameColumns`` is a frame's columns as arrays, read in one pass: pandas' per-column access costs more than a
 one-row decision itself, so the feature builder hands over the arrays it built the frame from, and the
@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import uuid
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -91,17 +92,40 @@ def missing_cell(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
+_DECISION_NAMESPACE = uuid.UUID("6f1d2b1e-4c1a-5b8e-9d0a-330922204123")
+
+
+def decision_id_for(request_id: str, input_fingerprint: str, model: Any, policy_hash: str) -> str:
+    """A decision id that depends only on the application (its id and inputs) and the model and policy versions.
+
+    ``model``: anything with ``name``, ``version`` and ``run_id`` (a ``ModelRef``). Deciding the same application
+    with the same model and policy gives the same id however a batch is cut or resumed.
+    """
+    key = f"{request_id}|{input_fingerprint}|{model.name}|{model.version}|{model.run_id}|{policy_hash}"
+    return str(uuid.uuid5(_DECISION_NAMESPACE, key))
+
+
 def input_hash(row: pd.Series) -> str:
     """A fingerprint of one row's values (personal fields are hashed, never stored)."""
     payload = {k: (None if _is_missing(v) else str(v)) for k, v in row.items() if not isinstance(v, list | dict)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
+# The request's own name is not an input: the same household, date, amount and purpose fingerprint alike whether
+# the request came as an application id (the batch) or as household@date (``kuozhong decide``, the API).
+NOT_INPUTS = ("request_id",)
+
+
 def input_hashes(features: pd.DataFrame, columns: FrameColumns | None = None) -> list[str]:
     """A fingerprint of each row of a feature frame (column names and values), computed for the frame at once.
 
-    ``columns``: the frame's columns when already read (``FrameColumns``).
+    ``columns``: the frame's columns when already read (``FrameColumns``). The request's id is left out
+    (``NOT_INPUTS``): the one definition the decide path and both batch inputs share.
     """
+    if any(name in features.columns for name in NOT_INPUTS):
+        features = features.drop(columns=[n for n in NOT_INPUTS if n in features.columns])
+        if columns is not None:
+            columns = FrameColumns.from_pairs((n, v) for n, v in columns.items() if n not in NOT_INPUTS)
     try:
         values = _row_hashes(features, columns)
     except TypeError:  # unhashable cells (lists, dicts): the row-by-row fingerprint
@@ -145,7 +169,7 @@ def _row_hashes(features: pd.DataFrame, columns: FrameColumns | None = None) -> 
             continue
         strings = _strings(values)
         if strings is None:
-            hashed[name] = pd.util.hash_array(values)
+            hashed[name] = _flag_gaps(raw, values, pd.util.hash_array(values))
         else:
             texts[name], gaps[name] = strings
     for group in groups.values():
@@ -227,6 +251,17 @@ def _one_row_hashes(columns: FrameColumns) -> dict[str, np.uint64]:
     return hashed
 
 
+def _flag_gaps(raw: ColumnValues, values: ColumnValues, hashed: np.ndarray) -> np.ndarray:
+    """Gaps of a yes/no column (nullable booleans, or yes/no text read as booleans) hash as every missing cell does.
+
+    On its own row a missing yes/no is a bare None, whose column type cannot be told; in a frame the column reads as
+    booleans. Both give the all-ones hash, so one application has one fingerprint however many rows came with it.
+    """
+    if isinstance(values, pd.arrays.BooleanArray):
+        hashed[np.asarray(values.isna())] = _MISSING_HASH
+    return hashed
+
+
 def _column_hash(raw: ColumnValues) -> np.ndarray:
     """One column's hashes as the frame path computes them (yes/no text as booleans, text by its strings)."""
     values = canonical_flags(raw)
@@ -234,7 +269,7 @@ def _column_hash(raw: ColumnValues) -> np.ndarray:
         return pd.util.hash_array(values)
     strings = _strings(values)
     if strings is None:
-        return pd.util.hash_array(values)
+        return _flag_gaps(raw, values, pd.util.hash_array(values))
     out = pd.util.hash_array(strings[0], categorize=False)
     out[strings[1]] = _MISSING_HASH
     return out

@@ -329,12 +329,12 @@ class ReasonWriter:
     def reason(self, name: str, value: Any, contribution: float, points: float, points_int: int) -> Reason:
         """One reason with the model's labels and the reference of the applicant's value."""
         return make_reason(name, value, contribution, points, points_int, self.info[name],
-                           reference_of(self.model, name, value), self.directions[name])
+                           reference_of(self.model, name, value, self.directions[name]), self.directions[name])
 
     def sentence_zh(self, name: str, value: Any, points: float, points_int: int) -> str:
         """The Chinese sentence of one reason (the batch's flat columns)."""
         return reason_sentences(name, value, points, points_int, self.info[name],
-                                reference_of(self.model, name, value))[0]
+                                reference_of(self.model, name, value, self.directions[name]))[0]
 
     def other_factors(self, points_int: np.ndarray, shown: Any) -> list[FactorGroup]:
         """The factors not shown as reasons, one bar per feature group; "其他" is never the largest bar.

@@ -47,8 +47,11 @@ def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def reference_of(model: CreditModel, name: str, value: Any) -> Reference | None:
-    """The reference of one feature's value (None: missing value, unseen category, or no reference kept)."""
+def reference_of(model: CreditModel, name: str, value: Any, direction: int | None = None) -> Reference | None:
+    """The reference of one feature's value (None: missing value, unseen category, or no reference kept).
+
+    ``direction``: the feature's risk direction when the caller holds it (the model's otherwise, worked out anew).
+    """
     stats = getattr(model, "reference_", {}).get(name)
     if stats is None or _is_missing(value):
         return None
@@ -62,7 +65,8 @@ def reference_of(model: CreditModel, name: str, value: Any) -> Reference | None:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    direction = _directions(model).get(name, 0)
+    if direction is None:
+        direction = _directions(model).get(name, 0)
     kind: Kind = "median"
     ref = float(stats["median"])
     # a yes/no feature is set against the share of applicants with it: for 0/1 values the mean lies on the same

@@ -20,6 +20,9 @@ class TermsPolicy(BaseModel):
         default_factory=lambda: {"A": 1.0, "B": 1.0, "C": 0.8, "D": 0.6, "E": 0.0})
     grade_rate_position: dict[str, float] = Field(
         default_factory=lambda: {"A": 0.0, "B": 0.25, "C": 0.5, "D": 1.0, "E": 1.0})
+    # 整村授信: a listed household's pre-approved line is granted under its class's product for the first of these
+    # purposes that is open to it (a household that has not asked for a loan has no purpose of its own)
+    credit_line_purposes: tuple[str, ...] = ("business", "housing", "education", "medical")
 
     @model_validator(mode="after")
     def _shares_in_range(self) -> TermsPolicy:

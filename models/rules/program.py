@@ -199,12 +199,18 @@ def product_for(policy: Policy, purpose: Any, household_class: Any, on: Any = No
 def rule_amount_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     """AMOUNT_CAP: the requested amount is positive; above the product's maximum the offer is made at the maximum.
 
+    A credit line (整村授信, ``credit_line`` set and no request) passes: its limit is sized by the offer, not asked.
+
     A request above the cap is not declined: the limit is computed at the cap and the offer says so. A request of
     zero or less fails (there is nothing to lend).
     """
     amount = number(row.get("requested_amount"))
     product = product_for(policy, row.get("purpose"), row.get("household_class"), row.get("as_of"))
     cap = product.max_amount if product is not None else policy.max_amount
+    if amount is None and flag(row.get("credit_line")):
+        return result("AMOUNT_CAP", True, None, cap, f"整村授信：无申请金额，授信额度按还款能力与产品上限{cap:,.0f}元核定",
+                      f"Credit line for a listed household: no request; the line is set by capacity within the "
+                      f"product cap of {cap:,.0f}")
     if amount is None:
         return cannot("AMOUNT_CAP", "requested amount", "申请金额", cap)
     name_zh = product.name if product is not None else "共富贷"

@@ -97,12 +97,14 @@ def repayment_capacity(policy: Policy, annual_income: float | None, household_si
 
 
 def _limit_note(product: Product, policy: Policy, grade: str, requested: float, capacity: float | None,
-                limit: float) -> FigureNote:
+                limit: float, credit_line: bool = False) -> FigureNote:
     t = policy.terms
     share = t.grade_limit_share.get(grade, 0.0)
     graded = "不设上限" if capacity is None else f"{capacity * share:,.0f}元"
     graded_en = "no bound" if capacity is None else f"{capacity * share:,.0f}"
     cap = min(product.max_amount, t.program_cap)
+    if credit_line:
+        return _line_note(product, policy, grade, share, capacity, graded, graded_en, cap, limit)
     below = (f"，低于{product.name}最低额度{product.min_amount:,.0f}元，可申请额度低于最低额度，不予授信"
              if limit == 0 and requested > 0 else "")
     capped = f"（申请金额超过上限，按上限{cap:,.0f}元测算）" if requested > cap else ""
@@ -118,23 +120,46 @@ def _limit_note(product: Product, policy: Policy, grade: str, requested: float, 
     )
 
 
+def _line_note(product: Product, policy: Policy, grade: str, share: float, capacity: float | None, graded: str,
+               graded_en: str, cap: float, limit: float) -> FigureNote:
+    """The sentence of a credit line (授信额度): no request, so the least of the cap and the graded capacity."""
+    step = policy.terms.amount_step
+    below = (f"，低于{product.name}最低额度{product.min_amount:,.0f}元，暂不授信" if limit == 0 else "")
+    return FigureNote(
+        figure="limit", value=limit,
+        text_zh=(f"授信额度：取{product.name}及项目上限{cap:,.0f}元、还款能力额度按评级{grade}折算{share:.0%}后的"
+                 f"{graded}两者较小值，按{step:,.0f}元取整为{limit:,.0f}元{below}"),
+        text_en=(f"Credit line: the lesser of the product and program cap {cap:,.0f} and capacity at {share:.0%} for "
+                 f"grade {grade} ({graded_en}), rounded down to {step:,.0f}: {limit:,.0f}"
+                 + (f" — below {product.code}'s minimum of {product.min_amount:,.0f}, no line" if limit == 0 else "")),
+    )
+
+
 def offer_terms(policy: Policy, purpose: str | None, household_class: str | None, grade: str,
                 requested_amount: float, annual_income: float | None, *, household_size: float | None = None,
                 monthly_debt_service: float | None = None, on: dt.date | None = None,
-                subsidised: bool = True) -> LoanTerms | None:
+                subsidised: bool = True, credit_line: bool = False) -> LoanTerms | None:
     """The fitting product and its terms, or None when the catalogue has no product for this need and class.
 
     ``on``: the application date (products not launched by then are not offered). ``subsidised=False``: the bank's
-    ordinary product for the need at its ordinary price, with no subsidy (a 跃迁 household).
+    ordinary product for the need at its ordinary price, with no subsidy (a 跃迁 household). ``credit_line``: a
+    pre-approved line for a household on the list (整村授信) with no request: the product is its class's one for the
+    first of the policy's ``terms.credit_line_purposes`` open to it (unless a purpose is given), and the limit is
+    what capacity, grade and the caps allow.
     """
     open_to_class = fitting_products(policy, household_class, on, subsidised)
+    if credit_line and purpose is None:
+        purpose = next((want for want in policy.terms.credit_line_purposes
+                        if any(p.purpose == want for p in open_to_class)), None)
     products = [p for p in open_to_class if p.purpose == purpose]
     if not products:
         return None
     product = products[0]
+    if credit_line:
+        requested_amount = 0.0
     if not subsidised:
         return _ordinary_terms(policy, product, household_class, grade, requested_amount, annual_income,
-                               household_size, monthly_debt_service)
+                               household_size, monthly_debt_service, credit_line)
     t, sub = policy.terms, policy.subsidy
     sized = _size(policy, product, grade, requested_amount, annual_income, household_size, monthly_debt_service)
     requested, capacity, capacity_note, limit, position, rate = sized
@@ -147,7 +172,7 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
                    text_en=(f"Product: a {household_class} household borrowing for {purpose} takes {product.code}"
                             + (f"; its class may also take {', '.join(alternatives)}" if alternatives else ""))),
         capacity_note,
-        _limit_note(product, policy, grade, requested, capacity, float(limit)),
+        _limit_note(product, policy, grade, requested, capacity, float(limit), credit_line),
         FigureNote(figure="rate", value=rate,
                    text_zh=(f"利率：{product.name}利率区间{product.rate_min:.2%}–{product.rate_max:.2%}，评级{grade}"
                             f"取区间{position:.0%}分位，年利率{rate:.2%}"),
@@ -211,7 +236,7 @@ def _rate(product: Product, position: float) -> float:
 
 def _ordinary_terms(policy: Policy, product: Product, household_class: str | None, grade: str,
                     requested_amount: float, annual_income: float | None, household_size: float | None,
-                    monthly_debt_service: float | None) -> LoanTerms:
+                    monthly_debt_service: float | None, credit_line: bool = False) -> LoanTerms:
     """The bank's ordinary product at its ordinary price: no subsidy, no concession, outside the 共富 figures."""
     t = policy.terms
     sized = _size(policy, product, grade, requested_amount, annual_income, household_size, monthly_debt_service)
@@ -224,7 +249,7 @@ def _ordinary_terms(policy: Policy, product: Product, household_class: str | Non
                             f"the bank's ordinary {product.code} applies, outside the 共富 figures (loans already "
                             "signed keep their subsidy)")),
         capacity_note,
-        _limit_note(product, policy, grade, requested, capacity, limit),
+        _limit_note(product, policy, grade, requested, capacity, limit, credit_line),
         FigureNote(figure="rate", value=rate,
                    text_zh=(f"利率：{product.name}为本行正常价格，年利率{rate:.2%}，不享受财政贴息和银行让利"),
                    text_en=f"Rate: the bank's ordinary price for {product.code}, {rate:.2%}, no subsidy or concession"),

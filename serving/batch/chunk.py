@@ -8,7 +8,6 @@ Decision builder does not: this module only lays its output out as columns and w
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,28 @@ import pyarrow.parquet as pq
 
 from features.files import atomic_path
 from models.decision.builder import DecisionRows, decide_rows
+from models.decision.fingerprint import decision_id_for
 from models.explain.reasons import plain_value
 from models.policy import Policy
 from training.registry import LoadedModel
 
 TOP_REASONS = 3
-_BATCH_NAMESPACE = uuid.UUID("6f1d2b1e-4c1a-5b8e-9d0a-330922204123")
+FEN = 100  # money leaves the batch in whole fen (分), the unit a bank's core books in
 
 
-def decision_id(run_key: str, request_id: str) -> str:
-    """A stable decision id: the same run and request always give the same id, so a resumed run matches."""
-    return str(uuid.uuid5(_BATCH_NAMESPACE, f"{run_key}|{request_id}"))
+def decide_all(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now: dt.datetime,
+               credit_line: bool = False) -> DecisionRows:
+    """Every row decided by the API's builder (``decide_rows``), without the officer's what-would-change search.
 
-
-def decide_all(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now: dt.datetime) -> DecisionRows:
-    """Every row decided by the API's builder (``decide_rows``), without the officer's what-would-change search."""
+    ``credit_line``: the rows are the list's households on a date (整村授信), each given the line it can be granted.
+    """
     return decide_rows(features, loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS,
-                       with_what_would_change=False)
+                       with_what_would_change=False, credit_line=credit_line)
+
+
+def _fen(values: list[float | None]) -> pd.Series:
+    """Yuan amounts as whole fen (nullable integers: a row without terms has none)."""
+    return pd.Series([None if v is None else round(v * FEN) for v in values], dtype="Int64")
 
 
 def _text(values: pd.Series | np.ndarray | list[Any]) -> list[str | None]:
@@ -70,14 +74,16 @@ def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
     return out
 
 
-def flatten(rows: DecisionRows, features: pd.DataFrame, run_key: str) -> pd.DataFrame:
+def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = False) -> pd.DataFrame:
     """The decisions laid flat, one row each, in the order of the feature rows (the same values ``Decision`` has)."""
     n = len(rows)
     terms = rows.terms
     request_ids = [str(r) for r in rows.request_id]
     columns: dict[str, Any] = {
-        "decision_id": [decision_id(run_key, r) for r in request_ids],
+        "decision_id": [decision_id_for(r, h, rows.model, rows.policy_hash)
+                        for r, h in zip(request_ids, rows.input_hash, strict=True)],
         "request_id": request_ids,
+        "request_kind": ["credit_line" if credit_line else "application"] * n,
         "household_id": [str(h) for h in rows.household_id],
         "applicant_id_masked": rows.applicant_id_masked,
         "township": _text(features["township"].to_numpy(dtype=object)) if "township" in features else [None] * n,
@@ -96,9 +102,11 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, run_key: str) -> pd.Data
         "human_review_required": rows.human_review_required,
         "review_note_zh": [note[0] for note in rows.review_notes],
         "product_code": [t.product_code if t else None for t in terms],
-        "limit": [t.limit if t else None for t in terms],
+        "product_name": [t.product_name if t else None for t in terms],
+        "subsidised": [t.subsidised if t else None for t in terms],
+        "limit_fen": _fen([t.limit if t else None for t in terms]),
         "rate": [t.rate if t else None for t in terms],
-        "annual_subsidy_finance": [t.annual_subsidy_finance if t else None for t in terms],
+        "annual_subsidy_finance_fen": _fen([t.annual_subsidy_finance if t else None for t in terms]),
         **_reason_columns(rows),
         "model_name": [rows.model.name] * n, "model_version": [rows.model.version] * n,
         "model_run_id": [rows.model.run_id] * n, "policy_version": [rows.policy_version] * n,
@@ -110,10 +118,10 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, run_key: str) -> pd.Data
 def _flat_columns() -> list[str]:
     reasons = [f"reason_{k + 1}_{part}" for k in range(TOP_REASONS)
                for part in ("feature", "points", "direction", "text_zh")]
-    return ["decision_id", "request_id", "household_id", "applicant_id_masked", "township", "household_class",
-            "as_of", "eligible", "eligibility_status", "failed_rules", "cannot_decide_rules", "pd", "score",
-            "base_points", "grade", "recommendation", "human_review_required", "review_note_zh", "product_code",
-            "limit", "rate", "annual_subsidy_finance", *reasons, "model_name", "model_version", "model_run_id",
+    return ["decision_id", "request_id", "request_kind", "household_id", "applicant_id_masked", "township",
+            "household_class", "as_of", "eligible", "eligibility_status", "failed_rules", "cannot_decide_rules", "pd",
+            "score", "base_points", "grade", "recommendation", "human_review_required", "review_note_zh",
+            "product_code", "product_name", "subsidised", "limit_fen", "rate", "annual_subsidy_finance_fen", *reasons, "model_name", "model_version", "model_run_id",
             "policy_version", "policy_hash", "input_hash", "decided_at"]
 
 
@@ -121,19 +129,19 @@ def output_schema() -> pa.Schema:
     """The Parquet schema of every partition (fixed, so that partitions with no terms still read as one table)."""
     text, flt, flag = pa.string(), pa.float64(), pa.bool_()
     types: dict[str, pa.DataType] = {c: text for c in _flat_columns()}
-    types.update({"as_of": pa.date32(), "eligible": flag, "human_review_required": flag, "pd": flt, "score": flt,
-                  "base_points": flt, "limit": flt, "rate": flt, "annual_subsidy_finance": flt,
+    types.update({"as_of": pa.date32(), "eligible": flag, "human_review_required": flag, "subsidised": flag, "pd": flt, "score": flt,
+                  "base_points": flt, "limit_fen": pa.int64(), "rate": flt, "annual_subsidy_finance_fen": pa.int64(),
                   "decided_at": pa.timestamp("us", tz="UTC")})
     types.update({f"reason_{k + 1}_points": flt for k in range(TOP_REASONS)})
     return pa.schema([(c, types[c]) for c in _flat_columns()])
 
 
 def decide_chunk(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now: dt.datetime,
-                 run_key: str) -> pd.DataFrame:
+                 credit_line: bool = False) -> pd.DataFrame:
     """The flat decisions of one partition's feature frame."""
     if features.empty:
         return pd.DataFrame(columns=_flat_columns())
-    return flatten(decide_all(features, loaded, policy, now), features, run_key)
+    return flatten(decide_all(features, loaded, policy, now, credit_line), features, credit_line)
 
 
 def write_atomic(frame: pd.DataFrame, path: Path) -> None:

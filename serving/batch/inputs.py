@@ -11,25 +11,30 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import pandas as pd
 import pyarrow.parquet as pq
 
 from features.build.program import ProgramTerms
-from features.build.table import RULE_INPUT_COLUMNS, FeatureBuilder
+from features.build.table import FeatureBuilder
 from features.county import with_categories
-from features.errors import InputError
+from features.errors import InputError, KuozhongError
 from features.files import is_temp_path
-from features.metadata import MODEL_FEATURES
 from features.sources.load import RawSources, load_sources
+from serving.batch.preflight import Shard, check_features_file, check_raw_shard
 
 InputKind = Literal["features", "raw"]
-_SAMPLE_BYTES = 1 << 16
 
 
 class BatchInputError(InputError):
     """A batch input or output a person must fix (exit code 2): the message names the path and the problem."""
+
+
+class BatchRunError(KuozhongError):
+    """A run that cannot go on (scheduler unreachable, no worker left, a partition that kills its workers)."""
+
+    code: ClassVar[str] = "batch_run_failed"
 
 
 @dataclass(frozen=True)
@@ -41,32 +46,28 @@ class Partition:
     path: str
     start: int
     stop: int
+    shard: str = ""  # the key of the shard it belongs to (``Shard.key``)
+    digest: str = ""  # that shard's content digest when the run began (a cached shard of another content is not used)
 
     @property
     def name(self) -> str:
         """The output file's stem (zero-padded so that files sort in input order)."""
         return f"part-{self.index:06d}"
 
+    @property
+    def rows(self) -> int:
+        """How many requests the partition holds."""
+        return self.stop - self.start
+
 
 @dataclass(frozen=True)
 class BatchInput:
-    """The partitions of an input and the fingerprint that identifies its content."""
+    """The partitions of an input, its shards (content digests) and the fingerprint of how it is laid out."""
 
     kind: InputKind
     partitions: tuple[Partition, ...]
     fingerprint: str
-
-
-def _file_digest(path: Path) -> str:
-    """Size plus the first and last 64 KiB (a Parquet footer holds every row group's statistics)."""
-    size = path.stat().st_size
-    digest = hashlib.sha256(f"{size}|".encode())
-    with path.open("rb") as handle:
-        digest.update(handle.read(_SAMPLE_BYTES))
-        if size > _SAMPLE_BYTES:
-            handle.seek(max(size - _SAMPLE_BYTES, _SAMPLE_BYTES))
-            digest.update(handle.read())
-    return digest.hexdigest()
+    shards: tuple[Shard, ...] = ()
 
 
 def _raw_shards(root: Path) -> list[Path]:
@@ -75,47 +76,67 @@ def _raw_shards(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and (p / "base_list.parquet").exists())
 
 
-def _fingerprint(root: Path, files: list[Path], extra: dict[str, object]) -> str:
-    parts = [(str(f.relative_to(root) if f != root else f.name), _file_digest(f)) for f in files]
-    payload = json.dumps({"files": parts, **extra}, sort_keys=True, ensure_ascii=False, default=str)
+def _layout(shards: list[Shard], extra: dict[str, object]) -> str:
+    """The fingerprint of how the input is cut: its shards, their request counts, the kind, chunk and date."""
+    parts = [(s.key, s.requests) for s in shards]
+    payload = json.dumps({"shards": parts, **extra}, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
+def _refuse(path: Path, problems: list[str]) -> None:
+    if problems:
+        listed = "\n  - ".join(problems)
+        raise BatchInputError(f"input '{path}': {len(problems)} problem(s) found before the first decision:\n  - "
+                              f"{listed}", field="--input", value=str(path), rule="every input file readable",
+                              message_zh=f"输入 '{path}' 有 {len(problems)} 处问题，批量决策未开始")
+
+
 def discover(path: Path, chunk_size: int, as_of: pd.Timestamp | None = None) -> BatchInput:
-    """Partitions of ``path``: a features Parquet file or folder, or raw sources (one folder or shard folders)."""
+    """Partitions of ``path``: a features Parquet file or folder, or raw sources (one folder or shard folders).
+
+    Every input file is opened, checked and fingerprinted first (``serving.batch.preflight``); every problem
+    found is named in one error before any decision is made. An input with no request is an error.
+    """
     path = Path(path)
     if chunk_size < 1:
-        raise BatchInputError(f"option '--chunk-size': {chunk_size} must be at least 1")
+        raise BatchInputError(f"option '--chunk-size': {chunk_size} must be at least 1", field="--chunk-size",
+                              value=chunk_size, rule="at least 1", message_zh="--chunk-size 须至少为1")
     if not path.exists():
-        raise BatchInputError(f"input '{path}' does not exist")
+        raise BatchInputError(f"input '{path}' does not exist", field="--input", value=str(path),
+                              rule="an existing file or folder", message_zh=f"输入 '{path}' 不存在")
     shards = _raw_shards(path) if path.is_dir() else []
     if shards:
-        return _discover_raw(path, shards, chunk_size, as_of)
-    # a write cut short leaves a hidden temporary file beside the real ones: never an input
-    files = [path] if path.is_file() else sorted(p for p in path.rglob("*.parquet") if not is_temp_path(p))
-    if not files:
-        raise BatchInputError(f"input '{path}' holds neither raw sources (base_list.parquet) nor feature Parquet")
-    return _discover_features(path, files, chunk_size)
+        found = _discover_raw(path, shards, chunk_size, as_of)
+    else:
+        # a write cut short leaves a hidden temporary file beside the real ones: never an input
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*.parquet") if not is_temp_path(p))
+        if not files:
+            raise BatchInputError(f"input '{path}' holds neither raw sources (base_list.parquet) nor feature Parquet",
+                                  field="--input", value=str(path), rule="raw sources or built features",
+                                  message_zh=f"输入 '{path}' 既非原始数据目录也非特征 Parquet")
+        found = _discover_features(path, files, chunk_size)
+    if not found.partitions:
+        what = "households on the base list" if as_of is not None and found.kind == "raw" else "applications"
+        raise BatchInputError(f"input '{path}' holds no {what}: nothing to decide", field="--input",
+                              value=str(path), rule="at least one request", message_zh=f"输入 '{path}' 没有可决策的记录")
+    return found
+
+
+def _cut(shard: Shard, kind: InputKind, partitions: list[Partition], chunk_size: int) -> None:
+    for start in range(0, shard.requests, chunk_size):
+        partitions.append(Partition(len(partitions), kind, shard.path, start, min(start + chunk_size, shard.requests),
+                                    shard.key, shard.digest))
 
 
 def _discover_features(root: Path, files: list[Path], chunk_size: int) -> BatchInput:
-    needed = list(dict.fromkeys([*RULE_INPUT_COLUMNS, *MODEL_FEATURES]))
+    problems: list[str] = []
+    shards = [check_features_file(file, root, problems) for file in files]
+    _refuse(root, problems)
     partitions: list[Partition] = []
-    for file in files:
-        try:
-            meta = pq.ParquetFile(file)
-        except Exception as err:
-            raise BatchInputError(f"input file '{file}' is not readable Parquet: {type(err).__name__}") from err
-        missing = [c for c in needed if c not in meta.schema_arrow.names]
-        if missing:
-            raise BatchInputError(f"input file '{file}' lacks feature column(s): {', '.join(missing[:5])}"
-                                  f"{' …' if len(missing) > 5 else ''}; build them with `kuozhong features`")
-        rows = meta.metadata.num_rows
-        for start in range(0, rows, chunk_size):
-            partitions.append(Partition(len(partitions), "features", str(file), start,
-                                        min(start + chunk_size, rows)))
-    fingerprint = _fingerprint(root, files, {"kind": "features", "chunk_size": chunk_size})
-    return BatchInput("features", tuple(partitions), fingerprint)
+    for shard in shards:
+        _cut(shard, "features", partitions, chunk_size)
+    fingerprint = _layout(shards, {"kind": "features", "chunk_size": chunk_size})
+    return BatchInput("features", tuple(partitions), fingerprint, tuple(shards))
 
 
 def _shard_requests(sources: RawSources, as_of: pd.Timestamp | None) -> pd.DataFrame:
@@ -132,28 +153,23 @@ def _shard_requests(sources: RawSources, as_of: pd.Timestamp | None) -> pd.DataF
                          "as_of": as_of})
 
 
-def _discover_raw(root: Path, shards: list[Path], chunk_size: int, as_of: pd.Timestamp | None) -> BatchInput:
+def _discover_raw(root: Path, folders: list[Path], chunk_size: int, as_of: pd.Timestamp | None) -> BatchInput:
+    problems: list[str] = []
+    shards = [check_raw_shard(folder, root, as_of is not None, problems) for folder in folders]
+    _refuse(root, problems)
     partitions: list[Partition] = []
-    files: list[Path] = []
     for shard in shards:
-        if as_of is None:
-            count = pq.ParquetFile(shard / "applications.parquet").metadata.num_rows
-        else:
-            base = pd.read_parquet(shard / "base_list.parquet", columns=["household_id"])
-            count = int(base["household_id"].nunique())
-        for start in range(0, count, chunk_size):
-            partitions.append(Partition(len(partitions), "raw", str(shard), start, min(start + chunk_size, count)))
-        files.extend(sorted(p for p in shard.iterdir() if p.suffix in (".parquet", ".json") and not is_temp_path(p)))
+        _cut(shard, "raw", partitions, chunk_size)
     extra = {"kind": "raw", "chunk_size": chunk_size, "as_of": None if as_of is None else as_of.isoformat()}
-    return BatchInput("raw", tuple(partitions), _fingerprint(root, files, extra))
+    return BatchInput("raw", tuple(partitions), _layout(shards, extra), tuple(shards))
 
 
 # One raw shard stays loaded and indexed per process: consecutive partitions of a shard index it once.
-_SHARD_CACHE: dict[tuple[str, int], FeatureBuilder] = {}
+_SHARD_CACHE: dict[tuple[str, str, int], FeatureBuilder] = {}
 
 
-def _shard(path: str, program: ProgramTerms) -> FeatureBuilder:
-    key = (path, id(program))  # the cached builder holds the policy, so its id stays its own while cached
+def _shard(path: str, digest: str, program: ProgramTerms) -> FeatureBuilder:
+    key = (path, digest, id(program))  # the cached builder holds the policy, so its id stays its own while cached
     if key not in _SHARD_CACHE:
         _SHARD_CACHE.clear()
         _SHARD_CACHE[key] = FeatureBuilder(load_sources(Path(path)), program)
@@ -173,7 +189,7 @@ def read_features(partition: Partition, program: ProgramTerms, as_of: pd.Timesta
             offset += n
         table = file.read_row_groups(groups).slice(partition.start - (first or 0), partition.stop - partition.start)
         return with_categories(table.to_pandas().reset_index(drop=True))
-    builder = _shard(partition.path, program)
+    builder = _shard(partition.path, partition.digest, program)
     requests = _shard_requests(builder.sources, as_of).iloc[partition.start:partition.stop]
     # The builder behind ``features.build.table.build_features``, indexed once for the whole shard.
     return builder.build(requests.reset_index(drop=True))

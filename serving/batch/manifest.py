@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -13,6 +17,8 @@ from features.files import is_temp_path, write_text_atomic
 from serving.batch.inputs import BatchInputError
 
 MANIFEST = "_manifest.json"
+LOCK = "_lock"
+RUN_FILE = "_run.pkl"  # the model and policy every Dask worker reads (written by the run, removed at its end)
 PART_GLOB = "part-*.parquet"
 
 
@@ -42,7 +48,8 @@ class RunIdentity(BaseModel):
     def differences(self, other: RunIdentity) -> list[str]:
         """Human-readable differences to another identity (empty when they match)."""
         labels = {"model_version": "model version", "model_hash": "model", "policy_version": "policy version",
-                  "policy_hash": "policy content", "input_fingerprint": "input content", "chunk_size": "chunk size",
+                  "policy_hash": "policy content", "input_fingerprint": "input layout (shards or their row counts)",
+                  "chunk_size": "chunk size",
                   "as_of": "as-of date", "input_kind": "input kind", "model_name": "model name"}
         return [f"{label} {getattr(self, key)} (this run: {getattr(other, key)})"
                 for key, label in labels.items() if getattr(self, key) != getattr(other, key)]
@@ -56,6 +63,7 @@ class RunManifest(BaseModel):
     identity: RunIdentity
     partitions: int
     requests: int
+    shards: dict[str, str] = {}  # shard key -> digest of its whole content when the run began
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
     summary: dict[str, dict[str, int]] | None = None
@@ -85,12 +93,53 @@ def write_manifest(out: Path, manifest: RunManifest) -> None:
 
 def _ours(path: Path) -> bool:
     name = path.name
-    return name == MANIFEST or path.match(PART_GLOB) or is_temp_path(path)
+    return name in (MANIFEST, LOCK, RUN_FILE) or path.match(PART_GLOB) or is_temp_path(path)
+
+
+def usable_folder(out: Path) -> None:
+    """The output is a folder, or can be made one: a file of that name is refused by name."""
+    if out.exists() and not out.is_dir():
+        raise BatchInputError(f"output '{out}' is a file; the batch writes a folder of partitions",
+                              field="--output", value=str(out), rule="a folder (new or empty or an earlier run's)",
+                              message_zh=f"输出 '{out}' 是文件，批量决策须写入文件夹")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BatchInputError(f"output '{out}' cannot be created ({err.strerror})", field="--output",
+                              value=str(out), rule="a folder that can be written",
+                              message_zh=f"输出文件夹 '{out}' 无法创建") from err
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    """Hold the output folder for this run: a second run on the same folder is refused by name (exit 2).
+
+    The lock is the kernel's (``flock``) on ``_lock``: it goes with the process, so a killed run leaves none.
+    """
+    usable_folder(out)
+    handle = (out / LOCK).open("a+")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BatchInputError(f"output '{out}' is in use by another run ({holder}); wait for it to end or "
+                                  "choose another --output", field="--output", value=str(out),
+                                  rule="one run per output folder",
+                                  message_zh=f"输出 '{out}' 正被另一批量任务使用，请等待其结束或另选 --output") from err
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
 
 
 def prepare_output(out: Path, identity: RunIdentity, restart: bool) -> RunManifest | None:
     """Check or clear the output folder; return the manifest to resume, or None for a fresh start."""
-    out.mkdir(parents=True, exist_ok=True)
+    usable_folder(out)
     foreign = sorted(p.name for p in out.iterdir() if not _ours(p))
     if foreign:
         raise BatchInputError(f"output '{out}' holds files that are not batch decisions ({', '.join(foreign[:3])}); "
@@ -102,6 +151,7 @@ def prepare_output(out: Path, identity: RunIdentity, restart: bool) -> RunManife
         for part in out.glob(PART_GLOB):
             part.unlink()
         (out / MANIFEST).unlink(missing_ok=True)
+        (out / RUN_FILE).unlink(missing_ok=True)
         return None
     if manifest is None:
         if any(out.glob(PART_GLOB)):

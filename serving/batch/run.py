@@ -1,11 +1,16 @@
-"""Running a batch: pending partitions through the local or the Dask engine, then the summary by township."""
+"""Running a batch: pending partitions through the local or the Dask engine, then the summary by township.
+
+Before the first decision the input is opened and fingerprinted shard by shard and the output folder is locked.
+On a resume, partitions already written are checked (readable, the right row count) and kept; a shard whose
+content changed since the run began has its partitions decided again (named in the log); a changed layout
+(shards added or removed, row counts changed, another chunk size) is refused by name.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -13,10 +18,17 @@ from typing import Literal
 import pandas as pd
 import pyarrow.parquet as pq
 
+from features.files import is_temp_path
 from models.policy import Policy
-from serving.batch.chunk import decide_chunk, write_atomic
-from serving.batch.inputs import BatchInputError, Partition, discover, read_features
-from serving.batch.manifest import PART_GLOB, RunIdentity, RunManifest, prepare_output, write_manifest
+from serving.batch.inputs import BatchInput, BatchRunError, Partition, discover
+from serving.batch.manifest import (
+    RunIdentity,
+    RunManifest,
+    output_lock,
+    prepare_output,
+    write_manifest,
+)
+from serving.batch.partition import decide_partition, part_ok
 from training.registry import LoadedModel
 
 log = logging.getLogger(__name__)
@@ -35,10 +47,12 @@ class BatchConfig:
     engine: Engine = "local"
     scheduler: str | None = None
     workers: int = 2
-    chunk_size: int = 50_000
+    chunk_size: int = 5_000
     as_of: dt.date | None = None
     restart: bool = False
     decided_at: dt.datetime | None = None  # default: when the run first started (kept on resume)
+    connect_timeout: float = 30.0  # seconds to reach a Dask scheduler
+    worker_grace: float = 60.0  # seconds a Dask run may go on with no worker before it stops with an error
 
 
 @dataclass(frozen=True)
@@ -50,18 +64,6 @@ class BatchResult:
     skipped: int
 
 
-def decide_partition(partition: Partition, output: str, loaded: LoadedModel, policy: Policy,
-                     as_of: dt.date | None, now: dt.datetime, run_key: str) -> int:
-    """Decide one partition and write it atomically; a partition already written is left alone."""
-    target = Path(output) / f"{partition.name}.parquet"
-    if target.exists():
-        return partition.stop - partition.start
-    features = read_features(partition, policy, None if as_of is None else pd.Timestamp(as_of))
-    frame = decide_chunk(features, loaded, policy, now, run_key)
-    write_atomic(frame, target)
-    return len(frame)
-
-
 def _identity(config: BatchConfig, loaded: LoadedModel, policy: Policy, kind: str, fingerprint: str) -> RunIdentity:
     return RunIdentity(model_name=loaded.ref.name, model_version=loaded.ref.version, model_run_id=loaded.ref.run_id,
                        model_hash=loaded.model.model_hash(), policy_version=policy.version,
@@ -71,75 +73,90 @@ def _identity(config: BatchConfig, loaded: LoadedModel, policy: Policy, kind: st
 
 def run_batch(config: BatchConfig, loaded: LoadedModel, policy: Policy,
               progress: Callable[[int, int], Progress] | None = None) -> BatchResult:
-    """Decide every partition not yet written, then record the summary; safe to kill and start again."""
+    """Decide every partition not yet written, then record the summary; safe to kill and start again.
+
+    A second run on the same output folder is refused while this one holds it.
+    """
     as_of = None if config.as_of is None else pd.Timestamp(config.as_of)
-    batch_input = discover(config.input, config.chunk_size, as_of)
-    identity = _identity(config, loaded, policy, batch_input.kind, batch_input.fingerprint)
-    manifest = prepare_output(config.output, identity, config.restart)
+    with output_lock(config.output):
+        batch_input = discover(config.input, config.chunk_size, as_of)
+        identity = _identity(config, loaded, policy, batch_input.kind, batch_input.fingerprint)
+        manifest = prepare_output(config.output, identity, config.restart)
+        return _run(config, loaded, policy, batch_input, identity, manifest, progress)
+
+
+def _redo_changed(output: Path, manifest: RunManifest, batch_input: BatchInput) -> RunManifest:
+    """Partitions of shards whose content changed since the run began are removed (decided again), by name."""
+    now = {s.key: s.digest for s in batch_input.shards}
+    changed = [key for key, digest in now.items() if manifest.shards.get(key, digest) != digest]
+    for key in changed:
+        parts = [p for p in batch_input.partitions if p.shard == key]
+        for p in parts:
+            (output / f"{p.name}.parquet").unlink(missing_ok=True)
+        log.warning("input shard '%s' changed since the run began: its %d partition(s) are decided again", key,
+                    len(parts))
+    return manifest.model_copy(update={"shards": now, "finished_at": None, "summary": None}) if changed else manifest
+
+
+def _run(config: BatchConfig, loaded: LoadedModel, policy: Policy, batch_input: BatchInput, identity: RunIdentity,
+         manifest: RunManifest | None, progress: Callable[[int, int], Progress] | None) -> BatchResult:
+    out = config.output
     if manifest is None:
         started = config.decided_at or dt.datetime.now(dt.UTC)
         manifest = RunManifest(identity=identity, partitions=len(batch_input.partitions),
-                               requests=sum(p.stop - p.start for p in batch_input.partitions), started_at=started)
-        write_manifest(config.output, manifest)
+                               requests=sum(p.rows for p in batch_input.partitions), started_at=started,
+                               shards={s.key: s.digest for s in batch_input.shards})
+    else:
+        manifest = _redo_changed(out, manifest, batch_input)
+    write_manifest(out, manifest)
     now = config.decided_at or manifest.started_at
-    done = {p.name for p in config.output.glob(PART_GLOB)}
-    pending = [p for p in batch_input.partitions if f"{p.name}.parquet" not in done]
-    advance = progress(manifest.requests, manifest.requests - sum(p.stop - p.start for p in pending)) \
+    pending = []
+    for p in batch_input.partitions:
+        target = out / f"{p.name}.parquet"
+        if target.exists() and part_ok(target, p.rows):
+            continue
+        if target.exists():
+            log.warning("partition %s is unreadable or incomplete: it is decided again", target.name)
+            target.unlink()
+        pending.append(p)
+    advance = progress(manifest.requests, manifest.requests - sum(p.rows for p in pending)) \
         if progress else (lambda n: None)
     log.info("batch: %d partitions, %d already written, %d to decide (engine %s)", manifest.partitions,
              manifest.partitions - len(pending), len(pending), config.engine)
-    args = (str(config.output), loaded, policy, config.as_of, now, identity.run_key)
     if config.engine == "dask":
-        _run_dask(pending, args, config, advance)
+        from serving.batch.dask_engine import run_dask
+
+        run_dask(pending, out, loaded, policy, config.as_of, now, identity.run_key, advance,
+                 scheduler=config.scheduler, workers=config.workers, connect_timeout=config.connect_timeout,
+                 worker_grace=config.worker_grace)
     else:
         for partition in pending:
-            advance(decide_partition(partition, *args))
+            advance(decide_partition(partition, str(out), loaded, policy, config.as_of, now))
+    for leftover in [p for p in out.iterdir() if is_temp_path(p)]:
+        leftover.unlink(missing_ok=True)  # a write cut short by a worker killed mid-write; its partition was redone
     manifest = manifest.model_copy(update={"finished_at": dt.datetime.now(dt.UTC),
-                                           "summary": summarise(config.output, batch_input.partitions)})
-    write_manifest(config.output, manifest)
+                                           "summary": summarise(out, batch_input.partitions)})
+    write_manifest(out, manifest)
     return BatchResult(manifest, written=len(pending), skipped=manifest.partitions - len(pending))
 
 
-@contextmanager
-def _client(config: BatchConfig) -> Iterator[object]:
-    from distributed import Client, LocalCluster
-
-    if config.scheduler:
-        with Client(config.scheduler) as client:
-            yield client
-        return
-    # Loopback only: the batch holds personal data, its workers listen on no outside interface.
-    with LocalCluster(n_workers=config.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        yield client
-
-
-def _run_dask(pending: list[Partition], args: tuple, config: BatchConfig, advance: Progress) -> None:
-    from distributed import as_completed
-
-    if not pending:
-        return
-    output, loaded, policy, as_of, now, run_key = args
-    with _client(config) as client:
-        model_future, policy_future = client.scatter([loaded, policy], broadcast=True)  # type: ignore[attr-defined]
-        futures = [client.submit(decide_partition, p, output, model_future, policy_future,  # type: ignore[attr-defined]
-                                 as_of, now, run_key, key=f"kuozhong-{run_key[:8]}-{p.name}", pure=False)
-                   for p in pending]
-        for future in as_completed(futures):
-            advance(future.result())
-
-
 def summarise(output: Path, partitions: tuple[Partition, ...]) -> dict[str, dict[str, int]]:
-    """Approvals, referrals and declines by township, read back from the written partitions."""
-    missing = [p.name for p in partitions if not (output / f"{p.name}.parquet").exists()]
+    """Approvals, referrals and declines by township and the approved limits' sum in fen, read back from the parts."""
+    missing = [p.name for p in partitions if not part_ok(output / f"{p.name}.parquet", p.rows)]
     if missing:
-        raise BatchInputError(f"output '{output}': partition(s) {', '.join(missing[:3])} missing after the run")
-    frames = [pq.read_table(output / f"{p.name}.parquet", columns=["township", "recommendation"]).to_pandas()
-              for p in partitions]
-    both = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["township", "recommendation"])
+        raise BatchRunError(f"output '{output}': partition(s) {', '.join(missing[:3])} missing or incomplete after "
+                            "the run; run again to decide them", field="--output", value=str(output),
+                            rule="every partition written whole", message_zh=f"输出 '{output}' 有分区缺失或不完整")
+    names = ["township", "recommendation", "limit_fen"]
+    frames = [pq.read_table(output / f"{p.name}.parquet", columns=names).to_pandas() for p in partitions]
+    both = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=names)
     both["township"] = both["township"].fillna("未知")
+    both["approved_limit_fen"] = both["limit_fen"].where(both["recommendation"] == "approve", 0).fillna(0)
     counts = both.groupby(["township", "recommendation"]).size()
+    limits = both.groupby("township")["approved_limit_fen"].sum()
     summary: dict[str, dict[str, int]] = {}
     for (township, recommendation), n in counts.items():
         summary.setdefault(str(township), dict.fromkeys(RECOMMENDATIONS, 0))[str(recommendation)] = int(n)
+    for township, fen in limits.items():
+        summary[str(township)]["approved_limit_fen"] = int(fen)
     return dict(sorted(summary.items()))

@@ -11,6 +11,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.core.util.hashing import combine_hash_arrays
 
 from models.decision.fingerprint import FrameColumns, canonical_flags, input_hashes, object_arrays
 
@@ -18,11 +19,20 @@ from models.decision.fingerprint import FrameColumns, canonical_flags, input_has
 
 
 def _reference(features: pd.DataFrame) -> list[str]:
-    """The fingerprint's definition: pandas' frame hash over the sorted columns (yes/no text columns as booleans),
-    then sha256 with the names."""
-    canonical = pd.DataFrame({c: canonical_flags(features[c].to_numpy()) if features[c].dtype == object
-                              else features[c] for c in sorted(features.columns)})
-    values = pd.util.hash_pandas_object(canonical, index=False).to_numpy()
+    """The fingerprint's definition: pandas' hash of each sorted column (yes/no text columns as booleans, their gaps
+    as all ones like every missing cell) combined as pandas combines a frame's, then sha256 with the names; the
+    request's own id is not an input."""
+    features = features.drop(columns=[c for c in ("request_id",) if c in features.columns])
+    hashes = []
+    for c in sorted(features.columns):
+        column = features[c]
+        raw = column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+        values = canonical_flags(raw) if column.dtype == object else raw
+        hashed = pd.util.hash_array(values)
+        if isinstance(values, pd.arrays.BooleanArray):
+            hashed[np.asarray(values.isna())] = np.uint64(2**64 - 1)
+        hashes.append(hashed)
+    values = combine_hash_arrays(iter(hashes), len(hashes))
     names = hashlib.sha256("\x1f".join(sorted(map(str, features.columns))).encode()).hexdigest()
     return [hashlib.sha256(f"{names}:{v}".encode()).hexdigest()[:32] for v in values.tolist()]
 

@@ -120,3 +120,36 @@ def test_bad_terms_parameters_are_refused_naming_the_key(tmp_path: Path) -> None
     # when loaded, then the error names the terms section
     with pytest.raises(PolicyError, match="terms"):
         load_policy(bad)
+
+
+def test_a_credit_line_is_hand_worked_from_capacity_grade_and_the_caps(policy: Policy) -> None:
+    # given households on the list with no request (整村授信), grade C: 80% of capacity
+    # a 经营类 household of 3 earning 90,000 with 500 a month of debt service: capacity 105,600 (as above)
+    line = offer_terms(policy, None, "经营类", "C", 0.0, 90_000, household_size=3, monthly_debt_service=500,
+                       on=dt.date(2025, 7, 1), credit_line=True)
+    # a 就业类 household of 2 earning 600,000: capacity far above the cap, so the product's maximum
+    rich = offer_terms(policy, None, "就业类", "A", 0.0, 600_000, household_size=2, on=dt.date(2025, 7, 1),
+                       credit_line=True)
+    # a 托底类 household of 4 earning 50,000: 0.6 × (50,000 − 48,000) × 4 = 4,800, below the 10,000 minimum
+    poor = offer_terms(policy, None, "托底类", "A", 0.0, 50_000, household_size=4, on=dt.date(2025, 7, 1),
+                       credit_line=True)
+    # then the line is 80% of capacity rounded down to a thousand, under the business product of the class
+    assert line is not None and line.product_code == "GF-JY"
+    assert line.limit == 84_000  # 0.8 × 105,600 = 84,480
+    assert line.rate == pytest.approx(0.037)
+    assert "授信额度" in line.explanation_zh and "申请金额" not in line.explanation_zh
+    # and a 就业类 household's line is under 共富创业贷 (business, launched 2024), at the product's maximum
+    assert rich is not None and (rich.product_code, rich.limit) == ("GF-CY", 500_000)
+    # and a line below the product's minimum is none, which the offer check names
+    assert poor is not None and poor.limit == 0
+    problem = offer_problem(poor, policy, "托底类", dt.date(2025, 7, 1), True)
+    assert problem is not None and "最低额度" in problem[0]
+
+
+def test_before_its_business_product_a_class_takes_its_line_under_the_next_purpose(policy: Policy) -> None:
+    # given a 就业类 household before 共富创业贷 was launched (2024-01-01)
+    line = offer_terms(policy, None, "就业类", "A", 0.0, 90_000, household_size=3, on=dt.date(2023, 9, 1),
+                       credit_line=True)
+    # then the line is under the first purpose of terms.credit_line_purposes open to it then (housing)
+    assert policy.terms.credit_line_purposes[:2] == ("business", "housing")
+    assert line is not None and line.product_code == "GF-AJ"

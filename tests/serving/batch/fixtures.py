@@ -39,7 +39,11 @@ def features_file(table: pd.DataFrame, folder: Path) -> Path:
 
 def raw_folder(county: County, table: pd.DataFrame, folder: Path) -> Path:
     """A raw-source folder holding only the households of the first applications."""
-    keep = set(table.head(N_REQUESTS)["household_id"])
+    return households_folder(county, set(table.head(N_REQUESTS)["household_id"]), folder)
+
+
+def households_folder(county: County, keep: set[str], folder: Path) -> Path:
+    """A raw-source folder holding only the given households (a shard of a province, say)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("base_list", "account_flows", "loan_accounts", "repayment_history", "credit_queries",
                  "applications", "list_refresh"):

@@ -95,10 +95,11 @@ def test_every_batch_row_lays_out_the_decision_object_of_that_row(reference, fea
             r.code for r in one.eligibility.rules if r.outcome == "cannot_decide")
         assert row["input_hash"] == one.input_hash
         if one.terms is None:
-            assert pd.isna(row["product_code"]) and pd.isna(row["limit"])
+            assert pd.isna(row["product_code"]) and pd.isna(row["limit_fen"])
         else:
-            assert (row["product_code"], row["limit"], row["rate"]) == (
-                one.terms.product_code, one.terms.limit, one.terms.rate)
+            assert (row["product_code"], row["limit_fen"], row["rate"]) == (
+                one.terms.product_code, round(one.terms.limit * 100), one.terms.rate)
+            assert row["annual_subsidy_finance_fen"] == round(one.terms.annual_subsidy_finance * 100)
         for k, reason in enumerate(one.reasons[:3], start=1):
             assert (row[f"reason_{k}_feature"], row[f"reason_{k}_points"], row[f"reason_{k}_direction"],
                     row[f"reason_{k}_text_zh"]) == (reason.feature, reason.points, reason.direction, reason.text_zh)
@@ -115,11 +116,13 @@ def test_manifest_records_model_policy_input_and_summary(reference, loaded, poli
     assert manifest.identity.model_hash == loaded.model.model_hash()
     assert manifest.identity.policy_hash == policy.content_hash
     assert len(manifest.identity.input_fingerprint) == 32
-    assert sum(sum(c.values()) for c in (manifest.summary or {}).values()) == N_REQUESTS
+    assert sum(c[k] for c in (manifest.summary or {}).values() for k in ("approve", "refer", "decline")) == N_REQUESTS
     decisions = read_all(out)
     for township, counts in (manifest.summary or {}).items():
         assert counts["decline"] == int(((decisions["township"] == township)
                                          & (decisions["recommendation"] == "decline")).sum())
+        approved = decisions[(decisions["township"] == township) & (decisions["recommendation"] == "approve")]
+        assert counts["approved_limit_fen"] == int(approved["limit_fen"].sum())
 
 
 def test_resume_redoes_only_missing_partitions(reference, features_input, loaded, policy, tmp_path):
