@@ -76,13 +76,40 @@ def client_for(scheduler: str | None, workers: int, connect_timeout: float) -> I
                                 rule="a reachable dask scheduler",
                                 message_zh=f"--scheduler：{connect_timeout:g} 秒内无法连接 Dask 调度器 '{scheduler}'"
                                 ) from err
-        with client:
+        with _quiet_teardown(client):
             yield client
         return
     # Loopback only: the batch holds personal data, its workers listen on no outside interface.
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=None) as cluster, _quiet_teardown(Client(cluster)) as client:
         yield client
+
+
+# Loggers that write tracebacks while a client whose workers died is closed: the run's own error says it all.
+_TEARDOWN_LOGGERS = ("distributed", "asyncio", "tornado")
+
+
+@contextmanager
+def _quiet_teardown(client: Any) -> Iterator[Any]:
+    """Use ``client``; when the run stops with an error, close it without Dask's teardown tracebacks.
+
+    The run's own error names the cause; the tracebacks a client whose workers died may log while closing would
+    only bury it. The loggers' levels are restored once the client is closed.
+    """
+    names = [*_TEARDOWN_LOGGERS, *(name for name in logging.root.manager.loggerDict
+                                   if name.split(".")[0] in _TEARDOWN_LOGGERS)]  # Dask sets its children's levels
+    saved = {name: logging.getLogger(name).level for name in names}
+    try:
+        with client:
+            try:
+                yield client
+            except BaseException:
+                for name in names:
+                    logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+                raise
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def _homes(pending: list[Partition], workers: list[str]) -> dict[str, list[str]]:
