@@ -93,23 +93,20 @@ _TEARDOWN_LOGGERS = ("distributed", "asyncio", "tornado")
 def _quiet_teardown(client: Any) -> Iterator[Any]:
     """Use ``client``; when the run stops with an error, close it without Dask's teardown tracebacks.
 
-    The run's own error names the cause; the tracebacks a client whose workers died may log while closing would
-    only bury it. The loggers' levels are restored once the client is closed.
+    The run's own error names the cause; the tracebacks a client whose workers died may log while closing, or when
+    the interpreter exits with the client's tasks left over, would only bury it. A run that stopped is the end of
+    the command, so the loggers stay quiet from then on.
     """
     names = [*_TEARDOWN_LOGGERS, *(name for name in logging.root.manager.loggerDict
                                    if name.split(".")[0] in _TEARDOWN_LOGGERS)]  # Dask sets its children's levels
-    saved = {name: logging.getLogger(name).level for name in names}
-    try:
-        with client:
-            try:
-                yield client
-            except BaseException:
-                for name in names:
-                    logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-                raise
-    finally:
-        for name, level in saved.items():
-            logging.getLogger(name).setLevel(level)
+    with client:
+        try:
+            yield client
+        except BaseException:
+            # kept quiet after the close too: the loop's leftover tasks report at interpreter exit
+            for name in names:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+            raise
 
 
 def _homes(pending: list[Partition], workers: list[str]) -> dict[str, list[str]]:
