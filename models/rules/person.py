@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
-from models.policy import FIVE_CLASSES, Policy
+from models.policy import FIVE_CLASSES, CreditRules, Policy
 from models.rules.result import RuleResult, cannot, day, flag, number, result, text
 
 CREDIT_FIELDS = ("overdue_current", "max_consecutive_overdue_24m", "overdue_months_24m", "bad_status_24m",
@@ -119,17 +120,29 @@ def rule_credit(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     连三累六: three consecutive overdue months, or six overdue months in all, within the window, each fails.
     """
     rules = policy.eligibility.credit
-    threshold = (f"无当前逾期；近{rules.window_months}个月连续逾期<{rules.consecutive_overdue_months}个月且累计逾期"
-                 f"<{rules.cumulative_overdue_months}个月；无{'/'.join(rules.bad_statuses)}；五级分类不劣于"
-                 f"{rules.worst_five_class_allowed}")
     current, bad = flag(row.get("overdue_current")), flag(row.get("bad_status_24m"))
     consecutive, cumulative = number(row.get("max_consecutive_overdue_24m")), number(row.get("overdue_months_24m"))
     five = number(row.get("worst_five_class"))
     readable = five is not None and five == int(five) and 0 <= five < len(FIVE_CLASSES)
     if (current is None or bad is None or consecutive is None or cumulative is None or not readable
             or consecutive < 0 or cumulative < 0):
-        return cannot("CREDIT", "credit record", "征信记录", threshold)
-    worst = FIVE_CLASSES[int(five)]  # type: ignore[arg-type]
+        return cannot("CREDIT", "credit record", "征信记录", _credit_threshold(rules))
+    return _credit_verdict(rules, current, bad, consecutive, cumulative, int(five))  # type: ignore[arg-type]
+
+
+def _credit_threshold(rules: CreditRules) -> str:
+    return (f"无当前逾期；近{rules.window_months}个月连续逾期<{rules.consecutive_overdue_months}个月且累计逾期"
+            f"<{rules.cumulative_overdue_months}个月；无{'/'.join(rules.bad_statuses)}；五级分类不劣于"
+            f"{rules.worst_five_class_allowed}")
+
+
+# A credit record is a handful of small counts and flags, so a county's records fall into few distinct verdicts:
+# each is reached once and shared (a verdict is immutable and nothing changes its value).
+@functools.lru_cache(maxsize=4096, typed=True)
+def _credit_verdict(rules: CreditRules, current: bool, bad: bool, consecutive: float, cumulative: float,
+                    five: int) -> RuleResult:
+    threshold = _credit_threshold(rules)
+    worst = FIVE_CLASSES[five]
     problems: list[tuple[str, str]] = []
     if current and not rules.allow_current_overdue:
         problems.append(("当前存在逾期", "an amount is overdue now"))

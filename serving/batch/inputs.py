@@ -164,15 +164,18 @@ def _discover_raw(root: Path, folders: list[Path], chunk_size: int, as_of: pd.Ti
     return BatchInput("raw", tuple(partitions), _layout(shards, extra), tuple(shards))
 
 
-# One raw shard stays loaded and indexed per process: consecutive partitions of a shard index it once.
-_SHARD_CACHE: dict[tuple[str, str, int], FeatureBuilder] = {}
+# One raw shard stays loaded and indexed per process, with its requests on the run's date: consecutive partitions
+# of a shard load, index and list them once.
+_SHARD_CACHE: dict[tuple[str, str, int, pd.Timestamp | None], tuple[FeatureBuilder, pd.DataFrame]] = {}
 
 
-def _shard(path: str, digest: str, program: ProgramTerms) -> FeatureBuilder:
-    key = (path, digest, id(program))  # the cached builder holds the policy, so its id stays its own while cached
+def _shard(path: str, digest: str, program: ProgramTerms,
+           as_of: pd.Timestamp | None = None) -> tuple[FeatureBuilder, pd.DataFrame]:
+    key = (path, digest, id(program), as_of)  # the cached builder holds the policy: its id stays its own while cached
     if key not in _SHARD_CACHE:
         _SHARD_CACHE.clear()
-        _SHARD_CACHE[key] = FeatureBuilder(load_sources(Path(path)), program)
+        builder = FeatureBuilder(load_sources(Path(path)), program)
+        _SHARD_CACHE[key] = builder, _shard_requests(builder.sources, as_of)
     return _SHARD_CACHE[key]
 
 
@@ -189,7 +192,7 @@ def read_features(partition: Partition, program: ProgramTerms, as_of: pd.Timesta
             offset += n
         table = file.read_row_groups(groups).slice(partition.start - (first or 0), partition.stop - partition.start)
         return with_categories(table.to_pandas().reset_index(drop=True))
-    builder = _shard(partition.path, partition.digest, program)
-    requests = _shard_requests(builder.sources, as_of).iloc[partition.start:partition.stop]
+    builder, shard_requests = _shard(partition.path, partition.digest, program, as_of)
+    requests = shard_requests.iloc[partition.start:partition.stop]
     # The builder behind ``features.build.table.build_features``, indexed once for the whole shard.
     return builder.build(requests.reset_index(drop=True))

@@ -101,6 +101,23 @@ def test_credit_fails_on_current_overdue_bad_status_and_substandard(policy, fiel
     assert _one("CREDIT", passing_row(worst_five_class=1.0), policy).outcome == "pass"  # 关注 is allowed
 
 
+def test_a_shared_credit_verdict_follows_the_policy_it_was_reached_under(policy):
+    # given one record with three consecutive overdue months, judged under the default 连三 (3) first
+    row = passing_row(max_consecutive_overdue_24m=3.0, overdue_months_24m=3.0)
+    assert _one("CREDIT", row, policy).outcome == "fail"
+    # when a policy that tolerates four consecutive months judges the same record after it
+    lenient = policy.model_copy(update={"eligibility": policy.eligibility.model_copy(update={
+        "credit": policy.eligibility.credit.model_copy(update={"consecutive_overdue_months": 4})})})
+    verdict = _one("CREDIT", row, lenient)
+    # then it passes there, says so in its own threshold, and the default policy still fails it
+    assert verdict.outcome == "pass"
+    assert "连续逾期<4个月" in verdict.threshold
+    assert _one("CREDIT", row, policy).outcome == "fail"
+    # and the record read as text or integers is the same verdict as read as floats
+    as_text = passing_row(max_consecutive_overdue_24m="3", overdue_months_24m=3)
+    assert _one("CREDIT", as_text, policy) == _one("CREDIT", row, policy)
+
+
 # Each field a rule needs, and the rule that must then say cannot decide.
 NEEDED = [("id_number", "ID_VALID"), ("id_number", "AGE"), ("as_of", "AGE"), ("fixed_residence", "RESIDENCE"),
           ("residence_township", "RESIDENCE"), ("civil_capacity", "CIVIL_CAPACITY"),
