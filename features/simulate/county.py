@@ -82,6 +82,9 @@ class SimulationConfig:
     # log-odds added to every application's true PD: 0 is the plan's county (booked loans default at rural-bank
     # rates); a positive shift is a harder year or a riskier book, e.g. a small county with enough defaults to train on
     risk_shift: float = 0.0
+    messiness: float = 1.0  # multiplies every rate of field-data mistakes (0 gives clean data)
+    id_offset: int = 0  # first household number (province shards number their households consecutively)
+    shard: int | None = None  # province shard index: seeds the shard's own random stream
 
     @classmethod
     def trainable(cls, households: int, seed: int, **overrides: float) -> SimulationConfig:
@@ -94,9 +97,6 @@ class SimulationConfig:
         """
         settings = {"application_rate": 1.0, "ineligible_application_rate": 0.5, "risk_shift": 2.0, **overrides}
         return cls(households=households, seed=seed, **settings)  # type: ignore[arg-type]
-    messiness: float = 1.0  # multiplies every rate of field-data mistakes (0 gives clean data)
-    id_offset: int = 0  # first household number (province shards number their households consecutively)
-    shard: int | None = None  # province shard index: seeds the shard's own random stream
 
 
 def truth_auc(outcome: np.ndarray, true_pd: np.ndarray) -> float:
