@@ -13,6 +13,7 @@ from typing import Any
 from features.errors import InputError
 from features.ids import birth_date
 from serving.api.schemas.requests import FormApplication, HouseholdApplication
+from serving.clock import program_today
 
 
 class ImplausibleInput(InputError):
@@ -53,7 +54,7 @@ def check_application(application: HouseholdApplication | FormApplication, today
 
     ``visit_record``: the form's JSON dump when the caller made one already (its numbers are the form's numbers).
     """
-    today = today or dt.date.today()
+    today = today or program_today()
     applied = application.application_date
     if applied > today:
         raise _refuse("application_date", f"{applied} is in the future (today is {today})",

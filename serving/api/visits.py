@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import re
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel
@@ -32,9 +30,8 @@ from serving.api.households import HouseholdIndex
 from serving.api.schemas.requests import Applicant, Member, Residence
 from serving.api.schemas.visits import Debt, PadVisitForm, VisitCreate
 from serving.api.zh import CAPACITY_ZH, HEALTH_ZH, LIVELIHOOD_ZH, PURPOSE_ZH, field_zh, rule_zh
+from serving.clock import local_wall_time
 from serving.store.visits import Photo, StoredVisit, VisitStore
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _DATA_URL = re.compile(r"^data:(image/(?:jpeg|png));base64,(.*)$", re.DOTALL)
 
@@ -43,11 +40,6 @@ class IdentityError(InputError):
     """An ID number that belongs to another household than the one named."""
 
     code = "identity_mismatch"
-
-
-def local_wall_time(moment: dt.datetime) -> dt.datetime:
-    """Asia/Shanghai wall time without a zone (how visit forms record time); a naive time is taken as local."""
-    return moment.astimezone(SHANGHAI).replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
 def new_household_id(visits: VisitStore, id_number: str) -> str:

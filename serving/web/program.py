@@ -25,6 +25,7 @@ from monitoring.kpi import Scope
 from monitoring.stage4 import LIST_HEADERS, Stage4Report, stage4_report
 from serving.api.deps import Caller, RuntimeDep, require
 from serving.api.runtime import Runtime, with_forms
+from serving.clock import program_today
 
 router = APIRouter()
 ProgramStaff = Annotated[Caller, Depends(require("program", "admin"))]
@@ -137,7 +138,7 @@ def dashboard_data(runtime: Runtime, as_of: pd.Timestamp, scope: Scope) -> dict[
     # 数据截至 on the page is T+1: records dated after yesterday (a loan's scheduled postings) are not data yet
     from monitoring.stage4 import data_until
 
-    until = data_until(sources, pd.Timestamp(dt.date.today() - dt.timedelta(days=1)))
+    until = data_until(sources, pd.Timestamp(program_today() - dt.timedelta(days=1)))
     lists = {name: {"columns": LIST_HEADERS[name], "rows": _records(frame), "total": len(frame)}
              for name, frame in report.lists().items()}
     data = {
@@ -166,13 +167,13 @@ def _bad(field: str, value: object, rule: str) -> HTTPException:
 def _request(runtime: Runtime, as_of: dt.date | None, township: str | None, manager: str | None,
              product: str | None) -> tuple[pd.Timestamp, Scope]:
     sources, _ = current_sources(runtime)
-    yesterday = dt.date.today() - dt.timedelta(days=1)
+    yesterday = program_today() - dt.timedelta(days=1)
     if as_of is None:
         from monitoring.stage4 import data_until
 
         until = data_until(sources, pd.Timestamp(yesterday))
         as_of = until.date() if until is not None else yesterday
-    if not PROGRAM_START <= as_of <= dt.date.today():
+    if not PROGRAM_START <= as_of <= program_today():
         raise _bad("as_of", str(as_of), f"is outside {PROGRAM_START} to today / 统计日须在{PROGRAM_START}至今天之间")
     if township and township not in TOWNSHIPS:
         raise _bad("township", township, f"is not a township of the county / 不是本县乡镇（{'、'.join(TOWNSHIPS)}）")

@@ -18,6 +18,7 @@ from features.county import TOWNSHIPS
 from serving.api.deps import ReviewActor, RuntimeDep
 from serving.api.errors import ErrorPublic
 from serving.api.runtime import Runtime
+from serving.clock import program_today
 from serving.review.export import final_list_xlsx
 from serving.review.service import ReviewService
 from serving.review.trail import ACTIONS, ENTRY_STATUSES
@@ -80,7 +81,7 @@ def _svc(runtime: Runtime) -> ReviewService:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return program_today()
 
 
 async def _changed(runtime: Runtime, answer: Any) -> Any:

@@ -16,7 +16,8 @@ from monitoring.process import visit_checks
 from serving.api.deps import AnyRole, Caller, Officer, RuntimeDep
 from serving.api.runtime import Runtime
 from serving.api.schemas.visits import HouseholdFound, SessionPublic, VisitCreate, VisitPublic
-from serving.api.visits import SHANGHAI, field_spec, receive_visit
+from serving.api.visits import field_spec, receive_visit
+from serving.clock import SHANGHAI
 from serving.store.visits import StoredVisit
 
 router = APIRouter(tags=["visits"])

@@ -10,6 +10,7 @@ import pytest
 
 from serving.api.body import MAX_DEPTH
 from serving.api.errors import ERROR_RESPONSES
+from serving.clock import program_today
 from tests.serving.serving_fixtures import application_for
 
 SHAPE = {"error", "field", "message_zh", "code", "detail"}
@@ -137,7 +138,7 @@ def _set(body: dict, path: str, value: object) -> dict:
     return out
 
 
-FUTURE = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+FUTURE = (program_today() + dt.timedelta(days=30)).isoformat()
 IMPLAUSIBLE = [
     ("visit.visited_at", "2025-03-01T10:00:00", "visit.visited_at", "implausible_value"),
     ("visit.visited_at", "2099-03-01T10:00:00", "visit.visited_at", "implausible_value"),

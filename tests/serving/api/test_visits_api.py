@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 
 from features.ids import make_id_number, mask_id_number
 from serving.api.app import create_app
+from serving.clock import program_today
 from serving.store import AuditStore
 from serving.store.crypto import FieldCipher
 from serving.store.visits import VisitStore
@@ -99,7 +100,7 @@ def test_a_household_never_seen_is_decided_from_its_visit_and_the_card_says_what
     stored = client.post("/v1/visits", json=visit_body(new_id(2)), headers=_h(keys["officer"])).json()
     # when the household the PAD just visited is decided
     body = {"source": "household", "household_id": stored["household_id"], "requested_amount": 50000,
-            "purpose": "business", "application_date": dt.date.today().isoformat()}
+            "purpose": "business", "application_date": program_today().isoformat()}
     made = client.post("/v1/decisions", json=body, headers=_h(keys["officer"]))
     # then it is decided (refer: the bank holds nothing to judge credit by), and the card says why
     assert made.status_code == 201, made.text

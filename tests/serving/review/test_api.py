@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import zipfile
 
@@ -11,6 +10,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from serving.api.app import create_app
+from serving.clock import program_today
 from tests.serving.batch.fixtures import store_env
 from tests.serving.review.helpers import make_reviewer_key, unmasked_in
 from tests.serving.serving_fixtures import make_key, settings_for
@@ -94,7 +94,7 @@ def test_bad_input_names_the_field(api):
 
 def test_lent_while_reviewing_then_not_confirmed_shows_on_the_review_page_with_its_subsidy(api, policy):
     client, keys, _ = api
-    today = dt.date.today().isoformat()
+    today = program_today().isoformat()
     # given households under review: a loan decided today for one of them passes ON_LIST as 边审核边放款
     entries = client.get("/v1/review/entries?status=under_review", headers=_h(keys["county"])).json()
     lent = None

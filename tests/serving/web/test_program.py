@@ -18,6 +18,7 @@ from playwright.sync_api import expect, sync_playwright
 from features.sources.load import load_sources
 from monitoring.stage4 import data_until
 from serving.cli.main import main
+from serving.clock import program_today
 from tests.serving.serving_fixtures import live_server, make_key, settings_for
 from tests.serving.web.test_officer import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
@@ -100,7 +101,7 @@ def test_dashboard_filters_exports_and_matches_monitor_kpi(size, board, served_d
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/system-deps.sh` (Debian package chromium)")
     form, towns = workbook
-    yesterday = pd.Timestamp(dt.date.today() - dt.timedelta(days=1))
+    yesterday = pd.Timestamp(program_today() - dt.timedelta(days=1))
     last_day = data_until(load_sources(served_data), yesterday).date().isoformat()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -13,6 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from features.county import TOWNSHIP_CENTRES
 from features.ids import make_id_number
+from serving.clock import program_today
 from serving.store import AuditStore
 from serving.store.crypto import FieldCipher
 from serving.store.visits import VisitStore
@@ -75,7 +76,7 @@ def _fill(page, number: str, name: str, amount: str = "50000") -> None:
     page.select_option("#v-township", TOWNSHIP)
     page.fill("#v-years", "12")
     page.select_option("#v-livelihood", "mussel")
-    age = dt.date.today().year - int(number[6:10]) - 1
+    age = program_today().year - int(number[6:10]) - 1
     page.locator("#v-members .m-age").first.fill(str(age))
     page.click("#v-add-member")
     page.locator("#v-members .m-age").nth(1).fill("38")
@@ -148,7 +149,7 @@ def test_a_household_never_seen_is_visited_offline_sent_once_and_decided_on_a_ph
     assert visits.count() == before + 1
     context.close()
     # and the program's 过程考核 counts it for this officer
-    board = httpx.get(f"{server.url}/v1/program/dashboard", params={"as_of": dt.date.today().isoformat()},
+    board = httpx.get(f"{server.url}/v1/program/dashboard", params={"as_of": program_today().isoformat()},
                       headers={"X-API-Key": program}, timeout=180).json()
     mine = [m for m in board["lists"]["过程考核"]["rows"] if m["account_manager_id"] == key.split("_")[1]]
     assert mine and mine[0]["visits"] == 1 and mine[0]["doubtful"] == 1
