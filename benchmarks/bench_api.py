@@ -210,7 +210,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-api-"))
     os.environ["KUOZHONG_MLRUNS"] = str(work / "mlruns")
-    county = simulate_county(SimulationConfig(households=args.households, seed=args.seed))
+    # the trainable preset: the plan's own county books too few bad loans at a few thousand households to train on
+    county = simulate_county(SimulationConfig.trainable(args.households, args.seed))
     county.write(work / "data")
     table = training_table(load_sources(work / "data"), PROGRAM)
     result = train_and_register(table, load_policy(), seed=args.seed, alias="challenger")

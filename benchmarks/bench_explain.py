@@ -69,11 +69,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     from training.fonts import font_for
 
     policy = load_policy()
-    county = simulate_county(SimulationConfig(households=args.households, seed=args.seed))
+    county = simulate_county(SimulationConfig.trainable(args.households, args.seed))  # enough bad loans to train on
     with tempfile.TemporaryDirectory() as folder:
         county.write(Path(folder))
         table = training_table(load_sources(Path(folder)), PROGRAM)
-    model = CreditModel.from_policy(policy, random_state=args.seed).fit(table, table["default_12m"])
+    labelled = table[table["default_12m"].notna()]  # outcomes exist for booked loans only
+    model = CreditModel.from_policy(policy, random_state=args.seed).fit(labelled, labelled["default_12m"].astype(int))
     rows = [table.iloc[[i % len(table)]] for i in range(args.repeat)]
 
     reasons_for_row(model, rows[0])  # warm-up: first LightGBM call

@@ -150,6 +150,30 @@ def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str
                        credit_line=line)
 
 
+def _offer_checked(change: WhatWouldChange, row: dict[str, Any], policy: Policy, household_class: Any,
+                   subsidised: bool, monthly_payment: Any) -> WhatWouldChange:
+    """A found change stands only if the changed applicant also gets an offer that can be signed.
+
+    Raising the score does not raise repayment capacity: a change that reaches the bar while the offer (from the
+    changed income, debts and request) still cannot be signed is no way to an approval, and the card says why.
+    """
+    if change.status != "found" or change.grade_after is None:
+        return change
+    changed = {**row, **change.new_values}
+    payment = change.new_values.get("monthly_payment", monthly_payment)
+    terms = _terms(policy, changed, household_class, change.grade_after, subsidised, payment)
+    problem = settle_offer("approve", "model", False, terms, policy, household_class, row.get("as_of"), subsidised)[3]
+    if problem is None:
+        return change
+    joined_zh = "；".join(c.text_zh for c in change.changes)
+    joined_en = "; ".join(c.text_en for c in change.changes)
+    return change.model_copy(update={
+        "status": "none_within_reach",
+        "text_zh": f"如{joined_zh}，评分可达批准线，但贷款方案仍无法签约（{problem[0]}）；须由信贷人员人工审核",
+        "text_en": f"If the applicant would {joined_en}, the score would meet the bar, but the offer still could not "
+                   f"be signed ({problem[1]}); an officer must review"})
+
+
 def settle_offer(recommendation: Recommendation, decided_by: DecidedBy, review: bool, terms: LoanTerms | None,
                  policy: Policy, household_class: Any, on: Any, subsidised: bool
                  ) -> tuple[Recommendation, DecidedBy, bool, tuple[str, str] | None]:
@@ -286,7 +310,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     bands = [policy.grade_for(float(s)) for s in table.score]
     payments = column("monthly_payment")
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
-                                                 "review", "notes", "terms")}
+                                                 "review", "notes", "terms", "problems")}
     for i, row in enumerate(rows):
         if credit_line:
             row["credit_line"] = True
@@ -305,10 +329,13 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         out["review"].append(review)
         out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem))
         out["terms"].append(terms)
+        out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (
-        what_would_change_frame(model, features, policy, out["status"], out["recommendation"],
-                                failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
-                                matrix=table.matrix, cells=cells, scores=table.score)
+        [_offer_checked(change, rows[i], policy, classes[i], out["subsidised"][i], payments[i])
+         for i, change in enumerate(what_would_change_frame(
+             model, features, policy, out["status"], out["recommendation"],
+             failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
+             matrix=table.matrix, cells=cells, scores=table.score, offer_problems=out["problems"]))]
         if with_what_would_change else [None] * n)
     values = table.values if table.values is not None else object_columns(features, list(table.features))
     return DecisionRows(

@@ -26,11 +26,13 @@ from models.credit.model import CreditModel
 from models.decision.fingerprint import object_arrays
 from models.explain.reasons import display_points, model_matrix
 from models.policy import Policy
-from models.rules import evaluate_rules
+from models.rules import eligibility_status, evaluate_rules
 
 log = logging.getLogger(__name__)
 
-Status = Literal["already_approved", "found", "none_within_reach", "ineligible", "incomplete"]
+# offer_blocked: the score meets the approval bar and the refer comes from the loan offer (no repayment capacity,
+# a limit under the product's minimum): credit factors are not what stands in the way.
+Status = Literal["already_approved", "found", "none_within_reach", "ineligible", "incomplete", "offer_blocked"]
 NO_OVERDUE_MONTHS = 25.0  # months_since_overdue when there was no overdue month in the 24-month window
 
 
@@ -404,13 +406,16 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                             savings_share: float = 0.5, failed_rules: list[list[str]] | None = None,
                             matrix: np.ndarray | None = None,
                             cells: dict[str, np.ndarray] | None = None, prune: bool = True,
-                            scores: np.ndarray | None = None) -> list[WhatWouldChange]:
+                            scores: np.ndarray | None = None,
+                            offer_problems: list[tuple[str, str] | None] | None = None) -> list[WhatWouldChange]:
     """What would change each row's outcome.
 
     ``statuses``/``recommendations``/``failed_rules`` are the Decision's when known (the rules are not run again),
     ``matrix`` the model's input matrix of ``X`` and ``cells`` its columns as object arrays, when already read,
     ``scores`` the rows' credit scores when already computed.
     ``prune``: skip lever sets that cannot pass where the model is monotone in every lever (same answers, faster).
+    ``offer_problems``: why each row's offer cannot be signed (Chinese, English), None where it can — the reason a
+    row whose score meets the approval bar is referred all the same.
     """
     features = list(model.features)
     col = {name: j for j, name in enumerate(features)}
@@ -457,9 +462,25 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                                        grade_after=policy.grade_for(before).grade,
                                        text_zh="已达到批准条件，无需改变", text_en="Already meets the approval bar"))
             continue
+        if before >= threshold:  # the score is not what refers it: say so, and what does
+            problem = offer_problems[i] if offer_problems is not None else None
+            out.append(_offer_blocked(policy, before, problem))
+            continue
         out.append(_for_row(model, X, record, matrix[i], col, features, requested[i], policy, threshold, before,
                             max_levers, max_request_cut, savings_share, prune))
     return out
+
+
+def _offer_blocked(policy: Policy, score: float, problem: tuple[str, str] | None) -> WhatWouldChange:
+    """A refer whose score meets the approval bar: credit factors would change nothing; the offer is the obstacle."""
+    grade = policy.grade_for(score).grade
+    shown = int(display_points(score))
+    why_zh, why_en = problem if problem is not None else ("贷款方案无法按申请签约", "the loan offer cannot be signed as asked")
+    return WhatWouldChange(
+        status="offer_blocked", score_before=score, score_after=score, grade_after=grade,
+        text_zh=f"评分{shown}分（{grade}级）已达到批准线，调整信用因素不会改变结果；转人工审核的原因是贷款方案：{why_zh}",
+        text_en=f"The score of {shown} (grade {grade}) meets the approval bar, so credit factors would change nothing; "
+                f"the case is referred because of the offer: {why_en}")
 
 
 def _for_row(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: np.ndarray, col: dict[str, int],
@@ -483,7 +504,7 @@ def _for_row(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: n
                                                              for k, v in changed.items()}))[0])
     rules = evaluate_rules(changed, policy)
     grade = policy.grade_for(verified)
-    if grade.recommendation != "approve" or any(r.outcome != "pass" for r in rules):
+    if grade.recommendation != "approve" or eligibility_status(rules)[0] != "pass":
         log.warning("counterfactual for request %s did not verify (score %.2f); reporting none within reach",
                     record.get("request_id"), verified)
         return none

@@ -155,7 +155,7 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
     wwc = d.what_would_change
     change_status = {"already_approved": "已达到批准条件", "found": "可达到批准的最小改变",
                      "none_within_reach": "可行范围内无法达到批准", "ineligible": "不符合准入条件",
-                     "incomplete": "准入信息不全"}.get(wwc.status, wwc.status) if wwc else "未评估"
+                     "incomplete": "准入信息不全", "offer_blocked": "评分已达标，贷款方案待人工确定"}.get(wwc.status, wwc.status) if wwc else "未评估"
     changes = [c.text_zh + ("（需要时间）" if c.needs_time else "") for c in wwc.changes] if wwc else []
     terms: list[tuple[str, str]] = []
     if d.terms is not None:

@@ -110,7 +110,7 @@ const Card = (() => {
     if (w) {
       const changes = w.changes || [];
       items = [w.text_zh, ...(changes.length > 1 ? changes.map((c) => c.text_zh) : [])].filter(Boolean);
-      if (w.score_after != null) items.push(`改变后评分约 ${w.score_after.toFixed(0)}${w.grade_after ? `，评级 ${w.grade_after}` : ""}`);
+      if (w.status === "found" && w.score_after != null) items.push(`改变后评分约 ${w.score_after.toFixed(0)}${w.grade_after ? `，评级 ${w.grade_after}` : ""}`);
     }
     $("what-would-change").replaceChildren(...items.map((t) => item("li", t)));
     if (d.terms) {

@@ -99,3 +99,47 @@ def test_no_gongfu_product_is_offered_to_a_risen_household(decisions, sources, t
     assert [d.request_id for d in offered if d.terms.product_code in gongfu] == []
     assert all(not d.terms.subsidised and d.terms.annual_subsidy_finance == 0 for d in offered)
     assert all(d.terms.rate > policy.subsidy.rate_cap for d in offered)
+
+
+@pytest.fixture(scope="module")
+def with_changes(trained_store, table, policy):
+    import os
+
+    store, _ = trained_store
+    old = os.environ.get("KUOZHONG_MLRUNS")
+    os.environ["KUOZHONG_MLRUNS"] = str(store)
+    try:
+        loaded = load_by_alias("champion")
+    finally:
+        if old is None:
+            os.environ.pop("KUOZHONG_MLRUNS", None)
+        else:
+            os.environ["KUOZHONG_MLRUNS"] = old
+    return decide_frame(table, loaded.model, loaded.ref, policy, now=NOW)
+
+
+def test_what_would_change_never_contradicts_the_card(with_changes, policy):
+    bar = min(g.min_score for g in policy.grades if g.recommendation == "approve")
+    wrong = []
+    for d in with_changes:
+        change = d.what_would_change
+        assert change is not None
+        if change.status == "found":
+            # a change raises the score from below the bar to an approving grade; never "from 562 to 562"
+            if not (d.score < bar <= change.score_after):
+                wrong.append((d.request_id, "found", d.score, change.score_after))
+        if change.status == "none_within_reach" and d.score >= bar and "贷款方案" not in change.text_zh:
+            wrong.append((d.request_id, "says the score cannot reach a bar it already meets", d.score))
+    assert wrong == []
+
+
+def test_a_referral_whose_score_meets_the_bar_names_the_offer_as_the_obstacle(with_changes, policy):
+    bar = min(g.min_score for g in policy.grades if g.recommendation == "approve")
+    blocked = [d for d in with_changes
+               if d.recommendation == "refer" and d.eligibility.status == "pass" and d.score >= bar]
+    assert blocked  # the county has approval-grade households whose offer cannot be signed
+    for d in blocked:
+        assert d.what_would_change.status == "offer_blocked", d.request_id
+        assert "已达到批准线" in d.what_would_change.text_zh and "贷款方案" in d.what_would_change.text_zh
+        # and the obstacle named is the one the review note gives
+        assert d.what_would_change.text_zh.split("贷款方案：")[1] in d.review_note_zh
