@@ -66,11 +66,12 @@ def resolve_household(index: HouseholdIndex, visits: VisitStore, household_id: s
                 f"（{'、'.join(sorted(owners))}），请填写家庭编号")
         household_id = next(iter(owners)) if owners else new_household_id(visits, applicant_id)
     known = set(index.ids_of.get(household_id, ()))
-    for form in visits.forms(household_id):
-        known |= {str(p.get("id_number")) for p in form.get("members", []) if isinstance(p, dict)}
-        known.add(str((form.get("applicant") or {}).get("id_number")))
-    for where, number in [("applicant.id_number", applicant_id),
-                          *[(f"members[{k}].id_number", n) for k, n in enumerate(member_ids) if n]]:
+    given = [("applicant.id_number", applicant_id), *[(f"members[{k}].id_number", n) for k, n in enumerate(member_ids) if n]]
+    if any(number not in known for _, number in given):  # the stored forms are opened only when the index lacks one
+        for form in visits.forms(household_id):
+            known |= {str(p.get("id_number")) for p in form.get("members", []) if isinstance(p, dict)}
+            known.add(str((form.get("applicant") or {}).get("id_number")))
+    for where, number in given:
         elsewhere = holders(number) - {household_id}
         if number in known or (not known and not elsewhere):
             continue

@@ -147,6 +147,12 @@ class VisitStore:
             rows = connection.execute(query).all()
         return [_visit(PadVisitRow(**r._asdict())) for r in rows]
 
+    def visit_days(self, household_id: str) -> list[dt.date]:
+        """The days a household was visited (its stored visits' dates, oldest first), without opening the forms."""
+        query = select(PadVisitRow.visited_at).where(PadVisitRow.household_id == household_id).order_by(PadVisitRow.seq)
+        with self.engine.connect() as connection:
+            return [moment.date() for moment in connection.execute(query).scalars().all()]
+
     def count(self) -> int:
         """How many visits the store holds."""
         with self.engine.connect() as connection:

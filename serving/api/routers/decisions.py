@@ -86,7 +86,7 @@ def card_notes(runtime: Runtime, decision: Decision, missing: list[str],
                   else "，评分只依据采集表和已有数据")
         notes.append({"kind": "missing_source", "message_zh": MISSING_ZH[code] + effect})
     dated = [runtime.households.newest(decision.household_id, decision.as_of), *extra_days]
-    dated += [v.visited_at.date() for v in runtime.visit_store().visits(household_id=decision.household_id)]
+    dated += runtime.visit_store().visit_days(decision.household_id)
     newest = max((d for d in dated if d is not None and d <= decision.as_of), default=None)
     limit = runtime.policy.records.stale_after_days
     if newest is not None and (decision.as_of - newest).days > limit:
