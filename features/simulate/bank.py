@@ -67,12 +67,12 @@ def _spend_within_balance(start: np.ndarray, inflow: np.ndarray, wanted: np.ndar
 def spending_share(draw: np.ndarray, discipline: np.ndarray) -> np.ndarray:
     """Each month's spending as a share of its inflow, from a U(0.75, 1.02) draw per household and month.
 
-    Discipline moves the household's usual share (0.885 − 0.04·z: less disciplined households spend more of what
+    Discipline moves the household's usual share (0.885 − 0.05·z: less disciplined households spend more of what
     comes in) and, below the mean, widens the month-to-month swings around it (by 40% per unit of −z): saving is
     regular for some households and erratic for others.
     """
     z = discipline[:, None]
-    return np.maximum(0.885 - 0.07 * z + (draw - 0.885) * (1.0 + 0.4 * np.maximum(-z, 0.0)), 0.5)
+    return np.maximum(0.885 - 0.05 * z + (draw - 0.885) * (1.0 + 0.4 * np.maximum(-z, 0.0)), 0.5)
 
 
 def _flows(rng: np.random.Generator, hh: Households, customer: np.ndarray, debt_balance: np.ndarray,
@@ -114,10 +114,10 @@ def direct_debits(rng: np.random.Generator, discipline: np.ndarray, inflow: np.n
                         loan_payment])  # 3 x n x months, in collection order
     previous = np.concatenate([opening[:, None], balance[:, :-1]], axis=1)
     arrived = rng.uniform(0.1, 0.9, (n, months))  # how much of the month's inflow is in by the bill day
-    spent = np.clip(0.45 - 0.2 * discipline[:, None] + rng.normal(0, 0.1, (n, months)), 0.1, 0.95)
+    spent = np.clip(0.45 - 0.12 * discipline[:, None] + rng.normal(0, 0.1, (n, months)), 0.1, 0.95)
     on_bill_day = np.maximum(previous + arrived * inflow - spent * outflow, 0.0)
     short = (amounts > 0) & (np.cumsum(amounts, axis=0) > on_bill_day[None, :, :])
-    topped_up = rng.random((n, months)) < sigmoid(0.5 + 1.5 * discipline)[:, None]
+    topped_up = rng.random((n, months)) < sigmoid(1.0 + 1.2 * discipline)[:, None]
     # The debit card is not always the account that holds the money: a household that lets it run dry (moving
     # money to 微信/支付宝 or elsewhere) sees a debit bounce whatever the balance above says.
     lapse = (amounts > 0) & (rng.random(amounts.shape) < sigmoid(-5.6 - 1.5 * discipline)[None, :, None])

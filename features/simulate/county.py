@@ -92,11 +92,11 @@ class SimulationConfig:
 
         The plan's county books about 5% of its households' applications and they default at rural-bank rates
         (~2%): a few thousand households hold a handful of bad loans, too few to train on. Here every visited
-        eligible household applies, half of the others do, and PD log-odds are 1.25 higher: about 5% of booked
+        eligible household applies, half of the others do, and PD log-odds are 1.5 higher: about 6% of booked
         loans default, and the booked book's PDs spread over the policy's grades as a rural bank's would (most
         in A-C, a tail in D and E; docs/simulator.md).
         """
-        settings = {"application_rate": 1.0, "ineligible_application_rate": 0.5, "risk_shift": 1.25, **overrides}
+        settings = {"application_rate": 1.0, "ineligible_application_rate": 0.5, "risk_shift": 1.5, **overrides}
         return cls(households=households, seed=seed, **settings)  # type: ignore[arg-type]
 
 
