@@ -38,9 +38,9 @@ def _flows(frame: pd.DataFrame | None, households: pd.Index) -> Records:
     problems = [
         number_problems("account_flows", "inflow", c["inflow"], hh, 0.0, np.inf, "inflow ≥ 0", where),
         number_problems("account_flows", "outflow", c["outflow"], hh, 0.0, np.inf, "outflow ≥ 0", where)]
-    if "debits_returned" in c:  # optional: a bank that does not collect direct debits has no such column
-        problems.append(number_problems("account_flows", "debits_returned", c["debits_returned"], hh, 0.0, np.inf,
-                                        "debits_returned ≥ 0", where))
+    for name in ("debits_returned", "saving_plan_deposit"):  # optional columns (docs/raw-sources.md)
+        if name in c:
+            problems.append(number_problems("account_flows", name, c[name], hh, 0.0, np.inf, f"{name} ≥ 0", where))
     c["problem"] = merge_problems(*problems)
     return records
 
