@@ -106,8 +106,9 @@ _FEATURES = (
         # What discipline leaves in a deposit account: debits that bounce, months that save, an even balance.
         F("returned_debits_12m", "近12个月代扣失败次数", "Direct debits returned unpaid in 12 months", "次", 1, True),
         F("returned_debits_24m", "近24个月代扣失败次数", "Direct debits returned unpaid in 24 months", "次", 1),
-        F("saving_months_share_24m", "近24个月有结余月份占比", "Share of the last 24 months with inflows above "
-          "outflows", "ratio", -1, True),
+        # Set against the same month a year before, so that a season's dip does not count against a livelihood.
+        F("balance_yoy_growth_months_12m", "近12个月余额同比增长月份占比", "Share of the last 12 month-end "
+          "balances above the same month's a year before", "ratio", -1, True),
         F("saving_plan_months_share_24m", "近24个月零存整取缴存月份占比", "Share of the last 24 months with a "
           "payment into a 零存整取 saving plan", "ratio", -1, True),
     ),

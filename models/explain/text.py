@@ -49,7 +49,7 @@ ADVICE: dict[str, tuple[str, str]] = {
     "balance_min_6m": ("保持账户存款余额", "Keep savings in the account"),
     "balance_buffer_months": ("保持账户存款余额", "Keep savings in the account"),
     "savings_rate_12m": ("增加结余、控制支出", "Save more of what comes in"),
-    "saving_months_share_24m": ("每月保持收入大于支出", "Spend less than comes in, month after month"),
+    "balance_yoy_growth_months_12m": ("保持存款逐年增长", "Let savings grow year on year"),
     "saving_plan_months_share_24m": ("坚持按月定期储蓄（零存整取）", "Keep up a monthly saving plan"),
     "returned_debits_12m": ("扣款日前确保账户余额充足，避免代扣失败",
                             "Keep enough in the account on the debit day so direct debits are paid"),

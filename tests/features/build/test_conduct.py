@@ -20,32 +20,41 @@ def _with_flows(**columns: list[float]):
     return src
 
 
-def test_returned_debits_saving_months_and_plan_are_counted_on_paper():
+def test_returned_debits_growing_savings_and_plan_are_counted_on_paper():
     # given 24 months (oldest first): two debits returned 20 months before the as-of month and one the month
-    # before it, six months spending more than came in, a saving plan paid in alternate months
+    # before it; month-end balances of 20,000 for a year, then alternately 19,000 and 21,000; a saving plan paid
+    # in alternate months
     returned = [0.0] * 24
     returned[4], returned[23] = 2.0, 1.0
-    outflow = [9_000.0] * 24
-    for i in (0, 3, 8, 12, 17, 22):
-        outflow[i] = 11_000.0
+    balance = [20_000.0] * 12 + [19_000.0, 21_000.0] * 6
     plan = [500.0 if i % 2 else 0.0 for i in range(24)]
-    src = _with_flows(debits_scheduled=[2] * 24, debits_returned=returned, outflow=outflow, saving_plan_deposit=plan)
+    src = _with_flows(debits_scheduled=[2] * 24, debits_returned=returned, balance=balance, saving_plan_deposit=plan)
     # when
     row = build_features(src, hm.request(), PROGRAM).iloc[0]
     # then the last month's return is in both windows, the older one only in 24 months
     assert row["returned_debits_12m"] == 1
     assert row["returned_debits_24m"] == 3
-    assert row["saving_months_share_24m"] == pytest.approx(18 / 24)
+    # and half of the last 12 month-ends are above the same month's a year before
+    assert row["balance_yoy_growth_months_12m"] == pytest.approx(6 / 12)
     assert row["saving_plan_months_share_24m"] == pytest.approx(12 / 24)
+
+
+def test_a_seasonal_dip_repeated_every_year_is_not_a_failure_to_save():
+    # given balances that fall every May-August and recover, each year 1,000 higher than the year before
+    base = [30_000.0 if m.month not in (5, 6, 7, 8) else 10_000.0 for m in hm.MONTHS]
+    balance = [b + (1_000.0 if i >= 12 else 0.0) for i, b in enumerate(base)]
+    row = build_features(_with_flows(balance=balance), hm.request(), PROGRAM).iloc[0]
+    # then every month-end is above the same month's a year before
+    assert row["balance_yoy_growth_months_12m"] == 1.0
 
 
 def test_flows_without_the_optional_columns_leave_those_features_unknown():
     # given the hand-made flows, which carry no direct debits and no saving plan
     row = build_features(hm.sources(), hm.request(), PROGRAM).iloc[0]
-    # then the counts are unknown (not zero) and the saving months still come from inflow and outflow
+    # then the counts are unknown (not zero) and growing savings still come from the balances (rising by 100 a month)
     assert math.isnan(row["returned_debits_12m"]) and math.isnan(row["returned_debits_24m"])
     assert math.isnan(row["saving_plan_months_share_24m"])
-    assert row["saving_months_share_24m"] == 1.0
+    assert row["balance_yoy_growth_months_12m"] == 1.0
 
 
 @pytest.mark.parametrize("column", ["debits_returned", "saving_plan_deposit"])

@@ -55,6 +55,7 @@ def test_booked_loans_with_returned_debits_are_riskier(county, table):
     assert bounced.sum() >= 20
     assert true_pd[bounced].mean() >= 1.3 * true_pd[~bounced].mean()
     assert defaulted[bounced].mean() > defaulted[~bounced].mean()
-    # and a booked household whose saving months are fewer is riskier too
-    few = (booked["saving_months_share_24m"] < booked["saving_months_share_24m"].median()).to_numpy()
-    assert true_pd[few].mean() > true_pd[~few].mean()
+    # and a booked household that keeps up a saving plan less, or whose savings grow in fewer months, is riskier
+    for name in ("saving_plan_months_share_24m", "balance_yoy_growth_months_12m"):
+        few = (booked[name] < booked[name].median()).to_numpy()
+        assert true_pd[few].mean() > true_pd[~few].mean(), name
