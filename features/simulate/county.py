@@ -10,8 +10,9 @@ The generative story (kept in step with docs/simulator.md; sources and columns i
    livelihood's season (capture fishing earns nothing during the 1 May – 16 Sep moratorium; mussels are sold in
    Jul–Aug; B&Bs peak in Jul–Aug), and typhoon years (2022, 2024) cut aquaculture and fishing income in Aug–Sep.
 3. A latent financial discipline ``z`` ~ N(0, 1) drives overdue behaviour on existing loans (a monthly Markov
-   chain through the PBOC grid codes N, 1..7, then B/D for written-off loans), credit-report queries, and how
-   honestly income is declared on the visit form.
+   chain through the PBOC grid codes N, 1..7, then B/D for written-off loans), credit-report queries, how
+   honestly income is declared on the visit form, and how the deposit account is kept: how much and how evenly
+   the household spends, direct debits returned unpaid, a saving plan kept up (``features.simulate.bank``).
 4. Each application's true probability of default (90+ days past due within 12 months) is a nonlinear function of
    latent discipline, the debt-service burden in the household's worst season (seasonal income × debt service),
    recent arrears, the gap between declared and observed income, age and serious illness. Outcomes are Bernoulli
