@@ -34,8 +34,6 @@ class BankRecords:
     repayment_history: pd.DataFrame
     credit_queries: pd.DataFrame
     inflow: np.ndarray  # n x FLOW_MONTHS, every household (recorded or not)
-    debits_scheduled: np.ndarray  # n x FLOW_MONTHS direct debits due (every household, recorded or not)
-    debits_returned: np.ndarray  # n x FLOW_MONTHS of those, returned unpaid
     banked_share: np.ndarray
     debt_balance: np.ndarray
     depth: np.ndarray  # n x FLOW_MONTHS overdue depth 0..7 (0 without a loan)
@@ -104,8 +102,9 @@ def direct_debits(rng: np.random.Generator, discipline: np.ndarray, inflow: np.n
     (``loan_payment``, n x months, 0 without one). The balance on the bill day is last month's closing balance
     plus the part of the month's inflow already in, less the part of its spending already gone; less disciplined
     households spend earlier in the month. A debit the balance cannot cover fails; the bank retries for three
-    days, and the household tops the account up in time with probability sigmoid(0.8 + 1.1·z), otherwise the
-    debit is returned.
+    days, and the household tops the account up in time with probability sigmoid(1.0 + 1.2·z), otherwise the
+    debit is returned. Any debit also bounces with probability sigmoid(−5.6 − 1.5·z): the card it is drawn from
+    was left empty while the money sat elsewhere.
     """
     n, months = inflow.shape
     utility = np.where(rng.random(n) < 0.7, rng.uniform(100, 400, n), 0.0)
@@ -247,8 +246,8 @@ def simulate_bank(rng: np.random.Generator, hh: Households) -> BankRecords:
                                    "reason": np.array(["贷款审批", "信用卡审批", "贷后管理"])[
                                        rng.integers(0, 3, q_hh.size)]})
     credit_queries = credit_queries.sort_values(["household_id", "query_date"], kind="stable").reset_index(drop=True)
-    return BankRecords(customer, flows, loan_accounts, repayment_history, credit_queries, inflow, scheduled, returned,
-                       banked_share, np.where(has_loan, debt_balance, 0.0), depth, has_loan)
+    return BankRecords(customer, flows, loan_accounts, repayment_history, credit_queries, inflow, banked_share,
+                       np.where(has_loan, debt_balance, 0.0), depth, has_loan)
 
 
 def credit_reports(apps: pd.DataFrame, bank: BankRecords, report_dates: pd.Series) -> pd.DataFrame:
