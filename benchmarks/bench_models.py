@@ -1,7 +1,7 @@
 # ruff: noqa: B023  (each closure is called at once, inside its own loop turn)
 """Model quality against peers: German Credit repeated stratified CV, county out-of-time vs oracle, reproducibility.
 
-python -m benchmarks.bench_models [--repeats 5 --folds 5 --trials 20 --households 31000]
+python -m benchmarks.bench_models [--repeats 5 --folds 5 --trials 20 --households 31000 --preset plan|trainable]
 
 The county part also decides every out-of-time application with the model (the Decision builder, five reasons per
 card as the API shows them) and counts reasons whose sign contradicts banking sense: a feature with a risk
@@ -187,7 +187,8 @@ def _through_the_door(model: CreditModel, table: pd.DataFrame, truth: pd.DataFra
             "expected_model_auc": expected_auc(true_pd, score), "expected_oracle_auc": expected_auc(true_pd, true_pd)}
 
 
-def county(households: int) -> dict:
+def county(households: int, preset: str = "plan") -> dict:
+    """The county part; ``preset`` "plan" is the plan's county, "trainable" ``SimulationConfig.trainable``."""
     import tempfile
 
     from features.build.table import training_table
@@ -196,7 +197,9 @@ def county(households: int) -> dict:
     from features.sources.load import load_sources
 
     policy = load_policy()
-    sim = simulate_county(SimulationConfig(households=households, seed=20230712))
+    config = (SimulationConfig.trainable(households, 20230712) if preset == "trainable"
+              else SimulationConfig(households=households, seed=20230712))
+    sim = simulate_county(config)
     with tempfile.TemporaryDirectory() as tmp:
         sim.write(Path(tmp))
         table = training_table(load_sources(Path(tmp)), PROGRAM)
@@ -232,7 +235,8 @@ def county(households: int) -> dict:
                 "everyone": _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te], discipline)}
     explanations = explanation_figures_county(model, data, tr, te)
     again = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0)
-    return {"households": households, "applications": len(table), "booked_rows": len(data.frame),
+    return {"households": households, "preset": preset, "risk_shift": config.risk_shift,
+            "applications": len(table), "booked_rows": len(data.frame),
             "train_rows": len(tr), "oot_rows": len(te), "oot_bads": int(data.y[te].sum()),
             "oot_bad_rate": float(data.y[te].mean()), "oot_auc": auc, "oracle_oot_auc": oracle,
             "ratio": auc / oracle, "feature_ceiling_oot_auc": ceiling, "feature_ceiling_ratio": ceiling / oracle,
@@ -373,6 +377,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--households", type=int, default=31_128, help="County size (Shengsi: 31,128).")
+    parser.add_argument("--preset", default="plan", choices=("plan", "trainable"),
+                        help="The county part's county: the plan's, or SimulationConfig.trainable (busier, riskier).")
     parser.add_argument("--parts", default="german,county",
                         help="Comma-separated parts to run (german, county); the JSON holds only those.")
     args = parser.parse_args()
@@ -386,13 +392,15 @@ def main() -> None:
         result["german_credit"] = german(args.repeats, args.folds, args.trials)
         result["german_credit"]["explanations"] = explanation_figures_german()
     if "county" in args.parts:
-        result["county"] = county(args.households)
+        result["county"] = county(args.households, args.preset)
     result["total_seconds"] = time.perf_counter() - start
     # The machine's cores are shared: the load averages say how much else was running around the timings.
     result["machine"] = {"cpus": os.cpu_count(), "load_average_1_5_15_start": load_before,
                          "load_average_1_5_15_end": os.getloadavg()}
     # A partial run never overwrites the full run's JSON.
     out = OUT if len(args.parts) == 2 else OUT.with_name(f"bench_models-{''.join(args.parts)}.json")
+    if args.preset != "plan":
+        out = out.with_name(f"{out.stem}-{args.preset}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out, json.dumps(result, indent=2, default=_plain))
     print(json.dumps(result, indent=2, default=_plain))

@@ -102,6 +102,17 @@ _FEATURES = (
           "ratio", -1, True),
     ),
     *_group(
+        "conduct",
+        # What discipline leaves in a deposit account: debits that bounce, months that save, an even balance.
+        F("returned_debits_12m", "近12个月代扣失败次数", "Direct debits returned unpaid in 12 months", "次", 1, True),
+        F("returned_debits_24m", "近24个月代扣失败次数", "Direct debits returned unpaid in 24 months", "次", 1),
+        # Set against the same month a year before, so that a season's dip does not count against a livelihood.
+        F("balance_yoy_growth_months_12m", "近12个月余额同比增长月份占比", "Share of the last 12 month-end "
+          "balances above the same month's a year before", "ratio", -1, True),
+        F("saving_plan_months_share_24m", "近24个月零存整取缴存月份占比", "Share of the last 24 months with a "
+          "payment into a 零存整取 saving plan", "ratio", -1, True),
+    ),
+    *_group(
         "debt",
         F("debt_balance", "现有贷款余额", "Outstanding loan balance", "元", 1, True),
         F("loan_count", "在贷笔数", "Loans open on the as-of date", "笔", 1, True),
@@ -198,9 +209,10 @@ MODEL_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.model)
 CATEGORICAL_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.categorical and f.model)
 MONOTONE: dict[str, int] = {f.name: f.monotone for f in _FEATURES if f.model and f.monotone}
 SENSITIVE_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.sensitive)
-GROUP_ZH = {"income": "收入", "seasonality": "季节性", "balances": "存款余额", "debt": "负债", "repayment": "还款记录",
+GROUP_ZH = {"income": "收入", "seasonality": "季节性", "balances": "存款余额", "conduct": "账户行为", "debt": "负债", "repayment": "还款记录",
             "queries": "征信查询", "household": "家庭结构", "assets": "资产与证照", "place": "居住", "visit": "走访"}
-GROUP_EN = {"income": "income", "seasonality": "seasonality", "balances": "balances", "debt": "debt",
+GROUP_EN = {"income": "income", "seasonality": "seasonality", "balances": "balances",
+            "conduct": "account conduct", "debt": "debt",
             "repayment": "repayment record", "queries": "credit queries", "household": "household make-up",
             "assets": "assets and licences", "place": "residence", "visit": "visit"}
 

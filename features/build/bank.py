@@ -127,6 +127,34 @@ def flow_features(flows: Records, codes: np.ndarray, as_of_month: np.ndarray) ->
     }
 
 
+def conduct_features(flows: Records, codes: np.ndarray, as_of_month: np.ndarray) -> dict[str, np.ndarray]:
+    """How the account is kept: direct debits returned unpaid (代扣失败), savings that grow, a saving plan kept up.
+
+    Savings grow in a month whose closing balance is above the same month's a year before (so a season's dip,
+    a fishing moratorium or a winter without guests, is set against the same season: a habit, not a livelihood);
+    the saving plan's share counts months with a transfer into a 零存整取 plan, where the flows carry
+    ``saving_plan_deposit``.
+    Returned debits are counted where the flows carry ``debits_returned``; NaN without a flow month in the window.
+    """
+    n = codes.size
+    if not flows.present:
+        return {}
+    rows, pos, age = _window_positions(flows, codes, as_of_month, WINDOW)
+    balance = _scatter(n, rows, age, flows.columns["balance"][pos], WINDOW)
+    now, year_before = balance[:, :12], balance[:, 12:]
+    grew = np.where(np.isnan(now) | np.isnan(year_before), np.nan, (now > year_before).astype(float))
+    out = {"balance_yoy_growth_months_12m": _mean(grew)}
+    if "saving_plan_deposit" in flows.columns:
+        plan = _scatter(n, rows, age, flows.columns["saving_plan_deposit"][pos], WINDOW)
+        out["saving_plan_months_share_24m"] = _mean(np.where(np.isnan(plan), np.nan, (plan > 0).astype(float)))
+    if "debits_returned" in flows.columns:
+        returned = _scatter(n, rows, age, flows.columns["debits_returned"][pos], WINDOW)
+        out["returned_debits_12m"] = np.where((~np.isnan(returned[:, :12])).any(axis=1),
+                                              np.nansum(returned[:, :12], axis=1), np.nan)
+        out["returned_debits_24m"] = np.where((~np.isnan(returned)).any(axis=1), np.nansum(returned, axis=1), np.nan)
+    return out
+
+
 def _longest_run(flags: np.ndarray) -> np.ndarray:
     run = np.zeros(flags.shape[0])
     best = np.zeros(flags.shape[0])

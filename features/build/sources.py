@@ -28,15 +28,20 @@ def _month_text(months: np.ndarray):
 
 def _flows(frame: pd.DataFrame | None, households: pd.Index) -> Records:
     records = group_records(frame, households, {"month": "month", "inflow": "float", "outflow": "float",
-                                                "balance": "float"})
+                                                "balance": "float", "debits_returned": "float",
+                                                "saving_plan_deposit": "float"})
     if not records.present:
         return records
     c = records.columns
     hh = households.to_numpy()[c["household_code"]]
     where = _month_text(c["month"])
-    c["problem"] = merge_problems(
+    problems = [
         number_problems("account_flows", "inflow", c["inflow"], hh, 0.0, np.inf, "inflow ≥ 0", where),
-        number_problems("account_flows", "outflow", c["outflow"], hh, 0.0, np.inf, "outflow ≥ 0", where))
+        number_problems("account_flows", "outflow", c["outflow"], hh, 0.0, np.inf, "outflow ≥ 0", where)]
+    for name in ("debits_returned", "saving_plan_deposit"):  # optional columns (docs/raw-sources.md)
+        if name in c:
+            problems.append(number_problems("account_flows", name, c[name], hh, 0.0, np.inf, f"{name} ≥ 0", where))
+    c["problem"] = merge_problems(*problems)
     return records
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from features.build.bank import (
     WINDOW,
     WORST_DSR_CAP,
+    conduct_features,
     debt_features,
     flow_features,
     grid_features,
@@ -205,6 +206,7 @@ class FeatureBuilder:
         visit = ix.latest_visits(codes, as_of_day) if form is None else form
         base = ix.base_rows(codes, as_of_day)
         cols |= flow_features(ix.flows, codes, as_of_month)
+        cols |= conduct_features(ix.flows, codes, as_of_month)
         cols |= grid_features(ix.grid, codes, as_of_month)
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
         cols |= query_features(ix.queries, codes, as_of_day)

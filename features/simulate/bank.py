@@ -1,4 +1,10 @@
-"""Simulated bank records: monthly account flows, existing loans with a PBOC repayment grid, credit-report queries."""
+"""Simulated bank records: monthly account flows, existing loans with a PBOC repayment grid, credit-report queries.
+
+The flows also carry what a household's financial discipline leaves in a deposit account (docs/simulator.md, step
+3): how much of its inflow it spends and how evenly, and its scheduled direct debits (代扣: utilities and phone,
+insurance premiums, repayments of its loans with this bank), some of which come back unpaid (代扣失败) when the
+balance on the bill day does not cover them and the household does not top the account up in time.
+"""
 
 from __future__ import annotations
 
@@ -56,22 +62,95 @@ def _spend_within_balance(start: np.ndarray, inflow: np.ndarray, wanted: np.ndar
     return outflow, ends
 
 
+def spending_share(draw: np.ndarray, discipline: np.ndarray) -> np.ndarray:
+    """Each month's spending as a share of its inflow, from a U(0.75, 1.02) draw per household and month.
+
+    Discipline moves the household's usual share (0.885 − 0.05·z: less disciplined households spend more of what
+    comes in) and, below the mean, widens the month-to-month swings around it (by 40% per unit of −z): saving is
+    regular for some households and erratic for others.
+    """
+    z = discipline[:, None]
+    return np.maximum(0.885 - 0.05 * z + (draw - 0.885) * (1.0 + 0.4 * np.maximum(-z, 0.0)), 0.5)
+
+
 def _flows(rng: np.random.Generator, hh: Households, customer: np.ndarray, debt_balance: np.ndarray,
-           ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Inflows, outflows, month-end balances, the opening balance, the first recorded month and the banked share."""
     n = hh.n
     growth = (1.0 + rng.normal(0.04, 0.05, (n, 1))) ** (np.arange(FLOW_MONTHS)[None, :] / 12)
     banked_share = rng.beta(6, 2, (n, 1))  # not all income passes through this bank
     inflow = hh.annual_income[:, None] / 12 * hh.season * growth * banked_share
     inflow = np.round(inflow * rng.lognormal(0, 0.15, inflow.shape), 2)
-    wanted = inflow * rng.uniform(0.75, 1.02, inflow.shape) + debt_balance[:, None] / 24
-    outflow, balance = _spend_within_balance(hh.annual_income * rng.uniform(0.02, 0.4, n), inflow, wanted)
+    # The loan's service comes first; the household spends its share of what is left of the month's inflow.
+    service = debt_balance[:, None] / 24
+    share = spending_share(rng.uniform(0.75, 1.02, inflow.shape), hh.discipline)
+    wanted = share * np.maximum(inflow - service, 0.0) + service
+    start = hh.annual_income * rng.uniform(0.02, 0.4, n)
+    outflow, balance = _spend_within_balance(start, inflow, wanted)
     # Each customer's history reaches 24-36 months back from the application (the account's age).
     first = np.clip(app_month_index(hh.app_dates) - rng.integers(24, 37, n), 0, FLOW_MONTHS - 1)
+    return inflow, outflow, balance, np.round(start, 2), first, banked_share[:, 0]
+
+
+def direct_debits(rng: np.random.Generator, discipline: np.ndarray, inflow: np.ndarray, outflow: np.ndarray,
+                  balance: np.ndarray, opening: np.ndarray, loan_payment: np.ndarray,
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Direct debits due each month and how many come back unpaid (代扣失败), per household and month.
+
+    Debits in the order the bank collects them on the bill day: utilities and phone (70% of households,
+    100-400 元), an insurance premium (20%, 200-800 元) and the instalment of a loan with this bank
+    (``loan_payment``, n x months, 0 without one). The balance on the bill day is last month's closing balance
+    plus the part of the month's inflow already in, less the part of its spending already gone; less disciplined
+    households spend earlier in the month. A debit the balance cannot cover fails; the bank retries for three
+    days, and the household tops the account up in time with probability sigmoid(1.0 + 1.2·z), otherwise the
+    debit is returned. Any debit also bounces with probability sigmoid(−5.6 − 1.5·z): the card it is drawn from
+    was left empty while the money sat elsewhere.
+    """
+    n, months = inflow.shape
+    utility = np.where(rng.random(n) < 0.7, rng.uniform(100, 400, n), 0.0)
+    premium = np.where(rng.random(n) < 0.2, rng.uniform(200, 800, n), 0.0)
+    amounts = np.stack([np.repeat(utility[:, None], months, axis=1), np.repeat(premium[:, None], months, axis=1),
+                        loan_payment])  # 3 x n x months, in collection order
+    previous = np.concatenate([opening[:, None], balance[:, :-1]], axis=1)
+    arrived = rng.uniform(0.1, 0.9, (n, months))  # how much of the month's inflow is in by the bill day
+    spent = np.clip(0.45 - 0.12 * discipline[:, None] + rng.normal(0, 0.1, (n, months)), 0.1, 0.95)
+    on_bill_day = np.maximum(previous + arrived * inflow - spent * outflow, 0.0)
+    short = (amounts > 0) & (np.cumsum(amounts, axis=0) > on_bill_day[None, :, :])
+    topped_up = rng.random((n, months)) < sigmoid(1.0 + 1.2 * discipline)[:, None]
+    # The debit card is not always the account that holds the money: a household that lets it run dry (moving
+    # money to 微信/支付宝 or elsewhere) sees a debit bounce whatever the balance above says.
+    lapse = (amounts > 0) & (rng.random(amounts.shape) < sigmoid(-5.6 - 1.5 * discipline)[None, :, None])
+    scheduled = (amounts > 0).sum(axis=0).astype(np.int16)
+    returned = (np.where(topped_up, 0, short.sum(axis=0)) + (lapse & ~short).sum(axis=0)).astype(np.int16)
+    return scheduled, returned
+
+
+def saving_plan(rng: np.random.Generator, discipline: np.ndarray, inflow: np.ndarray) -> np.ndarray:
+    """Monthly transfers into a 零存整取 saving plan (元), per household and month: a habit discipline shapes.
+
+    A household keeps a plan with probability sigmoid(0.2 + 1.0·z), of 5-20% of its usual monthly inflow, and pays
+    a month's instalment with probability sigmoid(1.0 + 1.0·z) (fewer in a month whose inflow is under half the
+    usual). The transfer stays within the household's own deposits: it changes neither outflow nor balance.
+    """
+    n, months = inflow.shape
+    usual = np.maximum(np.median(inflow, axis=1), 1.0)
+    has_plan = rng.random(n) < sigmoid(0.2 + 1.0 * discipline)
+    amount = np.round(usual * rng.uniform(0.05, 0.2, n), -1)
+    thin = inflow < 0.5 * usual[:, None]
+    pays = rng.random((n, months)) < sigmoid(1.0 + 1.0 * discipline[:, None] - 1.5 * thin)
+    return np.where(has_plan[:, None] & pays, amount[:, None], 0.0)
+
+
+def _flow_table(hh: Households, customer: np.ndarray, first: np.ndarray, inflow: np.ndarray, outflow: np.ndarray,
+                balance: np.ndarray, scheduled: np.ndarray, returned: np.ndarray, saved: np.ndarray,
+                ) -> pd.DataFrame:
+    """The bank's monthly flow records: customers only, from each account's first month."""
     keep = customer[:, None] & (np.arange(FLOW_MONTHS)[None, :] >= first[:, None])
     rows, cols = np.nonzero(keep)
-    flows = pd.DataFrame({"household_id": hh.ids[rows], "month": MONTHS.to_numpy()[cols], "inflow": inflow[rows, cols],
-                          "outflow": outflow[rows, cols], "balance": balance[rows, cols]})
-    return flows, inflow, banked_share[:, 0]
+    return pd.DataFrame({"household_id": hh.ids[rows], "month": MONTHS.to_numpy()[cols], "inflow": inflow[rows, cols],
+                         "outflow": outflow[rows, cols], "balance": balance[rows, cols],
+                         "debits_scheduled": scheduled[rows, cols], "debits_returned": returned[rows, cols],
+                         "saving_plan_deposit": saved[rows, cols]})
 
 
 def _grid(rng: np.random.Generator, hh: Households, loan_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -126,7 +205,7 @@ def simulate_bank(rng: np.random.Generator, hh: Households) -> BankRecords:
     business = np.isin(hh.livelihood, BUSINESS_LIVELIHOODS)
     has_loan = rng.random(n) < np.where(business, 0.65, 0.35)
     debt_balance = np.where(has_loan, np.round(hh.annual_income * rng.gamma(2.0, 0.35, n), -2), 0.0)
-    flows, inflow, banked_share = _flows(rng, hh, customer, debt_balance)
+    inflow, outflow, balance, opening, first, banked_share = _flows(rng, hh, customer, debt_balance)
 
     loan_rows = np.flatnonzero(has_loan)
     depth_l, bad_debt = _grid(rng, hh, loan_rows)
@@ -149,6 +228,14 @@ def simulate_bank(rng: np.random.Generator, hh: Households) -> BankRecords:
         "monthly_payment": np.where(closes, 0.0, np.round(debt_balance[loan_rows] / 12 * 1.05, 2)),
     })
     repayment_history = _repayment_table(rng, hh, loan_rows, depth_l, bad_debt, account_ids, closed_month)
+    # The debits draw from a stream of their own, so every other record stays as it was without them.
+    here = (lenders == "嵊泗农商银行")[:, None] & (np.arange(FLOW_MONTHS)[None, :] <= closed_month[:, None])
+    instalment = np.zeros((n, FLOW_MONTHS))
+    instalment[loan_rows] = np.round(debt_balance[loan_rows] / 24, 2)[:, None] * here  # as the flows pay it
+    own = rng.spawn(1)[0]
+    scheduled, returned = direct_debits(own, hh.discipline, inflow, outflow, balance, opening, instalment)
+    flows = _flow_table(hh, customer, first, inflow, outflow, balance, scheduled, returned,
+                        saving_plan(own, hh.discipline, inflow))
     depth = np.zeros((n, FLOW_MONTHS), dtype=np.int8)
     depth[loan_rows] = depth_l
 

@@ -10,8 +10,9 @@ The generative story (kept in step with docs/simulator.md; sources and columns i
    livelihood's season (capture fishing earns nothing during the 1 May – 16 Sep moratorium; mussels are sold in
    Jul–Aug; B&Bs peak in Jul–Aug), and typhoon years (2022, 2024) cut aquaculture and fishing income in Aug–Sep.
 3. A latent financial discipline ``z`` ~ N(0, 1) drives overdue behaviour on existing loans (a monthly Markov
-   chain through the PBOC grid codes N, 1..7, then B/D for written-off loans), credit-report queries, and how
-   honestly income is declared on the visit form.
+   chain through the PBOC grid codes N, 1..7, then B/D for written-off loans), credit-report queries, how
+   honestly income is declared on the visit form, and how the deposit account is kept: how much and how evenly
+   the household spends, direct debits returned unpaid, a saving plan kept up (``features.simulate.bank``).
 4. Each application's true probability of default (90+ days past due within 12 months) is a nonlinear function of
    latent discipline, the debt-service burden in the household's worst season (seasonal income × debt service),
    recent arrears, the gap between declared and observed income, age and serious illness. Outcomes are Bernoulli
@@ -92,10 +93,11 @@ class SimulationConfig:
 
         The plan's county books about 5% of its households' applications and they default at rural-bank rates
         (~2%): a few thousand households hold a handful of bad loans, too few to train on. Here every visited
-        eligible household applies, half of the others do, and PD log-odds are 2 higher (about 10% of booked
-        loans default).
+        eligible household applies, half of the others do, and PD log-odds are 1.5 higher: about 6% of booked
+        loans default, and the booked book's PDs spread over the policy's grades as a rural bank's would (most
+        in A-C, a tail in D and E; docs/simulator.md).
         """
-        settings = {"application_rate": 1.0, "ineligible_application_rate": 0.5, "risk_shift": 2.0, **overrides}
+        settings = {"application_rate": 1.0, "ineligible_application_rate": 0.5, "risk_shift": 1.5, **overrides}
         return cls(households=households, seed=seed, **settings)  # type: ignore[arg-type]
 
 

@@ -70,7 +70,10 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
         _c("accounts", "int", minimum=0)), key=("customer_id",), row="bank customer"),
     TableSchema("account_flows", (
         _c("household_id", "str"), _c("month", "date"), _c("inflow", "float"), _c("outflow", "float"),
-        _c("balance", "float", nullable=True)), key=("household_id", "month"), row="household and month"),
+        _c("balance", "float", nullable=True), _c("debits_scheduled", "int", nullable=True, minimum=0),
+        _c("debits_returned", "int", nullable=True, minimum=0),
+        _c("saving_plan_deposit", "float", nullable=True, minimum=0)), key=("household_id", "month"),
+        row="household and month"),
     TableSchema("loan_accounts", (
         _c("account_id", "str"), _c("household_id", "str"), _c("balance", "float"),
         _c("monthly_payment", "float"), _c("opened", "date", nullable=True), _c("closed", "date", nullable=True)),

@@ -58,11 +58,12 @@ def test_flow_history_covers_24_to_36_months_before_the_application(county):
 
 
 def test_defaults_and_oracle_auc_are_in_a_realistic_range(county):
-    # the shared fixture is the riskier county of tests/conftest.py (PD log-odds +2): about 10% of its booked
-    # loans default, more of its declined applicants would have; the plan's county is tested in test_program.py
+    # the shared fixture is the riskier county of tests/conftest.py (PD log-odds +1.5): 3-9% of its booked loans
+    # default (docs/simulator.md), more of its declined applicants would have; the plan's county is tested in
+    # test_program.py
     booked = county.applications["approved"].astype(bool)
     assert county.applications.loc[~booked, "default_12m"].isna().all()
-    assert 0.05 <= county.applications.loc[booked, "default_12m"].mean() <= 0.15
+    assert 0.03 <= county.applications.loc[booked, "default_12m"].mean() <= 0.09
     assert county.application_truth["outcome_12m"].mean() > county.applications["default_12m"].mean()
     assert 0.78 <= county.oracle_auc <= 0.90
     applicants = county.ground_truth.set_index("household_id").loc[county.applications["household_id"]]

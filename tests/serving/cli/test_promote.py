@@ -18,6 +18,10 @@ SEED = 7
 def versions(trained_store, table, policy):
     """Two more versions in the session store: a copy of the champion and a weak model with its own run.
 
+    The weak model learns nothing (no leaf may hold fewer rows than the table has: one constant score), so it
+    trails any champion that ranks at all; a one-split stump on a county this small can rank its few bad loans
+    as well as the champion by chance.
+
     The champion alias is put back on the session's model when the module ends (other tests decide with it).
     """
     from training.train import train_and_register
@@ -32,7 +36,7 @@ def versions(trained_store, table, policy):
         champion = client.get_model_version(MODEL_NAME, result.model_version)
         twin = client.create_model_version(MODEL_NAME, champion.source, run_id=champion.run_id)
         weak = train_and_register(table, policy, seed=SEED, alias="weak-candidate", plots=False,
-                                  params={"n_estimators": 1, "num_leaves": 2})
+                                  params={"n_estimators": 1, "num_leaves": 2, "min_child_samples": len(table)})
     yield {"store": store, "client": client, "champion": result.model_version, "champion_run": result.run_id,
            "twin": str(twin.version), "weak": weak.model_version, "weak_run": weak.run_id}
     client.set_registered_model_alias(MODEL_NAME, "champion", result.model_version)
@@ -76,7 +80,7 @@ def test_promote_with_passing_gates_moves_champion_and_records_the_gates(workben
 
 
 def test_promote_with_failing_gates_leaves_champion_and_says_why_in_one_line(workbench, capsys, monkeypatch):
-    # given a one-split model against the session's champion
+    # given a model that learned nothing against the session's champion
     client, version = workbench["client"], workbench["weak"]
     # when
     code, err = run_kuozhong(capsys, monkeypatch, "promote", version)
