@@ -7,7 +7,7 @@ import pandas as pd
 
 from features.ids import is_valid_id_number
 from features.simulate.county import TOWNSHIPS, County, SimulationConfig, simulate_county
-from features.simulate.world import HOUSEHOLD_INCOME_CAP, TOWNSHIP_POPULATION
+from features.simulate.world import HOUSEHOLD_INCOME_CAP, PILOT_END, TOWNSHIP_POPULATION
 from features.sources.ledger import daily_balances
 
 
@@ -101,10 +101,16 @@ def test_daily_balances_follow_the_principal_events(county):
 
 def test_every_borrower_is_revisited_about_a_year_later_and_some_rose_above_the_cap(county):
     revisits = pd.DataFrame(county.revisits)
-    joined = county.loan_ledger.merge(revisits, on="loan_id")
-    assert len(joined) == len(county.loan_ledger)
+    first = county.loan_ledger[county.loan_ledger["renewal_no"] == 0]
+    joined = first.merge(revisits, on="loan_id")
     lag = (pd.to_datetime(joined["visited_at"]) - joined["signed_on"]).dt.days
     assert lag.between(330, 401).all()
+    # every borrower whose revisit day has come by the end of the pilot is revisited; later revisits are not data
+    due = first[first["signed_on"] <= PILOT_END - pd.Timedelta(days=401)]
+    assert len(due) and due["loan_id"].isin(revisits["loan_id"]).all()
+    assert (pd.to_datetime(revisits["visited_at"]) < PILOT_END + pd.Timedelta(days=1)).all()
+    ahead = first[first["signed_on"] > PILOT_END - pd.Timedelta(days=330)]
+    assert len(ahead) and not ahead["loan_id"].isin(revisits["loan_id"]).any()
     totals = revisits["declared_income"].map(lambda d: d["total"])
     over = totals > HOUSEHOLD_INCOME_CAP * revisits["household_size"] / 3
     assert 0 < over.mean() < 0.6
