@@ -332,6 +332,7 @@ def simulate_county(config: SimulationConfig) -> County:
     # The sources are the bank's records at the end of the pilot: what is scheduled after it is not data yet.
     ledger, events = known_by(ledger, events, PILOT_END)
     revisits = [r for r in revisits if pd.Timestamp(r["visited_at"]) < PILOT_END + pd.Timedelta(days=1)]
+    refresh = refresh[refresh["refreshed_on"] <= PILOT_END].reset_index(drop=True)
     truth = pd.DataFrame({
         "household_id": hh.ids, "discipline": hh.discipline, "annual_income": hh.annual_income,
         "livelihood": hh.livelihood, "typhoon_exposed": hh.exposed.any(axis=1), "eligible": eligible,

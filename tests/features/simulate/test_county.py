@@ -7,6 +7,7 @@ import pandas as pd
 
 from features.ids import is_valid_id_number
 from features.simulate.county import TOWNSHIPS, County, SimulationConfig, simulate_county
+from features.simulate.ledger import list_refresh
 from features.simulate.world import HOUSEHOLD_INCOME_CAP, PILOT_END, TOWNSHIP_POPULATION
 from features.sources.ledger import daily_balances
 
@@ -117,12 +118,19 @@ def test_every_borrower_is_revisited_about_a_year_later_and_some_rose_above_the_
 
 
 def test_a_dropped_household_is_not_listed_at_a_later_refresh(county):
-    refresh = county.list_refresh
+    # given the yearly refreshes drawn for the county's households (2025 and 2026)
+    truth = county.ground_truth.set_index("household_id")
+    base = county.base_list.drop_duplicates("household_id").reset_index(drop=True)
+    own = truth.loc[base["household_id"]]
+    refresh = list_refresh(np.random.default_rng(1), base, own["annual_income"].to_numpy(),
+                           own["income_growth"].to_numpy(), np.full(len(base), 50.0))
     dropped = refresh[refresh["change"] == "dropped"]
     assert (dropped["reasons"] != "").all()
     first, second = sorted(refresh["refreshed_on"].unique())
     gone = set(dropped.loc[dropped["refreshed_on"] == first, "household_id"])
     assert gone and not gone & set(refresh.loc[refresh["refreshed_on"] == second, "household_id"])
+    # the county's sources hold only the refreshes made by the end of the pilot
+    assert county.list_refresh["refreshed_on"].max() == pd.Timestamp("2025-01-15")
 
 
 def test_hurried_account_managers_make_short_visits_from_the_branch(county):
