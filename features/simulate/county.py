@@ -16,9 +16,11 @@ The generative story (kept in step with docs/simulator.md; sources and columns i
    latent discipline, the debt-service burden in the household's worst season (seasonal income × debt service),
    recent arrears, the gap between declared and observed income, age and serious illness. Outcomes are Bernoulli
    draws from it, so the oracle AUC (true PD against drawn outcomes) is the ceiling for any model.
-5. The bank approves most eligible applicants (a noisy view of their risk), signs one-year 共富 loans and keeps a
-   ledger of balance events; borrowers are revisited a year later with income grown (跃迁 when above the cap),
-   and the 扩中 list is refreshed every January (households dropped with reasons).
+5. The bank approves most eligible applicants (a noisy view of their risk), signs a credit line and a one-year
+   共富 drawdown on it, secured by what the household holds or by a guarantor household, and keeps a ledger of
+   balance events; borrowers are revisited a year later with income grown (跃迁 when above the cap), the 扩中
+   list is refreshed every January (households dropped with reasons), and a drawdown repaid in good standing at
+   maturity may be renewed (``features.simulate.renewals``). The sources end with the pilot (2025-12-31).
 6. Field-data messiness is then layered on (``features.simulate.mess``) and caught by ``features.sources.schemas``.
 """
 
