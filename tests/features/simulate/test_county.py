@@ -7,6 +7,7 @@ import pandas as pd
 
 from features.ids import is_valid_id_number
 from features.simulate.county import TOWNSHIPS, County, SimulationConfig, simulate_county
+from features.simulate.figures import ledger_figures
 from features.simulate.ledger import list_refresh
 from features.simulate.world import HOUSEHOLD_INCOME_CAP, PILOT_END, TOWNSHIP_POPULATION
 from features.sources.ledger import daily_balances
@@ -154,3 +155,19 @@ def test_without_messiness_the_county_is_clean():
     county = simulate_county(SimulationConfig(households=300, seed=11, messiness=0.0))
     assert not county.base_list["household_id"].duplicated().any()
     assert len({v["visit_id"] for v in county.visits}) == len(county.visits)
+
+
+def test_the_riskier_county_renews_good_drawdowns_refuses_those_in_arrears_and_pledges_only_what_is_held(county):
+    # given the shared county (SimulationConfig.trainable: about 10% of booked loans default)
+    figures = ledger_figures(county)
+    decisions = figures["renewal_decisions"]
+    # then renewals and refusals for arrears both happen, and no drawdown with an overdue posting is renewed
+    assert decisions["renewed"] >= 20 and decisions["refused_arrears"] >= 5
+    overdue = set(county.loan_events.loc[county.loan_events["event"] == "overdue", "loan_id"])
+    renewed = county.loan_ledger.loc[county.loan_ledger["renewal"] == "renewed", "loan_id"]
+    assert not renewed.isin(overdue).any()
+    # every guaranteed line has its guarantor, no pledge is on something not held, nothing is dated after the end
+    assert figures["guaranteed_lines"] > 50 and figures["guaranteed_lines_with_a_guarantor"] == figures[
+        "guaranteed_lines"]
+    assert figures["collateral_not_held"] == 0
+    assert figures["postings_after_end"] == figures["revisits_after_end"] == 0
