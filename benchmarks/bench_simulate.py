@@ -42,7 +42,8 @@ def _county(households: int, seed: int, folder: str, queue: mp.Queue) -> None:
     county.write(Path(folder))
     total = time.perf_counter() - start
     rows = {name: len(getattr(county, name)) for name in ("base_list", "account_flows", "repayment_history",
-                                                          "applications", "loan_ledger", "loan_events")}
+                                                          "applications", "loan_ledger", "loan_events",
+                                                          "loan_guarantors")}
     rows |= {"visits": len(county.visits), "revisits": len(county.revisits)}
     from features.simulate.figures import program_figures
 

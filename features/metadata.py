@@ -153,6 +153,26 @@ _FEATURES = (
           model=False),
     ),
     *_group(
+        "program",
+        # The bank's own 共富 ledger, booked before the as-of date (features.build.ledger).
+        F("program_line_utilisation", "共富授信使用率", "Balance drawn on the household's program credit lines in "
+          "force, as a share of the lines", "ratio", 1, True),
+        # A line's size says what the bank granted, not how risky the household is: catalogued, not scored.
+        F("program_credit_line", "共富授信额度", "Program credit lines in force", "元", model=False),
+        # Collateral and guarantors decide what the bank recovers after a default, not whether one happens.
+        F("program_line_secured", "共富授信有担保或抵质押", "A program credit line in force is secured (guarantor, "
+          "pledge or mortgage)", "0/1", model=False),
+        # A renewal is only granted to a drawdown repaid in good standing at maturity.
+        F("program_renewals", "共富贷已续贷次数", "Renewals of the household's program drawdowns", "次", -1),
+        F("program_loans_in_arrears", "共富贷逾期笔数", "Program drawdowns that fell overdue", "笔", 1, True),
+        # The guarantor's record says what the guarantee is worth after a default: catalogued, not scored.
+        F("program_guarantor_overdue_months_24m", "担保人近24个月逾期月数", "Overdue months of the guarantor of the household's "
+          "program line, in the 24 before signing", "月", model=False),
+        # A guarantee given is a debt the household may have to pay (a contingent liability).
+        F("guaranteed_for_others", "为他人担保金额", "Program credit lines of other households the household "
+          "guarantees, in force", "元", 1, True),
+    ),
+    *_group(
         "queries",
         F("queries_3m", "近3个月征信查询次数", "Credit-report queries in 3 months", "次", 1, True),
         F("queries_6m", "近6个月征信查询次数", "Credit-report queries in 6 months", "次", 1, True),
@@ -210,10 +230,10 @@ CATEGORICAL_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.cat
 MONOTONE: dict[str, int] = {f.name: f.monotone for f in _FEATURES if f.model and f.monotone}
 SENSITIVE_FEATURES: tuple[str, ...] = tuple(f.name for f in _FEATURES if f.sensitive)
 GROUP_ZH = {"income": "收入", "seasonality": "季节性", "balances": "存款余额", "conduct": "账户行为", "debt": "负债", "repayment": "还款记录",
-            "queries": "征信查询", "household": "家庭结构", "assets": "资产与证照", "place": "居住", "visit": "走访"}
+            "program": "共富贷记录", "queries": "征信查询", "household": "家庭结构", "assets": "资产与证照", "place": "居住", "visit": "走访"}
 GROUP_EN = {"income": "income", "seasonality": "seasonality", "balances": "balances",
             "conduct": "account conduct", "debt": "debt",
-            "repayment": "repayment record", "queries": "credit queries", "household": "household make-up",
+            "repayment": "repayment record", "program": "program loan record", "queries": "credit queries", "household": "household make-up",
             "assets": "assets and licences", "place": "residence", "visit": "visit"}
 
 

@@ -27,6 +27,7 @@ from features.build.bank import (
 )
 from features.build.final_list import FinalListIndex
 from features.build.geo import gps_in_township
+from features.build.ledger import LedgerIndex
 from features.build.listing import ListIndex
 from features.build.program import ProgramTerms
 from features.build.sources import SourceIndex
@@ -137,6 +138,7 @@ class FeatureBuilder:
         self.index = SourceIndex.from_sources(self.sources)
         self.listing = ListIndex.from_sources(self.sources, self.program)
         self.final_list = FinalListIndex.from_table(getattr(self.sources, "final_list", None))
+        self.ledger = LedgerIndex.from_sources(self.sources)
 
     def knows(self, household_id: str) -> bool:
         """True when any source holds a record of the household."""
@@ -210,6 +212,9 @@ class FeatureBuilder:
         cols |= grid_features(ix.grid, codes, as_of_month)
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
         cols |= query_features(ix.queries, codes, as_of_day)
+        # the bank's own 共富 lines, renewals and guarantees (unknown for a household no source knows)
+        cols |= {name: np.where(codes >= 0, values, np.nan)
+                 for name, values in self.ledger.features(households, as_of_day).items()}
         # The government's final list beside the base list's status: ON_LIST reads it first.
         cols |= self.final_list.lookup(households, as_of_day)
         customer = ix.bank_customer[np.where(codes >= 0, codes, 0)] & (codes >= 0)

@@ -17,9 +17,11 @@ The generative story (kept in step with docs/simulator.md; sources and columns i
    latent discipline, the debt-service burden in the household's worst season (seasonal income × debt service),
    recent arrears, the gap between declared and observed income, age and serious illness. Outcomes are Bernoulli
    draws from it, so the oracle AUC (true PD against drawn outcomes) is the ceiling for any model.
-5. The bank approves most eligible applicants (a noisy view of their risk), signs one-year 共富 loans and keeps a
-   ledger of balance events; borrowers are revisited a year later with income grown (跃迁 when above the cap),
-   and the 扩中 list is refreshed every January (households dropped with reasons).
+5. The bank approves most eligible applicants (a noisy view of their risk), signs a credit line and a one-year
+   共富 drawdown on it, secured by what the household holds or by a guarantor household, and keeps a ledger of
+   balance events; borrowers are revisited a year later with income grown (跃迁 when above the cap), the 扩中
+   list is refreshed every January (households dropped with reasons), and a drawdown repaid in good standing at
+   maturity may be renewed (``features.simulate.renewals``). The sources end with the pilot (2025-12-31).
 6. Field-data messiness is then layered on (``features.simulate.mess``) and caught by ``features.sources.schemas``.
 """
 
@@ -37,15 +39,18 @@ from sklearn.metrics import roc_auc_score
 from features.files import atomic_path, write_text_atomic
 from features.simulate.bank import app_month_index, credit_reports, sigmoid, simulate_bank
 from features.simulate.forms import (
+    Holdings,
     account_managers,
+    draw_holdings,
     income_by_source,
     plan_visits,
     revisit_forms,
     visit_forms,
 )
 from features.simulate.households import Households, draw_households
-from features.simulate.ledger import income_growth, list_refresh, loan_ledger
+from features.simulate.ledger import income_growth, known_by, list_refresh, loan_ledger
 from features.simulate.mess import make_messy
+from features.simulate.renewals import barred_from_new_loans, guarantor_records, renew_lines
 from features.simulate.review import review_events
 from features.simulate.world import (
     BUSINESS_LIVELIHOODS,
@@ -54,6 +59,7 @@ from features.simulate.world import (
     LIST_DATE,
     LIST_INCOME_FLOOR,
     LIVELIHOODS,
+    PILOT_END,
     PROVINCE_LIST_MISSING,
     PURPOSES,
     SHENGSI_REGION,
@@ -67,7 +73,8 @@ __all__ = ["LIVELIHOODS", "PURPOSES", "TOWNSHIPS", "County", "SimulationConfig",
 
 # Tables written as Parquet, in this order; visit and revisit forms are JSON as the PAD exports them.
 TABLES = ("base_list", "bank_customers", "account_flows", "loan_accounts", "repayment_history", "credit_queries",
-          "credit_reports", "applications", "loan_ledger", "loan_events", "list_refresh", "account_managers",
+          "credit_reports", "applications", "loan_ledger", "loan_events", "loan_guarantors", "list_refresh",
+          "account_managers",
           "ground_truth", "application_truth")
 FORMS = ("visits", "revisits", "review_events")  # review_events: the government's list review (replayed by the demo)
 
@@ -123,6 +130,7 @@ class County:
     credit_reports: pd.DataFrame = field(default_factory=pd.DataFrame)
     loan_ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
     loan_events: pd.DataFrame = field(default_factory=pd.DataFrame)
+    loan_guarantors: pd.DataFrame = field(default_factory=pd.DataFrame)
     revisits: list[dict] = field(default_factory=list)
     list_refresh: pd.DataFrame = field(default_factory=pd.DataFrame)
     account_managers: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -196,12 +204,17 @@ def _bank_customers(rng: np.random.Generator, hh: Households, customer: np.ndarr
     })
 
 
-def _collateral(rng: np.random.Generator, hh: Households) -> np.ndarray:
-    """What secures a line: the plan's 捕捞证/养殖证 pledges and house mortgages, a guarantor, or nothing (信用)."""
-    n = hh.n
-    u = rng.random(n)
+def _collateral(rng: np.random.Generator, hh: Households, holds: Holdings) -> np.ndarray:
+    """What secures a line: the plan's 捕捞证/养殖证 pledges and house mortgages, a guarantor, or nothing (信用).
+
+    A pledge or mortgage is only ever on something the household holds: 捕捞证质押 on a fishing household's
+    licence, 养殖证抵押 on a mussel farmer's, 住房抵押 on an owned house.
+    """
+    u = rng.random(hh.n)
+    fishing_permit = holds.licence & (hh.livelihood == "fishing")
+    farm_permit = holds.licence & (hh.livelihood == "mussel")
     return np.select(
-        [(hh.livelihood == "fishing") & (u < 0.35), (hh.livelihood == "mussel") & (u < 0.4), u < 0.12, u < 0.5],
+        [fishing_permit & (u < 0.41), farm_permit & (u < 0.47), holds.house & (u < 0.15), u < 0.5],
         ["捕捞证质押", "养殖证抵押", "住房抵押", "保证"], "信用")
 
 
@@ -255,7 +268,8 @@ def simulate_county(config: SimulationConfig) -> County:
     # A household asks for a credit line (授信) of about one to two years' income and draws part of it (用信).
     requested = np.round(np.clip(hh.annual_income * rng.uniform(1.0, 2.8, n), 10_000, 500_000), -4)
     draw_share = rng.uniform(0.1, 0.5, n)
-    collateral = _collateral(rng, hh)
+    holds = draw_holdings(rng, hh)
+    collateral = _collateral(rng, hh, holds)
     observed_income = np.where(last12, bank.inflow, 0.0).sum(axis=1) / bank.banked_share
     overdue_recent = np.where(last12, bank.depth, 0).sum(axis=1).astype(float)
     monthly_service = (bank.debt_balance + requested * draw_share) / 12 * 1.04
@@ -312,10 +326,17 @@ def simulate_county(config: SimulationConfig) -> County:
 
     by_source = income_by_source(rng, hh, declared)
     visits = visit_forms(rng, hh, plan, declared, by_source, requested, purpose, bank.debt_balance, signed,
-                         fixed_residence)
+                         fixed_residence, holds)
     growth = income_growth(rng, n, pd.Series(hh.ids).isin(ledger["household_id"]).to_numpy())
     revisits, revisit_income = revisit_forms(rng, hh, plan, ledger, applications, by_source, growth)
     refresh = list_refresh(rng, base_list, hh.annual_income, growth, hh.head_age)
+    pd_of = application_truth.set_index("application_id")["true_pd"]
+    ledger, events = renew_lines(rng, ledger, events, pd_of, barred_from_new_loans(refresh, revisits), PILOT_END)
+    guarantors = guarantor_records(rng, ledger, hh, bank)
+    # The sources are the bank's records at the end of the pilot: what is scheduled after it is not data yet.
+    ledger, events = known_by(ledger, events, PILOT_END)
+    revisits = [r for r in revisits if pd.Timestamp(r["visited_at"]) < PILOT_END + pd.Timedelta(days=1)]
+    refresh = refresh[refresh["refreshed_on"] <= PILOT_END].reset_index(drop=True)
     truth = pd.DataFrame({
         "household_id": hh.ids, "discipline": hh.discipline, "annual_income": hh.annual_income,
         "livelihood": hh.livelihood, "typhoon_exposed": hh.exposed.any(axis=1), "eligible": eligible,
@@ -326,7 +347,8 @@ def simulate_county(config: SimulationConfig) -> County:
     })
     county = County(base_list, _bank_customers(rng, hh, bank.customer), visits, bank.account_flows,
                     bank.loan_accounts, bank.repayment_history, bank.credit_queries, applications, reports, ledger,
-                    events, revisits, refresh, account_managers(), truth, application_truth=application_truth)
+                    events, guarantors, revisits, refresh, account_managers(), truth,
+                    application_truth=application_truth)
     county.visits, county.bank_customers, county.base_list = make_messy(
         rng, county.visits, county.bank_customers, county.base_list, config.messiness)
     # its own random stream (features.simulate.review), so the sources above stay as they were

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 
 from features.simulate.county import County
-from features.simulate.world import TYPHOON_YEARS
+from features.simulate.world import PILOT_END, TYPHOON_YEARS
 
 TYPHOON_LIVELIHOODS = ("fishing", "mussel")
+# What a pledge or mortgage needs the household to hold, as its visit form's assets record it.
+COLLATERAL_HELD = {"捕捞证质押": "fishing_permit", "养殖证抵押": "aquaculture_permit", "住房抵押": "house"}
 
 
 def _by_year(dates: pd.Series) -> dict[str, int]:
@@ -44,6 +46,7 @@ def program_figures(county: County) -> dict[str, Any]:
     exposed = np.isin(livelihood, TYPHOON_LIVELIHOODS) & typhoon_window(booked["application_date"])
     outcome = booked["default_12m"].astype(float).to_numpy()
     ledger = county.loan_ledger
+    lines = ledger[ledger["renewal_no"] == 0] if "renewal_no" in ledger else ledger
     flows = county.account_flows
     size = base.set_index("household_id")["household_size"].reindex(truth.index).to_numpy()
     per_head = truth["annual_income"] / size
@@ -58,9 +61,9 @@ def program_figures(county: County) -> dict[str, Any]:
         "apply_rate_visited_ineligible": round(float(applied[visited & ~eligible].mean()), 4),
         "applications_failing_rules_share": round(float(1 - eligible.loc[apps["household_id"]].mean()), 4),
         "booked_loans": int(len(booked)),
-        "loans_by_year": _by_year(ledger["disbursed_on"]),
-        "first_loan": str(pd.to_datetime(ledger["disbursed_on"]).min().date()),
-        "mean_loan_amount": round(float(ledger["amount"].mean()), 0),
+        "loans_by_year": _by_year(lines["disbursed_on"]),
+        "first_loan": str(pd.to_datetime(lines["disbursed_on"]).min().date()),
+        "mean_loan_amount": round(float(lines["amount"].mean()), 0),
         "booked_default_rate": round(float(outcome.mean()), 4),
         "booked_defaults": int(outcome.sum()),
         "booked_default_rate_typhoon_exposed": round(float(outcome[exposed].mean()), 4) if exposed.any() else None,
@@ -70,8 +73,47 @@ def program_figures(county: County) -> dict[str, Any]:
         "negative_balance_months": int((flows["balance"] < 0).sum()),
         "mussel_income_per_head_median": round(float(per_head[mussel].median()), 0),
         "mussel_households_over_100k_per_head": round(float((per_head[mussel] > 100_000).mean()), 4),
-        "credit_line_mean": round(float(ledger["credit_line"].mean()), 0) if "credit_line" in ledger else None,
-        "drawn_share_of_lines": round(float(ledger["amount"].sum() / ledger["credit_line"].sum()), 4)
+        "credit_line_mean": round(float(lines["credit_line"].mean()), 0) if "credit_line" in ledger else None,
+        "drawn_share_of_lines": round(float(lines["amount"].sum() / lines["credit_line"].sum()), 4)
         if "credit_line" in ledger else None,
         "under_declared_share_of_applicants": round(float(truth.loc[apps["household_id"], "under_declared"].mean()), 4),
+        **ledger_figures(county),
+    }
+
+
+def collateral_not_held(ledger: pd.DataFrame, visits: list[dict]) -> pd.Series:
+    """Per pledge or mortgage type, the loans whose household's latest visit form does not record holding it."""
+    assets = pd.DataFrame(visits).drop_duplicates("household_id", keep="last").set_index("household_id")["assets"]
+    counts = {}
+    for guarantee, asset in COLLATERAL_HELD.items():
+        secured = ledger[ledger["guarantee"] == guarantee]
+        held = secured["household_id"].map(assets.map(lambda a, key=asset: bool(a.get(key)) if a else False))
+        counts[guarantee] = int((held != True).sum())  # noqa: E712 - NaN (no form) counts as not held
+    return pd.Series(counts)
+
+
+def ledger_figures(county: County) -> dict[str, Any]:
+    """What a credit officer counts in the ledger: renewals and refusals, guarantors, collateral, the timeline's end."""
+    ledger, guarantors = county.loan_ledger, county.loan_guarantors
+    if "renewal" not in ledger:
+        return {}
+    renewed = ledger[ledger["renewal_no"] >= 1]
+    guaranteed = ledger.loc[(ledger["renewal_no"] == 0) & (ledger["guarantee"] == "保证"), "line_id"]
+    decisions = ledger["renewal"].value_counts()
+    return {
+        "credit_lines": int((ledger["renewal_no"] == 0).sum()),
+        "renewals": int(len(renewed)),
+        "renewals_by_year": _by_year(renewed["signed_on"]),
+        "renewal_decisions": {str(k): int(v) for k, v in decisions.items()},
+        "guarantee_types": {str(k): int(v) for k, v in ledger.loc[ledger["renewal_no"] == 0, "guarantee"]
+                            .value_counts().items()},
+        "guaranteed_lines": int(len(guaranteed)),
+        "guaranteed_lines_with_a_guarantor": int(guaranteed.isin(guarantors["line_id"]).sum()),
+        "guarantors_with_overdue_24m": int((guarantors["guarantor_overdue_months_24m"] > 0).sum()),
+        "guarantors_also_borrowing": int(guarantors["guarantor_program_borrower"].sum()),
+        "collateral_not_held": int(collateral_not_held(ledger, county.visits).sum()),
+        "loans_active_at_end": int((ledger["status"] == "active").sum()),
+        "postings_after_end": int((county.loan_events["event_date"] > PILOT_END).sum()),
+        "revisits_after_end": int(sum(pd.Timestamp(r["visited_at"]) >= PILOT_END + pd.Timedelta(days=1)
+                                      for r in county.revisits)),
     }

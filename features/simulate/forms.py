@@ -26,6 +26,23 @@ LIVELIHOOD_LICENCES = {
 
 
 @dataclass
+class Holdings:
+    """What each household holds, as its visit form records it; the loans it pledges come from these."""
+
+    boat: np.ndarray     # owns a fishing boat
+    house: np.ndarray    # owns its house (a 住房抵押 can be registered on it)
+    licence: np.ndarray  # holds its livelihood's licence (捕捞证, 养殖证, B&B permit, shop licence)
+
+
+def draw_holdings(rng: np.random.Generator, hh: Households) -> Holdings:
+    """Boats for 60% of fishing households, houses for 82% of all, the livelihood's licence for 85% of those."""
+    boat = (hh.livelihood == "fishing") & (rng.random(hh.n) < 0.6)
+    licence = np.isin(hh.livelihood, list(LIVELIHOOD_LICENCES)) & (rng.random(hh.n) < 0.85)
+    house = rng.random(hh.n) < 0.82
+    return Holdings(boat, house, licence)
+
+
+@dataclass
 class VisitPlan:
     """Who visits whom, when and how (per household; the form builder reads these arrays)."""
 
@@ -112,8 +129,8 @@ def _quality(rng: np.random.Generator, plan: VisitPlan, rows: np.ndarray) -> dic
 
 def visit_forms(rng: np.random.Generator, hh: Households, plan: VisitPlan, declared_total: np.ndarray,
                 by_source: list[dict[str, float]], requested: np.ndarray, purpose: np.ndarray, debt_balance: np.ndarray,
-                signed: np.ndarray, fixed_residence: np.ndarray) -> list[dict]:
-    """One PAD record per visited household, nested as the PAD exports it."""
+                signed: np.ndarray, fixed_residence: np.ndarray, holds: Holdings) -> list[dict]:
+    """One PAD record per visited household, nested as the PAD exports it (assets and licences from ``holds``)."""
     rows = np.flatnonzero(plan.visited)
     q = _quality(rng, plan, rows)
     living = np.round(12 * (1_500 + 800 * hh.size) * rng.lognormal(0, 0.25, hh.n), -2)
@@ -125,9 +142,7 @@ def visit_forms(rng: np.random.Generator, hh: Households, plan: VisitPlan, decla
     business = np.isin(hh.livelihood, BUSINESS_LIVELIHOODS)
     production = np.round(np.where(business, hh.annual_income * rng.uniform(0.1, 0.35, hh.n), 0.0), -2)
     informal = np.where(rng.random(hh.n) < 0.12, np.round(rng.uniform(10_000, 80_000, hh.n), -3), 0.0)
-    boat = (hh.livelihood == "fishing") & (rng.random(hh.n) < 0.6)
-    licence_draw = rng.random(hh.n)
-    house = rng.random(hh.n) < 0.82
+    boat, house = holds.boat, holds.house
     years = rng.integers(1, 40, hh.n)
     need_draw = rng.random((hh.n, 4))
     members = member_records(hh)
@@ -146,12 +161,12 @@ def visit_forms(rng: np.random.Generator, hh: Households, plan: VisitPlan, decla
     starts = stamps.strftime("%Y-%m-%dT%H:%M:%S").tolist()
     ends = (stamps + pd.to_timedelta(q["duration"], unit="min")).floor("s").strftime("%Y-%m-%dT%H:%M:%S").tolist()
     days = stamps.strftime("%Y-%m-%d").tolist()
-    licence_l = licence_draw.tolist()
+    licence_l = holds.licence.tolist()
     forms = []
     for k, i in enumerate(rows.tolist()):
         lv = livelihoods[i]
         licences = []
-        if lv in LIVELIHOOD_LICENCES and licence_l[i] < 0.85:
+        if licence_l[i]:
             code, label = LIVELIHOOD_LICENCES[lv]
             licences.append({"type": code, "name": label, "number": f"{ids[i][-6:]}-{code[-3:].upper()}"})
         debts = []

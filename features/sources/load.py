@@ -2,8 +2,8 @@
 
 ``load_sources`` validates every table (``features.sources.schemas``) and the visit and revisit forms
 (``features.sources.forms``); records that break a rule are moved to ``RawSources.quarantine`` with the reason.
-Sources beyond the required ones (bank customers, credit reports, loan ledger, revisits, list refresh, the
-government's final list) are read
+Sources beyond the required ones (bank customers, credit reports, loan ledger, guarantors of its lines, revisits,
+list refresh, the government's final list) are read
 when present and are empty tables otherwise.
 """
 
@@ -61,6 +61,7 @@ class RawSources:
     credit_reports: pd.DataFrame = field(default_factory=lambda: _empty("credit_reports"))
     loan_ledger: pd.DataFrame = field(default_factory=lambda: _empty("loan_ledger"))
     loan_events: pd.DataFrame = field(default_factory=lambda: _empty("loan_events"))
+    loan_guarantors: pd.DataFrame = field(default_factory=lambda: _empty("loan_guarantors"))
     list_refresh: pd.DataFrame = field(default_factory=lambda: _empty("list_refresh"))
     final_list: pd.DataFrame = field(default_factory=lambda: _empty("final_list"))
     revisits: pd.DataFrame = field(default_factory=lambda: _empty("revisits"))
@@ -76,16 +77,21 @@ class RawSources:
 def _rows_for(frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
     if "household_id" not in frame.columns:
         return frame
-    return frame[frame["household_id"].isin(keep)]
+    rows = frame["household_id"].isin(keep)
+    if "guarantor_household_id" in frame.columns:  # a guarantee belongs to the borrower and the guarantor
+        rows |= frame["guarantor_household_id"].isin(keep)
+    return frame[rows]
 
 
 # Sources read when their file exists (an empty table with a household_id column otherwise).
-EXTRA_TABLES = ("bank_customers", "credit_reports", "loan_ledger", "loan_events", "list_refresh", "final_list")
+EXTRA_TABLES = ("bank_customers", "credit_reports", "loan_ledger", "loan_events", "loan_guarantors", "list_refresh",
+                "final_list")
 
 
 def _empty(name: str) -> pd.DataFrame:
     columns = {"quarantine": ("source", "record", "household_id", "field", "value", "rule"),
                "revisits": ("visit_id", "household_id", "visited_at"),
+               "loan_guarantors": ("line_id", "household_id", "guarantor_household_id"),
                "subsidy_payments": ("month", "approved", "paid")}.get(name, ("household_id",))
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 

@@ -24,6 +24,10 @@ FIVE_CLASSES = ("正常", "关注", "次级", "可疑", "损失")
 TOWNSHIP_NAMES = ("菜园镇", "嵊山镇", "洋山镇", "五龙乡", "黄龙乡", "枸杞乡", "花鸟乡")
 # The final list's statuses (最终名单): 确认, 不予确认, and still under review (边审核边放款 may lend then).
 FINAL_LIST_STATUSES = ("confirmed", "not_confirmed", "under_review")
+# What secures a 共富 credit line: unsecured (信用), a guarantor, or the plan's pledges and mortgages.
+GUARANTEE_TYPES = ("信用", "保证", "住房抵押", "捕捞证质押", "养殖证抵押")
+# A drawdown's renewal (续贷) decision at maturity; ``pending`` while the maturity is still ahead.
+RENEWAL_DECISIONS = ("renewed", "refused_arrears", "refused_not_eligible", "not_requested", "pending")
 _MASKS = {"id_number": mask_id_number, "name": mask_name, "phone": mask_phone}
 
 
@@ -101,13 +105,26 @@ SCHEMAS: dict[str, TableSchema] = {s.name: s for s in (
                                                                             maximum=500_000),
         _c("rate", "float", minimum=0.0, maximum=0.24), _c("normal_rate", "float", minimum=0.0, maximum=0.24),
         _c("signed_on", "date"), _c("disbursed_on", "date"), _c("maturity_on", "date"),
-        _c("status", "str", allowed=("active", "settled", "defaulted")), _c("settled_on", "date", nullable=True)),
+        _c("status", "str", allowed=("active", "settled", "defaulted")), _c("settled_on", "date", nullable=True),
+        # the credit line a loan draws on, what secures it and its renewals (older ledgers may lack them)
+        _c("line_id", "str", nullable=True), _c("credit_line", "float", nullable=True, minimum=1_000,
+                                                maximum=500_000),
+        _c("line_valid_until", "date", nullable=True), _c("guarantee", "str", nullable=True, allowed=GUARANTEE_TYPES),
+        _c("renewal_of", "str", nullable=True), _c("renewal_no", "int", nullable=True, minimum=0),
+        _c("renewal", "str", nullable=True, allowed=RENEWAL_DECISIONS)),
         key=("loan_id",), row="共富 loan"),
     TableSchema("loan_events", (
         _c("loan_id", "str"), _c("household_id", "str"), _c("event_date", "date"),
         _c("event", "str", allowed=("disburse", "interest", "prepay", "repay", "overdue", "dpd90")),
         _c("principal", "float"), _c("interest", "float", minimum=0.0), _c("balance_after", "float", minimum=0.0)),
         row="ledger posting"),
+    TableSchema("loan_guarantors", (
+        _c("line_id", "str"), _c("household_id", "str"), _c("guarantor_household_id", "str"),
+        _c("guarantee_type", "str", nullable=True), _c("guaranteed_amount", "float", minimum=0.0),
+        _c("signed_on", "date"), _c("valid_until", "date"),
+        _c("guarantor_overdue_months_24m", "int", nullable=True, minimum=0, maximum=24),
+        _c("guarantor_current_overdue", "bool", nullable=True), _c("guarantor_program_borrower", "bool", nullable=True)),
+        key=("line_id", "guarantor_household_id"), row="guarantor of a credit line"),
     TableSchema("list_refresh", (
         _c("household_id", "str"), _c("refreshed_on", "date"), _c("change", "str", allowed=("kept", "dropped")),
         _c("on_list", "bool"), _c("reasons", "str", nullable=True)), key=("household_id", "refreshed_on"),

@@ -7,6 +7,7 @@ data is refused naming --year; a year still in progress says 截至 which day.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
@@ -177,13 +178,21 @@ def test_a_year_without_data_is_refused_naming_the_option(data_dir, tmp_path, ca
 
 
 def test_a_year_in_progress_says_to_which_day(sources, policy):
-    # given the test county, whose records run past the pilot (the last loans' repayments and revisits)
-    last = data_span(sources)[1]
-    assert last.year > 2025 and last < pd.Timestamp(f"{last.year}-12-31")
-    # when that last year is reported
-    day, complete = report_day(sources, last.year)
-    # then it stands at the last day with data, and says so
-    assert (day, complete) == (last, False)
+    # given the test county, whose records end with the pilot, and the same county as it stood on 2025-09-30
+    assert data_span(sources)[1] == pd.Timestamp("2025-12-31")
+    cut = pd.Timestamp("2025-09-30")
+    ledger = sources.loan_ledger[sources.loan_ledger["disbursed_on"] <= cut]
+    known = dataclasses.replace(
+        sources, visits=sources.visits[sources.visits["visited_at"] < cut + pd.Timedelta(days=1)],
+        revisits=sources.revisits[sources.revisits["visited_at"] < cut + pd.Timedelta(days=1)],
+        loan_ledger=ledger, loan_events=sources.loan_events[sources.loan_events["event_date"] <= cut],
+        list_refresh=sources.list_refresh[sources.list_refresh["refreshed_on"] <= cut])
+    last = data_span(known)[1]
+    assert last.year == 2025 and last <= cut
+    # when 2025 is reported from each
+    # then the whole pilot's year is complete, and the earlier county's stands at its last day with data, saying so
+    assert report_day(sources, 2025) == (pd.Timestamp("2025-12-31"), True)
+    assert report_day(known, 2025) == (last, False)
     assert report_day(sources, 2024) == (YEAR_END, True)
     with pytest.raises(InputError, match="--year"):
         report_day(sources, 2022)

@@ -82,16 +82,46 @@ def _tamper(sources: RawSources, requests: pd.DataFrame, window: str, leave_list
         revisits = pd.concat([revisits, requests[["household_id"]].assign(
             visit_id="R-X-" + requests["household_id"], visited_at=requests["as_of"] + shift, household_size=1,
             declared_income=[{"total": 9_999_000.0}] * len(requests))], ignore_index=True)
+    ledger, events, guarantors = _tamper_ledger(sources, requests, window)
     return RawSources(visits=visits_frame(records), base_list=base_list, account_flows=flows,
                       loan_accounts=loans, repayment_history=grid, credit_queries=queries,
-                      applications=sources.applications, list_refresh=refresh, revisits=revisits)
+                      applications=sources.applications, list_refresh=refresh, revisits=revisits,
+                      loan_ledger=ledger, loan_events=events, loan_guarantors=guarantors)
+
+
+def _tamper_ledger(sources: RawSources, requests: pd.DataFrame, window: str,
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A fully drawn 共富 line in arrears and a guarantee for another household, per requesting household.
+
+    ``after``: booked ON the as-of date (the ledger is read strictly before it); ``before``: 30 days earlier.
+    """
+    day = requests["as_of"] if window == "after" else requests["as_of"] - pd.Timedelta(days=30)
+    hh = requests["household_id"].to_numpy()
+    loan = "D-X-" + requests["household_id"]
+    ledger = pd.DataFrame({"loan_id": loan, "line_id": "SX-X-" + requests["household_id"], "household_id": hh,
+                           "amount": 90_000.0, "signed_on": day, "disbursed_on": day,
+                           "maturity_on": day + pd.DateOffset(years=1), "credit_line": 100_000.0,
+                           "line_valid_until": day + pd.DateOffset(years=3), "guarantee": "保证", "renewal_no": 1})
+    events = pd.concat([
+        pd.DataFrame({"loan_id": loan, "household_id": hh, "event_date": day, "event": "disburse",
+                      "principal": 90_000.0, "interest": 0.0, "balance_after": 90_000.0}),
+        pd.DataFrame({"loan_id": loan, "household_id": hh, "event_date": day, "event": "overdue",
+                      "principal": 0.0, "interest": 0.0, "balance_after": 90_000.0})], ignore_index=True)
+    guarantors = pd.DataFrame({"line_id": "SX-Y-" + requests["household_id"], "household_id": "H-OTHER",
+                               "guarantor_household_id": hh, "guaranteed_amount": 300_000.0, "signed_on": day,
+                               "valid_until": day + pd.DateOffset(years=3), "guarantor_overdue_months_24m": 9})
+    own_guarantor = guarantors.assign(line_id="SX-X-" + requests["household_id"], household_id=hh,
+                                      guarantor_household_id="H-OTHER")
+    return (pd.concat([sources.loan_ledger, ledger], ignore_index=True),
+            pd.concat([sources.loan_events, events], ignore_index=True),
+            pd.concat([sources.loan_guarantors, guarantors, own_guarantor], ignore_index=True))
 
 
 def test_changing_every_record_after_the_as_of_date_changes_no_feature(sources, requests):
     # given the features of 300 applications, each at its own date
     before = build_features(sources, requests, PROGRAM)
     # when every flow, grid month, query, loan, visit and base-list entry dated after each as-of date is
-    # rewritten or added
+    # rewritten or added, and a 共富 line in arrears and a guarantee are booked on the as-of date itself
     after = build_features(_tamper(sources, requests, "after"), requests, PROGRAM)
     # then every feature of every request is unchanged
     pd.testing.assert_frame_equal(after, before)
@@ -102,6 +132,10 @@ def test_the_same_changes_before_the_as_of_date_do_change_features(sources, requ
     before = build_features(sources, requests, PROGRAM)
     after = build_features(_tamper(sources, requests, "before", leave_list=False), requests, PROGRAM)
     # then the features move
+    for name in ("program_line_utilisation", "program_renewals", "program_loans_in_arrears",
+                 "program_guarantor_overdue_months_24m", "guaranteed_for_others"):
+        both_missing = after[name].isna() & before[name].isna()
+        assert ((after[name] != before[name]) & ~both_missing).mean() > 0.5, name
     for name in ("observed_income_12m", "overdue_months_24m", "queries_3m", "debt_balance", "declared_income",
                  "on_list"):
         assert (after[name] != before[name]).mean() > 0.5, name

@@ -135,7 +135,7 @@ def test_a_non_matching_id_cannot_be_recovered_from_what_the_bank_receives(count
 def test_the_province_sees_only_fresh_blinded_values_and_their_count(county: County) -> None:
     # given the same bank list matched twice
     base = county.base_list.iloc[:50]
-    held = list(base["id_number"].iloc[:10])
+    held = list(base["id_number"].drop_duplicates().iloc[:10])  # ten different people
     _, province1, session1, request1, _, _ = _run_recorded(held, base)
     _, _, _, request2, _, _ = _run_recorded(held, base)
     # then the province learned the request size, saw no ID or its group element, and runs look unrelated
@@ -150,7 +150,7 @@ def test_the_province_sees_only_fresh_blinded_values_and_their_count(county: Cou
 def test_the_province_refuses_a_request_larger_than_its_limit(county: County) -> None:
     # given a province that answers at most 5 IDs
     base = county.base_list.iloc[:20]
-    bank = BankPartyState(base["id_number"].iloc[:6])
+    bank = BankPartyState(base["id_number"].drop_duplicates().iloc[:6])  # six different people
     province = ProvincePartyState([base], max_bank_items=5)
     # when the bank asks about 6, then the province refuses, naming the limit
     with pytest.raises(MatchingProtocolError, match="at most 5"):

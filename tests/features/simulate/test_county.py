@@ -7,7 +7,9 @@ import pandas as pd
 
 from features.ids import is_valid_id_number
 from features.simulate.county import TOWNSHIPS, County, SimulationConfig, simulate_county
-from features.simulate.world import HOUSEHOLD_INCOME_CAP, TOWNSHIP_POPULATION
+from features.simulate.figures import ledger_figures
+from features.simulate.ledger import list_refresh
+from features.simulate.world import HOUSEHOLD_INCOME_CAP, PILOT_END, TOWNSHIP_POPULATION
 from features.sources.ledger import daily_balances
 
 
@@ -102,22 +104,35 @@ def test_daily_balances_follow_the_principal_events(county):
 
 def test_every_borrower_is_revisited_about_a_year_later_and_some_rose_above_the_cap(county):
     revisits = pd.DataFrame(county.revisits)
-    joined = county.loan_ledger.merge(revisits, on="loan_id")
-    assert len(joined) == len(county.loan_ledger)
+    first = county.loan_ledger[county.loan_ledger["renewal_no"] == 0]
+    joined = first.merge(revisits, on="loan_id")
     lag = (pd.to_datetime(joined["visited_at"]) - joined["signed_on"]).dt.days
     assert lag.between(330, 401).all()
+    # every borrower whose revisit day has come by the end of the pilot is revisited; later revisits are not data
+    due = first[first["signed_on"] <= PILOT_END - pd.Timedelta(days=401)]
+    assert len(due) and due["loan_id"].isin(revisits["loan_id"]).all()
+    assert (pd.to_datetime(revisits["visited_at"]) < PILOT_END + pd.Timedelta(days=1)).all()
+    ahead = first[first["signed_on"] > PILOT_END - pd.Timedelta(days=330)]
+    assert len(ahead) and not ahead["loan_id"].isin(revisits["loan_id"]).any()
     totals = revisits["declared_income"].map(lambda d: d["total"])
     over = totals > HOUSEHOLD_INCOME_CAP * revisits["household_size"] / 3
     assert 0 < over.mean() < 0.6
 
 
 def test_a_dropped_household_is_not_listed_at_a_later_refresh(county):
-    refresh = county.list_refresh
+    # given the yearly refreshes drawn for the county's households (2025 and 2026)
+    truth = county.ground_truth.set_index("household_id")
+    base = county.base_list.drop_duplicates("household_id").reset_index(drop=True)
+    own = truth.loc[base["household_id"]]
+    refresh = list_refresh(np.random.default_rng(1), base, own["annual_income"].to_numpy(),
+                           own["income_growth"].to_numpy(), np.full(len(base), 50.0))
     dropped = refresh[refresh["change"] == "dropped"]
     assert (dropped["reasons"] != "").all()
     first, second = sorted(refresh["refreshed_on"].unique())
     gone = set(dropped.loc[dropped["refreshed_on"] == first, "household_id"])
     assert gone and not gone & set(refresh.loc[refresh["refreshed_on"] == second, "household_id"])
+    # the county's sources hold only the refreshes made by the end of the pilot
+    assert county.list_refresh["refreshed_on"].max() == pd.Timestamp("2025-01-15")
 
 
 def test_hurried_account_managers_make_short_visits_from_the_branch(county):
@@ -141,3 +156,19 @@ def test_without_messiness_the_county_is_clean():
     county = simulate_county(SimulationConfig(households=300, seed=11, messiness=0.0))
     assert not county.base_list["household_id"].duplicated().any()
     assert len({v["visit_id"] for v in county.visits}) == len(county.visits)
+
+
+def test_the_riskier_county_renews_good_drawdowns_refuses_those_in_arrears_and_pledges_only_what_is_held(county):
+    # given the shared county (SimulationConfig.trainable: about 10% of booked loans default)
+    figures = ledger_figures(county)
+    decisions = figures["renewal_decisions"]
+    # then renewals and refusals for arrears both happen, and no drawdown with an overdue posting is renewed
+    assert decisions["renewed"] >= 20 and decisions["refused_arrears"] >= 5
+    overdue = set(county.loan_events.loc[county.loan_events["event"] == "overdue", "loan_id"])
+    renewed = county.loan_ledger.loc[county.loan_ledger["renewal"] == "renewed", "loan_id"]
+    assert not renewed.isin(overdue).any()
+    # every guaranteed line has its guarantor, no pledge is on something not held, nothing is dated after the end
+    assert figures["guaranteed_lines"] > 50 and figures["guaranteed_lines_with_a_guarantor"] == figures[
+        "guaranteed_lines"]
+    assert figures["collateral_not_held"] == 0
+    assert figures["postings_after_end"] == figures["revisits_after_end"] == 0

@@ -49,6 +49,13 @@ def households_folder(county: County, keep: set[str], folder: Path) -> Path:
                  "applications", "list_refresh"):
         frame = getattr(county, name)
         frame[frame["household_id"].isin(keep)].to_parquet(folder / f"{name}.parquet", index=False)
+    # the bank's 共富 ledger of the households, and the guarantees they gave for others' lines
+    for name in ("loan_ledger", "loan_events"):
+        frame = getattr(county, name)
+        frame[frame["household_id"].isin(keep)].to_parquet(folder / f"{name}.parquet", index=False)
+    guarantors = county.loan_guarantors
+    guarantors[guarantors["household_id"].isin(keep) | guarantors["guarantor_household_id"].isin(keep)].to_parquet(
+        folder / "loan_guarantors.parquet", index=False)
     visits = [v for v in county.visits if v["household_id"] in keep]
     (folder / "visits.json").write_text(json.dumps(visits, ensure_ascii=False), encoding="utf-8")
     # the list as it stands on each date reads the refresh and the revisits too
