@@ -73,23 +73,27 @@ class Validation:
 
 def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd.DataFrame, y_test: np.ndarray,
              policy: Policy, split: str, plots: bool = True, shap_rows: int = 1000, seed: int = 0,
-             y_train: np.ndarray | None = None, fairness_search: bool = True) -> Validation:
+             y_train: np.ndarray | None = None, fairness_search: bool = True,
+             reference: pd.DataFrame | None = None) -> Validation:
     """Measure the model on ``test`` (rows it never saw) against ``train``; optionally draw the plots.
 
     With ``y_train`` (and ``fairness_search``), the before model and the alternatives are fitted on the training
-    rows and set beside the model in the fairness section.
+    rows and set beside the model in the fairness section. ``reference`` (default: ``train``) are the training
+    rows the holdout's stability is measured against: a training run passes the sample it records, so a later
+    revalidation measures against the same rows.
     """
     raw_test = model.raw_score(test)  # the trees read each row once; PD, score and uncalibrated PD follow from it
     logit_test = model.calibrated_logit(raw_test)
     pd_test, pd_raw = 1.0 / (1.0 + np.exp(-logit_test)), 1.0 / (1.0 + np.exp(-raw_test))
     score_test = model.score_from_logit(logit_test)
-    score_train = model.credit_score(train)
+    reference = train if reference is None else reference
+    score_reference = model.credit_score(reference)
     metrics = evaluate(y_test, pd_test)
     slices = dataset.slices(test)
     result = Validation(
         dataset=dataset.name, n_train=len(train), n_test=len(test), split=split, metrics=metrics,
         metrics_uncalibrated=evaluate(y_test, pd_raw), calibration_fit=dict(model.calibration_report_),
-        stability=stability(train, test, model.features, score_train, score_test),
+        stability=stability(reference, test, model.features, score_reference, score_test),
         monotonicity=monotonicity_check(model, test, dict(zip(model.features, model.monotone_constraints(),
                                                                strict=True)), seed=seed),
         fairness=fairness_table(model, test, y_test, slices, policy, scored=(pd_test, score_test)),
