@@ -10,7 +10,7 @@ it keeps the score linear in the TreeSHAP contributions: base points + Σ featur
 so the gradient-boosted model reads like a scorecard.
 
 Capacity follows the training rows (``models.credit.sizing``): cross-fitting and shallow trees on small data, one
-early-stopped booster with larger trees from 20,000 rows on; parameters given explicitly always win.
+early-stopped booster with larger trees from 2,000 rows on; parameters given explicitly always win.
 
 The model reads the household feature metadata by default (monotone directions, categorical columns); for any
 other credit dataset the caller passes the columns, the categorical ones and the monotone hints explicitly.
@@ -198,7 +198,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     grades: (grade, lowest score) pairs, best first, as in the policy; without them ``grade`` is empty.
     cv_folds: number of cross-fitted members averaged into the booster (each early-stopped on its own held-out
         fold, whose out-of-fold scores fit the calibration); 1 fits one booster on a single held-out split;
-        None: five below 20,000 training rows, one from there on. The number used is ``cv_folds_``.
+        None: three below 2,000 training rows, one from there on. The number used is ``cv_folds_``.
     catalogue: what each input column means (labels, unit, group, value labels) for a dataset's own table
         (None: the household catalogue, ``features.metadata``).
     sensitive: attributes a lender may not score people on; ``fit`` refuses a feature list holding one (None:
