@@ -7,6 +7,7 @@ less discriminatory alternative among candidates within an AUC tolerance (``trai
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,13 +88,12 @@ def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd
     pd_test, pd_raw = 1.0 / (1.0 + np.exp(-logit_test)), 1.0 / (1.0 + np.exp(-raw_test))
     score_test = model.score_from_logit(logit_test)
     reference = train if reference is None else reference
-    score_reference = model.credit_score(reference)
     metrics = evaluate(y_test, pd_test)
     slices = dataset.slices(test)
     result = Validation(
         dataset=dataset.name, n_train=len(train), n_test=len(test), split=split, metrics=metrics,
         metrics_uncalibrated=evaluate(y_test, pd_raw), calibration_fit=dict(model.calibration_report_),
-        stability=stability(reference, test, model.features, score_reference, score_test),
+        stability=pd.DataFrame(),
         monotonicity=monotonicity_check(model, test, dict(zip(model.features, model.monotone_constraints(),
                                                                strict=True)), seed=seed),
         fairness=fairness_table(model, test, y_test, slices, policy, scored=(pd_test, score_test)),
@@ -102,12 +102,20 @@ def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd
         before = before_model(model, dataset, train, y_train)
         result.fairness = before_after(fairness_table(before, test, y_test, slices, policy), result.fairness)
         result.alternatives = search(model, train, y_train, test, y_test, slices, policy)
-    if plots:
-        from training.plots import chinese_figures, performance_plots, shap_plots
+    # The SHAP sample's contributions and the reference rows' scores run in LightGBM's native code, which leaves the
+    # interpreter free: one worker thread computes them while this one draws the performance plots (no other
+    # LightGBM call runs meanwhile).
+    rows = test.sample(n=min(shap_rows, len(test)), random_state=seed) if len(test) > shap_rows else test
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation-scoring") as pool:
+        explained = pool.submit(model.contributions, rows) if plots else None
+        reference_scores = pool.submit(model.credit_score, reference)
+        if explained is not None:
+            from training.plots import chinese_figures, performance_plots, shap_plots
 
-        rows = test.sample(n=min(shap_rows, len(test)), random_state=seed) if len(test) > shap_rows else test
-        contrib, expected = model.contributions(rows)
-        with chinese_figures():
-            result.plots.update(performance_plots(y_test, pd_test, pd_raw, score_test))
-            result.plots.update(shap_plots(contrib, expected, rows, list(model.features), dataset.labels_zh))
+            with chinese_figures():
+                result.plots.update(performance_plots(y_test, pd_test, pd_raw, score_test))
+                contrib, expected = explained.result()
+                result.plots.update(shap_plots(contrib, expected, rows, list(model.features), dataset.labels_zh))
+        score_reference = reference_scores.result()
+    result.stability = stability(reference, test, model.features, score_reference, score_test)
     return result
