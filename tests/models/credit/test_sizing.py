@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from features.datasets import load_dataset
-from models.credit.sizing import CROSS_FIT_BELOW, CROSS_FIT_FOLDS, cv_folds_for, sized_params
+from models.credit.sizing import (
+    CROSS_FIT_BELOW,
+    CROSS_FIT_FOLDS,
+    SCARCE_FOLDS,
+    SCARCE_RARER_BELOW,
+    cv_folds_for,
+    sized_params,
+)
 from training.train import fit_model, split_dataset
 
 
@@ -18,6 +25,14 @@ def test_members_and_leaves_follow_the_training_rows(rows, members, leaves):
     # then
     assert folds == members and params["num_leaves"] == leaves
     assert (params["max_depth"] == 3) == (folds > 1)  # the shallow trees go with the cross-fitted members
+
+
+@pytest.mark.parametrize(("rows", "rarer", "members"), [(1_200, 25, SCARCE_FOLDS),
+                                                        (1_200, SCARCE_RARER_BELOW - 1, SCARCE_FOLDS),
+                                                        (1_200, SCARCE_RARER_BELOW, CROSS_FIT_FOLDS),
+                                                        (750, 225, CROSS_FIT_FOLDS), (5_000, 20, 1)])
+def test_scarce_bad_rows_keep_five_members_below_the_cross_fit_size(rows, rarer, members):
+    assert cv_folds_for(rows, rarer) == members
 
 
 def test_german_credit_is_cross_fitted_and_a_larger_table_gets_one_booster(policy):
