@@ -11,7 +11,11 @@ defaults (categoricals as categories), and an optbinning WoE scorecard. The same
 ``kuozhong train`` command (validation report, plots, MLflow logging and registration; on a new MLflow store, and
 again on the store it made) and ``kuozhong score`` on
 the table (PD, score, grade and reasons per row), beside LightGBM's own ``predict(pred_contrib=True)`` on the same
-rows and the same model. JSON in benchmarks/results/bench_tables.json.
+rows and the same model, and the train command's own work in a warm process (``warm_train_seconds``: the
+interpreter, the libraries and the store already up). Every time is given by the wall clock and in CPU seconds
+(the commands' every thread included): on shared cores the wall clock grows with the machine's load, which the
+run records. ``ratios`` divides by one LightGBM default fit; ``done_when`` holds the issue's bounds per table.
+JSON in benchmarks/results/bench_tables.json.
 """
 
 from __future__ import annotations
