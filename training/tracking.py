@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import mlflow
-from mlflow import MlflowClient
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,9 @@ def _write_ahead_log(database: Path) -> None:
 
 def configure(config: TrackingConfig | None = None) -> MlflowClient:
     """Point MLflow at the store (creating it), make sure the experiment exists, and return a client."""
+    import mlflow
+    from mlflow import MlflowClient
+
     config = config or TrackingConfig()
     config.store.mkdir(parents=True, exist_ok=True)
     _write_ahead_log(config.store / "mlflow.db")
@@ -75,6 +80,38 @@ def configure(config: TrackingConfig | None = None) -> MlflowClient:
         client.create_experiment(EXPERIMENT, artifact_location=config.artifact_uri)
     mlflow.set_experiment(EXPERIMENT)
     return client
+
+
+def _open_for_logging(config: TrackingConfig) -> MlflowClient:
+    client = configure(config)
+    # the first half of MLflow's own requirement check at ``log_model`` (the map of installed packages to their
+    # modules, read from every installed distribution's metadata and kept by MLflow): built here, the check itself
+    # still runs, on the map MLflow keeps
+    from mlflow.utils import requirements_utils
+
+    build_map = getattr(requirements_utils, "_init_modules_to_packages_map", None)
+    if build_map is not None:
+        build_map()
+    import training.pyfunc  # noqa: F401  (mlflow.pyfunc and the model's signature types, used when logging)
+
+    return client
+
+
+def open_store_in_background(config: TrackingConfig | None = None) -> Future[MlflowClient]:
+    """``configure`` in a thread of its own, with what logging a model loads; ``result()`` gives the client.
+
+    Importing MLflow, building a new store (every schema migration) and reading the installed packages for the
+    model's requirement check are a few seconds of interpreter work, while fitting and scoring a model run in
+    LightGBM's native code, which leaves the interpreter free: begun first, the store is ready when the model is.
+    The caller uses MLflow only after ``result()`` (which raises what opening the store raised). The store's
+    place is read from the environment here, in the caller's thread.
+    """
+    config = config or TrackingConfig()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mlflow-store")
+    try:
+        return pool.submit(_open_for_logging, config)
+    finally:
+        pool.shutdown(wait=False)
 
 
 @contextmanager

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -17,8 +18,7 @@ from features.datasets import SLICE_PREFIX, Dataset, county_dataset, plan_split
 from models.credit.model import CreditModel, check_params
 from models.policy import Policy
 from training.evaluate import evaluate, ks_statistic
-from training.pyfunc import CreditPyfunc, signature_of
-from training.tracking import configure, model_name_for
+from training.tracking import model_name_for, open_store_in_background
 from training.validation import Validation, validate
 
 log = logging.getLogger(__name__)
@@ -107,74 +107,85 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     method = check_method(reject_inference or dataset.config.reject_inference)
     if params:
         check_params(params)  # before any run exists: a refused parameter leaves nothing behind
-    client = configure()
+    store = open_store_in_background()  # ready by the time the model is fitted and validated
     plan = plan_split(dataset, split, seed)
     train_idx, test_idx = plan.train, plan.test
     frame, y = dataset.frame, dataset.y
     train, test = frame.iloc[train_idx], frame.iloc[test_idx]
     kind = plan.kind
     name = model_name_for(dataset.name)
+    rejects = training_rejects(dataset, plan)
+    model, inference = fit_with_rejects(
+        method, lambda X, t, w: fit_model(dataset, policy, X, t, seed, params, w), train, y[train_idx], rejects, seed)
+    # the training rows the holdout's stability is measured against, recorded with the run: revalidation
+    # measures against the very same rows
+    reference = train.sample(n=REFERENCE_ROWS, random_state=seed) if len(train) > REFERENCE_ROWS else train
+    validation = validate(model, dataset, train, test, y[test_idx], policy, plan.describe(), plots=plots,
+                          seed=seed, y_train=y[train_idx], fairness_search=fairness_search, reference=reference)
+    validation.reject_inference = inference
+    metrics = validation.metrics
+    merged = dict(model.params_)  # the parameters sized for the training rows, with any given on top
+    client = store.result()
+    import mlflow
+    from mlflow.entities import Metric, Param, RunTag
+
+    from training.pyfunc import CreditPyfunc, signature_of
+
     with mlflow.start_run(run_name=run_name or f"train-{dataset.name}", nested=mlflow.active_run() is not None) as run:
-        rejects = training_rejects(dataset, plan)
-        model, inference = fit_with_rejects(
-            method, lambda X, t, w: fit_model(dataset, policy, X, t, seed, params, w), train, y[train_idx], rejects,
-            seed)
-        validation = validate(model, dataset, train, test, y[test_idx], policy, plan.describe(), plots=plots,
-                              seed=seed, y_train=y[train_idx], fairness_search=fairness_search)
-        validation.reject_inference = inference
-        metrics = validation.metrics
-        merged = dict(model.params_)  # the parameters sized for the training rows, with any given on top
-        mlflow.log_params({"seed": seed, "dataset": dataset.name, "split": kind, "test_share": dataset.config.test_share,
-                           "holdout_share": round(plan.share, 6), "split_cut": str(plan.cut or ""),
-                           "n_train": len(train), "n_test": len(test), "best_iteration": model.best_iteration_,
-                           "policy_version": policy.version, "policy_hash": policy.content_hash,
-                           "data_fingerprint": fingerprint(frame[[*dataset.features, dataset.config.target.column]]),
-                           "calibration": "platt", "cv_folds": model.fitted_folds,
-                           "early_stopping_rounds": model.early_stopping_rounds_,
-                           "member_iterations": ",".join(map(str, model.member_iterations_)),
-                           "n_features": len(dataset.features), "registered_model": name,
-                           "reject_inference": method, "reject_rows": inference["reject_rows"],
-                           "rejects_fingerprint": fingerprint(rejects[list(dataset.features)]) if len(rejects) else "",
-                           **{f"lgbm_{k}": v for k, v in merged.items()}})
-        mlflow.log_metrics({f"test_{k}": v for k, v in metrics.items()})
-        mlflow.log_metrics({f"test_uncalibrated_{k}": v for k, v in validation.metrics_uncalibrated.items()})
-        mlflow.log_metrics({f"calibration_fit_{k}": float(v) for k, v in model.calibration_report_.items()})
-        if kind == "out-of-time":
-            mlflow.log_metrics({f"oot_{k}": v for k, v in metrics.items()})
         worst, where = validation.worst_approval_ratio
-        mlflow.log_metric("fairness_worst_approval_ratio", worst)
-        mlflow.set_tag("fairness_worst_group", where)
+        scalars = {f"test_{k}": v for k, v in metrics.items()}
+        scalars |= {f"test_uncalibrated_{k}": v for k, v in validation.metrics_uncalibrated.items()}
+        scalars |= {f"calibration_fit_{k}": float(v) for k, v in model.calibration_report_.items()}
+        if kind == "out-of-time":
+            scalars |= {f"oot_{k}": v for k, v in metrics.items()}
+        scalars["fairness_worst_approval_ratio"] = worst
+        tags = {"model_hash": model.model_hash(), "policy_version": policy.version, "dataset": dataset.name,
+                "split": plan.describe(), "monotonicity_holds": str(validation.monotonicity_holds),
+                "fairness_worst_group": where, **(extra_tags or {})}
         if (before := validation.worst_approval_ratio_before) is not None:
-            mlflow.log_metric("fairness_worst_approval_ratio_before", before[0])
+            scalars["fairness_worst_approval_ratio_before"] = before[0]
         if len(validation.alternatives):
             lda = validation.alternatives[validation.alternatives["less_discriminatory"]].iloc[0]
-            mlflow.log_metrics({"lda_auc": float(lda["auc"]), "lda_worst_approval_ratio":
-                                float(lda["worst_approval_ratio"])})
-            mlflow.set_tag("lda_candidate", str(lda["candidate"]))
-        mlflow.log_dict({name: {"label_zh": dataset.labels_zh.get(name, name),
-                                "categorical": name in dataset.categorical,
-                                "monotone": int(dataset.monotone.get(name, 0))} for name in model.features},
-                        "features.json")
-        mlflow.log_dict(dataset.config.model_dump(mode="json"), CONFIG_ARTIFACT)
-        mlflow.set_tags({"model_hash": model.model_hash(), "policy_version": policy.version, "dataset": dataset.name,
-                         "split": plan.describe(), "monotonicity_holds": str(validation.monotonicity_holds),
-                         **(extra_tags or {})})
+            scalars |= {"lda_auc": float(lda["auc"]), "lda_worst_approval_ratio": float(lda["worst_approval_ratio"])}
+            tags["lda_candidate"] = str(lda["candidate"])
+        settings = {"seed": seed, "dataset": dataset.name, "split": kind, "test_share": dataset.config.test_share,
+                    "holdout_share": round(plan.share, 6), "split_cut": str(plan.cut or ""),
+                    "n_train": len(train), "n_test": len(test), "best_iteration": model.best_iteration_,
+                    "policy_version": policy.version, "policy_hash": policy.content_hash,
+                    "data_fingerprint": fingerprint(frame[[*dataset.features, dataset.config.target.column]]),
+                    "calibration": "platt", "cv_folds": model.fitted_folds,
+                    "early_stopping_rounds": model.early_stopping_rounds_,
+                    "member_iterations": ",".join(map(str, model.member_iterations_)),
+                    "n_features": len(dataset.features), "registered_model": name,
+                    "reject_inference": method, "reject_rows": inference["reject_rows"],
+                    "rejects_fingerprint": fingerprint(rejects[list(dataset.features)]) if len(rejects) else "",
+                    **{f"lgbm_{k}": v for k, v in merged.items()}}
+        now = int(time.time() * 1000)
+        client.log_batch(run.info.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in scalars.items()],
+                         params=[Param(k, str(v)) for k, v in settings.items()],
+                         tags=[RunTag(k, str(v)) for k, v in tags.items()])
         info = mlflow.pyfunc.log_model(name="model", python_model=CreditPyfunc(model), signature=signature_of(model),
-                                       registered_model_name=name, pip_requirements=model_requirements())
+                                       registered_model_name=name, pip_requirements=model_requirements(),
+                                       await_registration_for=0)
         version = str(info.registered_model_version)
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp:  # every file of the run in one upload, laid out as it is kept
             folder = Path(tmp)
-            _log_frames(validation, folder)
-            recorded_rows(dataset, test, y[test_idx]).to_parquet(folder / "holdout.parquet", index=False)
-            reference = train.sample(n=REFERENCE_ROWS, random_state=seed) if len(train) > REFERENCE_ROWS else train
+            (folder / "validation").mkdir()
+            _log_frames(validation, folder / "validation")
+            (folder / "holdout").mkdir()
+            recorded_rows(dataset, test, y[test_idx]).to_parquet(folder / HOLDOUT_ARTIFACT, index=False)
             recorded_rows(dataset, reference, y[reference.index.to_numpy()]).to_parquet(
-                folder / "train_sample.parquet", index=False)
-            (folder / "validation_report.html").write_text(
+                folder / REFERENCE_ARTIFACT, index=False)
+            (folder / "report").mkdir()
+            (folder / "report" / "validation_report.html").write_text(
                 render_report(validation, name, version, run.info.run_id, policy.version), encoding="utf-8")
-            mlflow.log_artifact(str(folder / "holdout.parquet"), "holdout")
-            mlflow.log_artifact(str(folder / "train_sample.parquet"), "holdout")
-            mlflow.log_artifact(str(folder / "validation_report.html"), "report")
-            mlflow.log_artifacts(str(folder), "validation")
+            features_json = {f: {"label_zh": dataset.labels_zh.get(f, f), "categorical": f in dataset.categorical,
+                                 "monotone": int(dataset.monotone.get(f, 0))} for f in model.features}
+            (folder / "features.json").write_text(json.dumps(features_json, indent=2), encoding="utf-8")
+            (folder / CONFIG_ARTIFACT).parent.mkdir(parents=True)
+            (folder / CONFIG_ARTIFACT).write_text(json.dumps(dataset.config.model_dump(mode="json"), indent=2),
+                                                  encoding="utf-8")
+            mlflow.log_artifacts(str(folder))
         client.set_registered_model_alias(name, alias, version)
         log.info("registered %s version %s as @%s (holdout AUC %.3f; %s)", name, version, alias, metrics["auc"],
                  plan.describe())

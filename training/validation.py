@@ -7,6 +7,7 @@ less discriminatory alternative among candidates within an AUC tolerance (``trai
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,23 +74,26 @@ class Validation:
 
 def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd.DataFrame, y_test: np.ndarray,
              policy: Policy, split: str, plots: bool = True, shap_rows: int = 1000, seed: int = 0,
-             y_train: np.ndarray | None = None, fairness_search: bool = True) -> Validation:
+             y_train: np.ndarray | None = None, fairness_search: bool = True,
+             reference: pd.DataFrame | None = None) -> Validation:
     """Measure the model on ``test`` (rows it never saw) against ``train``; optionally draw the plots.
 
     With ``y_train`` (and ``fairness_search``), the before model and the alternatives are fitted on the training
-    rows and set beside the model in the fairness section.
+    rows and set beside the model in the fairness section. ``reference`` (default: ``train``) are the training
+    rows the holdout's stability is measured against: a training run passes the sample it records, so a later
+    revalidation measures against the same rows.
     """
     raw_test = model.raw_score(test)  # the trees read each row once; PD, score and uncalibrated PD follow from it
     logit_test = model.calibrated_logit(raw_test)
     pd_test, pd_raw = 1.0 / (1.0 + np.exp(-logit_test)), 1.0 / (1.0 + np.exp(-raw_test))
     score_test = model.score_from_logit(logit_test)
-    score_train = model.credit_score(train)
+    reference = train if reference is None else reference
     metrics = evaluate(y_test, pd_test)
     slices = dataset.slices(test)
     result = Validation(
         dataset=dataset.name, n_train=len(train), n_test=len(test), split=split, metrics=metrics,
         metrics_uncalibrated=evaluate(y_test, pd_raw), calibration_fit=dict(model.calibration_report_),
-        stability=stability(train, test, model.features, score_train, score_test),
+        stability=pd.DataFrame(),
         monotonicity=monotonicity_check(model, test, dict(zip(model.features, model.monotone_constraints(),
                                                                strict=True)), seed=seed),
         fairness=fairness_table(model, test, y_test, slices, policy, scored=(pd_test, score_test)),
@@ -98,12 +102,20 @@ def validate(model: CreditModel, dataset: Dataset, train: pd.DataFrame, test: pd
         before = before_model(model, dataset, train, y_train)
         result.fairness = before_after(fairness_table(before, test, y_test, slices, policy), result.fairness)
         result.alternatives = search(model, train, y_train, test, y_test, slices, policy)
-    if plots:
-        from training.plots import chinese_figures, performance_plots, shap_plots
+    # The SHAP sample's contributions and the reference rows' scores run in LightGBM's native code, which leaves the
+    # interpreter free: one worker thread computes them while this one draws the performance plots (no other
+    # LightGBM call runs meanwhile).
+    rows = test.sample(n=min(shap_rows, len(test)), random_state=seed) if len(test) > shap_rows else test
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validation-scoring") as pool:
+        explained = pool.submit(model.contributions, rows) if plots else None
+        reference_scores = pool.submit(model.credit_score, reference)
+        if explained is not None:
+            from training.plots import chinese_figures, performance_plots, shap_plots
 
-        rows = test.sample(n=min(shap_rows, len(test)), random_state=seed) if len(test) > shap_rows else test
-        contrib, expected = model.contributions(rows)
-        with chinese_figures():
-            result.plots.update(performance_plots(y_test, pd_test, pd_raw, score_test))
-            result.plots.update(shap_plots(contrib, expected, rows, list(model.features), dataset.labels_zh))
+            with chinese_figures():
+                result.plots.update(performance_plots(y_test, pd_test, pd_raw, score_test))
+                contrib, expected = explained.result()
+                result.plots.update(shap_plots(contrib, expected, rows, list(model.features), dataset.labels_zh))
+        score_reference = reference_scores.result()
+    result.stability = stability(reference, test, model.features, score_reference, score_test)
     return result

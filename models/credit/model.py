@@ -10,7 +10,7 @@ it keeps the score linear in the TreeSHAP contributions: base points + Σ featur
 so the gradient-boosted model reads like a scorecard.
 
 Capacity follows the training rows (``models.credit.sizing``): cross-fitting and shallow trees on small data, one
-early-stopped booster with larger trees from 20,000 rows on; parameters given explicitly always win.
+early-stopped booster with larger trees from 2,000 rows on; parameters given explicitly always win.
 
 The model reads the household feature metadata by default (monotone directions, categorical columns); for any
 other credit dataset the caller passes the columns, the categorical ones and the monotone hints explicitly.
@@ -198,7 +198,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     grades: (grade, lowest score) pairs, best first, as in the policy; without them ``grade`` is empty.
     cv_folds: number of cross-fitted members averaged into the booster (each early-stopped on its own held-out
         fold, whose out-of-fold scores fit the calibration); 1 fits one booster on a single held-out split;
-        None: five below 20,000 training rows, one from there on. The number used is ``cv_folds_``.
+        None: three below 2,000 training rows (five when fewer than 100 are of the rarer class), one from there on. The number used is ``cv_folds_``.
     catalogue: what each input column means (labels, unit, group, value labels) for a dataset's own table
         (None: the household catalogue, ``features.metadata``).
     sensitive: attributes a lender may not score people on; ``fit`` refuses a feature list holding one (None:
@@ -406,7 +406,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         weight = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.reference_ = self._references(values, target, weight)
         n_rows = len(target)
-        self.cv_folds_ = int(self.cv_folds if self.cv_folds is not None else cv_folds_for(n_rows))
+        rarer = int(np.bincount(target, minlength=2).min())
+        self.cv_folds_ = int(self.cv_folds if self.cv_folds is not None else cv_folds_for(n_rows, rarer))
         self.early_stopping_rounds_ = int(self.early_stopping_rounds if self.early_stopping_rounds is not None
                                           else early_stopping_rounds_for(n_rows))
         params = {**sized_params(n_rows), **(self.params or {}), "random_state": self.random_state,

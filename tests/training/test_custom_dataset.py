@@ -152,3 +152,41 @@ def test_a_table_without_its_model_named_is_refused_in_one_line(coded, capsys, m
                              str(tmp_path / "s.csv"))
     assert code == 2 and "--dataset" in err and "Traceback" not in err
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_the_train_command_keeps_every_output_of_a_custom_yaml(coded, capsys, monkeypatch, tmp_path):
+    # given a fresh store, and a recorded training sample smaller than the training rows
+    import training.train
+
+    monkeypatch.setenv("KUOZHONG_MLRUNS", str(tmp_path / "mlruns"))
+    monkeypatch.setattr(training.train, "REFERENCE_ROWS", 300)
+    # when
+    code, err = run_kuozhong(capsys, monkeypatch, "train", "--dataset", str(coded[2]), "--seed", "2")
+    # then: registered under the dataset's own name, with its alias
+    assert code == 0, err
+    client = _client(tmp_path / "mlruns")
+    version = client.get_model_version_by_alias("kuozhong-coded-loans", "challenger")
+    run = client.get_run(version.run_id)
+    # the run holds the report, the plots, the tables, the dataset's config, its holdout and training sample
+    listed = {a.path for folder in ("", "validation", "validation/plots", "holdout", "report", "dataset")
+              for a in client.list_artifacts(run.info.run_id, folder or None)}
+    assert {"report/validation_report.html", "validation/plots/roc.png", "validation/plots/calibration.png",
+            "validation/plots/lift.png", "validation/plots/shap_beeswarm.png", "validation/plots/shap_bar.png",
+            "validation/stability.csv", "holdout/holdout.parquet", "holdout/train_sample.parquet",
+            "dataset/config.json", "features.json"} <= listed
+    uri = TrackingConfig(store=tmp_path / "mlruns").tracking_uri
+    config = mlflow.artifacts.load_dict(f"runs:/{run.info.run_id}/dataset/config.json")
+    sample = pd.read_parquet(mlflow.artifacts.download_artifacts(
+        run_id=run.info.run_id, artifact_path="holdout/train_sample.parquet", tracking_uri=uri))
+    assert config["name"] == "coded-loans" and len(sample) == 300
+    assert run.data.params["dataset"] == "coded-loans" and run.data.params["registered_model"] == "kuozhong-coded-loans"
+    assert {"test_auc", "test_ks", "test_ece", "oot_auc"} <= set(run.data.metrics)
+    assert run.data.tags["dataset"] == "coded-loans" and run.data.tags["model_hash"]
+    # and the stability the run recorded is the one a revalidation measures, against the same training sample
+    from models.policy import load_policy
+    from training.revalidate import revalidate
+
+    recorded = pd.read_csv(mlflow.artifacts.download_artifacts(
+        run_id=run.info.run_id, artifact_path="validation/stability.csv", tracking_uri=uri))
+    again = revalidate(str(version.version), "kuozhong-coded-loans", load_policy(), plots=False)
+    np.testing.assert_allclose(again.validation.stability["psi"].to_numpy(), recorded["psi"].to_numpy(), atol=1e-9)

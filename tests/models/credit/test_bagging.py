@@ -12,6 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from features.datasets import load_dataset
 from models.credit.bagging import cross_fit, fold_of_rows, mean_booster
 from models.credit.model import DEFAULT_PARAMS, CreditModel
+from models.credit.sizing import SCARCE_FOLDS
 from training.train import fit_model, split_dataset
 
 FOLDS = 4
@@ -126,10 +127,10 @@ def test_different_seeds_give_different_models_and_too_few_bad_rows_are_refused(
     # when
     one = fit_model(data, policy, X, y, seed=1, params=FEW_TREES)
     other = fit_model(data, policy, X, y, seed=2, params=FEW_TREES)
-    few_bad = np.flatnonzero(y == 0)[:40].tolist() + np.flatnonzero(y == 1)[:3].tolist()
+    few_bad = np.flatnonzero(y == 0)[:40].tolist() + np.flatnonzero(y == 1)[:SCARCE_FOLDS - 1].tolist()
     # then
     assert one.model_hash() != other.model_hash()
-    with pytest.raises(ValueError, match="cv_folds = 5 needs at least 5 rows of each class"):
+    with pytest.raises(ValueError, match=f"cv_folds = {SCARCE_FOLDS} needs at least {SCARCE_FOLDS} rows of each class"):
         fit_model(data, policy, X.iloc[few_bad], y[few_bad], seed=1)
 
 
@@ -151,7 +152,8 @@ def test_registered_model_is_the_merged_booster_after_mlflow_load(trained_store)
     # then: the same trees and calibration, all members' trees in the one booster
     assert loaded.model_hash() == result.model.model_hash()
     assert loaded.booster_.booster_.num_trees() == sum(result.model.member_iterations_)
-    assert len(result.model.member_iterations_) == result.model.cv_folds_ == 5  # sized: few rows, five members
+    # sized: few rows, and few of them bad, five members
+    assert len(result.model.member_iterations_) == result.model.cv_folds_ == SCARCE_FOLDS
 
 
 def test_a_model_pickled_before_cross_fitting_loads_as_a_single_split_model(german, policy):
