@@ -8,8 +8,8 @@ household on the base list is decided at ``AS_OF`` (the whole list, not only the
 on the first shard's applications. The floor is LightGBM's own ``predict(pred_contrib=True)`` on the same feature
 matrix: no decision can be explained faster than its contributions are computed. The whole run is measured on
 one core (local engine) and on two (a two-worker Dask cluster), each against the floor on as many threads, in the
-same run; the time is split into reading, features, TreeSHAP, the rest of deciding and writing; the list mode's
-approve / refer / decline counts are reported. Writes ``benchmarks/results/bench_batch.json``.
+same run; the time is split into reading, features, rules, TreeSHAP, the rest of deciding (terms, offer, notes),
+the flat layout and writing; the list mode's approve / refer / decline counts are reported. Writes ``benchmarks/results/bench_batch.json``.
 """
 
 from __future__ import annotations
@@ -94,24 +94,28 @@ def train(first_shard: Path, store: Path) -> None:
 
 
 def split_and_floor(households: Path, chunk: int, loaded, policy, out: Path) -> dict:
-    """One core, the whole province, each stage timed: reading, features, TreeSHAP, the rest of deciding, writing.
+    """One core, the whole province, each stage timed: reading, features, rules, TreeSHAP, the rest of deciding
+    (terms, offer, notes, fingerprints), the flat layout and writing.
 
-    The same calls as a batch partition makes (``load_sources``, the feature builder, ``decide_chunk``,
-    ``write_atomic``), run one after another with a clock around each; TreeSHAP is LightGBM's
-    ``predict(pred_contrib=True)`` on the same rows with one thread, and the rest of deciding is ``decide_chunk``
-    less that. The floor is ``pred_contrib`` on every row of the province at once, on one and on two threads.
+    The same calls as a batch partition makes (``load_sources``, the feature builder, ``decide_all`` then
+    ``flatten`` as ``decide_chunk`` makes them, ``write_atomic``), run one after another with a clock around each.
+    TreeSHAP is LightGBM's ``predict(pred_contrib=True)`` on the same rows with one thread, and the rules are
+    ``models.decision.builder.rule_frame`` on the same rows, each timed on its own; the rest of deciding is
+    ``decide_all`` less those two. The floor is ``pred_contrib`` on every row of the province at once, on one and on
+    two threads.
     """
     import numpy as np
 
     from features.build.table import FeatureBuilder
     from features.sources.load import load_sources
-    from serving.batch.chunk import decide_chunk, write_atomic
+    from models.decision.builder import rule_frame
+    from serving.batch.chunk import decide_all, flatten, write_atomic
     from serving.batch.inputs import _shard_requests, discover
 
     batch_input = discover(households, chunk, pd.Timestamp(AS_OF))
     booster = loaded.model.booster_
     now = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
-    seconds = dict.fromkeys(("reading", "features", "treeshap", "deciding_rest", "writing"), 0.0)
+    seconds = dict.fromkeys(("reading", "features", "rules", "treeshap", "deciding_rest", "layout", "writing"), 0.0)
     matrices = []
     out.mkdir(parents=True, exist_ok=True)
     for shard in batch_input.shards:
@@ -130,8 +134,15 @@ def split_and_floor(households: Path, chunk: int, loaded, policy, out: Path) -> 
             seconds["treeshap"] += shap_s
             matrices.append(matrix)
             start = time.perf_counter()
-            frame = decide_chunk(features, loaded, policy, now, credit_line=True)
-            seconds["deciding_rest"] += max(time.perf_counter() - start - shap_s, 0.0)
+            rule_frame(features, None, policy, credit_line=True)
+            rules_s = time.perf_counter() - start
+            seconds["rules"] += rules_s
+            start = time.perf_counter()
+            rows = decide_all(features, loaded, policy, now, credit_line=True)
+            seconds["deciding_rest"] += max(time.perf_counter() - start - shap_s - rules_s, 0.0)
+            start = time.perf_counter()
+            frame = flatten(rows, features, credit_line=True)
+            seconds["layout"] += time.perf_counter() - start
             start = time.perf_counter()
             write_atomic(frame, out / f"part-{begin:08d}-{shard.key.replace('/', '_')}.parquet")
             seconds["writing"] += time.perf_counter() - start
