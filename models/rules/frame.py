@@ -34,7 +34,7 @@ class RuleFrame:
     subsidised: list[bool]
 
 
-def _object_key(value: Any) -> Any:
+def distinct_key(value: Any) -> Any:
     """What tells two cells apart for a rule: the type and value, and the sign of a zero or NaN, the time zone."""
     kind = type(value)
     if isinstance(value, float) and (value != value or value == 0):
@@ -58,7 +58,7 @@ def _object_codes(cells: np.ndarray) -> np.ndarray:
     out = np.empty(len(cells), dtype=np.int64)
     for i, value in enumerate(cells.tolist()):
         try:
-            key = _object_key(value)
+            key = distinct_key(value)
             out[i] = seen.setdefault(key, len(seen))
         except TypeError:  # an unhashable cell (a list typed into a form): its own code, never shared
             out[i] = len(seen)
