@@ -8,8 +8,8 @@ household on the base list is decided at ``AS_OF`` (the whole list, not only the
 on the first shard's applications. The floor is LightGBM's own ``predict(pred_contrib=True)`` on the same feature
 matrix: no decision can be explained faster than its contributions are computed. The whole run is measured on
 one core (local engine) and on two (a two-worker Dask cluster), each against the floor on as many threads, in the
-same run; the time is split into reading, features, TreeSHAP, the rest of deciding and writing; the list mode's
-approve / refer / decline counts are reported. Writes ``benchmarks/results/bench_batch.json``.
+same run; the time is split into reading, features, rules, TreeSHAP, the rest of deciding (terms, offer, notes),
+the flat layout and writing; the list mode's approve / refer / decline counts are reported. Writes ``benchmarks/results/bench_batch.json``.
 """
 
 from __future__ import annotations
@@ -94,58 +94,83 @@ def train(first_shard: Path, store: Path) -> None:
 
 
 def split_and_floor(households: Path, chunk: int, loaded, policy, out: Path) -> dict:
-    """One core, the whole province, each stage timed: reading, features, TreeSHAP, the rest of deciding, writing.
+    """One core, the whole province, each stage timed: reading, features, rules, TreeSHAP, the rest of deciding
+    (terms, offer, notes, fingerprints), the flat layout and writing.
 
-    The same calls as a batch partition makes (``load_sources``, the feature builder, ``decide_chunk``,
-    ``write_atomic``), run one after another with a clock around each; TreeSHAP is LightGBM's
-    ``predict(pred_contrib=True)`` on the same rows with one thread, and the rest of deciding is ``decide_chunk``
-    less that. The floor is ``pred_contrib`` on every row of the province at once, on one and on two threads.
+    The same calls as a batch partition makes (``load_sources``, the feature builder, ``decide_all`` then
+    ``flatten`` as ``decide_chunk`` makes them, ``write_atomic``), run one after another with a clock around each.
+    TreeSHAP is LightGBM's ``predict(pred_contrib=True)`` on the same rows with one thread, and the rules are
+    ``models.decision.builder.rule_frame`` on the same rows, each timed on its own; the rest of deciding is
+    ``decide_all`` less those two. The floor is ``pred_contrib`` on every row of the province at once, on one and on
+    two threads.
     """
     import numpy as np
 
     from features.build.table import FeatureBuilder
     from features.sources.load import load_sources
-    from serving.batch.chunk import decide_chunk, write_atomic
+    from models.decision.builder import rule_frame
+    from serving.batch.chunk import decide_all, flatten, write_atomic
     from serving.batch.inputs import _shard_requests, discover
 
     batch_input = discover(households, chunk, pd.Timestamp(AS_OF))
     booster = loaded.model.booster_
     now = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
-    seconds = dict.fromkeys(("reading", "features", "treeshap", "deciding_rest", "writing"), 0.0)
+    seconds = dict.fromkeys(("reading", "features", "rules", "treeshap", "deciding_rest", "layout", "writing"), 0.0)
+    cpu = dict.fromkeys(seconds, 0.0)  # the same stages in this process's CPU time (the machine is shared)
+    clock = time.process_time
     matrices = []
     out.mkdir(parents=True, exist_ok=True)
     for shard in batch_input.shards:
-        start = time.perf_counter()
+        start, tick = time.perf_counter(), clock()
         builder = FeatureBuilder(load_sources(Path(shard.path)), PROGRAM)
         requests = _shard_requests(builder.sources, pd.Timestamp(AS_OF))
         seconds["reading"] += time.perf_counter() - start
+        cpu["reading"] += clock() - tick
         for begin in range(0, len(requests), chunk):
-            start = time.perf_counter()
+            start, tick = time.perf_counter(), clock()
             features = builder.build(requests.iloc[begin:begin + chunk].reset_index(drop=True))
             seconds["features"] += time.perf_counter() - start
+            cpu["features"] += clock() - tick
             matrix = loaded.model._matrix(features)
-            start = time.perf_counter()
+            start, tick = time.perf_counter(), clock()
             booster.predict(matrix, pred_contrib=True, num_threads=1)
-            shap_s = time.perf_counter() - start
+            shap_s, shap_cpu = time.perf_counter() - start, clock() - tick
             seconds["treeshap"] += shap_s
+            cpu["treeshap"] += shap_cpu
             matrices.append(matrix)
-            start = time.perf_counter()
-            frame = decide_chunk(features, loaded, policy, now, credit_line=True)
-            seconds["deciding_rest"] += max(time.perf_counter() - start - shap_s, 0.0)
-            start = time.perf_counter()
+            start, tick = time.perf_counter(), clock()
+            rule_frame(features, None, policy, credit_line=True)
+            rules_s, rules_cpu = time.perf_counter() - start, clock() - tick
+            seconds["rules"] += rules_s
+            cpu["rules"] += rules_cpu
+            start, tick = time.perf_counter(), clock()
+            rows = decide_all(features, loaded, policy, now, credit_line=True)
+            seconds["deciding_rest"] += max(time.perf_counter() - start - shap_s - rules_s, 0.0)
+            cpu["deciding_rest"] += max(clock() - tick - shap_cpu - rules_cpu, 0.0)
+            start, tick = time.perf_counter(), clock()
+            frame = flatten(rows, features, credit_line=True)
+            seconds["layout"] += time.perf_counter() - start
+            cpu["layout"] += clock() - tick
+            start, tick = time.perf_counter(), clock()
             write_atomic(frame, out / f"part-{begin:08d}-{shard.key.replace('/', '_')}.parquet")
             seconds["writing"] += time.perf_counter() - start
+            cpu["writing"] += clock() - tick
     whole = pd.concat(matrices, ignore_index=True) if isinstance(matrices[0], pd.DataFrame) else np.vstack(matrices)
-    floor = {}
+    floor, floor_cpu = {}, 0.0
     for threads in (1, 2):
-        start = time.perf_counter()
+        start, tick = time.perf_counter(), clock()
         booster.predict(whole, pred_contrib=True, num_threads=threads)
         floor[threads] = time.perf_counter() - start
-    total = sum(seconds.values())
+        floor_cpu = clock() - tick if threads == 1 else floor_cpu
+    total, total_cpu = sum(seconds.values()), sum(cpu.values())
     return {"rows": len(whole), "stage_seconds": {k: round(v, 1) for k, v in seconds.items()},
             "stage_shares": {k: round(v / total, 3) for k, v in seconds.items()},
+            "stage_cpu_seconds": {k: round(v, 1) for k, v in cpu.items()},
             "instrumented_one_core_seconds": round(total, 1),
-            "pred_contrib_seconds": {"one_thread": round(floor[1], 1), "two_threads": round(floor[2], 1)}}
+            "instrumented_one_core_cpu_seconds": round(total_cpu, 1),
+            "pred_contrib_seconds": {"one_thread": round(floor[1], 1), "two_threads": round(floor[2], 1)},
+            "pred_contrib_cpu_seconds_one_thread": round(floor_cpu, 1),
+            "instrumented_over_pred_contrib_cpu": round(total_cpu / floor_cpu, 2)}
 
 
 def profile_partition(households: Path, chunk: int, loaded, policy) -> list[str]:
@@ -172,16 +197,18 @@ def run_engine(households: Path, workdir: Path, engine: str, workers: int, chunk
                          workers=workers, chunk_size=chunk, as_of=AS_OF, restart=True)
     load_before = os.getloadavg()[0]
     with PeakMemory() as memory:
-        start = time.perf_counter()
+        start, tick = time.perf_counter(), time.process_time()
         result = run_batch(config, loaded, policy)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - tick
     counts = dict.fromkeys(("approve", "refer", "decline", "approved_limit_fen"), 0)
     for township in (result.manifest.summary or {}).values():
         for key in counts:
             counts[key] += township.get(key, 0)
     return {"engine": engine, "cores": 1 if engine == "local" else workers, "seconds": round(wall, 1),
             "decisions": result.manifest.requests, "decisions_per_s": round(result.manifest.requests / wall, 1),
-            "peak_memory_mb": round(memory.peak / 2**20, 1), "load_before": round(load_before, 2),
+            "peak_memory_mb": round(memory.peak / 2**20, 1),
+            # this process's CPU time: the whole run for the local engine, only the client's share for Dask
+            "cpu_seconds_this_process": round(cpu, 1), "load_before": round(load_before, 2),
             "load_after": round(os.getloadavg()[0], 2), "list_mode": counts}
 
 
@@ -193,6 +220,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("output/bench_batch"))
     parser.add_argument("--province", type=Path, default=None,
                         help="a folder written by `kuozhong simulate --province` (default: under --workdir)")
+    parser.add_argument("--engines", default="local,dask",
+                        help="whole runs to time: local (one core), dask (two workers), or both")
+    parser.add_argument("--no-split", action="store_true",
+                        help="skip the instrumented split and the pred_contrib floor (a run's wall time only)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args()
 
     from models.policy import load_policy
@@ -204,11 +236,10 @@ def main() -> None:
     generate_s = time.perf_counter() - start
     train(shards[0], args.workdir / "mlruns")
     loaded, policy = load_by_alias("champion"), load_policy()
-    one = run_engine(households, args.workdir, "local", 1, args.chunk, loaded, policy)
-    two = run_engine(households, args.workdir, "dask", 2, args.chunk, loaded, policy)
-    split = split_and_floor(households, args.chunk, loaded, policy, args.workdir / "split")
-    floor = split["pred_contrib_seconds"]
-    report = {
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    runs = {engine: run_engine(households, args.workdir, engine, 1 if engine == "local" else 2, args.chunk, loaded,
+                               policy) for engine in engines}
+    report: dict = {
         "benchmark": "bench_batch",
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
@@ -217,15 +248,26 @@ def main() -> None:
         "input": f"raw sources (province-scale simulator, {args.shard:,} households a shard), every base-list "
                  f"household decided at {AS_OF} as a credit line (list mode)",
         "generate_seconds": round(generate_s, 1),
-        "runs": [one, two],
-        "end_to_end_over_pred_contrib": {"one_core": round(one["seconds"] / floor["one_thread"], 2),
-                                         "two_cores": round(two["seconds"] / floor["two_threads"], 2)},
-        "split": split,
-        "extrapolated_seconds_for_1m_two_cores": round(1_000_000 / two["decisions_per_s"], 1),
-        "profile_decide_chunk_tottime_top": profile_partition(households, args.chunk, loaded, policy),
+        "runs": list(runs.values()),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    if "dask" in runs:
+        report["extrapolated_seconds_for_1m_two_cores"] = round(1_000_000 / runs["dask"]["decisions_per_s"], 1)
+    if not args.no_split:
+        split = split_and_floor(households, args.chunk, loaded, policy, args.workdir / "split")
+        floor = split["pred_contrib_seconds"]
+        ratios = {}
+        if "local" in runs:
+            ratios["one_core"] = round(runs["local"]["seconds"] / floor["one_thread"], 2)
+            ratios["one_core_in_cpu_time"] = round(runs["local"]["cpu_seconds_this_process"]
+                                                   / split["pred_contrib_cpu_seconds_one_thread"], 2)
+        if "dask" in runs:
+            ratios["two_cores"] = round(runs["dask"]["seconds"] / floor["two_threads"], 2)
+        report["end_to_end_over_pred_contrib"] = ratios
+        report["split"] = split
+        report["profile_decide_chunk_tottime_top"] = profile_partition(households, args.chunk, loaded, policy)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps({k: v for k, v in report.items() if k != "profile_decide_chunk_tottime_top"}, indent=2,
                      ensure_ascii=False))
 

@@ -37,6 +37,7 @@ from models.explain.reasons import (
 )
 from models.policy import Policy
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
+from models.rules.frame import RuleFrame, evaluate_frame
 from models.rules.program import LIST_UNDER_REVIEW
 from models.rules.result import day, number
 from models.terms.check import offer_problem
@@ -129,9 +130,25 @@ def eligibility_of(row: dict[str, Any], policy: Policy) -> Eligibility:
     return Eligibility.model_construct(eligible=status == "pass", status=status, rules=rules, subsidised=subsidised)
 
 
+def rule_frame(features: pd.DataFrame, cells: dict[str, np.ndarray] | None, policy: Policy,
+               credit_line: bool = False) -> RuleFrame:
+    """Every row's rule traces and verdict: a small frame row by row, a large one by ``models.rules.frame``.
+
+    ``cells``: a small frame's columns as object arrays, when already read. Both ways call the same rules and
+    reach the same verdicts; the large frame's way calls each rule once per distinct combination of its inputs.
+    """
+    constants = {"credit_line": True} if credit_line else {}
+    if len(features) > SMALL_FRAME:
+        return evaluate_frame(features, policy, constants)
+    verdicts = [eligibility_of({**row, **constants}, policy) for row in _rule_rows(features, cells)]
+    return RuleFrame([v.rules for v in verdicts], [v.status for v in verdicts], [v.subsidised for v in verdicts])
+
+
 def eligibility_for(features: pd.DataFrame, policy: Policy) -> list[Eligibility]:
     """The rule layer's verdict on every row of a feature frame, exactly as the Decision builder reaches it."""
-    return [eligibility_of(row, policy) for row in _rule_rows(features)]
+    verdicts = rule_frame(features, None, policy)
+    return [Eligibility.model_construct(eligible=status == "pass", status=status, rules=rules, subsidised=subsidised)
+            for rules, status, subsidised in zip(verdicts.rules, verdicts.status, verdicts.subsidised, strict=True)]
 
 
 def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str, subsidised: bool,
@@ -150,14 +167,14 @@ def _terms(policy: Policy, row: dict[str, Any], household_class: Any, grade: str
                        credit_line=line)
 
 
-def _offer_checked(change: WhatWouldChange, row: dict[str, Any], policy: Policy, household_class: Any,
+def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: Policy, household_class: Any,
                    subsidised: bool, monthly_payment: Any) -> WhatWouldChange:
     """A found change stands only if the changed applicant also gets an offer that can be signed.
 
     Raising the score does not raise repayment capacity: a change that reaches the bar while the offer (from the
     changed income, debts and request) still cannot be signed is no way to an approval, and the card says why.
     """
-    if change.status != "found" or change.grade_after is None:
+    if change.status != "found" or change.grade_after is None or row is None:
         return change
     changed = {**row, **change.new_values}
     payment = change.new_values.get("monthly_payment", monthly_payment)
@@ -299,28 +316,37 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
     reason_columns, reason_real = pick_reasons(reason_points(table), top_reasons)
-    rows = _rule_rows(features, cells)
     n = len(features)
     def column(name: str) -> np.ndarray:
         if cells is not None and name in cells:
             return cells[name]
         return features[name].to_numpy(dtype=object) if name in features.columns else np.full(n, None, dtype=object)
 
+    verdicts = rule_frame(features, cells, policy, credit_line)
+
     classes, masked_ids = column("household_class"), column("applicant_id_masked")
     bands = [policy.grade_for(float(s)) for s in table.score]
     payments = column("monthly_payment")
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
                                                  "review", "notes", "terms", "problems")}
-    for i, row in enumerate(rows):
-        if credit_line:
+    recommended = [_recommend(status, band.recommendation) for status, band in zip(verdicts.status, bands, strict=True)]
+    # only the rows not declined get an offer: their rule inputs are read as plain cells, the others' never are
+    offered = [i for i, (recommendation, _, _) in enumerate(recommended) if recommendation != "decline"]
+    present = [name for name in RULE_FIELDS if name in features.columns]
+    picked = ({name: features[name].take(offered).to_numpy(dtype=object) for name in present} if cells is None
+              else {name: cells[name][offered] for name in present})
+    offer_rows = dict(zip(offered, _rule_rows(features.take(offered), picked), strict=True))
+    for i, (rules, status, subsidised) in enumerate(zip(verdicts.rules, verdicts.status, verdicts.subsidised,
+                                                         strict=True)):
+        recommendation, decided_by, review = recommended[i]
+        row = offer_rows.get(i)
+        if row is not None and credit_line:
             row["credit_line"] = True
-        verdict = eligibility_of(row, policy)
-        rules, status, subsidised = verdict.rules, verdict.status, verdict.subsidised
-        recommendation, decided_by, review = _recommend(status, bands[i].recommendation)
-        terms = (None if recommendation == "decline"
+        terms = (None if row is None
                  else _terms(policy, row, classes[i], bands[i].grade, subsidised, payments[i]))
         recommendation, decided_by, review, problem = settle_offer(recommendation, decided_by, review, terms, policy,
-                                                                   classes[i], row.get("as_of"), subsidised)
+                                                                   classes[i], None if row is None else
+                                                                   row.get("as_of"), subsidised)
         out["rules"].append(rules)
         out["status"].append(status)
         out["subsidised"].append(subsidised)
@@ -331,7 +357,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         out["terms"].append(terms)
         out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (
-        [_offer_checked(change, rows[i], policy, classes[i], out["subsidised"][i], payments[i])
+        [_offer_checked(change, offer_rows.get(i), policy, classes[i], out["subsidised"][i], payments[i])
          for i, change in enumerate(what_would_change_frame(
              model, features, policy, out["status"], out["recommendation"],
              failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],

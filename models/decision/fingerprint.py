@@ -324,7 +324,7 @@ def _strings(values: ColumnValues) -> tuple[np.ndarray, np.ndarray] | None:
     if gaps.any():
         objects = objects.copy()
         objects[gaps] = ""
-    if not all(type(v) is str for v in objects):
+    if not set(map(type, objects)) <= {str}:  # the types gathered in one C-level pass
         return None
     return objects, gaps
 

@@ -51,6 +51,23 @@ RULES: dict[str, Rule] = {
     "AMOUNT_CAP": rule_amount_cap,
     "DECLARATION": rule_declaration,
 }
+# The inputs each rule reads (a rule is a pure function of these and the policy: rows that agree on them share its
+# verdict, which is what lets ``models.rules.frame`` run a rule once per distinct combination over a whole frame).
+RULE_INPUTS: dict[str, tuple[str, ...]] = {
+    "ID_VALID": ("applicant_id_masked", "id_valid"),
+    "AGE": ("applicant_birth_date", "as_of", "applicant_age_on_form", "visit_age_days", "applicant_relation"),
+    "RESIDENCE": ("fixed_residence", "residence_township"),
+    "CIVIL_CAPACITY": ("civil_capacity", "applicant_relation"),
+    "CREDIT": CREDIT_FIELDS,
+    "INCOME_CAP": ("declared_income", "household_size"),
+    "INCOME_CONSISTENT": ("declared_income_total", "declared_income_sources"),
+    "INCOME_OBSERVED": ("declared_income", "observed_income_12m"),
+    "ON_LIST": ("final_list_status", "final_list_version", "on_list", "list_status", "list_changed_on",
+                "list_evidence"),
+    "UPWARD_MOBILITY": ("upward_mobility_flagged_on", "as_of", "upward_mobility_evidence"),
+    "AMOUNT_CAP": ("requested_amount", "purpose", "household_class", "as_of", "credit_line"),
+    "DECLARATION": ("declaration_signed",),
+}
 # Every input any rule reads (the feature builder's rule-input columns plus a few of its features).
 RULE_FIELDS = ("applicant_id_masked", "id_valid", "applicant_birth_date", "as_of", "applicant_age_on_form",
                "applicant_relation", "visit_age_days", "fixed_residence", "residence_township", "civil_capacity",
@@ -97,5 +114,5 @@ def eligibility_status(results: list[RuleResult]) -> tuple[Status, bool]:
     return status, subsidised
 
 
-__all__ = ["RULES", "RULE_FIELDS", "Outcome", "RuleResult", "Status", "completed_years", "eligibility_status",
+__all__ = ["RULES", "RULE_FIELDS", "RULE_INPUTS", "Outcome", "RuleResult", "Status", "completed_years", "eligibility_status",
            "evaluate_rules", "product_for", "settle_upward_mobility"]
