@@ -177,7 +177,10 @@ def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: 
     if change.status != "found" or change.grade_after is None or row is None:
         return change
     changed = {**row, **change.new_values}
-    payment = change.new_values.get("monthly_payment", monthly_payment)
+    payment = number(monthly_payment)
+    for c in change.changes:  # debts repaid: their monthly service shrinks with the balance, as the lever scales it
+        if c.lever == "debt_balance" and payment is not None and c.from_value > 0:
+            payment *= c.to_value / c.from_value
     terms = _terms(policy, changed, household_class, change.grade_after, subsidised, payment)
     problem = settle_offer("approve", "model", False, terms, policy, household_class, row.get("as_of"), subsidised)[3]
     if problem is None:
