@@ -137,15 +137,18 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
     policy = policy or load_policy()
     applicant = [("家庭编号", d.household_id), ("证件号码（脱敏）", d.applicant_id_masked),
                  ("申请日期", d.as_of.isoformat())]
+    lines = rule_lines(d.eligibility.rules, policy)
     for code, label in (("AGE", "申请人年龄（周岁）"), ("RESIDENCE", "居住地"), ("INCOME_CAP", "家庭年收入（元）"),
                         ("ON_LIST", "扩中家庭名单")):
         value = _rule_value(d, code)
         if isinstance(value, dict) and "township" in value:
             value = value["township"]
+        if code == "ON_LIST":  # the list's standing in words (名单审核中…), never the stored code
+            value = next((line["value_zh"] for line in lines if line["code"] == code), None)
         if value is not None:
             applicant.append((label, _cell(value)))
     rules = [(line["name_zh"], line["outcome_zh"], line["value_zh"], line["threshold_zh"], line["message_zh"])
-             for line in rule_lines(d.eligibility.rules, policy)]
+             for line in lines]
     credit = [("违约概率 PD", f"{d.pd:.2%}"), ("信用评分", f"{int(display_points(d.score))} 分"),
               ("基础分", f"{int(display_points(d.base_points))} 分"), ("评级", d.grade),
               ("建议", RECOMMENDATION_ZH.get(d.recommendation, d.recommendation)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.decision.builder import ModelRef, decide_frame
+from models.rules.program import LIST_UNDER_REVIEW
 from serving.approval.view import approval_view
 
 NOW = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
@@ -21,3 +22,23 @@ def test_no_approval_file_shows_approve_beside_a_zero_limit(trained_store, table
     # while files with a 0 元 limit exist, and recommend a person's review instead
     zero = [v for v in views if ("额度", "0 元") in v.terms]
     assert zero and all(v.recommendation != "建议批准" for v in zero)
+
+
+def test_the_applicant_table_speaks_chinese_on_every_file_of_the_county(trained_store, table, policy):
+    import re
+
+    _, result = trained_store
+    ref = ModelRef(name="kuozhong-credit", version=result.model_version, run_id=result.run_id)
+    decisions = decide_frame(table, result.model, ref, policy, now=NOW, with_what_would_change=False)
+    views = [approval_view(d) for d in decisions]
+    # the list's standing is a sentence (在扩中家庭名单内 / why not), never a stored code
+    listed = {dict(v.applicant).get("扩中家庭名单") for v in views}
+    assert "在扩中家庭名单内" in listed
+    # and an entry lent on while its list review goes on (边审核边放款) reads as such
+    on = next(d for d in decisions if any(r.code == "ON_LIST" and r.outcome == "pass" for r in d.eligibility.rules))
+    rules = [r.model_copy(update={"value": LIST_UNDER_REVIEW}) if r.code == "ON_LIST" else r for r in on.eligibility.rules]
+    reviewing = on.model_copy(update={"eligibility": on.eligibility.model_copy(update={"rules": rules})})
+    assert dict(approval_view(reviewing).applicant)["扩中家庭名单"] == "名单审核中，按边审核边放款办理"
+    words = [(v.decision_id, label, cell) for v in views for label, cell in v.applicant
+             if label not in ("家庭编号", "证件号码（脱敏）") and re.search(r"[A-Za-z_]{3,}", str(cell))]
+    assert words == []
