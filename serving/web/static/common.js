@@ -1,4 +1,4 @@
-// Shared by the officer's page and the PAD page: the API with the key, errors in Chinese, local dates, sign-in.
+// Shared by the officer's page, the PAD page and the reviewers' page: the API with the key, errors in Chinese, local dates, sign-in.
 "use strict";
 
 const KZ = (() => {

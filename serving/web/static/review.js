@@ -234,9 +234,7 @@ async function guarded(work) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  // the date a village confirms is Shengsi's day (Asia/Shanghai); valueAsDate would write UTC's
-  $("confirm-date").value = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
-                                                                day: "2-digit" }).format(new Date());
+  $("confirm-date").value = KZ.today();  // Shengsi's day (Asia/Shanghai), not UTC's
   $("sign-in").addEventListener("click", () => signIn($("api-key").value.trim()));
   $("api-key").addEventListener("keydown", (ev) => { if (ev.key === "Enter") signIn($("api-key").value.trim()); });
   $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("kuozhong-key"); location.reload(); });

@@ -21,20 +21,15 @@ NOW = dt.datetime(2025, 7, 1, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def decisions(trained_store, table, policy):
-    import os
+def champion(trained_store):
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("KUOZHONG_MLRUNS", str(trained_store[0]))
+        return load_by_alias("champion")
 
-    store, _ = trained_store
-    old = os.environ.get("KUOZHONG_MLRUNS")
-    os.environ["KUOZHONG_MLRUNS"] = str(store)
-    try:
-        loaded = load_by_alias("champion")
-    finally:
-        if old is None:
-            os.environ.pop("KUOZHONG_MLRUNS", None)
-        else:
-            os.environ["KUOZHONG_MLRUNS"] = old
-    return decide_frame(table, loaded.model, loaded.ref, policy, now=NOW, with_what_would_change=False)
+
+@pytest.fixture(scope="module")
+def decisions(champion, table, policy):
+    return decide_frame(table, champion.model, champion.ref, policy, now=NOW, with_what_would_change=False)
 
 
 def _list_on_date(sources, policy, table) -> pd.DataFrame:
@@ -102,20 +97,8 @@ def test_no_gongfu_product_is_offered_to_a_risen_household(decisions, sources, t
 
 
 @pytest.fixture(scope="module")
-def with_changes(trained_store, table, policy):
-    import os
-
-    store, _ = trained_store
-    old = os.environ.get("KUOZHONG_MLRUNS")
-    os.environ["KUOZHONG_MLRUNS"] = str(store)
-    try:
-        loaded = load_by_alias("champion")
-    finally:
-        if old is None:
-            os.environ.pop("KUOZHONG_MLRUNS", None)
-        else:
-            os.environ["KUOZHONG_MLRUNS"] = old
-    return decide_frame(table, loaded.model, loaded.ref, policy, now=NOW)
+def with_changes(champion, table, policy):
+    return decide_frame(table, champion.model, champion.ref, policy, now=NOW)
 
 
 def test_what_would_change_never_contradicts_the_card(with_changes, policy):

@@ -23,18 +23,10 @@ from tests.serving.batch.fixtures import (
     features_file,
     households_folder,
     raw_folder,
-    store_env,
 )
-from training.registry import LoadedModel, load_by_alias
 
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
 LIST_DATE = dt.date(2025, 7, 1)
-
-
-@pytest.fixture(scope="module")
-def loaded(trained_store) -> LoadedModel:
-    with store_env(trained_store[0]):
-        return load_by_alias("champion")
 
 
 @pytest.fixture(scope="module")

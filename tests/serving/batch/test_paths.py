@@ -5,23 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from features.build.table import FeatureBuilder
 from models.decision.builder import decide
 from models.explain.reasons import SMALL_FRAME
 from serving.batch.chunk import decide_chunk
-from tests.serving.batch.fixtures import store_env
-from training.registry import LoadedModel, load_by_alias
 
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def loaded(trained_store) -> LoadedModel:
-    store, _ = trained_store
-    with store_env(store):
-        return load_by_alias("champion")
 
 
 def _in_small_frames(features: pd.DataFrame, loaded, policy, credit_line: bool) -> pd.DataFrame:

@@ -15,18 +15,11 @@ from serving.batch import BatchConfig, BatchInputError, run_batch
 from serving.batch.inputs import discover, read_features
 from serving.batch.manifest import read_manifest
 from tests.serving.batch.fixtures import CHUNK, N_REQUESTS, features_file, raw_folder, store_env
-from training.registry import LoadedModel, load_by_alias
+from training.registry import LoadedModel
 
 PROGRAM = load_policy()  # the policy the features' ratios are taken against
 
 NOW = dt.datetime(2026, 1, 5, 8, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def loaded(trained_store) -> LoadedModel:
-    store, _ = trained_store
-    with store_env(store):
-        return load_by_alias("champion")
 
 
 @pytest.fixture(scope="module")
