@@ -21,7 +21,6 @@ from models.decision.builder import DecisionRows, decide_rows
 from models.decision.fingerprint import decision_id_for
 from models.explain.reasons import plain_value
 from models.policy import Policy
-from models.rules.frame import distinct_key
 from training.registry import LoadedModel
 
 TOP_REASONS = 3
@@ -47,26 +46,12 @@ def _text(values: pd.Series | np.ndarray | list[Any]) -> list[str | None]:
     return [None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v) for v in values]
 
 
-def _sentence(rows: DecisionRows, sentences: dict[tuple[str, Any, bool, int], str], name: str, value: Any,
-              points: float, whole: int) -> str:
-    """A reason's Chinese sentence, written once per feature, value, side and whole points (all it depends on)."""
-    try:
-        key = (name, distinct_key(value), points < 0, abs(int(whole)))
-        text = sentences.get(key)
-    except TypeError:  # an unhashable value: written afresh
-        return rows.writer.sentence_zh(name, value, float(points), int(whole))
-    if text is None:
-        text = sentences[key] = rows.writer.sentence_zh(name, value, float(points), int(whole))
-    return text
-
-
 def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
     """The top reasons of every row as columns: feature, points, direction and the Chinese sentence."""
     table = rows.explained
     names = np.asarray(table.features, dtype=object)
     out: dict[str, list[Any]] = {}
     n = len(rows)
-    sentences: dict[tuple[str, Any, bool, int], str] = {}
     for k in range(TOP_REASONS):
         if k >= rows.reason_columns.shape[1]:
             for part in ("feature", "points", "direction", "text_zh"):
@@ -77,11 +62,9 @@ def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
         whole = np.take_along_axis(table.points_int, cols[:, None], axis=1)[:, 0]
         feature = names[cols]
         texts: list[str | None] = [None] * n
-        points_list, whole_list = points.tolist(), whole.tolist()
-        for i in np.flatnonzero(real).tolist():
+        for i in np.flatnonzero(real):
             name = feature[i]
-            texts[i] = _sentence(rows, sentences, name, plain_value(rows.values[name][i]), points_list[i],
-                                 whole_list[i])
+            texts[i] = rows.writer.sentence_zh(name, plain_value(rows.values[name][i]), float(points[i]), int(whole[i]))
         out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), real.tolist(), strict=True)]
         out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None
                                          for p, r in zip(points.tolist(), real.tolist(), strict=True)]
