@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 console = Console()
 monitor_app = typer.Typer(help="Stage 4: the 成效监测表 KPI report, 跃迁 and process assessment, the year-end "
@@ -21,6 +23,8 @@ PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="Policy YAML (d
 
 
 def _as_of(value: str) -> pd.Timestamp:
+    import pandas as pd
+
     from features.errors import InputError
 
     try:
@@ -40,6 +44,8 @@ def kpi(
                                                                     "(upward_mobility.parquet), where UPWARD_MOBILITY reads them.")] = False,
 ) -> None:
     """Every indicator of 附件1 as of a date against the year's target; 跃迁, doubtful visits, loan use, revisits."""
+    import pandas as pd
+
     from features.files import atomic_path
     from features.sources.load import load_sources
     from models.policy import load_policy
@@ -74,6 +80,8 @@ def kpi(
 
 
 def _number(value: float | None, unit: str) -> str:
+    import pandas as pd
+
     if value is None or pd.isna(value):
         return "—"
     return f"{value:,.2f}" if unit == "万元" else f"{value:,.1f}" if unit == "%" else f"{value:,.0f}"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from models.policy import Policy
 
 policy_app = typer.Typer(help="Program policy files (嵊政办发〔2023〕41号 and its revisions).", no_args_is_help=True)
@@ -28,6 +29,8 @@ def _households(path: Path, program: Policy) -> pd.DataFrame:
         with console.status("构建特征 building features"):
             return training_table(load_sources(path), program)
     if path.suffix == ".parquet" and path.exists():
+        import pandas as pd
+
         return pd.read_parquet(path)
     raise SourceError(f"--households '{path}' must be a data folder (from `kuozhong simulate`) or a feature "
                       "Parquet file (from `kuozhong features`)")
