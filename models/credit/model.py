@@ -545,15 +545,16 @@ class CreditModel(ClassifierMixin, BaseEstimator):
 
     def summary(self) -> dict[str, object]:
         """What a model-risk reviewer reads first: the learner, its size, its constraints, its calibration, its hash."""
-        trees = self.booster_.booster_.dump_model()["tree_info"]
+        text = self.model_text()  # read once for the tree sizes and the hash (its JSON dump costs far more)
+        leaves = [int(line[len("num_leaves="):]) for line in text.splitlines() if line.startswith("num_leaves=")]
         params = self.booster_.get_params()
         constraints = self.monotone_constraints()
         return {
             "learner": "LightGBM binary",
             "cv_folds": self.fitted_folds,
             "member_iterations": list(getattr(self, "member_iterations_", [self.best_iteration_])),
-            "trees": len(trees),
-            "total_leaves": int(sum(t["num_leaves"] for t in trees)),
+            "trees": len(leaves),
+            "total_leaves": int(sum(leaves)),
             "num_leaves": params.get("num_leaves"),
             "max_depth": params.get("max_depth"),
             "learning_rate": params.get("learning_rate"),
@@ -561,7 +562,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
             "categorical_features": len(self.categorical_features()),
             "monotone_features": int(sum(c != 0 for c in constraints)),
             "calibration": f"Platt: slope {self.calibration_slope_:.4f}, intercept {self.calibration_intercept_:.4f}",
-            "model_hash": self.model_hash()[:16],
+            "model_hash": self._hash_of(text)[:16],
         }
 
     def model_text(self) -> str:
@@ -570,5 +571,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
 
     def model_hash(self) -> str:
         """SHA-256 of the trees' text and the calibration: equal hashes, equal models."""
-        text = self.model_text() + f"|{self.calibration_slope_:.12g}|{self.calibration_intercept_:.12g}"
+        return self._hash_of(self.model_text())
+
+    def _hash_of(self, model_text: str) -> str:
+        text = model_text + f"|{self.calibration_slope_:.12g}|{self.calibration_intercept_:.12g}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
