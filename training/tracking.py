@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -48,14 +49,15 @@ class TrackingConfig:
         return (self.store.resolve() / "artifacts").as_uri()
 
 
-def _write_ahead_log(database: Path) -> None:
+def _write_ahead_log(database: Path, new: bool = True) -> None:
     """Create a new tracking database in SQLite's write-ahead-log mode (kept in the file; an existing one is left).
 
     MLflow builds a new store by running every schema migration, one committed statement after another; in the
     default rollback-journal mode each commit syncs the journal and the database, in WAL mode only the log, which
     halves the first command's set-up. WAL also lets a reader (serving) read while a training run writes.
+    ``new=False`` sets the mode on a database that exists (a copy of the schema template).
     """
-    if database.exists():
+    if new and database.exists():
         return
     import sqlite3
 
@@ -66,18 +68,88 @@ def _write_ahead_log(database: Path) -> None:
         connection.close()
 
 
+def schema_template() -> Path:
+    """Where an empty tracking database at this MLflow version's schema is kept between stores (user cache).
+
+    ``KUOZHONG_CACHE`` names the folder; by default ``$XDG_CACHE_HOME/kuozhong`` (``~/.cache/kuozhong``).
+    """
+    import mlflow
+
+    folder = os.environ.get("KUOZHONG_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+                                                      ) / "kuozhong"
+    return Path(folder) / f"mlflow-{mlflow.__version__}-schema.db"
+
+
+def _from_template(database: Path) -> bool:
+    """Start a new database as a copy of the schema template, when there is one (True if copied).
+
+    MLflow builds a new store by running each of its schema migrations in turn (about a CPU second); a copy of a
+    database those migrations built, emptied of its rows but the schema version's, is the same store. MLflow
+    adds its Default experiment on opening it, with this store's artifact location.
+    """
+    import shutil
+    import sqlite3
+
+    template = schema_template()
+    if database.exists() or not template.is_file():
+        return False
+    partial = database.with_name(f".{database.name}.{os.getpid()}.partial")
+    try:
+        shutil.copyfile(template, partial)
+        _write_ahead_log(partial, new=False)
+        os.replace(partial, database)
+    except (OSError, sqlite3.Error) as err:  # an unreadable cache leaves the migrations to build the store
+        log.debug("schema template %s not used: %s", template, err)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _save_template(database: Path) -> None:
+    """Keep an empty copy of a database the migrations just built as the schema template (best effort)."""
+    import sqlite3
+
+    template = schema_template()
+    partial = template.with_name(f".{template.name}.{os.getpid()}.partial")
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        source, target = sqlite3.connect(database), sqlite3.connect(partial)
+        try:
+            source.backup(target)
+            target.execute("DELETE FROM experiments")  # MLflow re-adds Default, at the new store's location
+            target.commit()
+        finally:
+            source.close()
+            target.close()
+        os.replace(partial, template)
+    except (OSError, sqlite3.Error) as err:  # no cache, no template: every new store runs the migrations
+        log.debug("schema template %s not saved: %s", template, err)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
 def configure(config: TrackingConfig | None = None) -> MlflowClient:
-    """Point MLflow at the store (creating it), make sure the experiment exists, and return a client."""
+    """Point MLflow at the store (creating it), make sure the experiment exists, and return a client.
+
+    A new store starts from the schema template when this MLflow version has built one before
+    (``schema_template``); otherwise MLflow's migrations build it and it becomes the template.
+    """
     import mlflow
     from mlflow import MlflowClient
 
     config = config or TrackingConfig()
     config.store.mkdir(parents=True, exist_ok=True)
-    _write_ahead_log(config.store / "mlflow.db")
+    database = config.store / "mlflow.db"
+    built = not database.exists() and not _from_template(database)
+    _write_ahead_log(database)
     mlflow.set_tracking_uri(config.tracking_uri)
     mlflow.set_registry_uri(config.tracking_uri)
     client = MlflowClient(config.tracking_uri, config.tracking_uri)
-    if client.get_experiment_by_name(EXPERIMENT) is None:
+    experiment = client.get_experiment_by_name(EXPERIMENT)  # opens the store: a new one is built here
+    if built:
+        _save_template(database)
+    if experiment is None:
         client.create_experiment(EXPERIMENT, artifact_location=config.artifact_uri)
     mlflow.set_experiment(EXPERIMENT)
     return client
