@@ -174,7 +174,7 @@ def _leave(code: int) -> NoReturn:
 
     Unloading pandas, scikit-learn, LightGBM, MLflow and matplotlib object by object costs the interpreter about
     a CPU second after a training run, with nothing left to do. What an orderly exit does that matters runs here
-    first: the registered exit handlers (MLflow ends an open run, flushes its queues), logging's handlers, the
+    first: threads still at work are waited for, then the registered exit handlers (MLflow ends an open run, flushes its queues), logging's handlers, the
     MLflow database connections (``training.tracking.close_stores``) and the standard streams. Called in-process
     (tests, notebooks), ``main`` raises ``SystemExit`` as usual instead.
     """
@@ -183,8 +183,14 @@ def _leave(code: int) -> NoReturn:
     import atexit
     import contextlib
     import os
+    import threading
 
     try:
+        # as the interpreter's own exit does, in its order: wait for the threads still working (executors' workers
+        # included), then the exit handlers
+        shutdown_threads = getattr(threading, "_shutdown", None)
+        if shutdown_threads is not None:
+            shutdown_threads()
         atexit._run_exitfuncs()
         logging.shutdown()
         if "mlflow" in sys.modules:

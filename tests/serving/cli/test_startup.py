@@ -64,3 +64,36 @@ assert len(pngs) == 4 and all(p.startswith(b"\\x89PNG") for p in pngs.values())
 """)
     assert "shap" not in loaded
     assert "matplotlib" in loaded  # the plots were drawn in the probed process
+
+
+def _as_the_command(tmp_path: Path, prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the entry point the way the installed ``kuozhong`` script does: its own process, named kuozhong."""
+    script = tmp_path / "kuozhong"
+    script.write_text(f"{prelude}\nfrom serving.cli.main import main\nmain()\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "KUOZHONG_MLRUNS": str(tmp_path / "mlruns")}
+    return subprocess.run([sys.executable, str(script), *args], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, check=False, timeout=120)
+
+
+def test_own_process_waits_for_working_threads_and_flushes(tmp_path: Path) -> None:
+    done = tmp_path / "done.txt"
+    prelude = f"""
+import time
+from concurrent.futures import ThreadPoolExecutor
+def work():
+    time.sleep(0.5)
+    open({str(done)!r}, "w").write("done")
+ThreadPoolExecutor(1).submit(work)  # never shut down: the interpreter's exit would wait for it too
+"""
+    proc = _as_the_command(tmp_path, prelude, "--help")
+    assert proc.returncode == 0
+    assert "train" in proc.stdout and "score" in proc.stdout  # the help reached the pipe before the process ended
+    assert done.read_text(encoding="utf-8") == "done"
+
+
+def test_own_process_keeps_the_exit_code_and_the_one_line_error(tmp_path: Path) -> None:
+    proc = _as_the_command(tmp_path, "", "train", "--dataset", str(tmp_path / "missing.yaml"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1
+    assert "missing.yaml" in proc.stderr
