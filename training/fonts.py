@@ -71,7 +71,8 @@ def _gb2312() -> set[int]:
     return chars
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """The user cache of made-once files: ``KUOZHONG_CACHE``, by default ``~/.cache/kuozhong``."""
     root = os.environ.get("KUOZHONG_CACHE")
     return Path(root) if root else Path.home() / ".cache" / "kuozhong"
 
@@ -100,7 +101,7 @@ def _cached(source: FontSource) -> tuple[Path, frozenset[int]]:
     stat = source.path.stat()
     key = hashlib.sha256(f"{source.path}|{source.index}|{stat.st_size}|{stat.st_mtime_ns}|{SUBSET_VERSION}"
                          .encode()).hexdigest()[:16]
-    target = _cache_dir() / "fonts" / f"{source.path.stem}-{key}.ttf"
+    target = cache_dir() / "fonts" / f"{source.path.stem}-{key}.ttf"
     if not target.is_file():
         log.info("cutting %s to GB 2312 for PDF documents (once per machine)", source.path.name)
         _subset(source, _gb2312(), target)
@@ -120,5 +121,5 @@ def font_for(text: str) -> Path:
     extra = needed - covered
     key = hashlib.sha256("".join(sorted(map(chr, needed))).encode()).hexdigest()[:16]
     log.info("document needs %d characters outside GB 2312: cutting a subset of its own", len(extra))
-    target = _cache_dir() / "fonts" / "documents" / f"{source.path.stem}-{key}.ttf"
+    target = cache_dir() / "fonts" / "documents" / f"{source.path.stem}-{key}.ttf"
     return target if target.is_file() else _subset(source, needed | set(range(0x20, 0x7F)), target)

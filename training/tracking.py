@@ -69,15 +69,15 @@ def _write_ahead_log(database: Path, new: bool = True) -> None:
 
 
 def schema_template() -> Path:
-    """Where an empty tracking database at this MLflow version's schema is kept between stores (user cache).
+    """Where an empty tracking database at this MLflow version's schema is kept between stores.
 
-    ``KUOZHONG_CACHE`` names the folder; by default ``$XDG_CACHE_HOME/kuozhong`` (``~/.cache/kuozhong``).
+    In the user cache (``training.fonts.cache_dir``: ``KUOZHONG_CACHE``, by default ``~/.cache/kuozhong``).
     """
     import mlflow
 
-    folder = os.environ.get("KUOZHONG_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-                                                      ) / "kuozhong"
-    return Path(folder) / f"mlflow-{mlflow.__version__}-schema.db"
+    from training.fonts import cache_dir
+
+    return cache_dir() / f"mlflow-{mlflow.__version__}-schema.db"
 
 
 def _from_template(database: Path) -> bool:
