@@ -1,6 +1,7 @@
 """Validation plots with Chinese labels: ROC, KS, calibration, score by outcome, lift, SHAP beeswarm/bar/dependence.
 
-Drawn with matplotlib alone on fixed margins (one layout pass per figure), from the model's own TreeSHAP values.
+The performance plots are drawn on fixed margins (one layout pass per figure); the SHAP plots are shap's own,
+drawn from the model's exact TreeSHAP values and cropped to their labels.
 """
 
 from __future__ import annotations
@@ -130,107 +131,30 @@ def performance_plots(y: np.ndarray, pd_: np.ndarray, pd_raw: np.ndarray, score:
     return out
 
 
-def _label_width(labels: Sequence[str], fontsize: float = 9.0) -> float:
-    """Inches a column of tick labels takes: a Chinese character a full em, any other half of one."""
-    ems = max((sum(1.05 if ord(ch) > 0x2E7F else 0.6 for ch in str(t)) for t in labels), default=1.0)
-    return ems * fontsize / 72.0 + 0.3  # the ticks and their padding
-
-
-def _feature_values(X: pd.DataFrame, features: Sequence[str]) -> np.ndarray:
-    """Each feature as floats for colouring and dependence (categories as their codes; missing as NaN)."""
-    return pd.DataFrame({f: (X[f].astype("category").cat.codes.where(X[f].notna()).astype(float)
-                             if not pd.api.types.is_numeric_dtype(X[f]) else pd.to_numeric(X[f], errors="coerce"))
-                         for f in features}).to_numpy(dtype=float)
-
-
-def _swarm_offsets(values: np.ndarray, bins: int = 100) -> np.ndarray:
-    """Vertical offsets in (-0.4, 0.4) that stack points of nearly equal value side by side (a beeswarm row)."""
-    span = float(np.ptp(values)) if len(values) else 0.0
-    quant = np.round(bins * (values - values.min()) / (span + 1e-12)) if span > 0 else np.zeros(len(values))
-    order = np.argsort(quant, kind="stable")
-    q_sorted = quant[order]
-    starts = np.r_[0, np.flatnonzero(np.diff(q_sorted)) + 1]
-    layer = np.arange(len(values)) - np.repeat(starts, np.diff(np.r_[starts, len(values)]))
-    offsets = np.empty(len(values))
-    offsets[order] = np.ceil(layer / 2) * np.where(layer % 2 == 1, 1.0, -1.0)
-    top = float(np.max(np.abs(offsets))) if len(offsets) else 0.0
-    return offsets * (0.4 / top) if top > 0 else offsets
-
-
 def shap_plots(contrib: np.ndarray, expected: np.ndarray, X: pd.DataFrame, features: Sequence[str],
-               labels_zh: Mapping[str, str], top_dependence: int = 3, max_display: int = 15) -> dict[str, bytes]:
-    """SHAP beeswarm and bar over all rows, and dependence plots of the top features, labelled in Chinese.
-
-    Drawn from the model's exact TreeSHAP contributions (``CreditModel.contributions``) with matplotlib alone, on
-    fixed margins sized to the labels (one layout pass per figure).
-    """
+               labels_zh: Mapping[str, str], top_dependence: int = 3) -> dict[str, bytes]:
+    """SHAP beeswarm and bar over all rows, and dependence plots of the top features, labelled in Chinese."""
     import matplotlib.pyplot as plt
+    import shap
 
-    del expected  # the contributions are drawn about the expected value; it shifts no point
-    values = _feature_values(X, features)
+    data = pd.DataFrame({f: (X[f].astype("category").cat.codes.where(X[f].notna()).astype(float)
+                             if not pd.api.types.is_numeric_dtype(X[f]) else pd.to_numeric(X[f], errors="coerce"))
+                         for f in features})
     names = [labels_zh.get(f) or f for f in features]
-    importance = np.abs(contrib).mean(axis=0)
-    shown = np.argsort(-importance, kind="stable")[:max_display][::-1]  # most important at the top
-    rest = len(features) - len(shown)
+    explanation = shap.Explanation(values=contrib, base_values=expected, data=data.to_numpy(dtype=float),
+                                   feature_names=names)
     out: dict[str, bytes] = {}
-
-    tick_labels = [names[j] for j in shown]
-    left = _label_width(tick_labels)
-    width = 4.8 + left
-    height = 0.35 * len(shown) + 1.3
-    fig = plt.figure(figsize=(width + 0.9, height))
-    ax = fig.add_axes((left / (width + 0.9), 0.8 / height, 4.5 / (width + 0.9), (height - 1.3) / height))
-    cax = fig.add_axes(((left + 4.65) / (width + 0.9), 0.8 / height, 0.12 / (width + 0.9), (height - 1.3) / height))
-    cmap = plt.get_cmap("coolwarm")
-    for row, j in enumerate(shown):
-        column, v = contrib[:, j], values[:, j]
-        known = ~np.isnan(v)
-        ys = row + _swarm_offsets(column)
-        ax.scatter(column[~known], ys[~known], s=9, c="#999999", linewidths=0, rasterized=True)
-        if known.any():
-            low, high = np.nanpercentile(v, [5, 95])
-            if high <= low:
-                low, high = float(np.nanmin(v)), float(np.nanmax(v))
-            shade = np.clip((v[known] - low) / (high - low), 0, 1) if high > low else np.full(known.sum(), 0.5)
-            ax.scatter(column[known], ys[known], s=9, c=cmap(shade), linewidths=0, rasterized=True)
-    ax.axvline(0.0, c="#999999", lw=0.8)
-    ax.set_yticks(range(len(shown)), tick_labels, fontsize=9)
-    ax.set_ylim(-0.6, len(shown) - 0.4)
-    ax.set_xlabel("SHAP 值 (对数几率, 正值=风险更高)")
-    ax.set_title("SHAP 特征贡献" + (f" (另有 {rest} 个特征未列出)" if rest > 0 else ""))
-    bar = fig.colorbar(plt.cm.ScalarMappable(cmap=cmap), cax=cax, ticks=[0, 1])
-    bar.ax.set_yticklabels(["低", "高"])
-    bar.set_label("特征值 feature value")
-    out["shap_beeswarm"] = png_bytes(fig, tight=False)
-
-    fig = plt.figure(figsize=(width + 0.4, height))
-    ax = fig.add_axes((left / (width + 0.4), 0.8 / height, 4.5 / (width + 0.4), (height - 1.3) / height))
-    ax.barh(range(len(shown)), importance[shown], color="#1f77b4")
-    for row, j in enumerate(shown):
-        ax.text(importance[j], row, f" {importance[j]:.3f}", va="center", fontsize=8)
-    ax.set_yticks(range(len(shown)), tick_labels, fontsize=9)
-    ax.set_xlim(0, float(importance[shown].max()) * 1.25 if len(shown) and importance[shown].max() > 0 else 1)
-    ax.set_xlabel("平均 |SHAP| (对数几率)")
-    ax.set_title("平均 |SHAP| 特征重要性")
-    out["shap_bar"] = png_bytes(fig, tight=False)
-
-    order = np.argsort(-importance, kind="stable")[:top_dependence]
+    shap.plots.beeswarm(explanation, max_display=15, show=False)
+    plt.title("SHAP 特征贡献 (对数几率, 正值=风险更高)")
+    out["shap_beeswarm"] = png_bytes(plt.gcf(), tight=True)
+    shap.plots.bar(explanation, max_display=15, show=False)
+    plt.title("平均 |SHAP| 特征重要性")
+    out["shap_bar"] = png_bytes(plt.gcf(), tight=True)
+    order = np.argsort(-np.abs(contrib).mean(axis=0))[:top_dependence]
     for rank, j in enumerate(order, start=1):
         fig, ax = plt.subplots(figsize=(5, 4))
-        fig.subplots_adjust(left=0.16, right=0.96, bottom=0.14, top=0.9)
-        x = values[:, int(j)]
-        known = ~np.isnan(x)
-        ax.scatter(x[known], contrib[known, int(j)], s=8, alpha=0.6, linewidths=0, rasterized=True)
-        column = X[features[j]]
-        if not pd.api.types.is_numeric_dtype(column):
-            levels = list(column.astype("category").cat.categories)
-            if len(levels) <= 12:
-                shown_levels = [text if len(text := str(level)) <= 16 else text[:15] + "…" for level in levels]
-                ax.set_xticks(range(len(levels)), shown_levels, rotation=30, ha="right", fontsize=8)
-                fig.subplots_adjust(bottom=min(0.12 + _label_width(shown_levels, 8) * 0.5 / 4, 0.4))
-        ax.axhline(0.0, c="#999999", lw=0.8)
-        ax.set_xlabel(names[j])
+        shap.plots.scatter(explanation[:, int(j)], ax=ax, show=False)
         ax.set_title(f"依赖图: {names[j]}")
         ax.set_ylabel("SHAP 值 (对数几率)")
-        out[f"shap_dependence_{rank}_{features[j]}"] = png_bytes(fig, tight=False)
+        out[f"shap_dependence_{rank}_{features[j]}"] = png_bytes(fig, tight=True)
     return out

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -169,41 +169,6 @@ def _own_process() -> bool:
     return Path(started).stem in ("kuozhong", "kuozhong-script") or Path(started).resolve() == Path(__file__).resolve()
 
 
-def _leave(code: int) -> NoReturn:
-    """End the command's own process once its work is written, without tearing down every module it imported.
-
-    Unloading pandas, scikit-learn, LightGBM, MLflow and matplotlib object by object costs the interpreter about
-    a CPU second after a training run, with nothing left to do. What an orderly exit does that matters runs here
-    first: threads still at work are waited for, then the registered exit handlers (MLflow ends an open run, flushes its queues), logging's handlers, the
-    MLflow database connections (``training.tracking.close_stores``) and the standard streams. Called in-process
-    (tests, notebooks), ``main`` raises ``SystemExit`` as usual instead.
-    """
-    if not _own_process():
-        sys.exit(code)
-    import atexit
-    import contextlib
-    import os
-    import threading
-
-    try:
-        # as the interpreter's own exit does, in its order: wait for the threads still working (executors' workers
-        # included), then the exit handlers
-        shutdown_threads = getattr(threading, "_shutdown", None)
-        if shutdown_threads is not None:
-            shutdown_threads()
-        atexit._run_exitfuncs()
-        logging.shutdown()
-        if "mlflow" in sys.modules:
-            from training.tracking import close_stores
-
-            close_stores()
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(code)
-
-
 GC_THRESHOLDS = (50_000, 20, 100)  # the command's own process: collect cycles after 50,000 allocations, not 700
 
 
@@ -225,11 +190,11 @@ def main() -> None:
         app(standalone_mode=False)
     except KuozhongError as err:
         _fail(str(err))
-        _leave(2)
+        sys.exit(2)
     except typer.Abort:
-        _leave(130)
+        sys.exit(130)
     except typer.Exit as err:
-        _leave(err.exit_code)
+        sys.exit(err.exit_code)
     except Exception as err:
         import click
 
@@ -238,12 +203,10 @@ def main() -> None:
         if isinstance(err, (click.exceptions.ClickException, typer.TyperException)) and hasattr(
                 err, "format_message"):
             _fail(err.format_message())
-            _leave(int(getattr(err, "exit_code", 2)))
+            sys.exit(int(getattr(err, "exit_code", 2)))
         logging.getLogger("kuozhong").debug("unexpected error", exc_info=True)
         _fail(f"unexpected {type(err).__name__}; run with --verbose for details")
-        _leave(1)
-    if _own_process():
-        _leave(0)
+        sys.exit(1)
 
 
 if __name__ == "__main__":
