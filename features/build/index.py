@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def month_codes(values: object) -> np.ndarray:
@@ -61,6 +63,19 @@ class Records:
         return np.where(codes >= 0, self.stop[safe] - self.start[safe], 0)
 
 
+def household_codes(ids: pd.Series, households: pd.Index) -> np.ndarray:
+    """Each record's position in ``households`` (-1 where the household is not there or the id is missing).
+
+    A column of Arrow-backed text (as Parquet reads) is looked up by Arrow without turning a million ids into
+    Python strings; any other column by pandas on its text, as before.
+    """
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow" and households.size:
+        values = pa.array(ids.array)
+        found = pc.index_in(values, value_set=pa.array(households.to_numpy(), type=values.type))
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(households.get_indexer(ids.astype(str)), dtype=np.int64)
+
+
 def group_records(frame: pd.DataFrame | None, households: pd.Index, columns: dict[str, str],
                   order_by: str | None = None) -> Records:
     """Group ``frame`` by household.
@@ -72,7 +87,7 @@ def group_records(frame: pd.DataFrame | None, households: pd.Index, columns: dic
     if frame is None or "household_id" not in frame.columns:
         empty = np.zeros(n_households, dtype=np.int64)
         return Records({}, empty, empty)
-    codes = households.get_indexer(frame["household_id"].astype(str))
+    codes = household_codes(frame["household_id"], households)
     if order_by is not None and order_by in frame.columns:
         order = np.lexsort((day_codes(frame[order_by]), codes))
     else:
