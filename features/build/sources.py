@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ from features.build.checks import (
     number_problems,
     raise_first,
 )
-from features.build.index import Records, group_records, household_universe, month_codes
+from features.build.index import Records, group_arrays, group_records, household_universe, month_codes
 from features.build.visit import VISIT_NUMERIC, VISIT_OBJECTS, index_visits
 from features.sources.load import RawSources
 
@@ -54,24 +53,19 @@ def _grid(frame: pd.DataFrame | None, households: pd.Index) -> Records:
     # million months): depth, bad flag, 五级分类 rank and the problem text of a record with an unknown code.
     status = frame["status"]
     five = frame["five_class"] if "five_class" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
-    where = _frame_month_text(frame)
+    months = month_codes(frame["month"]) if "month" in frame.columns else None
+    where = (lambda i: "") if months is None else _month_text(months)
     problems = merge_problems(
         code_problems("repayment_history", "status", status, PBOC_GRID_CODES, frame["household_id"],
                       "a PBOC repayment-grid code (N 1-7 C G D Z B * # /)", where),
         code_problems("repayment_history", "five_class", five, FIVE_CLASSES, frame["household_id"],
                       "one of 正常 关注 次级 可疑 损失", where))
-    columns = {"household_id": frame["household_id"], **grid_codes(status, five), "problem": problems}
-    for name in ("month", "balance"):
-        if name in frame.columns:
-            columns[name] = frame[name]
-    spec = {"month": "month", "balance": "float", "depth": "float", "bad": "float", "five_rank": "float",
-            "problem": "raw"}
-    return group_records(pd.DataFrame(columns, index=frame.index), households, spec)
-
-
-def _frame_month_text(frame: pd.DataFrame) -> Callable[[int], str]:
-    months = month_codes(frame["month"]) if "month" in frame.columns else None
-    return (lambda i: "") if months is None else _month_text(months)
+    arrays = {**grid_codes(status, five), "problem": problems}
+    if months is not None:
+        arrays["month"] = months
+    if "balance" in frame.columns:
+        arrays["balance"] = pd.to_numeric(frame["balance"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return group_arrays(frame["household_id"], households, arrays)
 
 
 def _loans(frame: pd.DataFrame | None, households: pd.Index) -> Records:
