@@ -81,7 +81,10 @@ def merge_problems(*problems: np.ndarray) -> np.ndarray:
     """The first problem of each record across several checks."""
     out = problems[0].copy()
     for more in problems[1:]:
-        out = np.where(out == "", more, out)
+        found = np.flatnonzero(more != "")  # problems are rare: only their records are looked at
+        if found.size:
+            first = found[out[found] == ""]
+            out[first] = more[first]
     return out
 
 
