@@ -76,7 +76,7 @@ class Pseudonyms:
         digest = hmac.new(self._key, id_number.strip().upper().encode(), hashlib.sha256).digest()
         return KEY_PREFIX + base64.b32encode(digest[:15]).decode().lower()
 
-    def keys_of(self, id_numbers: Sequence[object]) -> np.ndarray:
+    def keys_of(self, id_numbers: Sequence[object] | np.ndarray) -> np.ndarray:
         """``key_of`` of every ID number (an object array, None where missing), the same text, spelled out together.
 
         Fifteen digest bytes are exactly 24 base32 characters (no padding): the characters of every key are looked

@@ -69,7 +69,7 @@ def code_problems(source: str, field: str, values: pd.Series | np.ndarray, allow
     unknown = [k for k, u in enumerate(uniques) if str(u) not in allowed_set]
     for i in np.flatnonzero(np.isin(codes, unknown)) if unknown else ():
         place = where(int(i)) if where is not None else ""
-        out[i] = problem(source, field, _cell(values, i), rule, _cell(households, i), place)
+        out[i] = problem(source, field, _cell(values, int(i)), rule, _cell(households, int(i)), place)
     return out
 
 
