@@ -97,7 +97,7 @@ def split_and_floor(households: Path, chunk: int, loaded, policy, out: Path) -> 
     """One core, the whole province, each stage timed: reading, features, rules, TreeSHAP, the rest of deciding
     (terms, offer, notes, fingerprints), the flat layout and writing.
 
-    The same calls as a batch partition makes (``load_sources``, the feature builder, ``decide_all`` then
+    The same calls as a batch partition makes (``load_shard``: the sources read and indexed, ``decide_all`` then
     ``flatten`` as ``decide_chunk`` makes them, ``write_atomic``), run one after another with a clock around each.
     TreeSHAP is LightGBM's ``predict(pred_contrib=True)`` on the same rows with one thread, and the rules are
     ``models.decision.builder.rule_frame`` on the same rows, each timed on its own; the rest of deciding is
@@ -106,11 +106,9 @@ def split_and_floor(households: Path, chunk: int, loaded, policy, out: Path) -> 
     """
     import numpy as np
 
-    from features.build.table import FeatureBuilder
-    from features.sources.load import load_sources
     from models.decision.builder import rule_frame
     from serving.batch.chunk import decide_all, flatten, write_atomic
-    from serving.batch.inputs import _shard_requests, discover
+    from serving.batch.inputs import discover, load_shard, release_shards
 
     batch_input = discover(households, chunk, pd.Timestamp(AS_OF))
     booster = loaded.model.booster_
@@ -122,8 +120,8 @@ def split_and_floor(households: Path, chunk: int, loaded, policy, out: Path) -> 
     out.mkdir(parents=True, exist_ok=True)
     for shard in batch_input.shards:
         start, tick = time.perf_counter(), clock()
-        builder = FeatureBuilder(load_sources(Path(shard.path)), PROGRAM)
-        requests = _shard_requests(builder.sources, pd.Timestamp(AS_OF))
+        release_shards()
+        builder, requests = load_shard(Path(shard.path), PROGRAM, pd.Timestamp(AS_OF))
         seconds["reading"] += time.perf_counter() - start
         cpu["reading"] += clock() - tick
         for begin in range(0, len(requests), chunk):

@@ -137,4 +137,6 @@ def id_facts(id_number: object) -> IdFacts:
         value = validate_id_number(id_number)
     except InvalidIdNumber:
         return IdFacts(False, mask_id_number(id_number.strip()), None, None)
-    return IdFacts(True, mask_id_number(value), birth_date(value), sex(value))
+    # the number is valid: its birth date and sex are read from it without checking it again
+    born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    return IdFacts(True, mask_id_number(value), born, "M" if int(value[16]) % 2 == 1 else "F")

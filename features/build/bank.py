@@ -232,11 +232,19 @@ def query_features(queries: Records, codes: np.ndarray, as_of_day: np.ndarray) -
             for name, span in QUERY_DAYS.items()}
 
 
-def grid_codes(status: np.ndarray, five_class: np.ndarray) -> dict[str, np.ndarray]:
-    """Depth, bad flag and 五级分类 rank arrays from raw grid codes (unknown codes map to NaN)."""
-    codes, uniques = pd.factorize(pd.Series(status, dtype=object))
+def grid_codes(status: pd.Series | np.ndarray, five_class: pd.Series | np.ndarray) -> dict[str, np.ndarray]:
+    """Depth, bad flag and 五级分类 rank arrays from raw grid codes (unknown codes map to NaN).
+
+    Each column is factorised whole (a Parquet column by Arrow, without a Python string per record) and its few
+    distinct codes looked up.
+    """
+    codes, uniques = pd.factorize(_codes_series(status))
     depth = np.array([GRID_DEPTH.get(str(u), np.nan) for u in uniques] + [np.nan])[codes]
     bad = np.array([float(str(u) in BAD_STATUSES) for u in uniques] + [0.0])[codes]
-    five_codes, five_uniques = pd.factorize(pd.Series(five_class, dtype=object))
+    five_codes, five_uniques = pd.factorize(_codes_series(five_class))
     five = np.array([FIVE_CLASS_RANK.get(str(u), np.nan) for u in five_uniques] + [np.nan])[five_codes]
     return {"depth": depth, "bad": bad, "five_rank": five}
+
+
+def _codes_series(values: pd.Series | np.ndarray) -> pd.Series:
+    return values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)

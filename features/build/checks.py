@@ -54,24 +54,37 @@ def number_problems(source: str, field: str, values: np.ndarray, households: np.
     return out
 
 
-def code_problems(source: str, field: str, values: np.ndarray, allowed: frozenset[str] | tuple[str, ...],
-                  households: np.ndarray, rule: str, where: Callable[[int], str] | None = None) -> np.ndarray:
-    """Problem text per record whose code is not in ``allowed`` (missing codes are allowed: NaN, not a crash)."""
-    out = np.full(values.shape, "", dtype=object)
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object))  # missing codes get -1: allowed
+def code_problems(source: str, field: str, values: pd.Series | np.ndarray, allowed: frozenset[str] | tuple[str, ...],
+                  households: pd.Series | np.ndarray, rule: str,
+                  where: Callable[[int], str] | None = None) -> np.ndarray:
+    """Problem text per record whose code is not in ``allowed`` (missing codes are allowed: NaN, not a crash).
+
+    ``values`` and ``households`` are read by position; a column is factorised whole and only the records with
+    an unknown code are read one by one.
+    """
+    out = np.full(len(values), "", dtype=object)
+    series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    codes, uniques = pd.factorize(series)  # missing codes get -1: allowed
     allowed_set = {str(a) for a in allowed}
     unknown = [k for k, u in enumerate(uniques) if str(u) not in allowed_set]
     for i in np.flatnonzero(np.isin(codes, unknown)) if unknown else ():
         place = where(int(i)) if where is not None else ""
-        out[i] = problem(source, field, values[i], rule, households[i], place)
+        out[i] = problem(source, field, _cell(values, int(i)), rule, _cell(households, int(i)), place)
     return out
+
+
+def _cell(values: pd.Series | np.ndarray, i: int) -> object:
+    return values.iloc[i] if isinstance(values, pd.Series) else values[i]
 
 
 def merge_problems(*problems: np.ndarray) -> np.ndarray:
     """The first problem of each record across several checks."""
     out = problems[0].copy()
     for more in problems[1:]:
-        out = np.where(out == "", more, out)
+        found = np.flatnonzero(more != "")  # problems are rare: only their records are looked at
+        if found.size:
+            first = found[out[found] == ""]
+            out[first] = more[first]
     return out
 
 

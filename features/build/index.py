@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def month_codes(values: object) -> np.ndarray:
@@ -61,6 +63,19 @@ class Records:
         return np.where(codes >= 0, self.stop[safe] - self.start[safe], 0)
 
 
+def household_codes(ids: pd.Series, households: pd.Index) -> np.ndarray:
+    """Each record's position in ``households`` (-1 where the household is not there or the id is missing).
+
+    A column of Arrow-backed text (as Parquet reads) is looked up by Arrow without turning a million ids into
+    Python strings; any other column by pandas on its text, as before.
+    """
+    if isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow" and households.size:
+        values = pa.array(ids.array)
+        found = pc.index_in(values, value_set=pa.array(households.to_numpy(), type=values.type))
+        return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+    return np.asarray(households.get_indexer(ids.astype(str)), dtype=np.int64)
+
+
 def group_records(frame: pd.DataFrame | None, households: pd.Index, columns: dict[str, str],
                   order_by: str | None = None) -> Records:
     """Group ``frame`` by household.
@@ -68,33 +83,40 @@ def group_records(frame: pd.DataFrame | None, households: pd.Index, columns: dic
     ``columns`` maps array name -> conversion (``raw``, ``month``, ``day``, ``float``, ``str``); columns the
     frame lacks are left out (optional raw fields).
     """
-    n_households = len(households)
     if frame is None or "household_id" not in frame.columns:
-        empty = np.zeros(n_households, dtype=np.int64)
-        return Records({}, empty, empty)
-    codes = households.get_indexer(frame["household_id"].astype(str))
-    if order_by is not None and order_by in frame.columns:
-        order = np.lexsort((day_codes(frame[order_by]), codes))
-    else:
-        order = np.argsort(codes, kind="stable")
-    arrays: dict[str, np.ndarray] = {"household_code": codes[order]}
+        return group_arrays(None, households, {})
+    arrays: dict[str, np.ndarray] = {}
     for name, kind in columns.items():
         if name not in frame.columns:
             continue
         values = frame[name]
         if kind == "month":
-            arrays[name] = month_codes(values)[order]
+            arrays[name] = month_codes(values)
         elif kind == "day":
-            arrays[name] = day_codes(values)[order]
+            arrays[name] = day_codes(values)
         elif kind == "float":
-            arrays[name] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)[order]
+            arrays[name] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         elif kind == "str":
-            arrays[name] = values.astype(object).to_numpy()[order]
+            arrays[name] = values.astype(object).to_numpy()
         else:
-            arrays[name] = values.to_numpy(dtype=object)[order]
+            arrays[name] = values.to_numpy(dtype=object)
+    order_key = day_codes(frame[order_by]) if order_by is not None and order_by in frame.columns else None
+    return group_arrays(frame["household_id"], households, arrays, order_key)
+
+
+def group_arrays(household_ids: pd.Series | None, households: pd.Index, arrays: dict[str, np.ndarray],
+                 order_key: np.ndarray | None = None) -> Records:
+    """Group record arrays (in the table's order) by household, each household's records in ``order_key`` order."""
+    n_households = len(households)
+    if household_ids is None:
+        empty = np.zeros(n_households, dtype=np.int64)
+        return Records({}, empty, empty)
+    codes = household_codes(household_ids, households)
+    order = np.lexsort((order_key, codes)) if order_key is not None else np.argsort(codes, kind="stable")
+    grouped = {"household_code": codes[order]} | {name: values[order] for name, values in arrays.items()}
     counts = np.bincount(codes[codes >= 0], minlength=n_households)
     stop = np.cumsum(counts) + int((codes < 0).sum())  # unknown households (code -1) sort first; skip them
-    return Records(arrays, stop - counts, stop)
+    return Records(grouped, stop - counts, stop)
 
 
 def household_universe(frames: Iterable[pd.DataFrame | None]) -> pd.Index:

@@ -77,8 +77,11 @@ class LedgerIndex:
             np.minimum.at(first_overdue, overdue["loan_id"].astype(str).map(row_of).to_numpy(dtype=np.int64),
                           _days(overdue["event_date"]))
         principal = events[events["event"].isin(PRINCIPAL_EVENTS)].sort_values("event_date", kind="stable")
-        moves = {row_of[str(loan)]: (_days(group["event_date"]), group["balance_after"].to_numpy(dtype=float))
-                 for loan, group in principal.groupby("loan_id", sort=False)}
+        # each loan's postings in date order: the dates and balances read once for the whole ledger, then sliced
+        posted = _days(principal["event_date"])
+        balances = principal["balance_after"].to_numpy(dtype=float)
+        moves = {row_of[str(loan)]: (posted[rows], balances[rows])
+                 for loan, rows in principal.groupby("loan_id", sort=False).indices.items()}
         return cls(
             loans_of=_rows_by(ledger["household_id"]), line=line, signed=_days(ledger["signed_on"]),
             valid_until=_days(valid) if valid is not None else np.full(len(ledger), _FAR),

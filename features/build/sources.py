@@ -17,7 +17,7 @@ from features.build.checks import (
     number_problems,
     raise_first,
 )
-from features.build.index import Records, group_records, household_universe
+from features.build.index import Records, group_arrays, group_records, household_universe, month_codes
 from features.build.visit import VISIT_NUMERIC, VISIT_OBJECTS, index_visits
 from features.sources.load import RawSources
 
@@ -46,21 +46,26 @@ def _flows(frame: pd.DataFrame | None, households: pd.Index) -> Records:
 
 
 def _grid(frame: pd.DataFrame | None, households: pd.Index) -> Records:
-    records = group_records(frame, households, {"month": "month", "status": "raw", "five_class": "raw",
-                                                "balance": "float", "account_id": "raw"})
-    if not records.present:
-        return records
-    c = records.columns
-    hh = households.to_numpy()[c["household_code"]]
-    where = _month_text(c["month"])
-    five = c.get("five_class", np.full(c["status"].size, None, dtype=object))
-    c |= grid_codes(c["status"], five)
-    c["problem"] = merge_problems(
-        code_problems("repayment_history", "status", c["status"], PBOC_GRID_CODES, hh,
+    if frame is None or "household_id" not in frame.columns:
+        return group_records(frame, households, {})
+    frame = frame.reset_index(drop=True)
+    # The codes are read once, in the table's own order, from each column's distinct values (a dozen codes over a
+    # million months): depth, bad flag, 五级分类 rank and the problem text of a record with an unknown code.
+    status = frame["status"]
+    five = frame["five_class"] if "five_class" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+    months = month_codes(frame["month"]) if "month" in frame.columns else None
+    where = (lambda i: "") if months is None else _month_text(months)
+    problems = merge_problems(
+        code_problems("repayment_history", "status", status, PBOC_GRID_CODES, frame["household_id"],
                       "a PBOC repayment-grid code (N 1-7 C G D Z B * # /)", where),
-        code_problems("repayment_history", "five_class", five, FIVE_CLASSES, hh,
+        code_problems("repayment_history", "five_class", five, FIVE_CLASSES, frame["household_id"],
                       "one of 正常 关注 次级 可疑 损失", where))
-    return records
+    arrays = {**grid_codes(status, five), "problem": problems}
+    if months is not None:
+        arrays["month"] = months
+    if "balance" in frame.columns:
+        arrays["balance"] = pd.to_numeric(frame["balance"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return group_arrays(frame["household_id"], households, arrays)
 
 
 def _loans(frame: pd.DataFrame | None, households: pd.Index) -> Records:

@@ -250,7 +250,7 @@ class FeatureBuilder:
             cols[name] = visit[name]
         id_numbers = np.where(pd.isna(visit["id_number"]), base["id_number"], visit["id_number"])
         facts = [id_facts(v) for v in id_numbers]
-        cols["applicant_key"] = np.array([pseudonyms.key_of(v) for v in id_numbers], dtype=object)
+        cols["applicant_key"] = pseudonyms.keys_of(id_numbers)
         cols["applicant_id_masked"] = np.array([f.masked for f in facts], dtype=object)
         cols["applicant_sex"] = np.array([f.sex for f in facts], dtype=object)
         cols["applicant_birth_date"] = np.array([np.datetime64("NaT") if f.born is None else np.datetime64(f.born)

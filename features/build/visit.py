@@ -77,13 +77,17 @@ def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
 def _sources(declared: Mapping[str, Any]) -> dict[str, float]:
     """The amounts declared by source (nested ``by_source``, else the top-level keys besides main and total)."""
     by_source = _dict(declared.get("by_source")) or {k: v for k, v in declared.items() if k not in _TOTAL_KEYS}
-    return {k: v for k, v in ((k, _float(v)) for k, v in by_source.items()) if not np.isnan(v)}
+    return {k: v for k, v in ((k, _float(v)) for k, v in by_source.items()) if v == v}  # NaN is not itself
 
 
 def income_by_group(declared: Mapping[str, Any], livelihood: object) -> dict[str, float]:
     """Declared annual income per group; a lone ``main`` amount counts for the main livelihood's group."""
+    return _groups(_sources(declared), declared, livelihood)
+
+
+def _groups(numeric: dict[str, float], declared: Mapping[str, Any], livelihood: object) -> dict[str, float]:
+    """``income_by_group`` from the amounts by source already read (``_sources``)."""
     groups = dict.fromkeys(INCOME_GROUP_NAMES, 0.0)
-    numeric = _sources(declared)
     if numeric:
         for source, amount in numeric.items():
             groups[INCOME_GROUPS.get(source, "other")] += amount
@@ -201,7 +205,8 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
             working += ADULT_AGE <= age < ELDERLY_AGE
         ill += health in ILL_HEALTH
         serious += health == "serious"
-    groups = income_by_group(declared, visit.get("livelihood"))
+    numeric = _sources(declared)
+    groups = _groups(numeric, declared, visit.get("livelihood"))
     for part in (declared, _dict(declared.get("by_source"))):
         for source, value in part.items():
             amount = _float(value) if source != "by_source" else np.nan
@@ -231,7 +236,7 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     permits = sum(bool(assets.get(k)) for k in ("fishing_permit", "aquaculture_permit", "bnb_licence"))
     debts, found = _debts(visit, hh, where, found)
     applicant, relation = applicant_member(visit, members)
-    sources_sum = sum(_sources(declared).values()) if _sources(declared) else np.nan
+    sources_sum = sum(numeric.values()) if numeric else np.nan
     n = float(len(members)) if members is not None else np.nan
     listed = members is not None
     flat = {

@@ -184,7 +184,9 @@ def _broken(schema: TableSchema, col: Column, series: pd.Series) -> list[tuple[n
     if col.maximum is not None:
         out.append((present & (series.to_numpy(dtype=float, na_value=np.nan) > col.maximum), f"≤ {col.maximum:g}"))
     if col.allowed is not None:
-        out.append((present & ~series.astype(object).isin(col.allowed).to_numpy(),
+        # a text column is matched as it was read (Arrow), not as a million Python strings
+        cells = series if isinstance(series.dtype, pd.StringDtype) else series.astype(object)
+        out.append((present & ~cells.isin(col.allowed).to_numpy(dtype=bool, na_value=False),
                     f"one of {' '.join(col.allowed)}"))
     if col.pattern is not None:
         out.append((present & ~series.astype(str).str.fullmatch(col.pattern).fillna(False).to_numpy(dtype=bool),

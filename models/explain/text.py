@@ -216,8 +216,12 @@ def _apart(unit: str, a: float, b: float) -> tuple[tuple[str, str], tuple[str, s
     return first, second
 
 
-def comparison_clause(info: FeatureInfo, reference: Reference | None) -> tuple[str, str]:
-    """What the value is set against, as a clause following the value's phrase ("" without a reference)."""
+def comparison_clause(info: FeatureInfo, reference: Reference | None,
+                      apart: tuple[tuple[str, str], tuple[str, str]] | None = None) -> tuple[str, str]:
+    """What the value is set against, as a clause following the value's phrase ("" without a reference).
+
+    ``apart``: the value and its reference already written alike (``_apart`` in ``info``'s unit), when known.
+    """
     if reference is None:
         return "", ""
     if reference.kind == "bad_rate":
@@ -230,7 +234,7 @@ def comparison_clause(info: FeatureInfo, reference: Reference | None) -> tuple[s
     if info.unit == "0/1":
         share = reference.value
         return f"（申请人中{share:.0%}为是）", f" ({share:.0%} of applicants: yes)"
-    _, ref = _apart(info.unit, reference.compared, reference.value)
+    _, ref = apart or _apart(info.unit, reference.compared, reference.value)
     if reference.compared == reference.value:
         return f"，与申请人{kind_zh}持平", f", level with the applicants' {kind_en}"
     above = reference.compared > reference.value
@@ -246,14 +250,16 @@ def value_and_comparison(name: str, value: Any, info: FeatureInfo | None, refere
     read differently: "0.655, below the median 0.660", never "0.7, below the median 0.66".
     """
     full = _info(name, info)
-    phrase = value_phrase(name, value, info)
-    clause = comparison_clause(clause_info or full, reference)
+    against = clause_info or full
     if (reference is not None and reference.kind in ("median", "mean") and not is_missing(value)
             and not (full.categorical or isinstance(value, str)) and not (name in _PHRASES and name in FEATURES)
             and full.unit != "0/1"):
-        mine, _ = _apart(full.unit, reference.compared, reference.value)
-        phrase = f"{full.label_zh}为{mine[0]}", f"{_lower(full.label_en)} is {mine[1]}"
-    return phrase, clause
+        # the value and its reference written alike once, for the phrase and (same unit) the clause
+        both = _apart(full.unit, reference.compared, reference.value)
+        mine = both[0]
+        clause = comparison_clause(against, reference, both if against.unit == full.unit else None)
+        return (f"{full.label_zh}为{mine[0]}", f"{_lower(full.label_en)} is {mine[1]}"), clause
+    return value_phrase(name, value, info), comparison_clause(against, reference)
 
 
 def value_text_zh(name: str, value: Any, info: FeatureInfo | None = None) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -68,3 +70,16 @@ def test_the_feature_table_carries_a_pseudonym_and_a_masked_id_never_the_id(tabl
     assert same / len(listed) > 0.95
     masks = [mask_id_number(base[h]) for h in listed["household_id"]]
     assert sum(m == e for m, e in zip(listed["applicant_id_masked"], masks, strict=True)) / len(listed) > 0.95
+
+
+def test_keys_of_many_numbers_are_key_of_each():
+    # given valid numbers, a lower-case check letter, padded text and every kind of missing value
+    pseudonyms = Pseudonyms("a-secret-for-this-test")
+    numbers = [make_id_number("330922", dt.date(1960 + k % 40, 1 + k % 12, 1 + k % 28), k) for k in range(300)]
+    numbers += [None, "", "   ", np.nan, 12, "not an id", " 33092219800301011x "]
+    # when they are keyed together and one by one
+    together = pseudonyms.keys_of(numbers)
+    # then each key is the one key_of gives, None where the number is missing
+    assert together.tolist() == [pseudonyms.key_of(v) for v in numbers]
+    assert together[-1] == pseudonyms.key_of("33092219800301011X") and together[-7] is None
+    assert len(set(together[:300])) == 300
