@@ -212,8 +212,10 @@ class FeatureBuilder:
         cols |= grid_features(ix.grid, codes, as_of_month)
         cols |= debt_features(ix.loans, ix.grid, codes, as_of_day, as_of_month)
         cols |= query_features(ix.queries, codes, as_of_day)
-        # the bank's own 共富 lines, renewals and guarantees (unknown for a household no source knows)
-        cols |= {name: np.where(codes >= 0, values, np.nan)
+        # the bank's own 共富 lines, renewals and guarantees: none for a household the ledger lacks but a source
+        # knows (a visit form filled now is one), unknown for a household no source knows
+        known = codes >= 0 if form is None else np.ones(n, dtype=bool)
+        cols |= {name: np.where(known, values, np.nan)
                  for name, values in self.ledger.features(households, as_of_day).items()}
         # The government's final list beside the base list's status: ON_LIST reads it first.
         cols |= self.final_list.lookup(households, as_of_day)

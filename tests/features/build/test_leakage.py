@@ -136,9 +136,19 @@ def test_the_same_changes_before_the_as_of_date_do_change_features(sources, requ
                  "program_guarantor_overdue_months_24m", "guaranteed_for_others"):
         both_missing = after[name].isna() & before[name].isna()
         assert ((after[name] != before[name]) & ~both_missing).mean() > 0.5, name
-    for name in ("observed_income_12m", "overdue_months_24m", "queries_3m", "debt_balance", "declared_income",
-                 "on_list"):
+    for name in ("observed_income_12m", "queries_3m", "debt_balance", "declared_income", "on_list"):
         assert (after[name] != before[name]).mean() > 0.5, name
+    # the credit grid moves for every request whose household has grid months in the 24 before its date (every
+    # one of them rewritten as overdue); households without a credit history have nothing to move
+    grid = sources.repayment_history
+    as_of = grid["household_id"].map(requests.set_index("household_id")["as_of"])
+    month = grid["month"]
+    in_window = as_of.notna() & (month < as_of.dt.to_period("M").dt.to_timestamp()) & (
+        month >= as_of - pd.DateOffset(months=24))
+    with_history = requests["household_id"].isin(grid.loc[in_window, "household_id"]).to_numpy()
+    assert with_history.sum() >= 30
+    moved = (after["overdue_months_24m"] != before["overdue_months_24m"]).to_numpy()
+    assert moved[with_history].mean() > 0.9
     # and a refresh drop and a revisit over the cap before the date take the household off the list as 跃迁
     left = build_features(_tamper(sources, requests, "before"), requests, PROGRAM)
     for name in ("list_status", "upward_mobility_flagged_on"):
