@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 
 import nacl.bindings as sodium
+import nacl.exceptions
 import nacl.utils
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -73,15 +74,19 @@ def hash_to_group(id_number: str, session: bytes) -> bytes:
     return bytes(sodium.crypto_core_ed25519_from_uniform(digest[:32]))
 
 
-def blind(scalar: bytes, point: bytes, *, own: bool = False) -> bytes:
-    """``scalar · point``; refuses anything received that is not a point of the main subgroup.
+def blind(scalar: bytes, point: bytes) -> bytes:
+    """``scalar · point``; refuses anything that is not a point of the main subgroup.
 
-    ``own=True`` skips the check (a third of the cost) for points this party just made with ``hash_to_group``,
-    which are in the main subgroup by construction; values from the other party are always checked.
+    libsodium's ``crypto_scalarmult_ed25519_noclamp`` itself checks its input (canonical encoding, on the curve, not
+    of small order, in the main subgroup) and fails otherwise, so every value from the other party is checked
+    exactly once, by the multiplication that uses it (a test feeds it a point off the main subgroup).
     """
-    if not own and (len(point) != POINT_BYTES or not sodium.crypto_core_ed25519_is_valid_point(point)):
-        raise MatchingCryptoError("received value is not a valid group element")
-    return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
+    if len(point) != POINT_BYTES:
+        raise MatchingCryptoError(f"received value is {len(point)} bytes; a group element is {POINT_BYTES}")
+    try:
+        return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
+    except nacl.exceptions.RuntimeError as err:
+        raise MatchingCryptoError("received value is not a valid group element") from err
 
 
 def prf_value(point: bytes) -> bytes:

@@ -11,7 +11,7 @@ import pytest
 from features.ids import make_id_number
 from features.matching import crypto, match_lists
 from features.matching.lists import NAME_ONE_OFF, NAME_SAME, edit_distance, name_check
-from features.matching.parties import BankPartyState, MatchingProtocolError, ProvincePartyState
+from features.matching.parties import BankPartyState, MatchingProtocolError, ProvincePartyState, even_pieces
 from features.simulate.county import County
 
 OUTSIDERS = 25
@@ -157,11 +157,29 @@ def test_the_province_refuses_a_request_larger_than_its_limit(county: County) ->
         province.answer(bank.request(province.hello()))
 
 
+# A point of order 8 on edwards25519 (on the curve, outside the main subgroup).
+_ORDER_8 = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+
+
 def test_a_forged_value_is_refused() -> None:
     with pytest.raises(crypto.MatchingCryptoError):
         crypto.blind(crypto.new_scalar(), b"\x01" * 32)
     with pytest.raises(crypto.MatchingCryptoError):
+        crypto.blind(crypto.new_scalar(), b"\x01" * 31)
+    with pytest.raises(crypto.MatchingCryptoError):
         crypto.prf_value(b"\x01" * 32)
+
+
+def test_a_point_outside_the_main_subgroup_is_refused_by_the_multiplication_itself() -> None:
+    # given a hashed ID's point, and the same point moved off the main subgroup by a point of order 8
+    point = crypto.hash_to_group("330922198001011234", b"s" * 16)
+    moved = bytes(sodium.crypto_core_ed25519_add(point, _ORDER_8))
+    assert not sodium.crypto_core_ed25519_is_valid_point(moved)
+    # when either is blinded, then the first is multiplied and the second refused (small order refused too)
+    assert len(crypto.blind(crypto.new_scalar(), point)) == crypto.POINT_BYTES
+    for forged in (moved, _ORDER_8):
+        with pytest.raises(crypto.MatchingCryptoError, match="not a valid group element"):
+            crypto.blind(crypto.new_scalar(), forged)
 
 
 def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
@@ -175,7 +193,7 @@ def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
     assert crypto.montgomery_u(points) == [bytes(sodium.crypto_sign_ed25519_pk_to_curve25519(p)) for p in points]
     # and the province's X25519 value of an ID equals what the bank holds after the Edwards round trip
     province = crypto.prf_values(key, ids, session)
-    answered = [crypto.blind(key, crypto.blind(blind, p, own=True)) for p in points]
+    answered = [crypto.blind(key, crypto.blind(blind, p)) for p in points]
     bank = [crypto.prf_value(crypto.blind(crypto.inverse(blind), a)) for a in answered]
     assert province == bank
     # and different IDs give different values, another key another value
@@ -223,14 +241,31 @@ def _labels(bank_ids: list[str], base: pd.DataFrame, workers: int) -> tuple[dict
     return bank.labels, len(chunks)
 
 
-def test_spreading_both_parties_over_worker_processes_changes_no_label(county: County) -> None:
-    # given a bank list longer than one chunk of IDs and a base list of several chunks in two frames
+def test_spreading_both_parties_over_threads_changes_no_label(county: County) -> None:
+    # given a bank list longer than one piece of IDs and a base list of several windows in two frames
     base = county.base_list.iloc[:500]
     held = list(base["id_number"].iloc[::9]) + list(_outsiders(6)["id_number"])
-    # when the protocol runs in this process and over two worker processes
+    # when the protocol runs on this thread alone and over two threads
     alone, chunks = _labels(held, base, workers=1)
     spread, _ = _labels(held, base, workers=2)
     # then the bank opens exactly the same labels, every held base-list ID and no outsider
     assert chunks == 6
     assert spread == alone
     assert set(spread) == set(base["id_number"].iloc[::9])
+
+
+@pytest.mark.parametrize(("count", "target", "workers"), [(0, 5, 2), (1, 5, 2), (7, 5, 2), (5_000, 2_000, 2),
+                                                          (62, 7, 2), (90, 2_000, 3), (40_001, 2_000, 2)])
+def test_pieces_cover_the_list_once_in_a_multiple_of_the_threads(count: int, target: int, workers: int) -> None:
+    # when a list is cut into pieces for the threads
+    pieces = even_pieces(count, target, workers)
+    # then the pieces cover it once, in order, and none is empty
+    assert [i for a, b in pieces for i in range(a, b)] == list(range(count))
+    assert all(b > a for a, b in pieces)
+    # and sizes differ by at most one, no piece is larger than the target unless the threads need it
+    sizes = [b - a for a, b in pieces]
+    if sizes:
+        assert max(sizes) - min(sizes) <= 1
+        assert max(sizes) <= target or len(pieces) == workers
+        # and there are as many pieces as a multiple of the threads, unless the list is shorter than that
+        assert len(pieces) % workers == 0 or len(pieces) == count
