@@ -97,22 +97,21 @@ def _seal_chunk(unit: tuple[list[Any], list[int]], state: dict[str, Any]) -> Lab
     return LabelChunk(b"".join(tags), b"".join(sealed))
 
 
-def _blind_received(points: bytes, state: dict[str, Any]) -> bytes:
-    """The other party's blinded values blinded again with this party's key (each checked), in order."""
-    return b"".join(crypto.blind(state["key"], p) for p in _split(points, crypto.POINT_BYTES))
+def _blind_received(values: bytes, state: dict[str, Any]) -> bytes:
+    """The other party's blinded values multiplied by this party's key (each checked), in order."""
+    return b"".join(crypto.multiply(state["key"], u) for u in _split(values, crypto.POINT_BYTES))
 
 
 def _hash_and_blind(id_numbers: list[str], state: dict[str, Any]) -> bytes:
-    """The bank's ID numbers hashed into the group and blinded with its scalar, in order."""
-    return b"".join(crypto.blind(state["key"], crypto.hash_to_group(x, state["session"])) for x in id_numbers)
+    """The bank's ID numbers hashed into the group and blinded with its scalar (u-coordinates), in order."""
+    us = crypto.montgomery_u([crypto.hash_to_group(x, state["session"]) for x in id_numbers])
+    return b"".join(crypto.multiply(state["key"], u) for u in us)
 
 
-def _unblind_and_tag(points: bytes, state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
+def _unblind_and_tag(values: bytes, state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     """(lookup tag, PRF value) of each answered value once the bank's blind is removed, in order."""
-    # Each received value is checked as it is multiplied; the products are then in the main subgroup, so their
-    # u-coordinates come from the batched division (libsodium's checked conversion would prove it again).
-    unblinded = [crypto.blind(state["key"], point) for point in _split(points, crypto.POINT_BYTES)]
-    return [(crypto.lookup_tag(prf, state["session"]), prf) for prf in crypto.montgomery_u(unblinded)]
+    prfs = (crypto.multiply(state["key"], u) for u in _split(values, crypto.POINT_BYTES))
+    return [(crypto.lookup_tag(prf, state["session"]), prf) for prf in prfs]
 
 
 def even_pieces(count: int, target: int, workers: int) -> list[tuple[int, int]]:
@@ -206,7 +205,7 @@ class BankPartyState:
         self.id_numbers = list(dict.fromkeys(id_numbers))
         self.workers = default_workers() if workers is None else max(1, workers)
         self.chunk_ids = chunk_ids
-        self._blind = crypto.new_scalar()
+        self._blind = crypto.new_blind()
         self._session: bytes | None = None
         self._by_tag: dict[bytes, tuple[str, bytes]] = {}
         self.labels: dict[str, list[dict]] = {}  # a stale base-list entry can file a second label for an ID
@@ -218,7 +217,7 @@ class BankPartyState:
             raise MatchingProtocolError(f"session id must be {SESSION_BYTES} bytes; got {len(session)}")
         self._session = session
         pieces = (self.id_numbers[a:b] for a, b in even_pieces(len(self.id_numbers), self.chunk_ids, self.workers))
-        return b"".join(ordered_map(_hash_and_blind, pieces, {"key": self._blind, "session": session},
+        return b"".join(ordered_map(_hash_and_blind, pieces, {"key": crypto.x25519_scalar(self._blind), "session": session},
                                     workers=self.workers, threads=True))
 
     def receive_answer(self, answered: bytes) -> None:
@@ -228,7 +227,7 @@ class BankPartyState:
         count = _count(answered, crypto.POINT_BYTES)
         if count != len(self.id_numbers):
             raise MatchingProtocolError(f"province answered {count} values for {len(self.id_numbers)} IDs")
-        state = {"key": crypto.inverse(self._blind), "session": self._session}
+        state = {"key": crypto.x25519_scalar(crypto.inverse(self._blind)), "session": self._session}
         size = crypto.POINT_BYTES
         pieces = (answered[a * size:b * size] for a, b in even_pieces(count, self.chunk_ids, self.workers))
         tagged = (pair for piece in ordered_map(_unblind_and_tag, pieces, state, workers=self.workers, threads=True)

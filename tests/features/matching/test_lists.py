@@ -113,17 +113,19 @@ def test_a_non_matching_id_cannot_be_recovered_from_what_the_bank_receives(count
     tags = {c.tags[i * 16:(i + 1) * 16] for c in chunks for i in range(c.count)}
     # then the bank opened labels of the IDs it holds only
     assert set(bank.labels) == set(held[:20])
-    # and no non-held ID appears in anything it received: not as text, not as its group element
+    # and no non-held ID appears in anything it received: not as text, not as its group element in either form
     for id_number in not_held[:100]:
+        point = crypto.hash_to_group(id_number, session)
         assert id_number.encode() not in received
-        assert crypto.hash_to_group(id_number, session) not in received
+        assert point not in received
+        assert crypto.montgomery_u([point])[0] not in received
     # and every key the bank can make from a guessed ID without the province's secret files no tag and opens no label
     sealed = [c.sealed[i * crypto.SEALED_BYTES:(i + 1) * crypto.SEALED_BYTES] for c in chunks for i in range(c.count)]
     bank_secret = bank._blind
     for id_number in not_held[:30]:
         point = crypto.hash_to_group(id_number, session)
         points = (point, crypto.blind(bank_secret, point), crypto.blind(crypto.inverse(bank_secret), point))
-        for guess in (*points, *(crypto.prf_value(p) for p in points)):
+        for guess in (*points, *(crypto.prf_value(p) for p in points), *crypto.montgomery_u(list(points))):
             assert crypto.lookup_tag(guess, session) not in tags
             for box in sealed[:50]:
                 with pytest.raises(crypto.MatchingCryptoError):
@@ -141,8 +143,10 @@ def test_the_province_sees_only_fresh_blinded_values_and_their_count(county: Cou
     # then the province learned the request size, saw no ID or its group element, and runs look unrelated
     assert province1.bank_items_seen == len(held)
     for id_number in held:
+        point = crypto.hash_to_group(id_number, session1)
         assert id_number.encode() not in request1
-        assert crypto.hash_to_group(id_number, session1) not in request1
+        assert point not in request1
+        assert crypto.montgomery_u([point])[0] not in request1
     assert not {request1[i:i + 32] for i in range(0, len(request1), 32)} & {
         request2[i:i + 32] for i in range(0, len(request2), 32)}
 
@@ -170,6 +174,27 @@ def test_a_forged_value_is_refused() -> None:
         crypto.prf_value(b"\x01" * 32)
 
 
+# u-coordinates of small order on Curve25519: 0, 1, and a point of order 8.
+_SMALL_ORDER_U = (bytes(32), (1).to_bytes(32, "little"),
+                  bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"))
+
+
+def test_a_value_of_small_order_or_wrong_length_is_refused_by_both_parties(county: County) -> None:
+    # given a province and a bank in session, and requests or answers carrying a value of small order
+    base = county.base_list.iloc[:10]
+    for forged in _SMALL_ORDER_U:
+        province = ProvincePartyState([base])
+        bank = BankPartyState(base["id_number"].iloc[:3])
+        request = bank.request(province.hello())
+        # when the province multiplies it, or the bank removes its blind from it, then it is refused
+        with pytest.raises(crypto.MatchingCryptoError, match="small order"):
+            province.answer(request[:32] + forged + request[64:])
+        with pytest.raises(crypto.MatchingCryptoError, match="small order"):
+            bank.receive_answer(province.answer(request)[:64] + forged)
+    with pytest.raises(crypto.MatchingCryptoError, match="31 bytes"):
+        crypto.multiply(crypto.new_prf_key(), b"\x09" * 31)
+
+
 def test_a_point_outside_the_main_subgroup_is_refused_by_the_multiplication_itself() -> None:
     # given a hashed ID's point, and the same point moved off the main subgroup by a point of order 8
     point = crypto.hash_to_group("330922198001011234", b"s" * 16)
@@ -180,6 +205,26 @@ def test_a_point_outside_the_main_subgroup_is_refused_by_the_multiplication_itse
     for forged in (moved, _ORDER_8):
         with pytest.raises(crypto.MatchingCryptoError, match="not a valid group element"):
             crypto.blind(crypto.new_scalar(), forged)
+
+
+def test_a_clamped_x25519_scalar_multiplies_as_the_edwards_scalar_it_stands_for() -> None:
+    # given hashed points and random scalars, each also negated (the other sign of the clamped form)
+    order = 2**252 + 27742317777372353535851937790883648493
+    points = [crypto.hash_to_group(f"id-{i}", b"s" * 16) for i in range(40)]
+    for point, u in zip(points, crypto.montgomery_u(points), strict=True):
+        scalar = crypto.new_scalar()
+        negated = (order - int.from_bytes(scalar, "little")).to_bytes(32, "little")
+        edwards = crypto.prf_value(crypto.blind(scalar, point))
+        for s in (scalar, negated):
+            clamped = crypto.x25519_scalar(s)
+            # then the clamped form is one X25519 leaves unchanged, and gives the Edwards product's u-coordinate
+            k = int.from_bytes(clamped, "little")
+            assert k % 8 == 0 and 2**254 <= k < 2**255 and k % order in {int.from_bytes(scalar, "little"),
+                                                                          int.from_bytes(negated, "little")}
+            assert crypto.multiply(clamped, u) == edwards
+    # and a blind drawn for the bank has clamped forms of itself and its inverse
+    blind = crypto.new_blind()
+    assert crypto.x25519_scalar(blind) and crypto.x25519_scalar(crypto.inverse(blind))
 
 
 def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
@@ -196,6 +241,10 @@ def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
     answered = [crypto.blind(key, crypto.blind(blind, p)) for p in points]
     bank = [crypto.prf_value(crypto.blind(crypto.inverse(blind), a)) for a in answered]
     assert province == bank
+    # and after the X25519 round trip, its blind and the inverse in their clamped forms
+    forward, back = crypto.x25519_scalar(blind), crypto.x25519_scalar(crypto.inverse(blind))
+    us = crypto.montgomery_u(points)
+    assert [crypto.multiply(back, crypto.multiply(key, crypto.multiply(forward, u))) for u in us] == province
     # and different IDs give different values, another key another value
     assert len(set(province)) == len(ids)
     assert not set(crypto.prf_values(crypto.new_prf_key(), ids, session)) & set(province)
