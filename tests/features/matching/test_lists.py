@@ -11,7 +11,13 @@ import pytest
 from features.ids import make_id_number
 from features.matching import crypto, match_lists
 from features.matching.lists import NAME_ONE_OFF, NAME_SAME, edit_distance, name_check
-from features.matching.parties import BankPartyState, MatchingProtocolError, ProvincePartyState, even_pieces
+from features.matching.parties import (
+    BankPartyState,
+    MatchingProtocolError,
+    ProvincePartyState,
+    _shuffled,
+    even_pieces,
+)
 from features.simulate.county import County
 
 OUTSIDERS = 25
@@ -318,3 +324,11 @@ def test_pieces_cover_the_list_once_in_a_multiple_of_the_threads(count: int, tar
         assert max(sizes) <= target or len(pieces) == workers
         # and there are as many pieces as a multiple of the threads, unless the list is shorter than that
         assert len(pieces) % workers == 0 or len(pieces) == count
+
+
+def test_a_window_is_filed_in_a_fresh_random_order() -> None:
+    # when the province draws the filing order of a window twice
+    first, second = _shuffled(1_000), _shuffled(1_000)
+    # then each is an order of every row once, neither keeps the rows' own order, and the two differ
+    assert sorted(first) == list(range(1_000)) == sorted(second)
+    assert first != list(range(1_000)) and second != list(range(1_000)) and first != second
