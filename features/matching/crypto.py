@@ -1,7 +1,8 @@
 """The cryptography of private list matching: ID numbers hashed into a prime-order group, blinded, and labels sealed.
 
 Elliptic-curve Diffie–Hellman PSI with an oblivious PRF, built from libsodium's Ed25519 prime-order subgroup and
-X25519 (via PyNaCl) and the ``cryptography`` package's HKDF and AES-GCM; nothing here is home-made cryptography:
+X25519 (via PyNaCl), keyed BLAKE2b (``hashlib``) and the ``cryptography`` package's AES-GCM; nothing here is home-made
+cryptography:
 
 * ``hash_to_group``: SHA-512 of a domain-separated ID number, mapped into the main subgroup by libsodium's
   Elligator 2 map (``crypto_core_ed25519_from_uniform``). Its Montgomery u-coordinate (``montgomery_u``) is what
@@ -18,7 +19,7 @@ X25519 (via PyNaCl) and the ``cryptography`` package's HKDF and AES-GCM; nothing
   what the bank holds once its blind is removed. X25519 refuses values of small order (its output would be
   zero); a value off the curve lies on its twist, where Curve25519 was chosen to be as hard as on the curve, so
   multiplying it tells the sender nothing about ``s``.
-* The PRF value never leaves the province for IDs the bank does not hold; from it HKDF-SHA256 derives a 16-byte
+* The PRF value never leaves the province for IDs the bank does not hold; from it keyed BLAKE2b derives a 16-byte
   lookup tag and a 32-byte AES-GCM key that seals that household's label, padded to a fixed length so ciphertexts
   of different labels cannot be told apart.
 """
@@ -30,9 +31,7 @@ import hashlib
 import nacl.bindings as sodium
 import nacl.exceptions
 import nacl.utils
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from features.errors import KuozhongError
 
@@ -41,6 +40,7 @@ TAG_BYTES = 16
 LABEL_BYTES = 192  # every label is padded to this many bytes before sealing
 SEALED_BYTES = LABEL_BYTES + 16  # AES-GCM appends a 16-byte authentication tag
 _DOMAIN = b"kuozhong/psi/v1/id-number|"
+_KDF_PERSON = b"kuozhong/psi/v2"  # BLAKE2b personalisation (at most 16 bytes) of the tag-and-key derivation
 _NONCE = bytes(12)  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
 _P = 2**255 - 19  # the field of Curve25519 and edwards25519
 _L = 2**252 + 27742317777372353535851937790883648493  # the order of the main subgroup
@@ -175,8 +175,12 @@ def prf_values(key: bytes, id_numbers: list[str], session: bytes) -> list[bytes]
 
 
 def _derive(prf_value: bytes, session: bytes) -> tuple[bytes, bytes]:
-    okm = HKDF(algorithm=hashes.SHA256(), length=TAG_BYTES + 32, salt=session,
-               info=b"kuozhong/psi/v1/label").derive(prf_value)
+    """(lookup tag, sealing key): BLAKE2b keyed with the PRF value over the session id, personalised for this use.
+
+    libsodium's own key derivation (``crypto_kdf``) is this construction: the secret as BLAKE2b's key, the context
+    as its personalisation.
+    """
+    okm = hashlib.blake2b(session, digest_size=TAG_BYTES + 32, key=prf_value, person=_KDF_PERSON).digest()
     return okm[:TAG_BYTES], okm[TAG_BYTES:]
 
 

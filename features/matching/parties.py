@@ -27,6 +27,7 @@ from features.parallel import default_workers, ordered_map
 SESSION_BYTES = 16
 LABEL_FIELDS = ("household_id", "name", "household_size", "region_code", "township", "is_kuozhong",
                 "non_kuozhong_reasons", "listed_on")
+_LABEL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: json.dumps makes one a call
 DEFAULT_MAX_BANK_ITEMS = 200_000  # a bank list larger than this looks like a dictionary attack on the base list
 
 
@@ -56,7 +57,7 @@ def encode_label(row: dict) -> bytes:
 def _encode(household_id: object, name: object, size: object, region: object, township: object,
             is_kuozhong: object, reasons: object, listed_on: str) -> bytes:
     values = [household_id, name, int(size), region, township, bool(is_kuozhong), reasons or "", listed_on]  # type: ignore[call-overload]
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _LABEL_JSON.encode(values).encode("utf-8")
 
 
 def _iso_date(value: object) -> str:

@@ -332,3 +332,16 @@ def test_a_window_is_filed_in_a_fresh_random_order() -> None:
     # then each is an order of every row once, neither keeps the rows' own order, and the two differ
     assert sorted(first) == list(range(1_000)) == sorted(second)
     assert first != list(range(1_000)) and second != list(range(1_000)) and first != second
+
+
+def test_tags_and_keys_depend_on_the_prf_value_and_the_session() -> None:
+    # given one PRF value under two sessions, and two PRF values under one session
+    prf, other = crypto.prf_values(crypto.new_prf_key(), ["330922198001011234", "330922198001021234"], b"s" * 16)
+    tag, box = crypto.seal_label(prf, b"s" * 16, b"label")
+    # then the tag changes with either, and the label opens only under its own PRF value and session
+    assert len({tag, crypto.lookup_tag(prf, b"t" * 16), crypto.lookup_tag(other, b"s" * 16)}) == 3
+    assert crypto.lookup_tag(prf, b"s" * 16) == tag and len(tag) == crypto.TAG_BYTES
+    assert crypto.open_label(prf, b"s" * 16, box) == b"label"
+    for wrong_prf, wrong_session in ((other, b"s" * 16), (prf, b"t" * 16)):
+        with pytest.raises(crypto.MatchingCryptoError):
+            crypto.open_label(wrong_prf, wrong_session, box)
