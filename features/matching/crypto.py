@@ -148,7 +148,7 @@ def prf_value(point: bytes) -> bytes:
 def montgomery_u(points: list[bytes]) -> list[bytes]:
     """The Montgomery u-coordinates ``(1 + y) / (1 - y) mod p`` of Edwards points this party made itself.
 
-    For points from ``hash_to_group`` or products of checked points (in the main subgroup, so libsodium's checked conversion,
+    For points from ``hash_to_group`` only (in the main subgroup by construction, so libsodium's checked conversion,
     which multiplies by the group order to prove it, would be wasted work). The divisions of a whole chunk share
     one modular inversion (Montgomery's trick); a test compares every value with libsodium's conversion.
     """

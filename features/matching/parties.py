@@ -227,8 +227,8 @@ class BankPartyState:
             raise MatchingProtocolError(f"session id must be {SESSION_BYTES} bytes; got {len(session)}")
         self._session = session
         pieces = (self.id_numbers[a:b] for a, b in even_pieces(len(self.id_numbers), self.chunk_ids, self.workers))
-        return b"".join(ordered_map(_hash_and_blind, pieces, {"key": crypto.x25519_scalar(self._blind), "session": session},
-                                    workers=self.workers, threads=True))
+        state = {"key": crypto.x25519_scalar(self._blind), "session": session}
+        return b"".join(ordered_map(_hash_and_blind, pieces, state, workers=self.workers, threads=True))
 
     def receive_answer(self, answered: bytes) -> None:
         """Remove the bank's blind from the province's answer and file the tags of the bank's own IDs."""
