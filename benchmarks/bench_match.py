@@ -11,11 +11,13 @@ join.
 
 The floor is measured in the same run: bare loops of libsodium scalar multiplications on one core over as many
 points as the protocol multiplies (one per base-list household, three per bank ID): the Edwards variable-base
-multiplication (``ratio_to_scalarmult_floor``) and X25519, the one the province performs per household
+multiplication (``ratio_to_scalarmult_floor``) and X25519, the one both parties perform per ID
 (``ratio_to_x25519_floor``). Each is timed on up to ``--floor-sample`` points and scaled to the full count (one
-multiplication costs the same on any point), so the ratios compare the whole protocol, on every core it used, with
-the bare arithmetic on one. The ``cpu_ratio_*`` figures compare CPU seconds instead (this process and its worker
-processes against the loop's own), which other work on a shared machine moves far less than wall time.
+multiplication costs the same on any point), once just before the protocol and once just after it; the ratios use
+the mean of the two (``floor_drift`` is how far the two differ: the share of the machine other work left this run
+changed by that much while it ran). So the ratios compare the whole protocol, on every core it used, with the bare
+arithmetic on one. The ``cpu_ratio_*`` figures compare CPU seconds instead (this process and any worker processes
+against the loop's own), which other work on a shared machine moves less than wall time.
 Writes ``benchmarks/results/bench_match.json``.
 """
 
@@ -40,7 +42,7 @@ from benchmarks.bench_batch import PeakMemory
 from features.files import write_text_atomic
 from features.ids import make_id_number
 from features.matching import crypto, match_lists
-from features.matching.lists import read_base_chunks
+from features.matching.lists import read_base_chunks, split_valid_ids
 from features.matching.wire import match_two_process
 from features.parallel import default_workers
 from features.simulate.county import SimulationConfig, simulate_county
@@ -67,7 +69,7 @@ def scalarmult_floor(points: int, total: int) -> dict[str, float]:
     """Seconds (wall and CPU) bare one-core loops of ``total`` libsodium multiplications take (timed on ``points``).
 
     ``edwards``: ``crypto_scalarmult_ed25519_noclamp``, the variable-base multiplication of the group the IDs are
-    hashed into; ``x25519``: ``crypto_scalarmult``, the one the province performs per base-list household.
+    hashed into; ``x25519``: ``crypto_scalarmult``, the one both parties perform per ID.
     """
     import nacl.bindings as sodium
     import nacl.utils
@@ -88,23 +90,28 @@ def scalarmult_floor(points: int, total: int) -> dict[str, float]:
 
 
 class DescendantCpu:
-    """CPU seconds of this process's descendants (the parties' worker processes, started by the forkserver).
+    """CPU seconds of this process's descendants (worker processes, started by the forkserver), and the peak of the
+    resident memory of this process and its descendants together.
 
-    Sampled every 0.2 s: a worker's last fifth of a second before it exits may be missed, so it is a lower bound.
+    Sampled every 0.2 s: a worker's last fifth of a second before it exits may be missed, so both are lower bounds.
     """
 
     def __init__(self) -> None:
         self.seen: dict[int, float] = {}
+        self.peak_rss = 0  # bytes, this process and every descendant at one sample
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _watch(self) -> None:
         me = psutil.Process()
         while not self._stop.is_set():
+            rss = me.memory_info().rss
             for child in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     times = child.cpu_times()
                     self.seen[child.pid] = times.user + times.system
+                    rss += child.memory_info().rss
+            self.peak_rss = max(self.peak_rss, rss)
             self._stop.wait(0.2)
 
     @property
@@ -140,7 +147,10 @@ def main() -> None:
         path = Path(folder) / "base.parquet"
         base.to_parquet(path, index=False, row_group_size=100_000)
         expected = set(bank["id_number"]) & set(base["id_number"])
+        multiplications = len(base) + 3 * split_valid_ids(bank)[0]["id_number"].nunique()  # checked below
         del base
+        sampled = min(multiplications, args.floor_sample)
+        floor_before = scalarmult_floor(sampled, multiplications)
         load_before = round(os.getloadavg()[0], 2)
         with PeakMemory() as memory, DescendantCpu() as workers:
             before = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. a forkserver of an earlier run
@@ -152,13 +162,14 @@ def main() -> None:
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu_started
         workers_cpu = sum(v for pid, v in workers.seen.items() if pid not in before)
-    multiplications = result.province_households + 3 * result.bank_ids
-    sampled = min(multiplications, args.floor_sample)
-    floor = scalarmult_floor(sampled, multiplications)
+    floor_after = scalarmult_floor(sampled, multiplications)
+    floor = {k: (v + floor_after[k]) / 2 for k, v in floor_before.items()}
+    drift = max(abs(floor_after[k] - floor_before[k]) / max(floor[k], 1e-9) for k in ("edwards", "x25519"))
     matched = set(result.initial["id_number"]) | set(result.review["id_number"][result.review["household_id"].notna()])
     out = {
         "benchmark": "bench_match", "mode": args.mode, "province_households": result.province_households,
         "bank_ids": result.bank_ids, "matched": len(matched), "equals_plain_join": matched == expected,
+        "floor_counts_every_multiplication": multiplications == result.province_households + 3 * result.bank_ids,
         "seconds": round(seconds, 1), "cpu_seconds_this_process": round(cpu_seconds, 1),
         "province_households_per_cpu_second": round(result.province_households / max(cpu_seconds, 1e-9)),
         "province_households_per_second": round(result.province_households / seconds),
@@ -168,17 +179,19 @@ def main() -> None:
         "ratio_to_scalarmult_floor": round(seconds / floor["edwards"], 2),
         "x25519_floor_seconds_one_core": round(floor["x25519"], 1),
         "ratio_to_x25519_floor": round(seconds / floor["x25519"], 2),
+        "floor_drift": round(drift, 2),
         "cpu_seconds_all_processes": round(cpu_seconds + workers_cpu, 1),
         "cpu_ratio_to_scalarmult_floor": round((cpu_seconds + workers_cpu) / floor["edwards_cpu"], 2),
         "cpu_ratio_to_x25519_floor": round((cpu_seconds + workers_cpu) / floor["x25519_cpu"], 2),
-        "workers_per_party": args.workers or default_workers(),
+        "threads_per_party": args.workers or default_workers(),
         "peak_rss_mb": round(memory.peak / 2**20), "bytes_bank_received": result.province_households * (
             crypto.TAG_BYTES + crypto.SEALED_BYTES) + result.bank_ids * crypto.POINT_BYTES + 16,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "load_average_1m_before": load_before, "load_average_1m": round(os.getloadavg()[0], 2)},
-        "note": "the province side (hash to group, one X25519 multiplication, HKDF and AES-GCM per household) "
-                "dominates; both parties spread their per-ID work over worker processes; the floors are bare loops "
-                "on one core over as many points as the protocol multiplies",
+        "note": "the province side (hash to group, one X25519 multiplication, keyed BLAKE2b and AES-GCM per "
+                "household) dominates; both parties spread their per-ID work over threads (libsodium releases the "
+                "GIL); the floors are bare loops on one core over as many points as the protocol multiplies, timed "
+                "before and after the protocol",
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(RESULTS, json.dumps(out, indent=2, ensure_ascii=False))

@@ -1,7 +1,8 @@
 """Work units spread over the cores, results in order, with a bounded number in flight.
 
-Used where the work is long and splits into independent units: private matching (a party's per-ID scalar
-multiplications, in chunks of IDs or base-list rows) and the province simulator (one shard per unit).
+Used where the work is long and splits into independent units: the province simulator (one shard per unit, on
+worker processes) and private matching (a party's per-ID scalar multiplications, in pieces of IDs or base-list
+rows, on threads: see ``threads`` below).
 ``ordered_map`` sends units to worker processes that each receive the caller's ``state`` once at start-up (a
 party's secret stays in the party's own processes), yields the results in the order the units were sent, and
 never holds more than ``2 × workers`` units in flight, so memory stays flat however many units follow. A job of one
@@ -9,6 +10,11 @@ unit and ``workers=1`` run in this process (starting workers costs more than one
 first unit runs in this process while the workers start on the next ones, so no core waits for the pool.
 
 Workers are started with ``forkserver``, so no lock or thread of the caller is copied into them.
+
+``threads=True`` runs the units on a pool of threads in this process instead, for work that spends its time in
+native code that releases the GIL (libsodium through PyNaCl's cffi bindings does on every call): no process to
+start, no module to import, nothing to copy, so it pays from the first unit on and a short list gains as much as
+a long one.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 Unit = TypeVar("Unit")
@@ -46,14 +52,18 @@ def _run(function: Callable[[Any, dict[str, Any]], Any], unit: Any) -> Any:
 
 
 def ordered_map(function: Callable[[Unit, dict[str, Any]], Result], units: Iterable[Unit], state: dict[str, Any],
-                *, workers: int | None = None) -> Iterator[Result]:
+                *, workers: int | None = None, threads: bool = False) -> Iterator[Result]:
     """``function(unit, state)`` for every unit, results in the order of the units.
 
     ``function`` must be a module-level function (it is sent to the workers by name). The first unit always runs
     in this process (after the next units went to the workers); workers start only when a second unit follows, so
-    a list that fits one chunk never pays for them.
+    a list that fits one chunk never pays for them. With ``threads=True`` every unit runs on one of ``workers``
+    threads of this process (the caller's thread only hands out units and collects results).
     """
     workers = default_workers() if workers is None else max(1, workers)
+    if threads and workers > 1:
+        yield from _threaded(function, units, state, workers)
+        return
     iterator = iter(units)
     first = next(iterator, _NONE)
     if first is _NONE:
@@ -78,6 +88,18 @@ def ordered_map(function: Callable[[Unit, dict[str, Any]], Result], units: Itera
         yield function(first, state)
         for unit in iterator:
             pending.append(pool.submit(_run, function, unit))
+            while len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _threaded(function: Callable[[Unit, dict[str, Any]], Result], units: Iterable[Unit], state: dict[str, Any],
+              workers: int) -> Iterator[Result]:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque[Future[Result]] = deque()
+        for unit in units:
+            pending.append(pool.submit(function, unit, state))
             while len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:

@@ -1,20 +1,25 @@
 """The cryptography of private list matching: ID numbers hashed into a prime-order group, blinded, and labels sealed.
 
-Elliptic-curve Diffie–Hellman PSI with an oblivious PRF, built from libsodium's Ed25519 prime-order subgroup (via
-PyNaCl) and the ``cryptography`` package's HKDF and AES-GCM; nothing here is home-made cryptography:
+Elliptic-curve Diffie–Hellman PSI with an oblivious PRF, built from libsodium's Ed25519 prime-order subgroup and
+X25519 (via PyNaCl), keyed BLAKE2b (``hashlib``) and the ``cryptography`` package's AES-GCM; nothing here is home-made
+cryptography:
 
 * ``hash_to_group``: SHA-512 of a domain-separated ID number, mapped into the main subgroup by libsodium's
-  Elligator 2 map (``crypto_core_ed25519_from_uniform``).
-* The bank's secret is a uniformly random scalar mod the group order; blinding is scalar multiplication
-  (``crypto_scalarmult_ed25519_noclamp``), which commutes; the bank removes its own blind with the scalar inverse.
-* The province's secret ``s`` is an X25519 scalar (clamped as X25519 clamps it, so the same integer serves both
-  multiplications below). Its PRF value of an ID number is the X25519 form of ``s·H(id)``: the Montgomery
-  u-coordinate, which libsodium's X25519 (``crypto_scalarmult``) computes from ``H(id)``'s u-coordinate at half the
-  cost of an Edwards multiplication. That is what the province does once per base-list household. For the bank's
-  blinded values it multiplies on Edwards (``s·b·H(id)``, every received value checked), and the bank, once it has
-  removed its blind (checking every value it received), takes the u-coordinate of ``s·H(id)`` the same way: both
-  sides reach the same 32 bytes (``prf_value`` is libsodium's checked conversion, which the tests compare with).
-* The PRF value never leaves the province for IDs the bank does not hold; from it HKDF-SHA256 derives a 16-byte
+  Elligator 2 map (``crypto_core_ed25519_from_uniform``). Its Montgomery u-coordinate (``montgomery_u``) is what
+  the parties multiply: libsodium's X25519 (``crypto_scalarmult``) computes ``u(k·P)`` from ``u(P)`` at half the
+  cost of an Edwards multiplication, and ``u(k·P)`` depends on ``k`` modulo the group order, up to sign, only.
+* The bank's secret is a uniformly random scalar ``b`` mod the group order; blinding is ``u(b·H(id))``, which
+  commutes with the province's multiplication; the bank removes its own blind with the scalar inverse. X25519
+  clamps every scalar, so each of ``b`` and ``b⁻¹`` is used in its clamped form ``k ≡ ±b`` (``x25519_scalar``:
+  every residue but a fraction 2^-128 has one, and the bank draws again otherwise), which gives the same
+  u-coordinate as ``b`` itself: the blinded values are exactly as uniform as with an unclamped scalar (a test
+  compares with libsodium's Edwards multiplication, ``blind``).
+* The province's secret ``s`` is an X25519 scalar. Its PRF value of an ID number is ``u(s·H(id))``: what it
+  computes once per base-list household, what it multiplies the bank's blinded values by (``u(s·b·H(id))``), and
+  what the bank holds once its blind is removed. X25519 refuses values of small order (its output would be
+  zero); a value off the curve lies on its twist, where Curve25519 was chosen to be as hard as on the curve, so
+  multiplying it tells the sender nothing about ``s``.
+* The PRF value never leaves the province for IDs the bank does not hold; from it keyed BLAKE2b derives a 16-byte
   lookup tag and a 32-byte AES-GCM key that seals that household's label, padded to a fixed length so ciphertexts
   of different labels cannot be told apart.
 """
@@ -24,10 +29,9 @@ from __future__ import annotations
 import hashlib
 
 import nacl.bindings as sodium
+import nacl.exceptions
 import nacl.utils
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from features.errors import KuozhongError
 
@@ -36,8 +40,10 @@ TAG_BYTES = 16
 LABEL_BYTES = 192  # every label is padded to this many bytes before sealing
 SEALED_BYTES = LABEL_BYTES + 16  # AES-GCM appends a 16-byte authentication tag
 _DOMAIN = b"kuozhong/psi/v1/id-number|"
+_KDF_PERSON = b"kuozhong/psi/v2"  # BLAKE2b personalisation (at most 16 bytes) of the tag-and-key derivation
 _NONCE = bytes(12)  # each derived key seals exactly one label once, so a fixed nonce never repeats under a key
 _P = 2**255 - 19  # the field of Curve25519 and edwards25519
+_L = 2**252 + 27742317777372353535851937790883648493  # the order of the main subgroup
 _Y_MASK = (1 << 255) - 1  # an Edwards point's encoding is y with the sign of x in the top bit
 
 
@@ -67,21 +73,69 @@ def inverse(scalar: bytes) -> bytes:
     return bytes(sodium.crypto_core_ed25519_scalar_invert(scalar))
 
 
+def x25519_scalar(scalar: bytes) -> bytes:
+    """The clamped X25519 scalar ``k ≡ ±scalar`` (mod the group order): X25519 with ``k`` gives ``u(scalar·P)``.
+
+    X25519 clamps its scalar (a multiple of 8, bit 254 set, below 2^255) and leaves a clamped one unchanged; on a
+    point ``P`` of the main subgroup it computes ``u(k·P)``, and ``u(-Q) = u(Q)``. Raises MatchingCryptoError for
+    the residues (a fraction 2^-128) with no clamped form of either sign.
+    """
+    x = int.from_bytes(scalar, "little") % _L
+    for residue in (x, (_L - x) % _L):
+        for multiple in range(8):  # residue + 8·L would pass 2^255
+            k = residue + multiple * _L
+            if 2**254 <= k < 2**255 and k % 8 == 0:
+                return k.to_bytes(32, "little")
+    raise MatchingCryptoError("scalar has no clamped X25519 form")
+
+
+def new_blind() -> bytes:
+    """The bank's fresh blinding scalar, uniform mod the group order.
+
+    Drawn again in the rare case that it or its inverse has no clamped X25519 form (probability about 2^-127).
+    """
+    while True:
+        scalar = new_scalar()
+        try:
+            x25519_scalar(scalar)
+            x25519_scalar(inverse(scalar))
+        except (MatchingCryptoError, nacl.exceptions.RuntimeError):  # or no inverse: the zero scalar
+            continue
+        return scalar
+
+
 def hash_to_group(id_number: str, session: bytes) -> bytes:
     """The group element of one ID number in one matching session."""
     digest = hashlib.sha512(_DOMAIN + session + b"|" + id_number.encode("ascii")).digest()
     return bytes(sodium.crypto_core_ed25519_from_uniform(digest[:32]))
 
 
-def blind(scalar: bytes, point: bytes, *, own: bool = False) -> bytes:
-    """``scalar · point``; refuses anything received that is not a point of the main subgroup.
+def blind(scalar: bytes, point: bytes) -> bytes:
+    """``scalar · point`` on Edwards (the reference ``multiply`` is compared with); refuses non-group elements.
 
-    ``own=True`` skips the check (a third of the cost) for points this party just made with ``hash_to_group``,
-    which are in the main subgroup by construction; values from the other party are always checked.
+    libsodium's ``crypto_scalarmult_ed25519_noclamp`` itself checks its input (canonical encoding, on the curve, not
+    of small order, in the main subgroup) and fails otherwise, so every value from the other party is checked
+    exactly once, by the multiplication that uses it (a test feeds it a point off the main subgroup).
     """
-    if not own and (len(point) != POINT_BYTES or not sodium.crypto_core_ed25519_is_valid_point(point)):
-        raise MatchingCryptoError("received value is not a valid group element")
-    return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
+    if len(point) != POINT_BYTES:
+        raise MatchingCryptoError(f"received value is {len(point)} bytes; a group element is {POINT_BYTES}")
+    try:
+        return bytes(sodium.crypto_scalarmult_ed25519_noclamp(scalar, point))
+    except nacl.exceptions.RuntimeError as err:
+        raise MatchingCryptoError("received value is not a valid group element") from err
+
+
+def multiply(scalar: bytes, u: bytes) -> bytes:
+    """X25519: ``u(k·Q)`` for the u-coordinate ``u`` of a point ``Q`` and an X25519 scalar ``k``.
+
+    Refuses a value of the wrong length, and one of small order (libsodium fails when the result is zero).
+    """
+    if len(u) != POINT_BYTES:
+        raise MatchingCryptoError(f"received value is {len(u)} bytes; a group element is {POINT_BYTES}")
+    try:
+        return bytes(sodium.crypto_scalarmult(scalar, u))
+    except nacl.exceptions.RuntimeError as err:
+        raise MatchingCryptoError("received value is of small order, not a valid group element") from err
 
 
 def prf_value(point: bytes) -> bytes:
@@ -121,8 +175,12 @@ def prf_values(key: bytes, id_numbers: list[str], session: bytes) -> list[bytes]
 
 
 def _derive(prf_value: bytes, session: bytes) -> tuple[bytes, bytes]:
-    okm = HKDF(algorithm=hashes.SHA256(), length=TAG_BYTES + 32, salt=session,
-               info=b"kuozhong/psi/v1/label").derive(prf_value)
+    """(lookup tag, sealing key): BLAKE2b keyed with the PRF value over the session id, personalised for this use.
+
+    libsodium's own key derivation (``crypto_kdf``) is this construction: the secret as BLAKE2b's key, the context
+    as its personalisation.
+    """
+    okm = hashlib.blake2b(session, digest_size=TAG_BYTES + 32, key=prf_value, person=_KDF_PERSON).digest()
     return okm[:TAG_BYTES], okm[TAG_BYTES:]
 
 

@@ -12,11 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from numpy.lib.stride_tricks import sliding_window_view
 
 from features.simulate.households import Households
 from features.simulate.world import BUSINESS_LIVELIHOODS, FLOW_MONTHS, FLOW_START
 
 MONTHS = pd.date_range(FLOW_START, periods=FLOW_MONTHS, freq="MS")
+
+
+def gathered(values: np.ndarray, index: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """``values[index]`` as the string column pandas would make of it, gathered in Arrow (not one str per row).
+
+    For the long tables that repeat a household's or an account's id once per month.
+    """
+    return pd.array(pa.array(values).take(pa.array(index)), dtype="str")
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -147,7 +157,7 @@ def _flow_table(hh: Households, customer: np.ndarray, first: np.ndarray, inflow:
     """The bank's monthly flow records: customers only, from each account's first month."""
     keep = customer[:, None] & (np.arange(FLOW_MONTHS)[None, :] >= first[:, None])
     rows, cols = np.nonzero(keep)
-    return pd.DataFrame({"household_id": hh.ids[rows], "month": MONTHS.to_numpy()[cols], "inflow": inflow[rows, cols],
+    return pd.DataFrame({"household_id": gathered(hh.ids, rows), "month": MONTHS.to_numpy()[cols], "inflow": inflow[rows, cols],
                          "outflow": outflow[rows, cols], "balance": balance[rows, cols],
                          "debits_scheduled": scheduled[rows, cols], "debits_returned": returned[rows, cols],
                          "saving_plan_deposit": saved[rows, cols]})
@@ -179,7 +189,9 @@ def _grid(rng: np.random.Generator, hh: Households, loan_rows: np.ndarray) -> tu
 def _repayment_table(rng: np.random.Generator, hh: Households, loan_rows: np.ndarray, depth: np.ndarray,
                      bad_debt: np.ndarray, account_ids: np.ndarray, closed_month: np.ndarray) -> pd.DataFrame:
     codes = np.array(list("N1234567"))[depth].astype("<U1")
-    recent_max = pd.DataFrame(depth.T).rolling(6, min_periods=1).max().to_numpy().T
+    # worst depth of the last six months (fewer at the start): depth is never negative, so zeros pad the start
+    padded = np.concatenate([np.zeros((depth.shape[0], 5), dtype=depth.dtype), depth], axis=1)
+    recent_max = sliding_window_view(padded, 6, axis=1).max(axis=2)
     five = np.where(recent_max >= 6, "可疑", np.where(recent_max >= 4, "次级",
                     np.where(recent_max >= 2, "关注", "正常"))).astype("<U2")
     after_close = np.arange(FLOW_MONTHS)[None, :] > closed_month[:, None]
@@ -190,8 +202,8 @@ def _repayment_table(rng: np.random.Generator, hh: Households, loan_rows: np.nda
     codes = np.where(rng.random(codes.shape) < 0.001, "#", codes)  # the bureau lost a month now and then
     n = loan_rows.size
     return pd.DataFrame({
-        "account_id": np.repeat(account_ids, FLOW_MONTHS),
-        "household_id": np.repeat(hh.ids[loan_rows], FLOW_MONTHS),
+        "account_id": gathered(account_ids, np.repeat(np.arange(n), FLOW_MONTHS)),
+        "household_id": gathered(hh.ids, np.repeat(loan_rows, FLOW_MONTHS)),
         "month": np.tile(MONTHS.to_numpy(), n),
         "status": codes.ravel(),
         "five_class": five.ravel(),

@@ -11,7 +11,13 @@ import pytest
 from features.ids import make_id_number
 from features.matching import crypto, match_lists
 from features.matching.lists import NAME_ONE_OFF, NAME_SAME, edit_distance, name_check
-from features.matching.parties import BankPartyState, MatchingProtocolError, ProvincePartyState
+from features.matching.parties import (
+    BankPartyState,
+    MatchingProtocolError,
+    ProvincePartyState,
+    _shuffled,
+    even_pieces,
+)
 from features.simulate.county import County
 
 OUTSIDERS = 25
@@ -113,17 +119,19 @@ def test_a_non_matching_id_cannot_be_recovered_from_what_the_bank_receives(count
     tags = {c.tags[i * 16:(i + 1) * 16] for c in chunks for i in range(c.count)}
     # then the bank opened labels of the IDs it holds only
     assert set(bank.labels) == set(held[:20])
-    # and no non-held ID appears in anything it received: not as text, not as its group element
+    # and no non-held ID appears in anything it received: not as text, not as its group element in either form
     for id_number in not_held[:100]:
+        point = crypto.hash_to_group(id_number, session)
         assert id_number.encode() not in received
-        assert crypto.hash_to_group(id_number, session) not in received
+        assert point not in received
+        assert crypto.montgomery_u([point])[0] not in received
     # and every key the bank can make from a guessed ID without the province's secret files no tag and opens no label
     sealed = [c.sealed[i * crypto.SEALED_BYTES:(i + 1) * crypto.SEALED_BYTES] for c in chunks for i in range(c.count)]
     bank_secret = bank._blind
     for id_number in not_held[:30]:
         point = crypto.hash_to_group(id_number, session)
         points = (point, crypto.blind(bank_secret, point), crypto.blind(crypto.inverse(bank_secret), point))
-        for guess in (*points, *(crypto.prf_value(p) for p in points)):
+        for guess in (*points, *(crypto.prf_value(p) for p in points), *crypto.montgomery_u(list(points))):
             assert crypto.lookup_tag(guess, session) not in tags
             for box in sealed[:50]:
                 with pytest.raises(crypto.MatchingCryptoError):
@@ -141,8 +149,10 @@ def test_the_province_sees_only_fresh_blinded_values_and_their_count(county: Cou
     # then the province learned the request size, saw no ID or its group element, and runs look unrelated
     assert province1.bank_items_seen == len(held)
     for id_number in held:
+        point = crypto.hash_to_group(id_number, session1)
         assert id_number.encode() not in request1
-        assert crypto.hash_to_group(id_number, session1) not in request1
+        assert point not in request1
+        assert crypto.montgomery_u([point])[0] not in request1
     assert not {request1[i:i + 32] for i in range(0, len(request1), 32)} & {
         request2[i:i + 32] for i in range(0, len(request2), 32)}
 
@@ -157,11 +167,70 @@ def test_the_province_refuses_a_request_larger_than_its_limit(county: County) ->
         province.answer(bank.request(province.hello()))
 
 
+# A point of order 8 on edwards25519 (on the curve, outside the main subgroup).
+_ORDER_8 = bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+
+
 def test_a_forged_value_is_refused() -> None:
     with pytest.raises(crypto.MatchingCryptoError):
         crypto.blind(crypto.new_scalar(), b"\x01" * 32)
     with pytest.raises(crypto.MatchingCryptoError):
+        crypto.blind(crypto.new_scalar(), b"\x01" * 31)
+    with pytest.raises(crypto.MatchingCryptoError):
         crypto.prf_value(b"\x01" * 32)
+
+
+# u-coordinates of small order on Curve25519: 0, 1, and a point of order 8.
+_SMALL_ORDER_U = (bytes(32), (1).to_bytes(32, "little"),
+                  bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"))
+
+
+def test_a_value_of_small_order_or_wrong_length_is_refused_by_both_parties(county: County) -> None:
+    # given a province and a bank in session, and requests or answers carrying a value of small order
+    base = county.base_list.iloc[:10]
+    for forged in _SMALL_ORDER_U:
+        province = ProvincePartyState([base])
+        bank = BankPartyState(base["id_number"].iloc[:3])
+        request = bank.request(province.hello())
+        # when the province multiplies it, or the bank removes its blind from it, then it is refused
+        with pytest.raises(crypto.MatchingCryptoError, match="small order"):
+            province.answer(request[:32] + forged + request[64:])
+        with pytest.raises(crypto.MatchingCryptoError, match="small order"):
+            bank.receive_answer(province.answer(request)[:64] + forged)
+    with pytest.raises(crypto.MatchingCryptoError, match="31 bytes"):
+        crypto.multiply(crypto.new_prf_key(), b"\x09" * 31)
+
+
+def test_a_point_outside_the_main_subgroup_is_refused_by_the_multiplication_itself() -> None:
+    # given a hashed ID's point, and the same point moved off the main subgroup by a point of order 8
+    point = crypto.hash_to_group("330922198001011234", b"s" * 16)
+    moved = bytes(sodium.crypto_core_ed25519_add(point, _ORDER_8))
+    assert not sodium.crypto_core_ed25519_is_valid_point(moved)
+    # when either is blinded, then the first is multiplied and the second refused (small order refused too)
+    assert len(crypto.blind(crypto.new_scalar(), point)) == crypto.POINT_BYTES
+    for forged in (moved, _ORDER_8):
+        with pytest.raises(crypto.MatchingCryptoError, match="not a valid group element"):
+            crypto.blind(crypto.new_scalar(), forged)
+
+
+def test_a_clamped_x25519_scalar_multiplies_as_the_edwards_scalar_it_stands_for() -> None:
+    # given hashed points and random scalars, each also negated (the other sign of the clamped form)
+    order = 2**252 + 27742317777372353535851937790883648493
+    points = [crypto.hash_to_group(f"id-{i}", b"s" * 16) for i in range(40)]
+    for point, u in zip(points, crypto.montgomery_u(points), strict=True):
+        scalar = crypto.new_scalar()
+        negated = (order - int.from_bytes(scalar, "little")).to_bytes(32, "little")
+        edwards = crypto.prf_value(crypto.blind(scalar, point))
+        for s in (scalar, negated):
+            clamped = crypto.x25519_scalar(s)
+            # then the clamped form is one X25519 leaves unchanged, and gives the Edwards product's u-coordinate
+            k = int.from_bytes(clamped, "little")
+            assert k % 8 == 0 and 2**254 <= k < 2**255 and k % order in {int.from_bytes(scalar, "little"),
+                                                                          int.from_bytes(negated, "little")}
+            assert crypto.multiply(clamped, u) == edwards
+    # and a blind drawn for the bank has clamped forms of itself and its inverse
+    blind = crypto.new_blind()
+    assert crypto.x25519_scalar(blind) and crypto.x25519_scalar(crypto.inverse(blind))
 
 
 def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
@@ -175,9 +244,13 @@ def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
     assert crypto.montgomery_u(points) == [bytes(sodium.crypto_sign_ed25519_pk_to_curve25519(p)) for p in points]
     # and the province's X25519 value of an ID equals what the bank holds after the Edwards round trip
     province = crypto.prf_values(key, ids, session)
-    answered = [crypto.blind(key, crypto.blind(blind, p, own=True)) for p in points]
+    answered = [crypto.blind(key, crypto.blind(blind, p)) for p in points]
     bank = [crypto.prf_value(crypto.blind(crypto.inverse(blind), a)) for a in answered]
     assert province == bank
+    # and after the X25519 round trip, its blind and the inverse in their clamped forms
+    forward, back = crypto.x25519_scalar(blind), crypto.x25519_scalar(crypto.inverse(blind))
+    us = crypto.montgomery_u(points)
+    assert [crypto.multiply(back, crypto.multiply(key, crypto.multiply(forward, u))) for u in us] == province
     # and different IDs give different values, another key another value
     assert len(set(province)) == len(ids)
     assert not set(crypto.prf_values(crypto.new_prf_key(), ids, session)) & set(province)
@@ -223,14 +296,52 @@ def _labels(bank_ids: list[str], base: pd.DataFrame, workers: int) -> tuple[dict
     return bank.labels, len(chunks)
 
 
-def test_spreading_both_parties_over_worker_processes_changes_no_label(county: County) -> None:
-    # given a bank list longer than one chunk of IDs and a base list of several chunks in two frames
+def test_spreading_both_parties_over_threads_changes_no_label(county: County) -> None:
+    # given a bank list longer than one piece of IDs and a base list of several windows in two frames
     base = county.base_list.iloc[:500]
     held = list(base["id_number"].iloc[::9]) + list(_outsiders(6)["id_number"])
-    # when the protocol runs in this process and over two worker processes
+    # when the protocol runs on this thread alone and over two threads
     alone, chunks = _labels(held, base, workers=1)
     spread, _ = _labels(held, base, workers=2)
     # then the bank opens exactly the same labels, every held base-list ID and no outsider
     assert chunks == 6
     assert spread == alone
     assert set(spread) == set(base["id_number"].iloc[::9])
+
+
+@pytest.mark.parametrize(("count", "target", "workers"), [(0, 5, 2), (1, 5, 2), (7, 5, 2), (5_000, 2_000, 2),
+                                                          (62, 7, 2), (90, 2_000, 3), (40_001, 2_000, 2)])
+def test_pieces_cover_the_list_once_in_a_multiple_of_the_threads(count: int, target: int, workers: int) -> None:
+    # when a list is cut into pieces for the threads
+    pieces = even_pieces(count, target, workers)
+    # then the pieces cover it once, in order, and none is empty
+    assert [i for a, b in pieces for i in range(a, b)] == list(range(count))
+    assert all(b > a for a, b in pieces)
+    # and sizes differ by at most one, no piece is larger than the target unless the threads need it
+    sizes = [b - a for a, b in pieces]
+    if sizes:
+        assert max(sizes) - min(sizes) <= 1
+        assert max(sizes) <= target or len(pieces) == workers
+        # and there are as many pieces as a multiple of the threads, unless the list is shorter than that
+        assert len(pieces) % workers == 0 or len(pieces) == count
+
+
+def test_a_window_is_filed_in_a_fresh_random_order() -> None:
+    # when the province draws the filing order of a window twice
+    first, second = _shuffled(1_000), _shuffled(1_000)
+    # then each is an order of every row once, neither keeps the rows' own order, and the two differ
+    assert sorted(first) == list(range(1_000)) == sorted(second)
+    assert first != list(range(1_000)) and second != list(range(1_000)) and first != second
+
+
+def test_tags_and_keys_depend_on_the_prf_value_and_the_session() -> None:
+    # given one PRF value under two sessions, and two PRF values under one session
+    prf, other = crypto.prf_values(crypto.new_prf_key(), ["330922198001011234", "330922198001021234"], b"s" * 16)
+    tag, box = crypto.seal_label(prf, b"s" * 16, b"label")
+    # then the tag changes with either, and the label opens only under its own PRF value and session
+    assert len({tag, crypto.lookup_tag(prf, b"t" * 16), crypto.lookup_tag(other, b"s" * 16)}) == 3
+    assert crypto.lookup_tag(prf, b"s" * 16) == tag and len(tag) == crypto.TAG_BYTES
+    assert crypto.open_label(prf, b"s" * 16, box) == b"label"
+    for wrong_prf, wrong_session in ((other, b"s" * 16), (prf, b"t" * 16)):
+        with pytest.raises(crypto.MatchingCryptoError):
+            crypto.open_label(wrong_prf, wrong_session, box)
