@@ -308,4 +308,6 @@ def value_text_zh(name: str, value: Any, info: FeatureInfo | None = None) -> str
     v = float(value)
     if info.unit == "0/1":
         return "是" if v >= 0.5 else "否"
+    if name == "moratorium_income_dip_12m" and name in FEATURES:  # a rise is said as one, as in the sentence
+        return _dip(v)[0].removeprefix("休渔期收入")
     return amount_text(info.unit, v)[0]

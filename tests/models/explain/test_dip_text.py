@@ -9,6 +9,7 @@ import pandas as pd
 
 from models.explain.reasons import reason_sentences
 from models.explain.reference import Reference
+from models.explain.text import value_text_zh
 
 NAME = "moratorium_income_dip_12m"
 
@@ -32,17 +33,20 @@ def test_every_value_the_county_produces_reads_without_a_negative_fall(table: pd
         # when the reason sentence is written
         zh, en = _sentences(float(value), median)
         head_zh, head_en = zh.split("（")[0], en.split(" (")[0]
-        # then no number is negative, in either language
+        cell = value_text_zh(NAME, float(value))
+        # then no number is negative, in either language nor in the table's cell
         assert not re.search(r"[-−]\d", zh) and not re.search(r"[-−]\d", en), (value, zh, en)
+        assert not re.search(r"[-−]\d", cell), (value, cell)
         # and the value's phrase says which way the inflows moved, with the size of the move (to the digits shown)
         shown = round(abs(value) * 100)
         if value >= 1:
             assert head_zh == "休渔期无收入入账", (value, zh)
         elif value > 0 and shown > 0:
             assert head_zh.startswith("休渔期收入降幅为") and abs(_number(head_zh) - abs(value) * 100) <= 0.5
-            assert "below" in head_en
+            assert "below" in head_en and cell.startswith("降幅为")
         elif value < 0 and shown > 0:
             assert head_zh.startswith("休渔期收入不降反增，") and "降幅" not in head_zh, (value, zh)
+            assert cell.startswith("不降反增，"), (value, cell)
             if 1 - value >= 2:
                 assert head_zh.endswith("倍") and abs(_number(head_zh) - (1 - value)) < 0.051 and "times" in head_en
             else:
