@@ -11,6 +11,11 @@ with the share of cards carrying one, the reasons on sensitive attributes, and t
 (eligible applicants recommended for approval). German Credit is decided the same way on a holdout: reasons on
 every row, contradictions counted against the YAML's directions and the categories' bad rates.
 
+The county's outcomes are those a bank records: booked loans whose 12 months had passed by the end of the data.
+The out-of-time split is the training's own (the configured cut within those loans); ``later_book`` adds the
+deployment view: a model fitted on every loan with an outcome, scored on the loans booked after them (whose
+outcomes only the simulator knows).
+
 The county part also measures a feature ceiling: LightGBM regressing the simulator's true log-odds (no outcome
 noise) on the model's features, scored on the same out-of-time rows. It shows how much of the oracle's signal the
 features can carry at all (the oracle sees the latent discipline, which no record shows for households without
@@ -187,6 +192,33 @@ def _through_the_door(model: CreditModel, table: pd.DataFrame, truth: pd.DataFra
             "expected_model_auc": expected_auc(true_pd, score), "expected_oracle_auc": expected_auc(true_pd, true_pd)}
 
 
+def _later_book(data, policy, truth: pd.DataFrame) -> dict:
+    """A model fitted on every loan whose outcome is known, scored on the loans booked after (outcome not yet known).
+
+    A loan booked less than 12 months before the end of the data has no outcome in the bank's records; a bank
+    building its model at the end of the data trains on the older loans and applies it to the book after them.
+    Only the simulator knows how that later book performs: its outcomes and true PDs come from the truth.
+    """
+    later = data.unlabelled
+    later = later[truth.loc[later["request_id"].to_numpy(), "booked"].to_numpy()].reset_index(drop=True)
+    frame = pd.concat([data.frame, later], ignore_index=True)
+    tr, te = np.arange(len(data.frame)), np.arange(len(data.frame), len(frame))
+    y_te = truth.loc[later["request_id"].to_numpy(), "outcome_12m"].to_numpy()
+    true_pd = truth.loc[frame["request_id"].to_numpy(), "true_pd"].to_numpy()
+    model = fit_model(data, policy, data.frame, data.y, seed=0)
+    score = model.predict_pd(later)
+    ceiling = _ceiling_scores(model, frame, true_pd, tr, te)
+    expected = {"model": expected_auc(true_pd[te], score), "feature_ceiling": expected_auc(true_pd[te], ceiling),
+                "oracle": expected_auc(true_pd[te], true_pd[te])}
+    expected |= {"model_to_ceiling": expected["model"] / expected["feature_ceiling"],
+                 "model_to_oracle": expected["model"] / expected["oracle"]}
+    return {"train_rows": len(tr), "train_bads": int(data.y.sum()), "later_rows": len(te),
+            "later_bads_simulated": int(y_te.sum()),
+            "first_later_application": str(pd.to_datetime(later["as_of"]).min().date()),
+            "model_auc_simulated": float(roc_auc_score(y_te, score)) if 0 < y_te.sum() < len(y_te) else None,
+            "expected_auc": expected}
+
+
 def county(households: int, preset: str = "plan") -> dict:
     """The county part; ``preset`` "plan" is the plan's county, "trainable" ``SimulationConfig.trainable``."""
     import tempfile
@@ -233,6 +265,7 @@ def county(households: int, preset: str = "plan") -> dict:
     if_known = {"bank_customers": _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te],
                                                    np.where(customer, discipline, np.nan)),
                 "everyone": _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te], discipline)}
+    later = _later_book(data, policy, truth)
     explanations = explanation_figures_county(model, data, tr, te)
     again = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0)
     return {"households": households, "preset": preset, "risk_shift": config.risk_shift,
@@ -242,7 +275,7 @@ def county(households: int, preset: str = "plan") -> dict:
             "ratio": auc / oracle, "feature_ceiling_oot_auc": ceiling, "feature_ceiling_ratio": ceiling / oracle,
             "model_to_ceiling": auc / ceiling, "expected_oot_auc": expected, "through_the_door_oot": door,
             "feature_ceiling_ratio_if_discipline_known": {k: v / oracle for k, v in if_known.items()},
-            "bank_customer_share_oot": float(customer[te].mean()),
+            "bank_customer_share_oot": float(customer[te].mean()), "later_book": later,
             "model": {**_trees_and_leaves(model), "cv_folds": model.cv_folds,
                       "member_iterations": model.member_iterations_,
                       "pred_contrib_rows_per_s_one_thread": _contrib_rows_per_second(model, data.frame.iloc[te])},

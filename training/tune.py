@@ -58,14 +58,14 @@ def search_space(trial: optuna.trial.BaseTrial) -> dict[str, object]:
     }
 
 
-def default_trial(n_rows: int = 1_000) -> dict[str, object]:
+def default_trial(n_rows: int = 1_000, rarer: int | None = None) -> dict[str, object]:
     """The model's defaults for ``n_rows`` training rows (``sized_params``) as a point of the search space.
 
     Every study's first trial, so TPE starts from what ``CreditModel.fit`` would use on those rows. Parameters the
     defaults leave at LightGBM's own value and the space excludes take the space's nearest bound (``reg_alpha`` 0
     -> 0.001; no depth limit -> 8; more than 31 leaves -> 31).
     """
-    sized = sized_params(n_rows)
+    sized = sized_params(n_rows, rarer)
     depth = int(sized["max_depth"])  # type: ignore[call-overload]
     fixed = {"reg_alpha": 1e-3, **sized, "max_depth": 8 if depth <= 0 else min(depth, 8),
              "num_leaves": min(int(sized["num_leaves"]), 31)}  # type: ignore[call-overload]
@@ -94,6 +94,7 @@ def make_objective(template: CreditModel, X: pd.DataFrame, y: np.ndarray, seed: 
 
     matrix = _prepared(template, X)
     y = np.asarray(y).astype(int)
+    rarer = int(np.bincount(y, minlength=2).min())
     k = folds if folds is not None else (3 if len(y) < SMALL_DATA_ROWS else 1)
     if k > 1:
         splits = list(StratifiedKFold(k, shuffle=True, random_state=seed).split(matrix, y))
@@ -103,7 +104,7 @@ def make_objective(template: CreditModel, X: pd.DataFrame, y: np.ndarray, seed: 
     constraints = template.monotone_constraints()
 
     def objective(trial: optuna.Trial) -> float:
-        params = {**sized_params(len(y)), **search_space(trial), "metric": ["binary_logloss", "auc"],
+        params = {**sized_params(len(y), rarer), **search_space(trial), "metric": ["binary_logloss", "auc"],
                   "random_state": seed, "monotone_constraints": constraints}
         aucs = []
         for i, (tr, va) in enumerate(splits):
@@ -167,7 +168,8 @@ def search(template: CreditModel, X: pd.DataFrame, y: np.ndarray, trials: int, t
     """Run trials until the study holds ``trials`` finished ones (or ``timeout`` seconds pass)."""
     study = study or new_study("in-memory", None, seed)
     if not study.trials:
-        study.enqueue_trial(default_trial(len(y)), user_attrs={"defaults": True})
+        rarer = int(np.bincount(np.asarray(y).astype(int), minlength=2).min())
+        study.enqueue_trial(default_trial(len(y), rarer), user_attrs={"defaults": True})
     done = sum(t.state in (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED) for t in study.trials)
     remaining = max(0, trials - done)
     if remaining:

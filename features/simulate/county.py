@@ -136,7 +136,8 @@ class County:
     account_managers: pd.DataFrame = field(default_factory=pd.DataFrame)
     ground_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
     review_events: list[dict] = field(default_factory=list)
-    # Every application's true PD and simulated outcome, booked or not: for evaluation, never for training.
+    # Every application's true PD and simulated outcome, booked or not, and whether a booked loan's 12 months had
+    # passed by the end of the data (``mature``): for evaluation, never for training.
     application_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -334,6 +335,12 @@ def simulate_county(config: SimulationConfig) -> County:
     ledger, events = renew_lines(rng, ledger, events, pd_of, barred_from_new_loans(refresh, revisits), PILOT_END)
     guarantors = guarantor_records(rng, ledger, hh, bank)
     # The sources are the bank's records at the end of the pilot: what is scheduled after it is not data yet.
+    mature = booked & applications["application_id"].isin(
+        ledger.loc[(ledger["renewal_no"] == 0) & (ledger["maturity_on"] <= PILOT_END), "application_id"]).to_numpy()
+    # A loan's 12-month outcome is known once its 12 months have passed: a loan booked less than a year before the
+    # end has none in the bank's records (its arrears so far are in the ledger); the truth keeps every outcome.
+    applications["default_12m"] = applications["default_12m"].where(mature)
+    application_truth["mature"] = mature
     ledger, events = known_by(ledger, events, PILOT_END)
     revisits = [r for r in revisits if pd.Timestamp(r["visited_at"]) < PILOT_END + pd.Timedelta(days=1)]
     refresh = refresh[refresh["refreshed_on"] <= PILOT_END].reset_index(drop=True)

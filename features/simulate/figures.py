@@ -44,7 +44,9 @@ def program_figures(county: County) -> dict[str, Any]:
     applied = truth["applied"]
     livelihood = truth.loc[booked["household_id"], "livelihood"].to_numpy()
     exposed = np.isin(livelihood, TYPHOON_LIVELIHOODS) & typhoon_window(booked["application_date"])
-    outcome = booked["default_12m"].astype(float).to_numpy()
+    # every booked loan's simulated outcome (the sources hold it only for loans whose 12 months have passed)
+    booked_truth = county.application_truth.set_index("application_id").loc[booked["application_id"]]
+    outcome = booked_truth["outcome_12m"].astype(float).to_numpy()
     ledger = county.loan_ledger
     lines = ledger[ledger["renewal_no"] == 0] if "renewal_no" in ledger else ledger
     flows = county.account_flows
@@ -66,6 +68,8 @@ def program_figures(county: County) -> dict[str, Any]:
         "mean_loan_amount": round(float(lines["amount"].mean()), 0),
         "booked_default_rate": round(float(outcome.mean()), 4),
         "booked_defaults": int(outcome.sum()),
+        "booked_loans_with_known_outcome": int(booked["default_12m"].notna().sum()),
+        "booked_default_rate_known_outcome": round(float(booked["default_12m"].astype(float).mean()), 4),
         "booked_default_rate_typhoon_exposed": round(float(outcome[exposed].mean()), 4) if exposed.any() else None,
         "booked_default_rate_other": round(float(outcome[~exposed].mean()), 4),
         "through_the_door_default_rate": round(float(county.application_truth["outcome_12m"].mean()), 4),

@@ -198,7 +198,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
     grades: (grade, lowest score) pairs, best first, as in the policy; without them ``grade`` is empty.
     cv_folds: number of cross-fitted members averaged into the booster (each early-stopped on its own held-out
         fold, whose out-of-fold scores fit the calibration); 1 fits one booster on a single held-out split;
-        None: three below 2,000 training rows (five when fewer than 100 are of the rarer class), one from there on. The number used is ``cv_folds_``.
+        None: three below 2,000 training rows or below 300 of the rarer class (five when fewer than 100 are of
+        the rarer class), one from there on (``models.credit.sizing``). The number used is ``cv_folds_``.
     catalogue: what each input column means (labels, unit, group, value labels) for a dataset's own table
         (None: the household catalogue, ``features.metadata``).
     sensitive: attributes a lender may not score people on; ``fit`` refuses a feature list holding one (None:
@@ -410,7 +411,7 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         self.cv_folds_ = int(self.cv_folds if self.cv_folds is not None else cv_folds_for(n_rows, rarer))
         self.early_stopping_rounds_ = int(self.early_stopping_rounds if self.early_stopping_rounds is not None
                                           else early_stopping_rounds_for(n_rows))
-        params = {**sized_params(n_rows), **(self.params or {}), "random_state": self.random_state,
+        params = {**sized_params(n_rows, rarer), **(self.params or {}), "random_state": self.random_state,
                   "monotone_constraints": self.monotone_constraints()}
         self.params_ = {k: v for k, v in params.items() if k != "monotone_constraints"}
         cats = self.categorical_features()

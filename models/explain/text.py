@@ -120,6 +120,38 @@ def _category(info: FeatureInfo, v: Any) -> tuple[str, str]:
     return f"{info.label_zh}为“{code}”", f"{_lower(info.label_en)} is '{code}'"
 
 
+def _dip(v: float, digits: int = 0) -> tuple[str, str]:
+    """The moratorium's change of inflows against the other months, said as a fall, a level or a rise.
+
+    ``moratorium_income_dip_12m`` is 1 − (mean May–Aug inflow ÷ mean inflow of the other months): 0.25 is a fall
+    of 25%, 1 no inflow at all, and a negative value a rise (−2.5: the moratorium months bring 3.5 times the
+    others), which reads as a rise ("不降反增"), never as a negative fall; from twice the other months on, as a
+    multiple.
+    """
+    shown = round(abs(v) * 100, digits)
+    if shown == 0:
+        return "休渔期收入与其他月份持平", "inflows in the May–Aug moratorium level with the other months"
+    if v >= 1:
+        return "休渔期无收入入账", "no inflows in the May–Aug moratorium"
+    pct = f"{shown:.{digits}f}%"
+    if v > 0:
+        return f"休渔期收入降幅为{pct}", f"inflows in the May–Aug moratorium {pct} below the other months"
+    times = 1 - v
+    if round(times, max(digits, 1)) >= 2:
+        t = f"{times:.{max(digits, 1)}f}"
+        return f"休渔期收入不降反增，为其他月份的{t}倍", f"inflows in the May–Aug moratorium {t} times the other months"
+    return f"休渔期收入不降反增，高于其他月份{pct}", f"inflows in the May–Aug moratorium {pct} above the other months"
+
+
+def _dip_pair(a: float, b: float) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Two dips written so that different values never read the same (one more digit if needed)."""
+    for digits in range(4):
+        first, second = _dip(a, digits), _dip(b, digits)
+        if first[0] != second[0] or a == b:
+            break
+    return first, second
+
+
 _PHRASES: dict[str, Callable[[Any], tuple[str, str]]] = {
     "overdue_months_24m": _count("个月", "months", "近24个月累计逾期{v}{u}", "{v} overdue {u} in the last 24"),
     "overdue_months_12m": _count("个月", "months", "近12个月累计逾期{v}{u}", "{v} overdue {u} in the last 12"),
@@ -145,6 +177,7 @@ _PHRASES: dict[str, Callable[[Any], tuple[str, str]]] = {
     "worst_status_24m": _worst_status,
     "months_since_overdue": _months_since,
     "worst_five_class": _five_class,
+    "moratorium_income_dip_12m": lambda v: _dip(float(v)),
 }
 
 
@@ -231,6 +264,11 @@ def comparison_clause(info: FeatureInfo, reference: Reference | None,
         return (f"，此类申请人违约率{mine[0]}，{word_zh}全体{every[0]}",
                 f"; {mine[1]} of such applicants defaulted, {word_en} {every[1]} of all")
     kind_zh, kind_en = ("中位数", "median") if reference.kind == "median" else ("平均", "average")
+    if info.name == "moratorium_income_dip_12m":  # a signed change: the reference is said the same way
+        _, (ref_zh, ref_en) = _dip_pair(reference.compared, reference.value)
+        ref_zh = ref_zh.removeprefix("休渔期收入").removeprefix("不降反增，")
+        ref_en = ref_en.removeprefix("inflows in the May–Aug moratorium ").removeprefix("no inflows in the May–Aug moratorium")
+        return f"（申请人{kind_zh}：{ref_zh or '无收入入账'}）", f" (the applicants' {kind_en}: {ref_en or 'no inflows'})"
     if info.unit == "0/1":
         share = reference.value
         return f"（申请人中{share:.0%}为是）", f" ({share:.0%} of applicants: yes)"
@@ -259,6 +297,8 @@ def value_and_comparison(name: str, value: Any, info: FeatureInfo | None, refere
         mine = both[0]
         clause = comparison_clause(against, reference, both if against.unit == full.unit else None)
         return (f"{full.label_zh}为{mine[0]}", f"{_lower(full.label_en)} is {mine[1]}"), clause
+    if reference is not None and name == "moratorium_income_dip_12m" and not is_missing(value):
+        return _dip_pair(float(value), reference.value)[0], comparison_clause(against, reference)
     return value_phrase(name, value, info), comparison_clause(against, reference)
 
 
@@ -274,4 +314,6 @@ def value_text_zh(name: str, value: Any, info: FeatureInfo | None = None) -> str
     v = float(value)
     if info.unit == "0/1":
         return "是" if v >= 0.5 else "否"
+    if name == "moratorium_income_dip_12m" and name in FEATURES:  # a rise is said as one, as in the sentence
+        return _dip(v)[0].removeprefix("休渔期收入")
     return amount_text(info.unit, v)[0]

@@ -11,7 +11,7 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "risk_team_walkth
 
 def test_walkthrough_runs_end_to_end_on_small_data(tmp_path, monkeypatch):
     # given: a small county and a throwaway MLflow store
-    monkeypatch.setenv("KUOZHONG_NB_HOUSEHOLDS", "1500")  # enough booked bad loans to train on
+    monkeypatch.setenv("KUOZHONG_NB_HOUSEHOLDS", "6000")  # enough mature booked bad loans to train on
     monkeypatch.setenv("KUOZHONG_NB_TABLE_ROWS", "4000")
     monkeypatch.setenv("KUOZHONG_MLRUNS", str(tmp_path / "mlruns"))
     notebook = nbformat.read(NOTEBOOK, as_version=4)

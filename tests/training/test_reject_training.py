@@ -19,8 +19,9 @@ from training.tracking import TrackingConfig
 
 @pytest.fixture(scope="module")
 def booked_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A county of 3,000 households whose applications carry an outcome only where a loan was booked."""
-    county = simulate_county(SimulationConfig.trainable(3000, 11))
+    """A county of 6,000 households whose applications carry an outcome only where a loan was booked and its 12
+    months had passed (about half the booked loans: enough bad ones on both sides of the out-of-time cut)."""
+    county = simulate_county(SimulationConfig.trainable(6000, 11))
     folder = tmp_path_factory.mktemp("booked-county")
     county.write(folder)
     return folder
@@ -33,11 +34,12 @@ def test_applications_keep_the_outcome_of_booked_loans_only():
     seen = county.applications
     truth = county.application_truth
     # then every application keeps its truth; the bank's table has the outcome exactly where a loan was booked
+    # and its 12 months had passed by the end of the data
     assert list(truth["application_id"]) == list(county.applications["application_id"])
-    assert (seen["default_12m"].notna().to_numpy() == truth["booked"].to_numpy()).all()
-    booked = truth["booked"].to_numpy()
-    assert (seen.loc[booked, "default_12m"].to_numpy() == truth.loc[booked, "outcome_12m"].to_numpy()).all()
-    assert 0 < booked.mean() < 1 and set(truth["outcome_12m"].unique()) <= {0, 1}
+    booked, mature = truth["booked"].to_numpy(), truth["mature"].to_numpy()
+    assert (seen["default_12m"].notna().to_numpy() == mature).all() and (mature <= booked).all()
+    assert (seen.loc[mature, "default_12m"].to_numpy() == truth.loc[mature, "outcome_12m"].to_numpy()).all()
+    assert 0 < booked.mean() < 1 and 0 < mature.sum() < booked.sum() and set(truth["outcome_12m"].unique()) <= {0, 1}
 
 
 def test_rows_without_an_outcome_are_kept_apart_and_only_those_before_the_cut_are_training_rejects(booked_dir,

@@ -121,14 +121,40 @@ def test_outcomes_are_absent_for_unbooked_applications_in_the_written_sources(sh
     apps = pd.read_parquet(written / "applications.parquet")
     assert "true_pd" not in apps.columns
     booked = apps["approved"].astype(bool)
-    assert apps.loc[booked, "default_12m"].notna().all() and apps.loc[~booked, "default_12m"].isna().all()
+    assert apps.loc[~booked, "default_12m"].isna().all()
     truth = pd.read_parquet(written / "application_truth.parquet")
-    assert list(truth.columns) == ["application_id", "true_pd", "outcome_12m", "booked"]
+    assert list(truth.columns) == ["application_id", "true_pd", "outcome_12m", "booked", "mature"]
     assert truth["outcome_12m"].isin([0, 1]).all() and (truth["booked"].to_numpy() == booked.to_numpy()).all()
-    # the training table carries the outcome of booked loans only, and a dataset keeps only those rows
+    known = apps["default_12m"].notna().to_numpy()
+    assert (known == truth["mature"].to_numpy()).all() and (known <= booked.to_numpy()).all()
+    # the training table carries the known outcomes only, and a dataset keeps only those rows
     table = shengsi_table
-    assert table["default_12m"].notna().sum() == booked.sum()
-    assert len(county_dataset(table).frame) == booked.sum()
+    assert table["default_12m"].notna().sum() == known.sum()
+    assert len(county_dataset(table).frame) == known.sum()
+
+
+def test_outcomes_are_absent_for_loans_booked_less_than_twelve_months_before_the_data_end(shengsi, written,
+                                                                                         shengsi_table):
+    # given the written sources of the full county: its applications and its loans' first drawdowns
+    apps = pd.read_parquet(written / "applications.parquet").set_index("application_id")
+    ledger = pd.read_parquet(written / "loan_ledger.parquet")
+    first = ledger[ledger["renewal_no"] == 0].set_index("application_id")
+    end = PILOT_END
+    immature = first["maturity_on"] > end
+    # then a loan whose 12 months had not passed by the end of the data has no outcome, every other booked loan one
+    assert immature.sum() > 300 and (~immature).sum() > 300  # the county books loans on both sides of the cut
+    outcome = apps.loc[first.index, "default_12m"]
+    assert outcome[immature.to_numpy()].isna().all()
+    assert outcome[~immature.to_numpy()].notna().all()
+    # and those late loans are not in what training learns from, while the truth keeps their outcome for evaluation
+    data = county_dataset(shengsi_table)
+    late = set(first.index[immature.to_numpy()])
+    assert not late & set(data.frame["request_id"])
+    assert data.unlabelled is not None and late <= set(data.unlabelled["request_id"])
+    truth = shengsi.application_truth.set_index("application_id")
+    assert truth.loc[sorted(late), "outcome_12m"].isin([0, 1]).all() and not truth.loc[sorted(late), "mature"].any()
+    # and every loan training learns from was applied for at least a year before the end of the data
+    assert (pd.to_datetime(data.frame["as_of"]) <= end - pd.DateOffset(years=1)).all()
 
 
 def test_the_oracle_reads_every_applicant_not_only_the_booked(shengsi):

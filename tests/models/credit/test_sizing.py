@@ -9,6 +9,7 @@ from features.datasets import load_dataset
 from models.credit.sizing import (
     CROSS_FIT_BELOW,
     CROSS_FIT_FOLDS,
+    FEW_RARER_BELOW,
     SCARCE_FOLDS,
     SCARCE_RARER_BELOW,
     cv_folds_for,
@@ -30,9 +31,15 @@ def test_members_and_leaves_follow_the_training_rows(rows, members, leaves):
 @pytest.mark.parametrize(("rows", "rarer", "members"), [(1_200, 25, SCARCE_FOLDS),
                                                         (1_200, SCARCE_RARER_BELOW - 1, SCARCE_FOLDS),
                                                         (1_200, SCARCE_RARER_BELOW, CROSS_FIT_FOLDS),
-                                                        (750, 225, CROSS_FIT_FOLDS), (5_000, 20, 1)])
-def test_scarce_bad_rows_keep_five_members_below_the_cross_fit_size(rows, rarer, members):
-    assert cv_folds_for(rows, rarer) == members
+                                                        (750, 225, CROSS_FIT_FOLDS), (5_000, 20, SCARCE_FOLDS),
+                                                        (5_000, FEW_RARER_BELOW - 1, CROSS_FIT_FOLDS),
+                                                        (5_000, FEW_RARER_BELOW, 1), (60_000, 40_000, 1)])
+def test_scarce_bad_rows_keep_the_members_at_any_size(rows, rarer, members):
+    # when the members and the trees are sized by the rows and the rarer class's rows
+    folds, params = cv_folds_for(rows, rarer), sized_params(rows, rarer)
+    # then few rows of the rarer class keep the small-data shape with its members, whatever the rows
+    assert folds == members
+    assert (params["num_leaves"] == 7 and params["max_depth"] == 3) == (folds > 1)
 
 
 def test_german_credit_is_cross_fitted_and_a_larger_table_gets_one_booster(policy):
