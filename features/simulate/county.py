@@ -261,7 +261,9 @@ def simulate_county(config: SimulationConfig) -> County:
     # Stage 2 visits almost every listed household (and some others the bank serves); visited households that
     # meet the rules apply far more often than those that do not.
     visited = np.where(listed, rng.random(n) < 0.95, rng.random(n) < 0.08)
-    applies = visited & (rng.random(n) < np.where(eligible, config.application_rate,
+    # a household visited in the pilot's last weeks has no time left to apply within it
+    in_time = hh.app_dates.to_numpy() >= hh.visit_dates.normalize().to_numpy()
+    applies = visited & in_time & (rng.random(n) < np.where(eligible, config.application_rate,
                                                    config.ineligible_application_rate))
 
     business = np.isin(hh.livelihood, BUSINESS_LIVELIHOODS)

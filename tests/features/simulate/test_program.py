@@ -69,6 +69,16 @@ def test_first_visit_and_first_loan_follow_the_plans_timeline(shengsi, figures):
     assert loans.max() <= pd.Timestamp("2025-12-31")
 
 
+def test_every_application_comes_on_or_after_the_households_first_visit(shengsi):
+    # the visit comes first (stage 2, then stage 3); a household visited in the pilot's last weeks does not apply
+    visits = pd.DataFrame(shengsi.visits)
+    first = pd.to_datetime(visits["visited_at"]).dt.normalize().groupby(visits["household_id"]).min()
+    apps = shengsi.applications
+    visited_on = apps["household_id"].map(first)
+    assert visited_on.notna().all()
+    assert (pd.to_datetime(apps["application_date"]) >= visited_on).all()
+
+
 def test_the_list_holds_about_the_plans_share_of_households(figures):
     assert LIST_SHARE_BAND[0] <= figures["list_share"] <= LIST_SHARE_BAND[1]
 
