@@ -23,9 +23,9 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
     return float((table["n"] * (table["bad_rate"] - table["mean_pd"]).abs()).sum() / table["n"].sum())
 
 
-def ece_sampling_bound(p: np.ndarray, bins: int = 10, quantile: float = 0.95, draws: int = 1000,
-                       seed: int = 0) -> float:
-    """The ``quantile`` of the ECE a perfectly calibrated model would show on these rows by chance alone.
+def ece_chance_quantiles(p: np.ndarray, quantiles: tuple[float, ...], bins: int = 10, draws: int = 1000,
+                         seed: int = 0) -> tuple[float, ...]:
+    """The ``quantiles`` of the ECE a perfectly calibrated model would show on these rows by chance alone.
 
     Outcomes are drawn as Bernoulli(PD) ``draws`` times over the same equal-count bins as
     ``expected_calibration_error``; on a few hundred rows this noise floor alone exceeds 0.05.
@@ -37,7 +37,13 @@ def ece_sampling_bound(p: np.ndarray, bins: int = 10, quantile: float = 0.95, dr
     for i in range(draws):
         gap = np.bincount(labels, weights=(rng.random(len(p)) < p) - p)
         errors[i] = np.abs(gap).sum() / len(p)
-    return float(np.quantile(errors, quantile))
+    return tuple(float(q) for q in np.quantile(errors, quantiles))
+
+
+def ece_sampling_bound(p: np.ndarray, bins: int = 10, quantile: float = 0.95, draws: int = 1000,
+                       seed: int = 0) -> float:
+    """The ``quantile`` of the ECE a perfectly calibrated model would show on these rows by chance alone."""
+    return ece_chance_quantiles(p, (quantile,), bins, draws, seed)[0]
 
 
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> pd.DataFrame:

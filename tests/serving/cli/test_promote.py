@@ -66,6 +66,7 @@ def test_promote_with_passing_gates_moves_champion_and_records_the_gates(workben
     run = client.get_run(workbench["champion_run"])
     assert {run.data.tags[f"gate_{g}"] for g in ("auc_vs_champion", "ece", "monotonicity", "fairness")} == {"pass"}
     assert run.data.tags["promotion"] == "promoted"
+    assert run.data.tags["gate_ece_zone"] in ("green", "yellow")  # a passing calibration gate is never red
     assert run.data.metrics["gate_monotonicity_value"] == 0.0
     path = mlflow.artifacts.download_artifacts(run_id=workbench["champion_run"],
                                                artifact_path=f"promotion/promotion-v{version}.json",
