@@ -339,6 +339,7 @@ def _cycle_comparison(data, policy, truth: pd.DataFrame, tr: np.ndarray, te: np.
             "approval_by_livelihood"]
         rates = {g: v["approval_rate"] for g, v in approval["by_group"].items()}
         out[name] = {"oot_auc": auc, "model_to_ceiling": auc / ceiling,
+                     "later_book_expected_auc": expected_auc(later_pd, full.predict_pd(later)),
                      "later_book": _grade_shares(full, policy, later, later_pd),
                      "oot": _grade_shares(model, policy, data.frame.iloc[te], oot_pd),
                      "approval_rate_by_livelihood": rates, "approval_min_over_max": approval["min_over_max"]}

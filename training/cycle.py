@@ -27,7 +27,7 @@ def stressed_rows(frame: pd.DataFrame, time_column: str, cycle: Cycle, event_nam
     n = len(frame)
     if LIVELIHOOD not in frame.columns or time_column not in frame.columns:
         return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    exposed = frame[LIVELIHOOD].astype("string").isin(event.livelihoods).fillna(False).to_numpy(dtype=bool)
+    exposed = frame[LIVELIHOOD].astype("string").isin(event.livelihoods).fillna(False).to_numpy(dtype=bool).copy()
     if event.townships:
         if TOWNSHIP not in frame.columns:
             return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)

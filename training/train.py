@@ -32,8 +32,8 @@ HOLDOUT_SLICE = SLICE_PREFIX  # prefix of the fairness-slice label columns kept 
 REFERENCE_ROWS = 20_000
 Split = Literal["out-of-time", "random", "test-file"]
 
-__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "split_dataset",
-           "train_and_register", "train_dataset"]
+__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "fit_through_the_cycle", "ks_statistic",
+           "split_dataset", "train_and_register", "train_dataset"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,21 @@ def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, 
                                     categorical=dataset.categorical, monotone=dataset.monotone,
                                     catalogue=dataset.catalogue, sensitive=dataset.sensitive)
     return model.fit(X, y, sample_weight=sample_weight)
+
+
+def fit_through_the_cycle(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, seed: int = 0,
+                          params: dict[str, object] | None = None, sample_weight: np.ndarray | None = None,
+                          enabled: bool = True) -> tuple[CreditModel, dict[str, object]]:
+    """``fit_model`` with the policy's stress events weighed to their long-run share (``training.cycle``).
+
+    Returns the model and what was reweighted; ``sample_weight`` (reject inference's) is multiplied in. Off, or
+    with nothing to reweigh, the fit is ``fit_model``'s own (the same model hash).
+    """
+    summary: dict[str, object] = {"enabled": enabled, "events": [], "rows_reweighted": 0}
+    if enabled:
+        sample_weight, found = cycle_weights(X, dataset.config.time_column, policy.cycle, sample_weight)
+        summary |= found
+    return fit_model(dataset, policy, X, y, seed, params, sample_weight), summary
 
 
 def model_requirements() -> list[str]:
@@ -122,10 +137,9 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     cycle: dict[str, object] = {"enabled": through_the_cycle, "events": [], "rows_reweighted": 0}
 
     def fit(X: pd.DataFrame, t: np.ndarray, w: np.ndarray | None) -> CreditModel:
-        if through_the_cycle:
-            w, summary = cycle_weights(X, dataset.config.time_column, policy.cycle, w)
-            cycle.update(summary)  # the last fit's: the model's own
-        return fit_model(dataset, policy, X, t, seed, params, w)
+        model, summary = fit_through_the_cycle(dataset, policy, X, t, seed, params, w, through_the_cycle)
+        cycle.update(summary)  # the last fit's: the model's own
+        return model
 
     model, inference = fit_with_rejects(method, fit, train, y[train_idx], rejects, seed)
     # the training rows the holdout's stability is measured against, recorded with the run: revalidation
