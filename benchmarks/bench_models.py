@@ -332,8 +332,10 @@ def _cycle_comparison(data, policy, truth: pd.DataFrame, tr: np.ndarray, te: np.
     oot_pd = truth.loc[data.frame.iloc[te]["request_id"].to_numpy(), "true_pd"].to_numpy()
     out: dict[str, object] = {}
     for name, model, cycle in (("before", before, False), ("after", after, True)):
-        weight = cycle_weights(data.frame, data.config.time_column, policy.cycle)[0] if cycle else None
-        full = fit_model(data, policy, data.frame, data.y, seed=0, sample_weight=weight)
+        weight, weighting = cycle_weights(data.frame, data.config.time_column, policy.cycle)
+        full = fit_model(data, policy, data.frame, data.y, seed=0, sample_weight=weight if cycle else None)
+        if cycle:
+            out["later_book_weighting"] = weighting  # the fit on every loan with an outcome
         auc = float(roc_auc_score(data.y[te], model.predict_pd(data.frame.iloc[te])))
         approval = (explanations_after if cycle else explanation_figures_county(model, data, tr, te))[
             "approval_by_livelihood"]

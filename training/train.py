@@ -82,6 +82,10 @@ def fit_through_the_cycle(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: 
     if enabled:
         sample_weight, found = cycle_weights(X, dataset.config.time_column, policy.cycle, sample_weight)
         summary |= found
+        for event in found["events"]:  # type: ignore[attr-defined]
+            if event["exposed_rows"] and event["stressed_rows"] == event["exposed_rows"]:
+                log.warning("stress event %s: all %d exposed training loans met it; not reweighted",
+                            event["event"], event["exposed_rows"])
     return fit_model(dataset, policy, X, y, seed, params, sample_weight), summary
 
 
