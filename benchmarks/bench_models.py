@@ -14,7 +14,10 @@ every row, contradictions counted against the YAML's directions and the categori
 The county's outcomes are those a bank records: booked loans whose 12 months had passed by the end of the data.
 The out-of-time split is the training's own (the configured cut within those loans); ``later_book`` adds the
 deployment view: a model fitted on every loan with an outcome, scored on the loans booked after them (whose
-outcomes only the simulator knows).
+outcomes only the simulator knows). Both fit through the cycle as training does (``training.cycle``: loans whose
+year met a policy stress event weigh its long-run share); ``through_the_cycle`` sets them beside the fits where
+every loan weighs 1: AUC, mean PD and the share in the approving grades of fishing and mussel loans against wage
+earners' and the others' (by the model and by true PD), and approval by livelihood.
 
 The county part also measures a feature ceiling: LightGBM regressing the simulator's true log-odds (no outcome
 noise) on the model's features, scored on the same out-of-time rows. It shows how much of the oracle's signal the
@@ -205,6 +208,7 @@ def _later_book(data, policy, truth: pd.DataFrame, cycle: bool = True) -> dict:
     A loan booked less than 12 months before the end of the data has no outcome in the bank's records; a bank
     building its model at the end of the data trains on the older loans and applies it to the book after them.
     Only the simulator knows how that later book performs: its outcomes and true PDs come from the truth.
+    ``cycle``: fitted through the cycle (the policy's stress events), as training fits.
     """
     later = _later_rows(data, truth)
     frame = pd.concat([data.frame, later], ignore_index=True)
