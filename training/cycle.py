@@ -53,7 +53,8 @@ def cycle_weights(frame: pd.DataFrame, time_column: str | None, cycle: Cycle,
     changed = False
     for event in cycle.stress_events:
         if time_column is None:
-            events.append({"event": event.name, "exposed_rows": 0, "stressed_rows": 0, "reweighted": False})
+            events.append({"event": event.name, "once_in_years": event.once_in_years, "exposed_rows": 0,
+                           "stressed_rows": 0, "reweighted": False})  # no application dates: no window to match
             continue
         exposed, stressed = stressed_rows(frame, time_column, cycle, event.name)
         total, hit = weight[exposed].sum(), weight[stressed].sum()
