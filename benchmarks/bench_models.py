@@ -14,7 +14,10 @@ every row, contradictions counted against the YAML's directions and the categori
 The county's outcomes are those a bank records: booked loans whose 12 months had passed by the end of the data.
 The out-of-time split is the training's own (the configured cut within those loans); ``later_book`` adds the
 deployment view: a model fitted on every loan with an outcome, scored on the loans booked after them (whose
-outcomes only the simulator knows).
+outcomes only the simulator knows). Both fit through the cycle as training does (``training.cycle``: loans whose
+year met a policy stress event weigh its long-run share); ``through_the_cycle`` sets them beside the fits where
+every loan weighs 1: AUC, mean PD and the share in the approving grades of fishing and mussel loans against wage
+earners' and the others' (by the model and by true PD), and approval by livelihood.
 
 The county part also measures a feature ceiling: LightGBM regressing the simulator's true log-odds (no outcome
 noise) on the model's features, scored on the same out-of-time rows. It shows how much of the oracle's signal the
@@ -45,6 +48,7 @@ from features.datasets import load_dataset
 from features.files import write_text_atomic
 from models.credit.model import CreditModel
 from models.policy import load_policy
+from training.cycle import cycle_weights
 from training.evaluate import evaluate, ks_statistic
 from training.train import fit_model
 from training.tune import best_params, chosen_trial, search
@@ -192,20 +196,27 @@ def _through_the_door(model: CreditModel, table: pd.DataFrame, truth: pd.DataFra
             "expected_model_auc": expected_auc(true_pd, score), "expected_oracle_auc": expected_auc(true_pd, true_pd)}
 
 
-def _later_book(data, policy, truth: pd.DataFrame) -> dict:
+def _later_rows(data, truth: pd.DataFrame) -> pd.DataFrame:
+    """The booked loans without an outcome yet (booked in the data's last 12 months)."""
+    later = data.unlabelled
+    return later[truth.loc[later["request_id"].to_numpy(), "booked"].to_numpy()].reset_index(drop=True)
+
+
+def _later_book(data, policy, truth: pd.DataFrame, cycle: bool = True) -> dict:
     """A model fitted on every loan whose outcome is known, scored on the loans booked after (outcome not yet known).
 
     A loan booked less than 12 months before the end of the data has no outcome in the bank's records; a bank
     building its model at the end of the data trains on the older loans and applies it to the book after them.
     Only the simulator knows how that later book performs: its outcomes and true PDs come from the truth.
+    ``cycle``: fitted through the cycle (the policy's stress events), as training fits.
     """
-    later = data.unlabelled
-    later = later[truth.loc[later["request_id"].to_numpy(), "booked"].to_numpy()].reset_index(drop=True)
+    later = _later_rows(data, truth)
     frame = pd.concat([data.frame, later], ignore_index=True)
     tr, te = np.arange(len(data.frame)), np.arange(len(data.frame), len(frame))
     y_te = truth.loc[later["request_id"].to_numpy(), "outcome_12m"].to_numpy()
     true_pd = truth.loc[frame["request_id"].to_numpy(), "true_pd"].to_numpy()
-    model = fit_model(data, policy, data.frame, data.y, seed=0)
+    weight = cycle_weights(data.frame, data.config.time_column, policy.cycle)[0] if cycle else None
+    model = fit_model(data, policy, data.frame, data.y, seed=0, sample_weight=weight)
     score = model.predict_pd(later)
     ceiling = _ceiling_scores(model, frame, true_pd, tr, te)
     expected = {"model": expected_auc(true_pd[te], score), "feature_ceiling": expected_auc(true_pd[te], ceiling),
@@ -240,7 +251,9 @@ def county(households: int, preset: str = "plan") -> dict:
 
     tr, te = split_dataset(data, "out-of-time", seed=0)
     start = time.perf_counter()
-    model = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0)
+    # as ``kuozhong train`` fits by default: through the cycle (training.cycle, the policy's stress events)
+    w_tr, cycle_summary = cycle_weights(data.frame.iloc[tr], data.config.time_column, policy.cycle)
+    model = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0, sample_weight=w_tr)
     seconds = time.perf_counter() - start
     pd_oot = model.predict_pd(data.frame.iloc[te])
     auc = float(roc_auc_score(data.y[te], pd_oot))
@@ -267,7 +280,9 @@ def county(households: int, preset: str = "plan") -> dict:
                 "everyone": _feature_ceiling(model, data.frame, true_pd_all, tr, te, data.y[te], discipline)}
     later = _later_book(data, policy, truth)
     explanations = explanation_figures_county(model, data, tr, te)
-    again = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0)
+    again = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0, sample_weight=w_tr)
+    cycle = _cycle_comparison(data, policy, truth, tr, te, model, ceiling, explanations)
+    cycle["weighting"] = cycle_summary
     return {"households": households, "preset": preset, "risk_shift": config.risk_shift,
             "applications": len(table), "booked_rows": len(data.frame),
             "train_rows": len(tr), "oot_rows": len(te), "oot_bads": int(data.y[te].sum()),
@@ -282,7 +297,59 @@ def county(households: int, preset: str = "plan") -> dict:
             "calibration_fit": model.calibration_report_, "oot_metrics": evaluate(data.y[te], pd_oot),
             "fit_seconds": seconds,
             "reproducible_model_hash": model.model_hash() == again.model_hash(), "model_hash": model.model_hash(),
-            "explanations": explanations}
+            "explanations": explanations, "through_the_cycle": cycle}
+
+
+EXPOSED = ("fishing", "mussel")
+
+
+def _grade_shares(model: CreditModel, policy, rows: pd.DataFrame, true_pd: np.ndarray) -> dict[str, object]:
+    """Mean PD (model, true) and the share in the approving grades (by the model, by true PD): fishing and mussel,
+    wage earners, all others."""
+    approving = {g.grade for g in policy.grades if g.recommendation == "approve"}
+    pd_model = model.predict_pd(rows)
+    by_model = np.isin(model.grade_of(model.credit_score(rows)), list(approving))
+    logit = np.log(np.clip(true_pd, 1e-9, 1 - 1e-9) / np.clip(1 - true_pd, 1e-9, 1))
+    by_truth = np.isin(model.grade_of(model.score_from_logit(logit)), list(approving))
+    livelihood = rows["livelihood"].astype("string").fillna("").to_numpy()
+    groups = {"fishing_mussel": np.isin(livelihood, EXPOSED), "wage": livelihood == "wage",
+              "others": ~np.isin(livelihood, (*EXPOSED, "wage"))}
+    return {name: {"rows": int(mask.sum()),
+                   "mean_pd_model": float(pd_model[mask].mean()) if mask.any() else None,
+                   "mean_pd_true": float(true_pd[mask].mean()) if mask.any() else None,
+                   "approving_grades_by_model": float(by_model[mask].mean()) if mask.any() else None,
+                   "approving_grades_by_true_pd": float(by_truth[mask].mean()) if mask.any() else None}
+            for name, mask in groups.items()}
+
+
+def _cycle_comparison(data, policy, truth: pd.DataFrame, tr: np.ndarray, te: np.ndarray, after: CreditModel,
+                      ceiling: float, explanations_after: dict) -> dict[str, object]:
+    """Before (every loan weighs 1) and after (through the cycle): AUC, grade shares and approval by livelihood.
+
+    Grade shares are read on the later book (booked loans without an outcome yet, whose year holds no typhoon
+    season), fitted on every loan with an outcome, and on the out-of-time rows; approval rates are the eligible
+    out-of-time applicants recommended for approval.
+    """
+    before = fit_model(data, policy, data.frame.iloc[tr], data.y[tr], seed=0)
+    later = _later_rows(data, truth)
+    later_pd = truth.loc[later["request_id"].to_numpy(), "true_pd"].to_numpy()
+    oot_pd = truth.loc[data.frame.iloc[te]["request_id"].to_numpy(), "true_pd"].to_numpy()
+    out: dict[str, object] = {}
+    for name, model, cycle in (("before", before, False), ("after", after, True)):
+        weight, weighting = cycle_weights(data.frame, data.config.time_column, policy.cycle)
+        full = fit_model(data, policy, data.frame, data.y, seed=0, sample_weight=weight if cycle else None)
+        if cycle:
+            out["later_book_weighting"] = weighting  # the fit on every loan with an outcome
+        auc = float(roc_auc_score(data.y[te], model.predict_pd(data.frame.iloc[te])))
+        approval = (explanations_after if cycle else explanation_figures_county(model, data, tr, te))[
+            "approval_by_livelihood"]
+        rates = {g: v["approval_rate"] for g, v in approval["by_group"].items()}
+        out[name] = {"oot_auc": auc, "model_to_ceiling": auc / ceiling,
+                     "later_book_expected_auc": expected_auc(later_pd, full.predict_pd(later)),
+                     "later_book": _grade_shares(full, policy, later, later_pd),
+                     "oot": _grade_shares(model, policy, data.frame.iloc[te], oot_pd),
+                     "approval_rate_by_livelihood": rates, "approval_min_over_max": approval["min_over_max"]}
+    return out
 
 
 def _reference_counts(model: CreditModel, train: pd.DataFrame, y_train: np.ndarray, frame: pd.DataFrame,

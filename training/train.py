@@ -17,6 +17,7 @@ import pandas as pd
 from features.datasets import SLICE_PREFIX, Dataset, county_dataset, plan_split
 from models.credit.model import CreditModel, check_params
 from models.policy import Policy
+from training.cycle import cycle_params, cycle_weights
 from training.evaluate import evaluate, ks_statistic
 from training.tracking import model_name_for, open_store_in_background
 from training.validation import Validation, validate
@@ -31,8 +32,8 @@ HOLDOUT_SLICE = SLICE_PREFIX  # prefix of the fairness-slice label columns kept 
 REFERENCE_ROWS = 20_000
 Split = Literal["out-of-time", "random", "test-file"]
 
-__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "ks_statistic", "split_dataset",
-           "train_and_register", "train_dataset"]
+__all__ = ["TARGET", "TrainResult", "evaluate", "fingerprint", "fit_model", "fit_through_the_cycle", "ks_statistic",
+           "split_dataset", "train_and_register", "train_dataset"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,25 @@ def fit_model(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, 
     return model.fit(X, y, sample_weight=sample_weight)
 
 
+def fit_through_the_cycle(dataset: Dataset, policy: Policy, X: pd.DataFrame, y: np.ndarray, seed: int = 0,
+                          params: dict[str, object] | None = None, sample_weight: np.ndarray | None = None,
+                          enabled: bool = True) -> tuple[CreditModel, dict[str, object]]:
+    """``fit_model`` with the policy's stress events weighed to their long-run share (``training.cycle``).
+
+    Returns the model and what was reweighted; ``sample_weight`` (reject inference's) is multiplied in. Off, or
+    with nothing to reweigh, the fit is ``fit_model``'s own (the same model hash).
+    """
+    summary: dict[str, object] = {"enabled": enabled, "events": [], "rows_reweighted": 0}
+    if enabled:
+        sample_weight, found = cycle_weights(X, dataset.config.time_column, policy.cycle, sample_weight)
+        summary |= found
+        for event in found["events"]:  # type: ignore[attr-defined]
+            if event["exposed_rows"] and event["stressed_rows"] == event["exposed_rows"]:
+                log.warning("stress event %s: all %d exposed training loans met it; not reweighted",
+                            event["event"], event["exposed_rows"])
+    return fit_model(dataset, policy, X, y, seed, params, sample_weight), summary
+
+
 def model_requirements() -> list[str]:
     """Pinned requirements of the logged model (given, so MLflow need not import-trace the model to infer them)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -94,12 +114,15 @@ def _log_frames(validation: Validation, folder: Path) -> None:
 def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = "challenger",
                   params: dict[str, object] | None = None, split: Split | None = None, plots: bool = True,
                   run_name: str | None = None, extra_tags: dict[str, str] | None = None,
-                  fairness_search: bool = True, reject_inference: str | None = None) -> TrainResult:
+                  fairness_search: bool = True, reject_inference: str | None = None,
+                  through_the_cycle: bool = True) -> TrainResult:
     """Split, fit, validate, log (params, fingerprint, features, metrics, plots, report, model) and register.
 
     ``fairness_search`` fits the before model and the less-discriminatory candidates for the report's fairness
     section (a dozen more fits on the training rows). ``reject_inference`` (default: the config's) says how the
     training period's rows without an outcome enter (``training.reject``; ``none`` leaves them out).
+    ``through_the_cycle`` weighs the loans whose performance window met one of the policy's stress events back to
+    the event's long-run share (``training.cycle``; a policy without stress events trains exactly as without it).
     """
     from training.reject import check_method, fit_with_rejects, training_rejects
     from training.report import render_report
@@ -115,14 +138,21 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
     kind = plan.kind
     name = model_name_for(dataset.name)
     rejects = training_rejects(dataset, plan)
-    model, inference = fit_with_rejects(
-        method, lambda X, t, w: fit_model(dataset, policy, X, t, seed, params, w), train, y[train_idx], rejects, seed)
+    cycle: dict[str, object] = {"enabled": through_the_cycle, "events": [], "rows_reweighted": 0}
+
+    def fit(X: pd.DataFrame, t: np.ndarray, w: np.ndarray | None) -> CreditModel:
+        model, summary = fit_through_the_cycle(dataset, policy, X, t, seed, params, w, through_the_cycle)
+        cycle.update(summary)  # the last fit's: the model's own
+        return model
+
+    model, inference = fit_with_rejects(method, fit, train, y[train_idx], rejects, seed)
     # the training rows the holdout's stability is measured against, recorded with the run: revalidation
     # measures against the very same rows
     reference = train.sample(n=REFERENCE_ROWS, random_state=seed) if len(train) > REFERENCE_ROWS else train
     validation = validate(model, dataset, train, test, y[test_idx], policy, plan.describe(), plots=plots,
                           seed=seed, y_train=y[train_idx], fairness_search=fairness_search, reference=reference)
     validation.reject_inference = inference
+    validation.through_the_cycle = cycle
     metrics = validation.metrics
     merged = dict(model.params_)  # the parameters sized for the training rows, with any given on top
     client = store.result()
@@ -159,6 +189,7 @@ def train_dataset(dataset: Dataset, policy: Policy, seed: int = 0, alias: str = 
                     "n_features": len(dataset.features), "registered_model": name,
                     "reject_inference": method, "reject_rows": inference["reject_rows"],
                     "rejects_fingerprint": fingerprint(rejects[list(dataset.features)]) if len(rejects) else "",
+                    **cycle_params(cycle),
                     **{f"lgbm_{k}": v for k, v in merged.items()}}
         now = int(time.time() * 1000)
         client.log_batch(run.info.run_id, metrics=[Metric(k, float(v), now, 0) for k, v in scalars.items()],

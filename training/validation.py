@@ -51,6 +51,7 @@ class Validation:
     alternatives: pd.DataFrame = field(default_factory=pd.DataFrame)  # the less-discriminatory-alternative search
     auc_tolerance: float = AUC_TOLERANCE
     reject_inference: dict[str, object] = field(default_factory=dict)  # training.reject: method, rows, rates
+    through_the_cycle: dict[str, object] = field(default_factory=dict)  # training.cycle: events, rows, weights
 
     @property
     def worst_approval_ratio(self) -> tuple[float, str]:

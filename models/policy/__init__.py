@@ -21,6 +21,7 @@ from features.county import HOUSEHOLD_CLASSES
 from features.errors import KuozhongError
 from models.policy.postloan import PostLoan
 from models.policy.review import ListReviewPolicy
+from models.policy.stress import Cycle
 from models.policy.targets import Targets
 from models.policy.terms import TermsPolicy
 
@@ -212,6 +213,7 @@ class Policy(_Strict):
     records: Records = Field(default_factory=lambda: Records.model_validate({}))
     terms: TermsPolicy = Field(default_factory=lambda: TermsPolicy.model_validate({}))  # limits and pricing (models.policy.terms)
     list_review: ListReviewPolicy = ListReviewPolicy.model_validate({})  # 名单审核 and the final list (models.policy.review)
+    cycle: Cycle = Cycle.model_validate({})  # stress periods training weighs back to their long-run share (models.policy.stress)
     content_hash: str = ""
 
     @field_validator("rules")

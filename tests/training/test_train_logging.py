@@ -68,3 +68,25 @@ def test_the_registered_model_takes_a_missing_number_through_mlflow_pyfunc(mlflo
     assert whole, "German Credit should have whole-number columns"
     assert list(pds) == list(result.model.predict_pd(record))
     assert 0.0 < float(pds[0]) < 1.0
+
+
+def test_training_records_the_through_the_cycle_weighting(trained_store, table, policy):
+    # given
+    from features.datasets import county_dataset
+    from training.cycle import stressed_rows
+    from training.train import split_dataset
+
+    store, result = trained_store
+    uri = TrackingConfig(store=store).tracking_uri
+    data = county_dataset(table)
+    train = data.frame.iloc[split_dataset(data, "out-of-time")[0]]
+    exposed, stressed = stressed_rows(train, "as_of", policy.cycle, "台风")
+    # when
+    run = MlflowClient(uri, uri).get_run(result.run_id)
+    html = Path(mlflow.artifacts.download_artifacts(run_id=result.run_id, artifact_path="report/validation_report.html",
+                                                    tracking_uri=uri)).read_text(encoding="utf-8")
+    # then: the run states the option, the event, and the very rows the policy picks out of the training rows
+    params = run.data.params
+    assert params["through_the_cycle"] == "True" and params["cycle_0_event"] == "台风"
+    assert int(params["cycle_0_exposed_rows"]) == exposed.sum() and int(params["cycle_0_stressed_rows"]) == stressed.sum()
+    assert "跨周期加权" in html and "台风" in html and f"{int(stressed.sum())}" in html
