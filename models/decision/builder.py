@@ -328,7 +328,8 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     verdicts = rule_frame(features, cells, policy, credit_line)
 
     classes, masked_ids = column("household_class"), column("applicant_id_masked")
-    bands = [policy.grade_for(float(s)) for s in table.score]
+    # the grade of the score as the Decision states it (2 decimals): 556.996 is stored as 557.00, and graded so
+    bands = [policy.grade_for(round(float(s), 2)) for s in table.score]
     payments = column("monthly_payment")
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
                                                  "review", "notes", "terms", "problems")}
