@@ -357,7 +357,11 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         out["recommendation"].append(recommendation)
         out["decided_by"].append(decided_by)
         out["review"].append(review)
-        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem))
+        # a grade that refers: an offer that cannot be signed either is a second thing the officer must settle
+        grade_refers = decided_by == "model" and bands[i].recommendation == "refer"
+        also = (offer_problem(terms, policy, classes[i] if isinstance(classes[i], str) else None,
+                              day(row.get("as_of")), subsidised) if grade_refers and row is not None else None)
+        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem or also, grade_refers))
         out["terms"].append(terms)
         out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (

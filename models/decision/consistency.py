@@ -45,6 +45,13 @@ def contradictions(decision: Decision, policy: Policy, household_class: str | No
     note = d.review_note_zh
     if REVIEW_BAND_ZH in note and (d.score >= bar or shown >= bar or grade_approves):
         out.append(f"the note calls a score of {d.score} (bar {bar:g}) in the review band")
+    if d.recommendation == "approve" and not d.eligibility.subsidised and "符合条件" in note:
+        out.append("a 跃迁 household's approval called eligible for the program")
+    if (household_class is not None and d.recommendation == "refer" and d.decided_by == "model"
+            and band.recommendation == "refer"):
+        problem = offer_problem(d.terms, policy, household_class, d.as_of, d.eligibility.subsidised)
+        if problem is not None and problem[0] not in note:
+            out.append("a referral whose offer cannot be signed either, and the note does not say so")
     if d.recommendation == "decline" and d.decided_by == "model" and grade_approves:
         out.append("a model decline with an approving grade")
     if d.recommendation == "approve":

@@ -66,6 +66,8 @@ def test_no_card_contradicts_itself_over_the_county(which, request, policy):
     assert sum(not d.eligibility.subsidised and d.recommendation != "decline" for d in decisions) > 5
     assert any(d.recommendation == "refer" and d.score >= bar for d in decisions)
     assert any(bar - 1 < d.score < bar for d in decisions)
+    assert any(d.recommendation == "refer" and d.score < bar and "也无法签约" in d.review_note_zh for d in decisions)
+    assert any(d.recommendation == "approve" and not d.eligibility.subsidised for d in decisions)
     assert _wrong(frame, decisions, policy) == {}
 
 
@@ -90,6 +92,8 @@ def test_the_check_sees_each_kind_of_contradiction(shared, policy):
         "grade of another score": approved.model_copy(update={"score": bar - 30.0}),
         "跃迁 offered 共富": risen.model_copy(update={"terms": risen.terms.model_copy(
             update={"product_code": gongfu.code, "subsidised": True})}),
+        "跃迁 approval called eligible": risen.model_copy(update={
+            "recommendation": "approve", "review_note_zh": "符合条件，模型建议批准"}),
         "what-would-change of another case": blocked.model_copy(
             update={"what_would_change": approved.what_would_change}),
     }
