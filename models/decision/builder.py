@@ -328,7 +328,8 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     verdicts = rule_frame(features, cells, policy, credit_line)
 
     classes, masked_ids = column("household_class"), column("applicant_id_masked")
-    bands = [policy.grade_for(float(s)) for s in table.score]
+    # the grade of the score as the Decision states it (2 decimals): 556.996 is stored as 557.00, and graded so
+    bands = [policy.grade_for(round(float(s), 2)) for s in table.score]
     payments = column("monthly_payment")
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
                                                  "review", "notes", "terms", "problems")}
@@ -356,7 +357,11 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         out["recommendation"].append(recommendation)
         out["decided_by"].append(decided_by)
         out["review"].append(review)
-        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem))
+        # a grade that refers: an offer that cannot be signed either is a second thing the officer must settle
+        grade_refers = decided_by == "model" and bands[i].recommendation == "refer"
+        also = (offer_problem(terms, policy, classes[i] if isinstance(classes[i], str) else None,
+                              day(row.get("as_of")), subsidised) if grade_refers and row is not None else None)
+        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem or also, grade_refers))
         out["terms"].append(terms)
         out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (

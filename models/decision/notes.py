@@ -18,10 +18,13 @@ _NO_SUBSIDY = ("；该户已认定为跃迁家庭，适用本行普通产品和�
 
 
 def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: Recommendation,
-                decided_by: DecidedBy, offer_problem: tuple[str, str] | None = None) -> tuple[str, str]:
+                decided_by: DecidedBy, offer_problem: tuple[str, str] | None = None,
+                grade_refers: bool = False) -> tuple[str, str]:
     """The note an officer reads with the recommendation, from the rules' verdicts, the model's and the offer's.
 
-    ``offer_problem``: why the grade's approval has no offer that can be signed (the case is referred).
+    ``offer_problem``: why the offer cannot be signed as asked. With an approving grade it is why the case is
+    referred; with a referring grade (``grade_refers``) it is a second thing the officer must settle before
+    approving.
     """
     if decided_by == "rules":
         codes = ", ".join(r.code for r in rules if r.outcome == "fail" and r.effect == "decline")
@@ -33,6 +36,10 @@ def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: R
         return (f"准入信息不全或条件未满足（{codes}），需客户经理人工核实",
                 f"Eligibility needs a person ({codes}): a loan officer must check before deciding")
     extra_zh, extra_en = ("", "") if subsidised else _NO_SUBSIDY
+    if offer_problem is not None and grade_refers:
+        return ("评级处于人工审核区间，需信贷人员审核；另，按申请的贷款方案也无法签约：" + offer_problem[0] + extra_zh,
+                "The grade falls in the referral band: an officer decides; besides, the offer cannot be signed as "
+                "asked: " + offer_problem[1] + extra_en)
     if offer_problem is not None:
         return (f"评级达到批准标准，但无可执行的报价：{offer_problem[0]}；需信贷人员审核（可调整产品或金额）" + extra_zh,
                 f"The grade would approve, but there is no offer that can be signed: {offer_problem[1]}; an officer "
@@ -45,4 +52,7 @@ def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: R
     if recommendation == "refer":
         return ("评级处于人工审核区间，需信贷人员审核" + extra_zh,
                 "The grade falls in the referral band: an officer decides" + extra_en)
+    if not subsidised:  # off the list: the grade approves the bank's ordinary product, not the program's loan
+        return ("评级达到批准标准，模型建议按本行普通产品批准" + extra_zh,
+                "The grade approves the bank's ordinary product" + extra_en)
     return "符合条件，模型建议批准" + extra_zh, "Eligible and recommended for approval" + extra_en

@@ -69,8 +69,12 @@ class FactorGroup(BaseModel):
 
 
 def display_points(x: np.ndarray | float) -> np.ndarray:
-    """Points as displayed: the stored value (2 decimals) rounded half up to a whole point."""
-    return np.floor(np.round(np.asarray(x, dtype=float), 2) + 0.5).astype(np.int64)
+    """Points as displayed: the stored value (2 decimals) cut to its whole point.
+
+    Cut, not rounded: a score of 556.6 under a bar of 557 shows as 556, so the number on the card is never at a
+    grade's bound the score has not reached (the grade is given on the stored value).
+    """
+    return np.floor(np.round(np.asarray(x, dtype=float), 2)).astype(np.int64)
 
 
 SMALL_FRAME = 256  # below this many rows, read the frame in one call and predict on one thread

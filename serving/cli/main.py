@@ -76,7 +76,10 @@ def _print_decision(decision: Decision) -> None:
     table.add_column("结果")
     failed = ", ".join(r.code for r in decision.eligibility.failed) or "—"
     table.add_row("准入 eligibility", f"{decision.eligibility.status} (failed: {failed})")
-    table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {decision.score:.0f} / {decision.grade}")
+    from models.explain.reasons import display_points
+
+    shown = int(display_points(decision.score))
+    table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {shown} / {decision.grade}")
     table.add_row("建议 recommendation", f"[{colour}]{decision.recommendation}[/]  {decision.review_note_zh}")
     for reason in decision.reasons[:3]:
         table.add_row("原因 reason", reason.text_zh)

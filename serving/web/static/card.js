@@ -12,12 +12,14 @@ const Card = (() => {
   function item(tag, value) { return text(document.createElement(tag), value); }
   function yuan(x) { return `${Math.round(x).toLocaleString("zh-CN")} 元`; }
   function pct(x, digits = 2) { return `${(x * 100).toFixed(digits)}%`; }
+  // points as displayed (models.explain.reasons.display_points): the stored 2 decimals cut to the whole point
+  function points(x) { return Math.floor(Math.round(x * 100) / 100); }
 
   // The waterfall is drawn to its container's width: no fixed size, no horizontal scroll on a phone.
   function drawWaterfall(svg, d) {
     // whole points: base + the reasons + the other factors by feature group = the displayed score
-    const base = Math.floor(Math.round(d.base_points * 100) / 100 + 0.5);
-    const total = Math.floor(Math.round(d.score * 100) / 100 + 0.5);
+    const base = points(d.base_points);
+    const total = points(d.score);
     const steps = d.reasons.map((r) => ({ label: r.label_zh, points: r.points_int }));
     for (const g of d.other_factors || []) steps.push({ label: g.label_zh, points: g.points_int });
     const rest = total - base - steps.reduce((s, r) => s + r.points, 0);
@@ -82,7 +84,7 @@ const Card = (() => {
     const badge = $("recommendation");
     text(badge, REC_ZH[d.recommendation]);
     badge.className = `badge ${d.recommendation}`;
-    text($("score"), d.score.toFixed(0));
+    text($("score"), String(points(d.score)));
     text($("grade"), d.grade);
     text($("pd"), pct(d.pd));
     text($("model-version"), `评分模型第${d.model.version}版 · 政策${d.policy_version}`);
@@ -110,7 +112,7 @@ const Card = (() => {
     if (w) {
       const changes = w.changes || [];
       items = [w.text_zh, ...(changes.length > 1 ? changes.map((c) => c.text_zh) : [])].filter(Boolean);
-      if (w.status === "found" && w.score_after != null) items.push(`改变后评分约 ${w.score_after.toFixed(0)}${w.grade_after ? `，评级 ${w.grade_after}` : ""}`);
+      if (w.status === "found" && w.score_after != null) items.push(`改变后评分约 ${points(w.score_after)}${w.grade_after ? `，评级 ${w.grade_after}` : ""}`);
     }
     $("what-would-change").replaceChildren(...items.map((t) => item("li", t)));
     if (d.terms) {

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from models.explain.reasons import display_points
 from serving.store import AuditStore
 from tests.serving.serving_fixtures import LiveServer, live_server, make_key, settings_for
 
@@ -100,7 +101,7 @@ def test_an_officer_signs_in_decides_downloads_and_reviews(site, page, table, po
     shown_id = page.locator("#decision-id").inner_text().removeprefix("编号 ").strip()
     decision = page.evaluate(f"fetch('/v1/decisions/{shown_id}', {{headers: {{'X-API-Key': '{key}'}}}})"
                              ".then(r => r.json())")["decision"]
-    assert page.locator("#score").inner_text() == f"{decision['score']:.0f}"
+    assert page.locator("#score").inner_text() == str(int(display_points(decision["score"])))
     assert page.locator("#grade").inner_text() == decision["grade"]
     assert page.locator("#eligibility-list .rule").count() == len(decision["eligibility"]["rules"])
     assert page.locator("#reasons li").count() == len(decision["reasons"])
