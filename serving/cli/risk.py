@@ -71,6 +71,9 @@ def train(
     reject_inference: Annotated[str | None, typer.Option(
         "--reject-inference", help="Rows without an outcome (declined, never booked): none (left out), "
         "augmentation, parcelling or fuzzy (default: the config's, else none).")] = None,
+    through_the_cycle: Annotated[bool, typer.Option(
+        "--through-the-cycle/--as-booked", help="Weigh loans whose year met one of the policy's stress events "
+        "(cycle:) back to the event's long-run share, or train on the book as it was.")] = True,
 ) -> None:
     """Train the LightGBM credit model, validate it, log it to MLflow and register it under an alias."""
     from features.datasets import DatasetError
@@ -88,7 +91,7 @@ def train(
         ds = _dataset(dataset, data, pol)
     with console.status(f"training and validating on {len(ds.frame):,} rows of {ds.name}"):
         result = train_dataset(ds, pol, seed=seed, alias=alias, params=lgb_params, split=split,  # type: ignore[arg-type]
-                               reject_inference=reject_inference)
+                               reject_inference=reject_inference, through_the_cycle=through_the_cycle)
     m = result.metrics
     console.print(f"registered {result.model_name} v{result.model_version} as @{alias} · run {result.run_id} · "
                   f"holdout AUC {m['auc']:.3f} KS {m['ks']:.3f} ECE {m['ece']:.3f}")

@@ -100,3 +100,24 @@ def test_through_the_cycle_narrows_the_fishing_wage_gap_on_the_later_book(table:
     assert exposed.sum() >= 50 and wage.sum() >= 50
     assert gap(after) < gap(before)
     assert overstated(after) < overstated(before)
+
+
+def test_kuozhong_train_as_booked_records_the_weighting_off(tmp_path, capsys, monkeypatch):
+    # given an empty store
+    import mlflow
+
+    from tests.cli_runner import run_kuozhong
+    from training.tracking import TrackingConfig
+
+    store = tmp_path / "mlruns"
+    monkeypatch.setenv("KUOZHONG_MLRUNS", str(store))
+    # when the risk team trains on the book as it was
+    code, err = run_kuozhong(capsys, monkeypatch, "train", "--dataset", "german-credit", "--as-booked")
+    # then the run says the through-the-cycle weighting was off and nothing was reweighted
+    assert code == 0, err
+    uri = TrackingConfig(store=store).tracking_uri
+    runs = mlflow.MlflowClient(uri).search_runs(
+        [e.experiment_id for e in mlflow.MlflowClient(uri).search_experiments()])
+    assert len(runs) == 1
+    assert runs[0].data.params["through_the_cycle"] == "False"
+    assert runs[0].data.params["cycle_rows_reweighted"] == "0"
