@@ -17,7 +17,7 @@ from models.decision.builder import Decision, decide
 from models.policy import Policy, load_policy
 from models.rules import evaluate_rules
 from serving.approval.render import write_decision
-from serving.pipeline import DecisionService, parse_application
+from serving.pipeline import ApplicationRequest, DecisionService, parse_application
 from serving.review.replay import read_events, replay
 from serving.review.service import ReviewService
 from serving.store import AuditStore
@@ -26,17 +26,35 @@ from training.registry import load_by_alias, set_alias
 from training.train import train_and_register
 
 
-def pick_samples(table: pd.DataFrame, service: DecisionService) -> dict[str, pd.Series]:
-    """Three applicants: eligible and lowest risk, knocked out by a rule, eligible and highest risk."""
+def _request(row: pd.Series) -> ApplicationRequest:
+    """The application a row of the features table was built for."""
+    return parse_application({"household_id": row["household_id"],
+                              "application_date": pd.Timestamp(row["as_of"]).date().isoformat(),
+                              "requested_amount": float(row["requested_amount"]), "purpose": row["purpose"]})
+
+
+def pick_samples(table: pd.DataFrame, service: DecisionService, tries: int = 50) -> dict[str, pd.Series]:
+    """Three applicants: eligible and lowest risk, declined on a rule, eligible and highest risk.
+
+    The low-risk case is the lowest-PD eligible applicant whose application the service approves (a low PD with an
+    offer that cannot be signed, e.g. a repayment above the income, is a referral, not the showcase), among the
+    ``tries`` lowest; failing that, the lowest PD.
+    """
     policy, model = service.policy, service.loaded.model
     status = table.apply(lambda r: {x.outcome for x in evaluate_rules(r.to_dict(), policy)}, axis=1)
     eligible = table[status.map(lambda s: s == {"pass"})]
     knocked = table[status.map(lambda s: "fail" in s)]
-    pd_eligible = pd.Series(model.predict_pd(eligible), index=eligible.index)
+    pd_eligible = pd.Series(model.predict_pd(eligible), index=eligible.index).sort_values(kind="stable")
+    lowest = next((i for i in pd_eligible.index[:tries]
+                   if service.decide(_request(eligible.loc[i])).recommendation == "approve"), pd_eligible.index[0])
+    # knocked out: declined on the rules (a failed check the officer can still clear, e.g. income not yet
+    # observed, is a referral)
+    out = next((i for i in knocked.index[:tries] if service.decide(_request(knocked.loc[i])).recommendation
+                == "decline"), knocked.index[0])
     return {
-        "eligible_low_risk": eligible.loc[pd_eligible.idxmin()],
-        "knocked_out": knocked.iloc[0],
-        "high_risk": eligible.loc[pd_eligible.idxmax()],
+        "eligible_low_risk": eligible.loc[lowest],
+        "knocked_out": knocked.loc[out],
+        "high_risk": eligible.loc[pd_eligible.index[-1]],
     }
 
 
@@ -69,10 +87,7 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
     samples = pick_samples(table, service)
     decisions = []
     for label, row in samples.items():
-        application = parse_application({"household_id": row["household_id"],
-                                         "application_date": pd.Timestamp(row["as_of"]).date().isoformat(),
-                                         "requested_amount": float(row["requested_amount"]),
-                                         "purpose": row["purpose"]})
+        application = _request(row)
         app_path = out / "applications" / f"{label}.json"
         app_path.parent.mkdir(parents=True, exist_ok=True)
         app_path.write_text(json.dumps(application.model_dump(mode="json"), ensure_ascii=False, indent=2),

@@ -116,7 +116,7 @@ def decide(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Folder for everything the demo writes.")] = Path("output/demo"),
-    households: Annotated[int, typer.Option("--households", min=500, help="Households to simulate.")] = 4000,
+    households: Annotated[int, typer.Option("--households", min=500, help="Households to simulate.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed for the county and the model.")] = 20230712,
 ) -> None:
     """The whole path: simulate, build features, train and register @champion, decide three applicants."""
