@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -185,24 +184,6 @@ def open_store_in_background(config: TrackingConfig | None = None) -> Future[Mlf
         return pool.submit(_open_for_logging, config)
     finally:
         pool.shutdown(wait=False)
-
-
-STORE_MODULES = ("mlflow.store.tracking.sqlalchemy_store", "mlflow.store.model_registry.sqlalchemy_store",
-                 "mlflow.store.jobs.sqlalchemy_store")
-
-
-def close_stores() -> None:
-    """Close every MLflow database connection this process opened (each store class keeps its engines).
-
-    Closing the last connection folds SQLite's write-ahead log back into ``mlflow.db``, so the file alone holds
-    every run; a process that ends without tearing its modules down calls this first. Stores never opened
-    (MLflow not imported) are left alone.
-    """
-    for name in STORE_MODULES:
-        module = sys.modules.get(name)
-        engines = getattr(getattr(module, "SqlAlchemyStore", None), "_engine_map", None)
-        for engine in list(engines.values()) if isinstance(engines, dict) else []:
-            engine.dispose()
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.tracking import EXPERIMENT, TrackingConfig, close_stores, configure, schema_template
+from training.tracking import EXPERIMENT, TrackingConfig, configure, schema_template
 
 
 def _rows(database: Path, sql: str) -> list[tuple]:
@@ -45,7 +45,6 @@ def test_second_store_is_copied_from_the_template(tmp_path: Path, monkeypatch: p
     assert client.get_run(run.info.run_id).data.metrics == {"auc": 0.8}
     # the first store kept its own experiment and location
     assert configure(first).get_experiment_by_name(EXPERIMENT).artifact_location == first.artifact_uri  # type: ignore[union-attr]
-    close_stores()
 
 
 def test_unwritable_cache_still_builds_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,4 +55,3 @@ def test_unwritable_cache_still_builds_the_store(tmp_path: Path, monkeypatch: py
     client = configure(config)
     assert client.get_experiment_by_name(EXPERIMENT) is not None
     assert not schema_template().exists()
-    close_stores()
