@@ -26,6 +26,7 @@ from sklearn.metrics import roc_auc_score
 from features.datasets import Dataset
 from models.credit.model import CreditModel
 from models.policy import Policy
+from models.policy.grading import grade_index
 from training.evaluate import fairness_slices
 
 AUC_TOLERANCE = 0.01  # candidates within this much of the best AUC count as equally accurate
@@ -44,11 +45,8 @@ class Candidate:
 
 
 def approvals(scores: np.ndarray, policy: Policy) -> np.ndarray:
-    """1 where the score's grade band recommends approval under the policy (``Policy.grade_for`` on every score)."""
-    scores = np.asarray(scores, dtype=float)
-    band = np.full(len(scores), len(policy.grades) - 1)  # below every bound: the last band, as grade_for says
-    for k in reversed(range(len(policy.grades))):  # the first band whose bound the score reaches wins
-        band[scores >= policy.grades[k].min_score] = k
+    """1 where the score's grade recommends approval, graded as every decision is (``models.policy.grading``)."""
+    band = grade_index(np.asarray(scores, dtype=float), [g.min_score for g in policy.grades])
     approve = np.array([g.recommendation == "approve" for g in policy.grades], dtype=int)
     return approve[band]
 

@@ -45,6 +45,7 @@ from models.credit.sizing import (
     holdout_share_for,
     sized_params,
 )
+from models.policy.grading import grade_labels
 
 __all__ = ["DEFAULT_PARAMS", "CreditModel", "ModelInputError", "ParamsError", "check_params"]
 
@@ -516,16 +517,8 @@ class CreditModel(ClassifierMixin, BaseEstimator):
         return self.score_from_logit(self.calibrated_logit(self.raw_score(X)))
 
     def grade_of(self, scores: np.ndarray) -> np.ndarray:
-        """Grade band of each score (best band first in ``grades``; '' without bands)."""
-        out = np.full(len(scores), "", dtype=object)
-        if not self.grades:
-            return out
-        assigned = np.zeros(len(scores), dtype=bool)
-        for grade, low in self.grades:
-            hit = ~assigned & (scores >= low)
-            out[hit] = grade
-            assigned |= hit
-        return out
+        """Grade band of each score as stated (2 decimals; ``models.policy.grading``); '' without bands."""
+        return grade_labels(np.asarray(scores, dtype=float), self.grades or ())
 
     def predict_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """PD, score and grade per row, indexed like ``X``."""

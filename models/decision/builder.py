@@ -36,6 +36,7 @@ from models.explain.reasons import (
     reason_points,
 )
 from models.policy import Policy
+from models.policy.grading import grade_index
 from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
 from models.rules.frame import RuleFrame, evaluate_frame
 from models.rules.program import LIST_UNDER_REVIEW
@@ -329,7 +330,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
 
     classes, masked_ids = column("household_class"), column("applicant_id_masked")
     # the grade of the score as the Decision states it (2 decimals): 556.996 is stored as 557.00, and graded so
-    bands = [policy.grade_for(round(float(s), 2)) for s in table.score]
+    bands = [policy.grades[k] for k in grade_index(table.score, [g.min_score for g in policy.grades])]
     payments = column("monthly_payment")
     out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
                                                  "review", "notes", "terms", "problems")}

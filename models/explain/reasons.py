@@ -27,6 +27,7 @@ from models.credit.model import CreditModel
 from models.decision.fingerprint import missing_cell, object_arrays
 from models.explain.reference import Reference, reference_of, risk_sides, showable
 from models.explain.text import ADVICE, is_missing, value_and_comparison, value_text_zh
+from models.policy.grading import stated_score
 
 Direction = Literal["favourable", "adverse"]
 
@@ -74,7 +75,7 @@ def display_points(x: np.ndarray | float) -> np.ndarray:
     Cut, not rounded: a score of 556.6 under a bar of 557 shows as 556, so the number on the card is never at a
     grade's bound the score has not reached (the grade is given on the stored value).
     """
-    return np.floor(np.round(np.asarray(x, dtype=float), 2)).astype(np.int64)
+    return np.floor(stated_score(x)).astype(np.int64)
 
 
 SMALL_FRAME = 256  # below this many rows, read the frame in one call and predict on one thread

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from features.county import HOUSEHOLD_CLASSES
 from features.errors import KuozhongError
+from models.policy.grading import GradeBand, grade_bands, grade_index, grade_labels
 from models.policy.postloan import PostLoan
 from models.policy.review import ListReviewPolicy
 from models.policy.stress import Cycle
@@ -252,11 +253,24 @@ class Policy(_Strict):
         return self
 
     def grade_for(self, score: float) -> Grade:
-        """The first grade band whose lower bound the score reaches (the last band below every bound)."""
-        for grade in self.grades:
-            if score >= grade.min_score:
-                return grade
-        return self.grades[-1]
+        """The grade of a score as stated (2 decimals): the first band whose lower bound it reaches, else the last."""
+        return self.grades[int(grade_index(score, [g.min_score for g in self.grades])[0])]
+
+    def grades_of(self, scores: np.ndarray) -> np.ndarray:
+        """The grade label of every score (``grade_for`` on a whole array)."""
+        return grade_labels(scores, [(g.grade, g.min_score) for g in self.grades])
+
+    def grade_bands(self) -> list[GradeBand]:
+        """Every grade's score bounds and the PD range they stand for under the policy's scorecard scaling."""
+        return grade_bands([(g.grade, g.min_score, g.recommendation) for g in self.grades],
+                           self.scoring.base_points, self.scoring.base_odds, self.scoring.pdo)
+
+    def grade_band(self, grade: str) -> GradeBand:
+        """One grade's band (``grade_bands``) by its label."""
+        for band in self.grade_bands():
+            if band.grade == grade:
+                return band
+        raise KeyError(f"no grade {grade!r} in the policy's grades")
 
     @property
     def program_rate(self) -> float:

@@ -21,6 +21,7 @@ from models.decision.builder import DecisionRows, decide_rows
 from models.decision.fingerprint import decision_id_for
 from models.explain.reasons import plain_value
 from models.policy import Policy
+from models.policy.grading import stated_score
 from training.registry import LoadedModel
 
 TOP_REASONS = 3
@@ -95,8 +96,8 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
         "failed_rules": [",".join(r.code for r in rules if r.outcome == "fail") for rules in rows.rules],
         "cannot_decide_rules": [",".join(r.code for r in rules if r.outcome == "cannot_decide") for rules in rows.rules],
         "pd": np.round(rows.pd.astype(float), 6),
-        "score": np.round(rows.score.astype(float), 2),
-        "base_points": np.round(rows.base_points.astype(float), 2),
+        "score": stated_score(rows.score),  # as the Decision states it (and grades it)
+        "base_points": stated_score(rows.base_points),
         "grade": rows.grade,
         "recommendation": rows.recommendation,
         "human_review_required": rows.human_review_required,
