@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from models.credit.model import CreditModel
 from models.decision.fingerprint import FrameColumns, input_hashes
-from models.decision.notes import DecidedBy, Recommendation, review_note
+from models.decision.notes import DecidedBy, Recommendation, reduced_offer, review_note
 from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
 from models.explain.reasons import (
     SMALL_FRAME,
@@ -319,7 +319,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     table = explain_frame(model, features, cells)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
-    reason_columns, reason_real = pick_reasons(reason_points(table), top_reasons)
+    reason_columns, reason_real = pick_reasons(reason_points(table), top_reasons, table.points_int)
     n = len(features)
     def column(name: str) -> np.ndarray:
         if cells is not None and name in cells:
@@ -362,7 +362,8 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         grade_refers = decided_by == "model" and bands[i].recommendation == "refer"
         also = (offer_problem(terms, policy, classes[i] if isinstance(classes[i], str) else None,
                               day(row.get("as_of")), subsidised) if grade_refers and row is not None else None)
-        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem or also, grade_refers))
+        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem or also, grade_refers,
+                                        _reduced(terms) if recommendation == "approve" else ("", "")))
         out["terms"].append(terms)
         out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (
@@ -395,6 +396,16 @@ def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef
         return []
     rows = decide_rows(features, model, model_ref, policy, now, top_reasons, with_what_would_change, columns)
     return [rows.decision(i) for i in range(len(rows))]
+
+
+def _reduced(terms: LoanTerms | None) -> tuple[str, str]:
+    """The note's words when an offer lends less than was asked for ("" when it lends the request)."""
+    if terms is None or not 0 < terms.limit < terms.requested_amount:
+        return "", ""
+    why = (("申请金额超过产品及项目上限", "the request is above the product and program cap") if terms.request_capped
+           else ("按还款能力和评级核定", "set by repayment capacity and grade") if terms.capacity_limit is not None
+           else ("按额度取整", "rounded down to the amount step"))
+    return reduced_offer(terms.limit, terms.requested_amount, why)
 
 
 def _dates(values: np.ndarray) -> np.ndarray:

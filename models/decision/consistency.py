@@ -3,11 +3,15 @@
 An officer reads the card as one statement. ``contradictions`` lists every way its parts say different things: a
 grade the shown score does not have, a referral whose note blames the score band when the score meets the bar, a
 stated obstacle that is not the one that blocks it, an approval without an offer that can be signed, a 跃迁
-household offered a subsidised product. Tests run it over whole simulated counties; it is empty for a sound card.
+household offered a subsidised product, a PD outside its grade's band, a reason under the point the card shows or
+out of the order of its points, an offer above the request or the cap, a rate and subsidy split that do not make
+up the reference rate, an approval for less than the request that the note does not state, a subsidy for a
+household off the list. Tests run it over whole simulated counties; it is empty for a sound card.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from models.explain.reasons import display_points
@@ -17,6 +21,8 @@ if TYPE_CHECKING:
     from models.decision.builder import Decision
     from models.policy import Policy
 
+PD_SLACK = 1e-4  # a score stated at 2 decimals moves the PD by at most about 2e-5 across a bar
+MINUS_ZERO = re.compile(r"[-−]0(?:\.0+)?(?![\d.])")  # "-0%", "每月-0元": a value rounded to nothing, with a sign
 REVIEW_BAND_ZH = "人工审核区间"  # the note's words for a score in the referral band
 NO_OFFER_ZH = "无可执行的报价"  # the note's words for an approval-grade case whose offer cannot be signed
 
@@ -73,6 +79,64 @@ def contradictions(decision: Decision, policy: Policy, household_class: str | No
     if d.eligibility.subsidised and d.terms is not None and not d.terms.subsidised:
         out.append(f"a subsidised household offered the ordinary product {d.terms.product_code}")
     out += _what_would_change(d, bar, grade_approves)
+    out += _grade_band(d, policy) + _reasons(d) + _offer_figures(d, policy)
+    return out
+
+
+def _grade_band(d: Decision, policy: Policy) -> list[str]:
+    """A PD outside the PD band its grade stands for (``Policy.grade_bands``, beyond the 2-decimal score's slack)."""
+    try:
+        band = policy.grade_band(d.grade)
+    except KeyError:
+        return [f"grade {d.grade} is not a grade of the policy"]
+    if not band.pd_low - PD_SLACK <= d.pd <= band.pd_high + PD_SLACK:
+        return [f"PD {d.pd:.4%} lies outside grade {d.grade}'s band {band.pd_range_zh()}"]
+    return []
+
+
+def _reasons(d: Decision) -> list[str]:
+    """Reasons under the display resolution, out of the order of their points, or stating a value as "-0"."""
+    out: list[str] = []
+    if any(r.points_int == 0 or abs(r.points) < 0.5 for r in d.reasons):
+        out.append("a reason that moves the score by less than the point the card shows")
+    sizes = [(abs(r.points_int), abs(r.points)) for r in d.reasons]
+    if any(a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] - 0.01) for a, b in zip(sizes, sizes[1:], strict=False)):
+        out.append("reasons not listed in the order of their points")
+    if any(MINUS_ZERO.search(r.text_zh) for r in d.reasons):
+        out.append("a reason states a value as -0")
+    return out
+
+
+def _offer_figures(d: Decision, policy: Policy) -> list[str]:
+    """An offer whose amount, rate and subsidy contradict the request, the caps, the list or each other."""
+    t = d.terms
+    if t is None:
+        return []
+    out: list[str] = []
+    requested = getattr(t, "requested_amount", 0.0)
+    product = next((p for p in (*policy.products, *policy.ordinary_products) if p.code == t.product_code), None)
+    if requested > 0 and t.limit > requested:
+        out.append(f"an offer of {t.limit:,.0f} above the {requested:,.0f} asked for")
+    if product is not None and t.limit > min(product.max_amount, policy.terms.program_cap):
+        out.append(f"an offer of {t.limit:,.0f} above {t.product_code}'s cap")
+    if product is not None and not product.rate_min - 1e-9 <= t.rate <= product.rate_max + 1e-9:
+        out.append(f"a rate of {t.rate:.2%} outside {t.product_code}'s band")
+    if d.recommendation == "approve" and 0 < t.limit < requested and "低于申请金额" not in d.review_note_zh:
+        out.append("an approval for less than the request whose note does not say so")
+    if t.subsidised:
+        parts = t.rate + t.finance_subsidy_rate + t.bank_concession_rate + t.bank_discount_below_cap
+        if abs(parts - t.reference_rate) > 1e-9 or t.rate > policy.subsidy.rate_cap + 1e-9:
+            out.append(f"rate {t.rate:.2%}, subsidy {t.finance_subsidy_rate:.2%}, concession "
+                       f"{t.bank_concession_rate:.2%} and discount {t.bank_discount_below_cap:.2%} do not make up "
+                       f"the reference {t.reference_rate:.2%} under the cap {policy.subsidy.rate_cap:.2%}")
+        if (abs(t.annual_subsidy_finance - round(t.limit * t.finance_subsidy_rate, 2)) > 0.01
+                or abs(t.annual_concession_bank - round(t.limit * t.bank_concession_rate, 2)) > 0.01):
+            out.append("the yearly subsidy or concession is not the limit times its rate")
+        listed = next((r.outcome for r in d.eligibility.rules if r.code == "ON_LIST"), None)
+        if listed == "fail" or (d.recommendation == "approve" and listed not in (None, "pass")):
+            out.append(f"a subsidised offer for a household whose list check is {listed}")
+    elif t.annual_subsidy_finance or t.annual_concession_bank or t.finance_subsidy_rate or t.bank_concession_rate:
+        out.append("an ordinary offer carrying a subsidy or concession")
     return out
 
 

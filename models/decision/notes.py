@@ -17,14 +17,21 @@ _NO_SUBSIDY = ("；该户已认定为跃迁家庭，适用本行普通产品和�
                "subsidy, outside the 共富 figures")
 
 
+def reduced_offer(limit: float, requested: float, why: tuple[str, str]) -> tuple[str, str]:
+    """The note's words for an approval of less than the request: the amount approved is a counter-offer."""
+    return (f"；核定额度{limit:,.0f}元，低于申请金额{requested:,.0f}元（{why[0]}），签约前须与申请人确认",
+            f"; the limit of {limit:,.0f} is below the {requested:,.0f} asked for ({why[1]}): confirm with the "
+            "applicant before signing")
+
+
 def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: Recommendation,
                 decided_by: DecidedBy, offer_problem: tuple[str, str] | None = None,
-                grade_refers: bool = False) -> tuple[str, str]:
+                grade_refers: bool = False, reduced: tuple[str, str] = ("", "")) -> tuple[str, str]:
     """The note an officer reads with the recommendation, from the rules' verdicts, the model's and the offer's.
 
     ``offer_problem``: why the offer cannot be signed as asked. With an approving grade it is why the case is
     referred; with a referring grade (``grade_refers``) it is a second thing the officer must settle before
-    approving.
+    approving. ``reduced``: an approval's words for a limit below the request (``reduced_offer``).
     """
     if decided_by == "rules":
         codes = ", ".join(r.code for r in rules if r.outcome == "fail" and r.effect == "decline")
@@ -53,6 +60,6 @@ def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: R
         return ("评级处于人工审核区间，需信贷人员审核" + extra_zh,
                 "The grade falls in the referral band: an officer decides" + extra_en)
     if not subsidised:  # off the list: the grade approves the bank's ordinary product, not the program's loan
-        return ("评级达到批准标准，模型建议按本行普通产品批准" + extra_zh,
-                "The grade approves the bank's ordinary product" + extra_en)
-    return "符合条件，模型建议批准" + extra_zh, "Eligible and recommended for approval" + extra_en
+        return ("评级达到批准标准，模型建议按本行普通产品批准" + reduced[0] + extra_zh,
+                "The grade approves the bank's ordinary product" + reduced[1] + extra_en)
+    return "符合条件，模型建议批准" + reduced[0] + extra_zh, "Eligible and recommended for approval" + reduced[1] + extra_en

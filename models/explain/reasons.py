@@ -242,27 +242,23 @@ def reason_points(table: PointsFrame) -> np.ndarray:
     return table.points if table.showable is None else np.where(table.showable, table.points, 0.0)
 
 
-def pick_reasons(points: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices of each row's reasons (n × top) and which of them are real (a zero effect is no reason).
+def pick_reasons(points: np.ndarray, top: int, whole: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices of each row's reasons (n × top), largest first, and which of them are real.
 
-    The ``top`` largest effects, keeping at least one adverse and one favourable factor when the row has both
-    (the strongest of a missing side takes the last place); adverse first, most negative first, then favourable,
-    largest first. One pass over the whole frame.
+    ``whole``: the points as displayed (``PointsFrame.points_int``; rounded ``points`` when not given). A reason is
+    one of the ``top`` factors that move the score most as the card states it: ranked by displayed whole points,
+    then by exact points, whichever side they are on. A factor under the display resolution — one that rounds to 0
+    points, or is displayed as 0 — is never a reason ("评分减少0分" tells a reader nothing); nor is one whose
+    ``points`` are 0 (``reason_points`` zeroes a contribution that disagrees with its reference). One pass over
+    the whole frame.
     """
-    points = np.atleast_2d(points)
+    points = np.atleast_2d(np.asarray(points, dtype=float))
+    whole = np.rint(points) if whole is None else np.atleast_2d(np.asarray(whole))
     k = min(top, points.shape[1])
-    order = np.argsort(-np.abs(points), axis=1, kind="stable")[:, :k]
-    chosen = np.take_along_axis(points, order, axis=1)
-    for side, strongest in ((-1.0, np.argmin(points, axis=1)), (1.0, np.argmax(points, axis=1))):
-        missing = ~(np.sign(chosen) == side).any(axis=1) & (np.sign(points) == side).any(axis=1)
-        if k and missing.any():
-            order[missing, -1] = strongest[missing]
-            chosen = np.take_along_axis(points, order, axis=1)
-    key = np.where(chosen < 0, chosen, 1e12 - chosen)
-    key = np.where(chosen == 0, np.inf, key)
-    arrange = np.argsort(key, axis=1, kind="stable")
-    order = np.take_along_axis(order, arrange, axis=1)
-    return order, np.take_along_axis(chosen, arrange, axis=1) != 0
+    shown = (whole != 0) & (np.abs(points) >= 0.5)
+    # the last key sorts first: showable factors, then the larger displayed points, then the larger exact points
+    order = np.lexsort((-np.abs(points), -np.abs(whole), ~shown), axis=1)[:, :k]
+    return order, np.take_along_axis(shown, order, axis=1)
 
 
 def plain_value(value: Any) -> Any:
@@ -377,9 +373,9 @@ class ReasonWriter:
 
 def reasons_from_points(table: PointsFrame, X: pd.DataFrame, top: int = 5,
                         writer: ReasonWriter | None = None) -> list[list[Reason]]:
-    """Top adverse and favourable reasons of every row of an explained frame."""
+    """The reasons of every row of an explained frame: the factors that move its score most, largest first."""
     columns = table.values if table.values is not None else object_columns(X, list(table.features))
-    order, real = pick_reasons(reason_points(table), top)
+    order, real = pick_reasons(reason_points(table), top, table.points_int)
     out: list[list[Reason]] = []
     for i in range(len(X)):
         row = []
@@ -393,12 +389,12 @@ def reasons_from_points(table: PointsFrame, X: pd.DataFrame, top: int = 5,
 
 
 def reasons_frame(model: CreditModel, X: pd.DataFrame, top: int = 5) -> list[list[Reason]]:
-    """Top adverse and favourable reasons of every row of a feature frame (adverse first, largest effect first)."""
+    """The reasons of every row of a feature frame (the factors that move its score most, largest first)."""
     return reasons_from_points(explain_frame(model, X), X, top, ReasonWriter(model))
 
 
 def reasons_for_row(model: CreditModel, X: pd.DataFrame, top: int = 5) -> list[Reason]:
-    """Top adverse and favourable reasons of a single-row frame, adverse first, largest effect first."""
+    """The reasons of a single-row frame (the factors that move its score most, largest first)."""
     if len(X) != 1:
         raise ValueError(f"reasons_for_row() takes one applicant; got {len(X)} rows")
     return reasons_frame(model, X, top)[0]

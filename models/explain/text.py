@@ -223,6 +223,8 @@ def amount_text(unit: str, v: float, digits: int = 0, multiple: bool | None = No
     A ratio above 10 reads as a multiple ("14.7倍"); ``multiple`` fixes that choice, so two ratios set side by side
     are written alike.
     """
+    if minus_zero(unit, v, digits, multiple):  # "-0%" tells a reader nothing: a value that rounds to 0 reads 0
+        v = 0.0
     if unit == "元":
         return f"{v:,.{digits}f}元", f"{v:,.{digits}f} yuan"
     if unit == "元/月":
@@ -236,14 +238,27 @@ def amount_text(unit: str, v: float, digits: int = 0, multiple: bool | None = No
     return f"{shown}{_UNIT_ZH.get(unit, unit)}", f"{shown} {english}".strip()
 
 
+def minus_zero(unit: str, v: float, digits: int, multiple: bool | None = None) -> bool:
+    """Whether a negative number written at ``digits`` would read as "-0" ("-0%", "每月-0元")."""
+    if not v < 0:
+        return False
+    if unit == "ratio":
+        as_multiple = abs(v) > 10 if multiple is None else multiple
+        return round(v, 1) == 0 if as_multiple else round(v * 100, digits) == 0
+    return round(v, digits if unit in ("元", "元/月") or digits else 0) == 0
+
+
 def _apart(unit: str, a: float, b: float) -> tuple[tuple[str, str], tuple[str, str]]:
     """Two numbers formatted alike, and so that different numbers never read the same (one more digit if needed).
 
     A ratio is written as a multiple for both when the first (the applicant's value) is one.
     """
     multiple = abs(a) > 10 if unit == "ratio" else None
+    tiny_loss = minus_zero(unit, a, 0, multiple) and not minus_zero(unit, a, 2, multiple)
     for digits in range(7):  # a median of real values can sit within 0.001 of a value
         first, second = amount_text(unit, a, digits, multiple), amount_text(unit, b, digits, multiple)
+        if tiny_loss and minus_zero(unit, a, digits, multiple):  # -0.3% reads as -0.3%, not as -0% or 0%
+            continue
         if first[0] != second[0] or a == b:
             return first, second
     return first, second

@@ -53,6 +53,7 @@ class LoanTerms(BaseModel):
     subsidised: bool = True  # False: the bank's ordinary product at its ordinary price (a 跃迁 household)
     min_amount: float = 0.0  # the product's minimum amount: a limit below it is no offer
     request_capped: bool = False  # True: the request was above the product's cap and the limit was set at the cap
+    requested_amount: float = 0.0  # the amount asked for (0: a credit line, or no amount stated)
     capacity_limit: float | None = None  # the limit repayment capacity alone allows (None: income unknown)
     bank_discount_below_cap: float = 0.0  # the bank's further cut when the rate sits below the program cap
     notes: tuple[FigureNote, ...] = ()
@@ -199,7 +200,7 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
         explanation_en="; ".join(n.text_en for n in notes[1:4]),
         alternatives=alternatives, capacity_limit=None if capacity is None else round(capacity, 2),
         bank_discount_below_cap=below_cap, notes=notes, min_amount=product.min_amount,
-        request_capped=requested > min(product.max_amount, t.program_cap),
+        request_capped=requested > min(product.max_amount, t.program_cap), requested_amount=requested,
     )
 
 
@@ -261,5 +262,5 @@ def _ordinary_terms(policy: Policy, product: Product, household_class: str | Non
         explanation_en="; ".join(n.text_en for n in notes),
         alternatives=(), capacity_limit=None if capacity is None else round(capacity, 2), notes=notes,
         subsidised=False, min_amount=product.min_amount,
-        request_capped=requested > min(product.max_amount, t.program_cap),
+        request_capped=requested > min(product.max_amount, t.program_cap), requested_amount=requested,
     )

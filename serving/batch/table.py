@@ -68,7 +68,7 @@ def score_frame(model: CreditModel, frame: pd.DataFrame, labels: dict[str, str] 
     scores = explained.score
     out = pd.DataFrame({"row": np.arange(len(frame)), "pd": 1.0 / (1.0 + np.exp(-logit)), "score": scores,
                         "grade": model.grade_of(scores)})
-    order, real = pick_reasons(reason_points(explained), TOP_REASONS)
+    order, real = pick_reasons(reason_points(explained), TOP_REASONS, explained.points_int)
     writer = ReasonWriter(model)
     names = np.array(model.features, dtype=object)
     shown = np.array([labels.get(n) or writer.info[n].label_zh for n in model.features], dtype=object)
