@@ -111,6 +111,7 @@ class Decision(BaseModel):
     decided_at: dt.datetime
     decided_by: DecidedBy = "model"  # rules: a knock-out; person: data to check; model: the grade
     declined_by_rules: list[str] = []  # the knock-out rule codes behind a rules decline
+    grade_band_zh: str = ""  # the PD range the grade stands for ("违约概率 4.54%–8.15%", ``Policy.grade_bands``)
     list_version: str | None = None  # the 最终名单 version ON_LIST read (None: no final list on the date)
     lent_while_reviewing: bool = False  # 边审核边放款: ON_LIST passed on an entry still under review
 
@@ -244,6 +245,7 @@ class DecisionRows:
     policy_hash: str
     decided_at: dt.datetime
     list_version: np.ndarray | None = None  # the final list's version each row's ON_LIST read
+    grade_bands_zh: dict[str, str] | None = None  # each grade's PD range in words (``Policy.grade_bands``)
 
     def __len__(self) -> int:
         return len(self.status)
@@ -254,7 +256,7 @@ class DecisionRows:
                                            rules=self.rules[i], subsidised=self.subsidised[i])
 
     def reason_slots(self, i: int) -> list[tuple[str, Any, float, float, int]]:
-        """Row i's reasons as (feature, value, contribution, points, whole points), adverse first."""
+        """Row i's reasons as (feature, value, contribution, points, whole points), the largest first."""
         table = self.explained
         return [(table.features[j], plain_value(self.values[table.features[j]][i]), float(table.contributions[i, j]),
                  float(table.points[i, j]), int(table.points_int[i, j]))
@@ -284,6 +286,7 @@ class DecisionRows:
             model=self.model, policy_version=self.policy_version, policy_hash=self.policy_hash,
             input_hash=self.input_hash[i], decided_at=self.decided_at, decided_by=self.decided_by[i],
             declined_by_rules=[r.code for r in eligibility.knocked_out],
+            grade_band_zh=(self.grade_bands_zh or {}).get(self.grade[i], ""),
             list_version=self.list_version_of(i), lent_while_reviewing=self.lent_while_reviewing(i))
 
     def list_version_of(self, i: int) -> str | None:
@@ -384,7 +387,8 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         reason_columns=reason_columns, reason_real=reason_real, values=values, writer=ReasonWriter(model),
         input_hash=input_hashes(features, columns),
         what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
-        decided_at=decided_at, list_version=column("final_list_version"))
+        decided_at=decided_at, list_version=column("final_list_version"),
+        grade_bands_zh={band.grade: band.pd_range_zh() for band in policy.grade_bands()})
 
 
 def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,

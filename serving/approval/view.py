@@ -150,7 +150,7 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
     rules = [(line["name_zh"], line["outcome_zh"], line["value_zh"], line["threshold_zh"], line["message_zh"])
              for line in lines]
     credit = [("违约概率 PD", f"{d.pd:.2%}"), ("信用评分", f"{int(display_points(d.score))} 分"),
-              ("基础分", f"{int(display_points(d.base_points))} 分"), ("评级", d.grade),
+              ("基础分", f"{int(display_points(d.base_points))} 分"), ("评级", f"{d.grade}（{d.grade_band_zh}）" if d.grade_band_zh else d.grade),
               ("建议", RECOMMENDATION_ZH.get(d.recommendation, d.recommendation)),
               ("需人工复核", "是" if d.human_review_required else "否"), ("说明", d.review_note_zh)]
     reasons = [(r.label_zh, r.value_zh or _cell(r.value), f"{r.points_int:+d}", "减分" if r.direction == "adverse"

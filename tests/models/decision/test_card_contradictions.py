@@ -47,6 +47,9 @@ def test_the_countys_cards_hold_none_of_the_new_contradictions(cards, policy):
     # the cases the new checks read are there: approvals lending less than asked, offers with a subsidy
     assert any(d.recommendation == "approve" and 0 < d.terms.limit < d.terms.requested_amount for d in decisions)
     assert any(d.terms is not None and d.terms.subsidised and d.terms.limit > 0 for d in decisions)
+    # and every card states its grade's PD band as the policy computes it
+    assert all(d.grade_band_zh == policy.grade_band(d.grade).pd_range_zh() for d in decisions)
+    assert {d.grade_band_zh for d in decisions if d.grade == "C"} == {"违约概率 4.54%–8.15%"}
 
 
 def test_a_reason_under_a_point_or_out_of_order_is_caught(cards, policy):

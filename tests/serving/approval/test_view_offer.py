@@ -42,3 +42,14 @@ def test_the_applicant_table_speaks_chinese_on_every_file_of_the_county(trained_
     words = [(v.decision_id, label, cell) for v in views for label, cell in v.applicant
              if label not in ("家庭编号", "证件号码（脱敏）") and re.search(r"[A-Za-z_]{3,}", str(cell))]
     assert words == []
+
+
+def test_every_file_states_its_grade_with_the_pd_band_the_policy_computes(trained_store, table, policy):
+    _, result = trained_store
+    ref = ModelRef(name="kuozhong-credit", version=result.model_version, run_id=result.run_id)
+    decisions = decide_frame(table.head(200), result.model, ref, policy, now=NOW, with_what_would_change=False)
+    for d in decisions:
+        # the grade cell reads "C（违约概率 4.54%–8.15%）", the band from the policy's scorecard scaling
+        stated = dict(approval_view(d).credit)["评级"]
+        assert stated == f"{d.grade}（{policy.grade_band(d.grade).pd_range_zh()}）"
+    assert {d.grade for d in decisions} >= {"B", "C", "D"}
