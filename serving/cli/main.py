@@ -79,7 +79,7 @@ def _print_decision(decision: Decision) -> None:
     from models.explain.reasons import display_points
 
     shown = int(display_points(decision.score))
-    table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {shown} / {decision.grade}")
+    table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {shown} 分 / {decision.grade}")
     table.add_row("建议 recommendation", f"[{colour}]{decision.recommendation}[/]  {decision.review_note_zh}")
     for reason in decision.reasons[:3]:
         table.add_row("原因 reason", reason.text_zh)
