@@ -60,12 +60,16 @@ def kpi_charts(report: KpiReport) -> dict[str, bytes]:
 
 
 def _table_html(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, na_rep="—", float_format=lambda v: f"{v:,.2f}", border=0, classes="t")
+    """A table that scrolls sideways inside the page on a phone instead of widening it."""
+    table = frame.to_html(index=False, na_rep="—", float_format=lambda v: f"{v:,.2f}", border=0, classes="t")
+    return f'<div class="scroll">{table}</div>'
 
 
-_STYLE = ("<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em;color:#222}"
+_STYLE = ("<meta name='viewport' content='width=device-width, initial-scale=1'>"
+          "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em auto;padding:0 1em;max-width:80em;"
+          "color:#222}img{max-width:100%;height:auto}.scroll{overflow-x:auto}"
           "table.t{border-collapse:collapse;margin:.6em 0}table.t td,table.t th{border:1px solid #bbb;"
-          "padding:3px 8px}</style>")
+          "padding:3px 8px}table.t th{white-space:nowrap;background:#eef2f7}</style>")
 
 
 def write_kpi_html(report: Stage4Report, path: Path) -> Path:
