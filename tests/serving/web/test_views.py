@@ -166,3 +166,41 @@ def test_the_review_page_fits_the_screen_with_ids_and_dates_on_one_line(site, br
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"views-review-{size}.png"), full_page=True)
     page.context.close()
+
+
+def test_the_files_people_open_in_a_browser_fit_a_phone(site, browser, data_dir, trained_store, table, policy,
+                                                        tmp_path, monkeypatch):
+    """The approval file's HTML and the 成效监测表 HTML report, opened on a phone: nothing wider than the screen."""
+    import sys
+
+    from models.decision.builder import ModelRef, decide
+    from serving.approval.render import render_html
+    from serving.cli.main import main
+
+    # given three approval files and the monitoring report of a day
+    _, result = trained_store
+    ref = ModelRef(name="kuozhong-credit", version=result.model_version, run_id=result.run_id)
+    files = []
+    for position in range(3):
+        path = tmp_path / f"approval-{position}.html"
+        path.write_text(render_html(decide(table.iloc[[position]], result.model, ref, policy), policy=policy),
+                        encoding="utf-8")
+        files.append(path)
+    monkeypatch.setattr(sys, "argv", ["kuozhong", "monitor", "kpi", "--as-of", "2025-06-30", "--data",
+                                      str(data_dir), "--out", str(tmp_path / "kpi")])
+    try:
+        main()
+    except SystemExit as stop:
+        assert not stop.code
+    files += sorted((tmp_path / "kpi").glob("*.html"))
+    assert len(files) == 4
+    # when each is opened at 390 px, then nothing reaches past the screen (wide tables scroll in their box)
+    page = _page(browser, "phone")
+    wide = {}
+    for path in files:
+        page.goto(path.as_uri())
+        outside = page.evaluate(OUTSIDE)
+        if outside or page.evaluate("document.documentElement.scrollWidth") > SIZES["phone"][0]:
+            wide[path.name] = outside[:3]
+    page.context.close()
+    assert wide == {}
