@@ -42,6 +42,7 @@ def kpi_charts(report: KpiReport) -> dict[str, bytes]:
         ax.axvline(100, color="#444", linestyle="--")
         ax.set_xlabel("完成率 (%)")
         ax.set_title(f"截至{report.as_of.date()}指标完成情况（{report.scope.label()}）")
+        fig.tight_layout()  # room for the indicators' long names, which would otherwise be cut at the left edge
         charts["progress"] = png_bytes(fig)
         m = report.monthly
         if len(m) > 1:
