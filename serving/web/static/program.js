@@ -84,7 +84,8 @@ function chart(id) {
 const AXIS_NAME = { nameTextStyle: { color: "#555" } };
 
 function renderCharts(data) {
-  const narrow = document.documentElement.clientWidth < 600;
+  // a chart's own width decides (a desk's two-column grid gives each chart a phone's width too)
+  const narrow = $("chart-progress").clientWidth < 560;
   const withTarget = data.kpis.filter((k) => k["完成率"] !== null);
   chart("chart-progress").setOption({
     grid: { left: 10, right: 30, top: 10, bottom: 36, containLabel: true },
