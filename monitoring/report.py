@@ -42,6 +42,7 @@ def kpi_charts(report: KpiReport) -> dict[str, bytes]:
         ax.axvline(100, color="#444", linestyle="--")
         ax.set_xlabel("完成率 (%)")
         ax.set_title(f"截至{report.as_of.date()}指标完成情况（{report.scope.label()}）")
+        fig.tight_layout()  # room for the indicators' long names, which would otherwise be cut at the left edge
         charts["progress"] = png_bytes(fig)
         m = report.monthly
         if len(m) > 1:
@@ -60,12 +61,16 @@ def kpi_charts(report: KpiReport) -> dict[str, bytes]:
 
 
 def _table_html(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, na_rep="—", float_format=lambda v: f"{v:,.2f}", border=0, classes="t")
+    """A table that scrolls sideways inside the page on a phone instead of widening it."""
+    table = frame.to_html(index=False, na_rep="—", float_format=lambda v: f"{v:,.2f}", border=0, classes="t")
+    return f'<div class="scroll">{table}</div>'
 
 
-_STYLE = ("<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em;color:#222}"
+_STYLE = ("<meta name='viewport' content='width=device-width, initial-scale=1'>"
+          "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em auto;padding:0 1em;max-width:80em;"
+          "color:#222}img{max-width:100%;height:auto}.scroll{overflow-x:auto}"
           "table.t{border-collapse:collapse;margin:.6em 0}table.t td,table.t th{border:1px solid #bbb;"
-          "padding:3px 8px}</style>")
+          "padding:3px 8px}table.t th{white-space:nowrap;background:#eef2f7}</style>")
 
 
 def write_kpi_html(report: Stage4Report, path: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from contextlib import ExitStack
 from decimal import Decimal
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from features.files import atomic_path
 from monitoring.subsidy import FEN_COLUMNS
@@ -22,6 +25,11 @@ CLAIM_HEADERS = {
     "bank_concession": "银行让利(元)", "bank_discount": "银行低于上限优惠(元)",
 }
 TOTAL_LABEL = "合计"
+# how each column of the claim sheet reads in Excel: width in characters and number format
+_CLAIM_LAYOUT = {"序号": (6, "0"), "贷款编号": (15, "@"), "户编号": (15, "@"), "产品名称": (12, "@"),
+                 "签约日期": (12, "yyyy-mm-dd"), "合同年利率": (11, "0.00%"), "计息天数": (9, "#,##0")}
+_AMOUNT = (17, "#,##0.00")
+_HEADER_FILL = PatternFill("solid", fgColor="E4EAF4")
 
 
 def yuan(fen: int) -> Decimal:
@@ -30,13 +38,16 @@ def yuan(fen: int) -> Decimal:
 
 
 def claim_rows(month_ledger: pd.DataFrame) -> pd.DataFrame:
-    """The subsidised loans of one month, one row each (amounts as exact Decimal yuan), sorted by loan id."""
+    """The subsidised loans of one month, one row each (amounts as exact Decimal yuan), sorted by loan id.
+
+    The signing date is a date and the rate a fraction: the workbook shows them as such, the CSV as text.
+    """
     rows = month_ledger[month_ledger["subsidy_eligible"] & (month_ledger["county_subsidy_fen"] > 0)]
     rows = rows.sort_values("loan_id", kind="stable")
     table = pd.DataFrame({
         "loan_id": rows["loan_id"], "household_id": rows["household_id"], "product_name": rows["product_name"],
-        "signed_on": pd.to_datetime(rows["signed_on"]).dt.strftime("%Y-%m-%d"),
-        "rate": rows["rate"].map(lambda r: f"{r:.2%}"), "days": rows["days"].astype(int),
+        "signed_on": pd.to_datetime(rows["signed_on"]).dt.date,
+        "rate": rows["rate"].astype(float), "days": rows["days"].astype(int),
         "average_balance": [yuan(round(b / d)) for b, d in zip(rows["balance_fen_days"], rows["days"], strict=True)],
         "balance_days": rows["balance_fen_days"].map(yuan),
     })
@@ -79,6 +90,47 @@ def _with_total(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
 
 
+def _header(sheet: Worksheet, row: int) -> None:
+    """A header row as the finance bureau's forms have it: bold, shaded, wrapped, and frozen above the rows."""
+    for cell in sheet[row]:
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.freeze_panes = f"A{row + 1}"
+
+
+def _lay_out_claim(sheet: Worksheet, columns: list[str]) -> None:
+    """Title across the table, a frozen header, readable widths, dates as dates, rates as %, yuan to the fen."""
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    _header(sheet, 2)
+    sheet.freeze_panes = "C3"  # the loan number stays in view while scrolling right
+    sheet.row_dimensions[2].height = 32
+    for index, name in enumerate(columns, start=1):
+        width, number_format = _CLAIM_LAYOUT.get(name, _AMOUNT)
+        sheet.column_dimensions[get_column_letter(index)].width = width
+        for (cell,) in sheet.iter_rows(min_row=3, min_col=index, max_col=index):
+            if cell.value not in (None, ""):
+                cell.number_format = number_format
+    if sheet.cell(row=sheet.max_row, column=2).value == TOTAL_LABEL:
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+
+
+def _lay_out_totals(sheet: Worksheet) -> None:
+    """The summary sheet: counts as whole numbers, yuan to the fen."""
+    _header(sheet, 1)
+    sheet.column_dimensions["A"].width = 36
+    sheet.column_dimensions["B"].width = 18
+    for label, value in sheet.iter_rows(min_row=2, max_col=2):
+        if isinstance(value.value, float):
+            value.number_format = "#,##0.00"
+        elif isinstance(value.value, int):
+            value.number_format = "#,##0"
+        label.alignment = Alignment(wrap_text=True)
+
+
 def write_claim(month: str, month_ledger: pd.DataFrame, out: Path, clawback: pd.DataFrame | None = None
                 ) -> dict[str, Path]:
     """Write ``贴息申请表_YYYY-MM.xlsx``/``.csv`` and ``贴息汇总_YYYY-MM.json`` to ``out``, each via a rename."""
@@ -90,7 +142,9 @@ def write_claim(month: str, month_ledger: pd.DataFrame, out: Path, clawback: pd.
     paths = {"xlsx": out / f"贴息申请表_{month}.xlsx", "csv": out / f"贴息申请表_{month}.csv",
              "summary": out / f"贴息汇总_{month}.json"}
 
-    csv_table = table.map(lambda v: f"{v:.2f}" if isinstance(v, Decimal) else v)
+    csv_table = table.map(lambda v: f"{v:.2f}" if isinstance(v, Decimal) else v.isoformat()
+                          if isinstance(v, dt.date) else v)
+    csv_table["合同年利率"] = table["合同年利率"].map(lambda r: f"{r:.2%}" if isinstance(r, float) else r)
 
     book = Workbook()
     sheet = book.active
@@ -100,14 +154,9 @@ def write_claim(month: str, month_ledger: pd.DataFrame, out: Path, clawback: pd.
     sheet.append(list(table.columns))
     for record in table.itertuples(index=False):
         sheet.append([float(v) if isinstance(v, Decimal) else v for v in record])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, float):
-                cell.number_format = "#,##0.00"
+    _lay_out_claim(sheet, list(table.columns))
     totals = book.create_sheet("汇总")
-    totals.append(["项目", "金额(元)"])
+    totals.append(["项目", "金额（元）/ 笔数"])
     labels = {"household_interest": "客户支付利息", "reference_interest": "按基准利率计利息",
               "county_subsidy": "县财政贴息", "bank_concession": "银行让利", "bank_discount": "银行低于上限优惠"}
     for key, label in labels.items():
@@ -120,6 +169,7 @@ def write_claim(month: str, month_ledger: pd.DataFrame, out: Path, clawback: pd.
     totals.append(["追回贴息（贷款违规使用）", float(Decimal(info["clawback_yuan"]))])
     totals.append(["追回笔数", info["clawback_loans"]])
     totals.append(["本月县财政应拨贴息（贴息−追回）", float(Decimal(info["net_county_subsidy_yuan"]))])
+    _lay_out_totals(totals)
     if clawback is not None and len(clawback):
         back = book.create_sheet("追回贴息")
         back.append(["贷款编号", "户编号", "违规认定日期", "已贴息月数", "追回金额(元)"])
@@ -128,6 +178,9 @@ def write_claim(month: str, month_ledger: pd.DataFrame, out: Path, clawback: pd.
                          float(yuan(rec.clawback_fen))])
             back.cell(row=back.max_row, column=3).number_format = "yyyy-mm-dd"
             back.cell(row=back.max_row, column=5).number_format = "#,##0.00"
+        _header(back, 1)
+        for column, width in zip("ABCDE", (15, 15, 14, 12, 16), strict=True):
+            back.column_dimensions[column].width = width
 
     # All three are written to temporary names before any is renamed; the renames run in the order of ``paths``
     # (the stack unwinds last-in first), so the summary appears last.

@@ -23,6 +23,7 @@ from serving.review.service import ReviewService
 from serving.store import AuditStore
 from serving.store.review import ReviewStore
 from training.registry import load_by_alias, set_alias
+from training.tracking import TrackingConfig
 from training.train import train_and_register
 
 
@@ -82,7 +83,7 @@ def run_demo(out: Path, households: int, seed: int, console: Console,
         result = train_and_register(table, policy, seed=seed % 2**31, alias="challenger")
         set_alias("champion", result.model_version)
     console.print(f"4/5 kuozhong-credit v{result.model_version} @champion · run {result.run_id} · "
-                  f"OOT AUC {result.metrics['auc']:.3f} · MLflow store: mlruns/mlflow.db")
+                  f"OOT AUC {result.metrics['auc']:.3f} · MLflow store: {TrackingConfig().store / 'mlflow.db'}")
     service = DecisionService(load_by_alias("champion"), policy, sources)
     samples = pick_samples(table, service)
     decisions = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from fpdf import FPDF
@@ -21,6 +22,41 @@ _COLOURS = {"base": (120, 144, 176), "adverse": (198, 40, 40), "favourable": (26
 _OUTCOME_COLOURS = {"pass": (26, 127, 55), "fail": (198, 40, 40), "cannot_decide": (178, 106, 0)}
 _RECOMMENDATION_COLOURS = {"approve": (26, 127, 55), "refer": (178, 106, 0), "decline": (198, 40, 40)}
 _HEADINGS = FontFace(emphasis="", fill_color=(228, 234, 244))
+_PADDING = 1.1
+# A figure with its digits, separators and unit sign, a code or a Latin word: kept whole on one line
+_TOKEN = re.compile(r"[0-9A-Za-z*][0-9A-Za-z,.\-_/%·*]*|\s|.", re.S)
+_NO_LINE_START = set("，。、；：:,.;!?！？）)】」』”%％元分")
+_NO_LINE_END = set("（(【「『“")
+
+
+def _tokens(text: str) -> list[str]:
+    """Pieces a line may break between: closing marks stay with what precedes them, opening marks with what follows."""
+    pieces: list[str] = []
+    for piece in _TOKEN.findall(text):
+        if pieces and (piece[0] in _NO_LINE_START or pieces[-1][-1] in _NO_LINE_END):
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def _wrap(pdf: FPDF, text: str, width: float) -> str:
+    """``text`` broken into lines no wider than ``width`` mm in the current font, never inside a number.
+
+    fpdf2 breaks Chinese text at any character, which cuts figures such as 100,000元 across two lines; here the
+    breaks fall between Chinese characters or at spaces, and only a piece longer than a whole line is cut.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for piece in _tokens(paragraph):
+            if not line or pdf.get_string_width(line + piece) <= width:
+                line += piece
+            else:
+                lines.append(line.rstrip())
+                line = piece.lstrip()
+        lines.append(line.rstrip())
+    return "\n".join(lines)
 
 
 class _ApprovalPDF(FPDF):
@@ -48,33 +84,44 @@ def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font(FONT, size=8.5)
 
 
+def _points_kind(points: str) -> str:
+    """A reason's colour from its shown points: red when it takes points, green when it adds, grey under one."""
+    return "adverse" if points.startswith("-") else "rest" if points in ("+0", "0") else "favourable"
+
+
+def _inner(width: float) -> float:
+    """The text width of a table column ``width`` mm wide (less the padding and a hair for rounding)."""
+    return width - 2 * _PADDING - 0.3
+
+
 def _table(pdf: FPDF, rows: Sequence[Sequence[str]], widths: Sequence[float], header: Sequence[str] | None = None,
            colours: dict[tuple[int, int], tuple[int, int, int]] | None = None) -> None:
     pdf.set_font(FONT, size=8.5)
     with pdf.table(col_widths=tuple(widths), width=PAGE_WIDTH, line_height=4.6, text_align="LEFT",
                    wrapmode=WrapMode.CHAR, headings_style=_HEADINGS, first_row_as_headings=header is not None,
-                   padding=1.1, align="LEFT") as table:
+                   padding=_PADDING, align="LEFT") as table:
         if header is not None:
             head = table.row()
-            for text in header:
-                head.cell(text)
+            for j, text in enumerate(header):
+                head.cell(_wrap(pdf, text, _inner(widths[j])))
         for i, values in enumerate(rows):
             row = table.row()
             for j, text in enumerate(values):
                 colour = (colours or {}).get((i, j))
-                row.cell(text, style=FontFace(color=colour) if colour else None)
+                row.cell(_wrap(pdf, text, _inner(widths[j])), style=FontFace(color=colour) if colour else None)
 
 
 def _pairs(pdf: FPDF, pairs: Sequence[tuple[str, str]]) -> None:
     """Key-value pairs two to a line."""
     rows = [[k1, v1, *(pairs[i + 1] if i + 1 < len(pairs) else ("", ""))] for i, (k1, v1) in enumerate(pairs)
             if i % 2 == 0]
-    with pdf.table(col_widths=(30, 61, 30, 61), width=PAGE_WIDTH, line_height=4.6, text_align="LEFT",
-                   wrapmode=WrapMode.CHAR, first_row_as_headings=False, padding=1.1, align="LEFT") as table:
+    widths = (30, 61, 30, 61)
+    with pdf.table(col_widths=widths, width=PAGE_WIDTH, line_height=4.6, text_align="LEFT",
+                   wrapmode=WrapMode.CHAR, first_row_as_headings=False, padding=_PADDING, align="LEFT") as table:
         for values in rows:
             row = table.row()
             for j, text in enumerate(values):
-                row.cell(text, style=_HEADINGS if j % 2 == 0 else None)
+                row.cell(_wrap(pdf, text, _inner(widths[j])), style=_HEADINGS if j % 2 == 0 else None)
 
 
 def _long_pairs(pdf: FPDF, pairs: Sequence[tuple[str, str]]) -> None:
@@ -106,6 +153,7 @@ def _waterfall(pdf: FPDF, bars: list[WaterfallBar]) -> None:
         x = x_of(tick)
         pdf.line(x, top, x, top + row_h * len(bars))
         pdf.text(x - 2.5, top + row_h * len(bars) + 3.2, str(tick))
+    pdf.text(area_x + area_w + 2, top + row_h * len(bars) + 3.2, "（分）")
     pdf.set_text_color(0, 0, 0)
     for k, bar in enumerate(bars):
         y = top + k * row_h
@@ -126,14 +174,21 @@ def _waterfall(pdf: FPDF, bars: list[WaterfallBar]) -> None:
 
 
 def _review_box(pdf: FPDF, lines: list[str]) -> None:
-    if pdf.get_y() > 240:
+    """The reviews recorded so far, wrapped to the page, then the reviewer's box, kept whole on one page."""
+    blank = lines.index("") if "" in lines else 0
+    recorded, box = lines[:blank], lines[blank + 1:]
+    pdf.set_font(FONT, size=9)
+    for line in recorded:
+        pdf.multi_cell(PAGE_WIDTH, 5.2, _wrap(pdf, line, PAGE_WIDTH - 2), wrapmode=WrapMode.CHAR,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    height = 7.0 * len(box) + 4
+    if pdf.get_y() + 2 + height > pdf.h - 16:
         pdf.add_page()
+    pdf.ln(2)
     top = pdf.get_y()
-    height = 7.0 * len(lines) + 4
     pdf.set_draw_color(90, 90, 90)
     pdf.rect(pdf.l_margin, top, PAGE_WIDTH, height)
-    pdf.set_font(FONT, size=9)
-    for k, line in enumerate(lines):
+    for k, line in enumerate(box):
         pdf.set_xy(pdf.l_margin + 3, top + 2 + 7.0 * k)
         pdf.cell(PAGE_WIDTH - 6, 7, line)
     pdf.set_y(top + height + 2)
@@ -147,7 +202,7 @@ def build_pdf(view: ApprovalView, recommendation_code: str, created: dt.datetime
     pdf.decision_id = view.decision_id
     pdf.set_margins(14, 12, 14)
     pdf.set_auto_page_break(auto=True, margin=14)
-    pdf.add_font(FONT, "", str(font_for(document_text(view) + "决策编号第页/0123456789")))
+    pdf.add_font(FONT, "", str(font_for(document_text(view) + "决策编号第页/0123456789（分）")))
     for font in pdf.fonts.values():
         # The cut font's glyph boxes are already right; recomputing them re-encodes every glyph (half the time).
         ttfont = getattr(font, "ttfont", None)
@@ -175,18 +230,15 @@ def build_pdf(view: ApprovalView, recommendation_code: str, created: dt.datetime
     outcome_colours = {(i, 1): _OUTCOME_COLOURS.get(o, (0, 0, 0)) for i, o in enumerate(view.rule_outcomes)}
     _table(pdf, view.rules, (33, 13, 34, 30, PAGE_WIDTH - 110), view.rules_header, outcome_colours)
     _heading(pdf, "主要原因（评分点数）")
-    reason_colours = {(i, 2): _COLOURS["adverse" if row[3] == "减分" else "favourable"]
-                      for i, row in enumerate(view.reasons)}
+    reason_colours = {(i, 2): _COLOURS[_points_kind(row[2])] for i, row in enumerate(view.reasons)}
     _table(pdf, view.reasons, (32, 24, 12, 11, PAGE_WIDTH - 79), view.reasons_header, reason_colours)
     pdf.ln(1.5)
     _waterfall(pdf, view.waterfall)
     _heading(pdf, f"如何改变结果：{view.change_status}")
     pdf.set_font(FONT, size=8.5)
-    if view.change_text:
-        pdf.multi_cell(PAGE_WIDTH, 4.8, view.change_text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN,
-                       new_y=YPos.NEXT)
-    for change in view.changes:
-        pdf.multi_cell(PAGE_WIDTH, 4.8, f"• {change}", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    for paragraph in ([view.change_text] if view.change_text else []) + [f"• {c}" for c in view.changes]:
+        pdf.multi_cell(PAGE_WIDTH, 4.8, _wrap(pdf, paragraph, PAGE_WIDTH - 2), wrapmode=WrapMode.CHAR,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if view.terms:
         _heading(pdf, "产品、额度、利率与贴息")
         _long_pairs(pdf, view.terms)

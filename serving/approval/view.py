@@ -103,6 +103,13 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _direction(direction: str, points: int) -> str:
+    """加分 or 减分; a reason that moves the score by less than a whole point says so (its points show as +0)."""
+    if points == 0:
+        return "不足1分"
+    return "减分" if direction == "adverse" else "加分"
+
+
 def _rule_value(decision: Decision, code: str) -> Any:
     return next((r.value for r in decision.eligibility.rules if r.code == code), None)
 
@@ -153,8 +160,8 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
               ("基础分", f"{int(display_points(d.base_points))} 分"), ("评级", f"{d.grade}（{d.grade_band_zh}）" if d.grade_band_zh else d.grade),
               ("建议", RECOMMENDATION_ZH.get(d.recommendation, d.recommendation)),
               ("需人工复核", "是" if d.human_review_required else "否"), ("说明", d.review_note_zh)]
-    reasons = [(r.label_zh, r.value_zh or _cell(r.value), f"{r.points_int:+d}", "减分" if r.direction == "adverse"
-                else "加分", r.text_zh + (f"（建议：{r.advice_zh}）" if r.advice_zh else "")) for r in d.reasons]
+    reasons = [(r.label_zh, r.value_zh or _cell(r.value), f"{r.points_int:+d}", _direction(r.direction, r.points_int),
+                r.text_zh + (f"（建议：{r.advice_zh}）" if r.advice_zh else "")) for r in d.reasons]
     wwc = d.what_would_change
     change_status = {"already_approved": "已达到批准条件", "found": "可达到批准的最小改变",
                      "none_within_reach": "可行范围内无法达到批准", "ineligible": "不符合准入条件",
@@ -165,7 +172,7 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
         t = d.terms
         terms = [("产品", f"{t.product_name}（{t.product_code}）"), ("额度", f"{t.limit:,.0f} 元"),
                  ("年利率", f"{t.rate:.2%}"), ("参考利率", f"{t.reference_rate:.2%}"),
-                 ("财政贴息 / 银行让利", f"{t.finance_subsidy_rate:.1%} / {t.bank_concession_rate:.1%}"),
+                 ("财政贴息 / 银行让利", f"{t.finance_subsidy_rate:.2%} / {t.bank_concession_rate:.2%}"),
                  ("年贴息金额（财政）", f"{t.annual_subsidy_finance:,.2f} 元"),
                  ("年让利金额（银行）", f"{t.annual_concession_bank:,.2f} 元"), ("说明", t.explanation_zh)]
     model = [("模型", f"{d.model.name} 版本 {d.model.version}"), ("训练运行", d.model.run_id),

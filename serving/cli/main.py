@@ -80,7 +80,7 @@ def _print_decision(decision: Decision) -> None:
 
     shown = int(display_points(decision.score))
     band = f"（{decision.grade_band_zh}）" if decision.grade_band_zh else ""
-    table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {shown} / {decision.grade}{band}")
+    table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {shown} 分 / {decision.grade}{band}")
     table.add_row("建议 recommendation", f"[{colour}]{decision.recommendation}[/]  {decision.review_note_zh}")
     for reason in decision.reasons[:3]:
         table.add_row("原因 reason", reason.text_zh)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -51,12 +52,12 @@ def subsidy(
     names = {"household_interest": "客户支付利息", "county_subsidy": "县财政贴息", "bank_concession": "银行让利",
              "bank_discount": "银行低于上限优惠", "reference_interest": "按基准利率计利息"}
     for key, label in names.items():
-        table.add_row(label, info["totals_yuan"][key])
+        table.add_row(label, f"{Decimal(info['totals_yuan'][key]):,.2f}")
     console.print(table)
     excluded = ", ".join(f"{k} {v}" for k, v in info["loans_excluded"].items()) or "无"
     console.print(f"{info['loans_subsidised']} of {info['loans_accruing']} accruing loans subsidised (excluded: "
                   f"{excluded}); reconciles to the fen: {info['reconciles']} → [bold]{paths['xlsx']}[/], "
                   f"{paths['csv']}, {paths['summary']}")
     if info["clawback_loans"]:
-        console.print(f"{info['clawback_loans']} misused loan(s): {info['clawback_yuan']} 元 clawed back; county pays "
-                      f"{info['net_county_subsidy_yuan']} 元 net")
+        console.print(f"{info['clawback_loans']} misused loan(s): {Decimal(info['clawback_yuan']):,.2f} 元 clawed "
+                      f"back; county pays {Decimal(info['net_county_subsidy_yuan']):,.2f} 元 net")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,13 @@ COLUMNS = (("list_version", "名单版本", 10), ("effective_on", "生效日期"
 KIND_ZH = {"visits": "走访待审核名单", "supplement": "补充名单"}
 
 
+def _cell(key: str, value: Any) -> Any:
+    """The effective date as a date cell (a clerk sorts and filters on it); everything else as it is."""
+    if key == "effective_on" and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
 def final_list_xlsx(rows: Sequence[dict[str, Any]], version: int | None = None) -> bytes:
     """The workbook's bytes: one sheet 最终名单, a header row, one row per household."""
     book = Workbook()
@@ -29,7 +37,8 @@ def final_list_xlsx(rows: Sequence[dict[str, Any]], version: int | None = None) 
     for row in rows:
         values = row | {"kind_zh": KIND_ZH.get(row.get("kind", ""), row.get("kind", "")),
                         "lent_zh": "是" if row.get("lent_while_reviewing") else "否"}
-        sheet.append([values.get(key) for key, _, _ in COLUMNS])
+        sheet.append([_cell(key, values.get(key)) for key, _, _ in COLUMNS])
+        sheet.cell(row=sheet.max_row, column=2).number_format = "yyyy-mm-dd"
     for k, (_, _, width) in enumerate(COLUMNS):
         sheet.column_dimensions[chr(ord("A") + k)].width = width
     sheet.freeze_panes = "A2"

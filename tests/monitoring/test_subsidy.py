@@ -176,6 +176,39 @@ def test_the_claim_table_and_summary_add_up(county_ledger: pd.DataFrame, tmp_pat
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_the_claim_workbook_reads_as_the_finance_bureau_form(county_ledger: pd.DataFrame, tmp_path) -> None:
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from monitoring.subsidy_claim import write_claim
+
+    # given one month's claim written for the finance bureau
+    month = county_ledger["month"].value_counts().idxmax()
+    rows = county_ledger[county_ledger["month"] == month]
+    paths = write_claim(month, rows, tmp_path)
+    csv = pd.read_csv(paths["csv"], dtype=str, encoding="utf-8-sig")
+    # when a clerk opens the workbook
+    sheet = load_workbook(paths["xlsx"])["贴息申请表"]
+    header = [c.value for c in sheet[2]]
+    body = list(sheet.iter_rows(min_row=3, max_row=sheet.max_row - 1))
+    # then the header stays in view, the title spans the table, and every column is wide enough for its header
+    assert sheet.freeze_panes == "C3" and "A1:N1" in {str(r) for r in sheet.merged_cells.ranges}
+    for index, name in enumerate(header, start=1):
+        width = sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width
+        assert width >= min(len(name), 8) + 1, name
+    # and dates are dates, rates percentages, yuan with separators to the fen, and they say what the CSV says
+    signed, rate = header.index("签约日期"), header.index("合同年利率")
+    money = [i for i, name in enumerate(header) if name.endswith("(元)") or name.endswith("(元·天)")]
+    assert body and all(isinstance(r[signed].value, dt.datetime) and r[signed].number_format == "yyyy-mm-dd"
+                        for r in body)
+    assert all(r[rate].number_format == "0.00%" for r in body)
+    assert all(r[i].number_format == "#,##0.00" for r in body for i in money)
+    assert [r[signed].value.date().isoformat() for r in body] == list(csv["签约日期"].iloc[:-1])
+    assert [f"{r[rate].value:.2%}" for r in body] == list(csv["合同年利率"].iloc[:-1])
+    assert all(c.font.b for c in sheet[sheet.max_row]) and sheet.cell(row=sheet.max_row, column=2).value == "合计"
+
+
 def test_a_household_refused_after_lending_while_reviewing_loses_the_subsidy_from_that_month(policy: Policy) -> None:
     # given two loans signed in March 2025 while their households were under review; H1 is later confirmed, H2 is
     # 不予确认 on 10 May 2025, and a third household was refused before its loan was ever signed

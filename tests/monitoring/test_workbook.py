@@ -134,3 +134,18 @@ def test_a_screenshot_of_the_form_as_a_clerk_sees_it(policy, tmp_path):
         browser.close()
     # then the clerk reads the title, the day, percentages and 万元 with two decimals
     assert TITLE in text and "2025年6月30日" in text and "0.2%" in text and "11.00" in text and "填表人" in text
+
+
+def test_the_progress_chart_keeps_the_indicators_names_inside_the_picture(policy):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from monitoring.report import kpi_charts
+
+    # given the report's progress chart (indicators with long Chinese names on the left)
+    report = stage4_report(hand_made_sources(), policy, AS_OF)
+    picture = np.asarray(Image.open(io.BytesIO(kpi_charts(report.kpi)["progress"])).convert("L"))
+    # then no name is cut at the picture's left edge: the first columns hold no ink
+    assert picture.shape[0] > 100 and (picture[:, :4] > 200).all()

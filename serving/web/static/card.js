@@ -26,7 +26,7 @@ const Card = (() => {
     if (rest !== 0) steps.push({ label: "其他因素合计", points: rest });
     const rows = [{ label: "基础分", from: 0, to: base, kind: "base" }];
     let level = base;
-    for (const s of steps) { rows.push({ label: s.label, from: level, to: level + s.points, kind: s.points >= 0 ? "up" : "down" }); level += s.points; }
+    for (const s of steps) { rows.push({ label: s.label, from: level, to: level + s.points, kind: s.points > 0 ? "up" : s.points < 0 ? "down" : "flat" }); level += s.points; }
     rows.push({ label: "最终评分", from: 0, to: total, kind: "total" });
     const values = rows.flatMap((r) => [r.from, r.to]);
     const lo = Math.min(...values.filter((v) => v > 0)) - 40, hi = Math.max(...values) + 20;
@@ -55,7 +55,7 @@ const Card = (() => {
       value.setAttribute("x", Math.min(b + 4, width - 2)); value.setAttribute("y", y + barH * 0.72);
       if (b + 4 > width - valueW) value.setAttribute("text-anchor", "end");
       const delta = r.to - r.from;
-      value.textContent = r.kind === "up" || r.kind === "down" ? `${delta >= 0 ? "+" : ""}${delta.toFixed(0)}` : r.to.toFixed(0);
+      value.textContent = r.kind === "base" || r.kind === "total" ? r.to.toFixed(0) : `${delta >= 0 ? "+" : ""}${delta.toFixed(0)}`;
       svg.appendChild(value);
     });
   }

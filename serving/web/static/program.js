@@ -80,12 +80,19 @@ function chart(id) {
   return state.charts[id];
 }
 
+// Charts at the width of their panel: on a phone fewer ticks, slanted township names, shares inside the ring.
+const AXIS_NAME = { nameTextStyle: { color: "#555" } };
+
 function renderCharts(data) {
+  // a chart's own width decides (a desk's two-column grid gives each chart a phone's width too)
+  const narrow = $("chart-progress").clientWidth < 560;
   const withTarget = data.kpis.filter((k) => k["完成率"] !== null);
   chart("chart-progress").setOption({
-    grid: { left: 10, right: 30, top: 10, bottom: 30, containLabel: true },
-    xAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
-    yAxis: { type: "category", inverse: true, data: withTarget.map((k) => k["指标"]) },
+    grid: { left: 10, right: 30, top: 10, bottom: 36, containLabel: true },
+    xAxis: { type: "value", name: "完成率（%）", nameLocation: "middle", nameGap: 26, ...AXIS_NAME,
+      splitNumber: narrow ? 3 : 5, axisLabel: { formatter: "{value}%", hideOverlap: true } },
+    yAxis: { type: "category", inverse: true, data: withTarget.map((k) => k["指标"]),
+      axisLabel: { fontSize: narrow ? 11 : 12 } },
     tooltip: { trigger: "axis", valueFormatter: (v) => `${v}%` },
     series: [{ type: "bar", data: withTarget.map((k) => ({ value: +(k["完成率"] * 100).toFixed(1),
       itemStyle: { color: k["完成率"] >= 1 ? "#1a7f37" : "#b26a00" } })),
@@ -96,25 +103,32 @@ function renderCharts(data) {
     for (const k of data.kpis) select.add(new Option(`${k["指标"]}（${k["单位"]}）`, k.key));
     select.value = "loan_balance";
   }
+  const unit = (data.kpis.find((k) => k.key === select.value) || {})["单位"] || "";
   const s = data.series;
   chart("chart-trend").setOption({
-    grid: { left: 60, right: 20, top: 30, bottom: 40 }, tooltip: { trigger: "axis" }, legend: { data: ["实际", "当年目标"] },
-    xAxis: { type: "category", data: s.dates }, yAxis: { type: "value" },
+    grid: { left: 60, right: 20, top: 50, bottom: 40 }, tooltip: { trigger: "axis" },
+    legend: { data: ["实际", "当年目标"] },
+    xAxis: { type: "category", data: s.dates, name: "月末", nameLocation: "middle", nameGap: 26, ...AXIS_NAME,
+      axisLabel: { hideOverlap: true } },
+    yAxis: { type: "value", name: unit, ...AXIS_NAME },
     series: [{ name: "实际", type: "line", data: s.values[select.value] },
              { name: "当年目标", type: "line", step: "end", lineStyle: { type: "dashed" }, data: s.targets[select.value] }],
   }, true);
   const towns = data.by_township;
   chart("chart-township").setOption({
-    grid: { left: 60, right: 50, top: 30, bottom: 30 }, tooltip: { trigger: "axis" },
+    grid: { left: 60, right: 50, top: 60, bottom: narrow ? 50 : 30 }, tooltip: { trigger: "axis" },
     legend: { data: ["贷款余额(万元)", "签约授信家庭(户)"] },
-    xAxis: { type: "category", data: towns.map((t) => t["乡镇"]), axisLabel: { interval: 0 } },
-    yAxis: [{ type: "value", name: "万元" }, { type: "value", name: "户" }],
+    xAxis: { type: "category", data: towns.map((t) => t["乡镇"]), axisLabel: { interval: 0, rotate: narrow ? 40 : 0 } },
+    yAxis: [{ type: "value", name: "贷款余额（万元）", ...AXIS_NAME },
+            { type: "value", name: "家庭（户）", ...AXIS_NAME }],
     series: [{ name: "贷款余额(万元)", type: "bar", data: towns.map((t) => t["贷款余额(万元)"]) },
              { name: "签约授信家庭(户)", type: "line", yAxisIndex: 1, data: towns.map((t) => t["签约授信家庭(户)"]) }],
   }, true);
   chart("chart-product").setOption({
+    title: { text: "贷款余额（万元）", left: "center", top: 0, textStyle: { fontSize: 13, fontWeight: "normal", color: "#555" } },
     tooltip: { trigger: "item", valueFormatter: (v) => `${v} 万元` }, legend: { bottom: 0 },
-    series: [{ type: "pie", radius: ["35%", "65%"], name: "贷款余额(万元)",
+    series: [{ type: "pie", radius: ["35%", "62%"], center: ["50%", "48%"], name: "贷款余额(万元)",
+      label: narrow ? { position: "inside", formatter: "{d}%", color: "#fff" } : { formatter: "{b}\n{d}%" },
       data: data.by_product.map((p) => ({ name: p["产品"], value: p["贷款余额(万元)"] })) }],
   }, true);
   const sub = data.subsidy;
@@ -122,9 +136,9 @@ function renderCharts(data) {
     : `${sub.year}年预算 ${fmt(sub.budget, "元")} 元 · 已申请 ${pct(sub.claimed_share)}`) +
     (sub.approved === null ? " · 财政审核、拨付记录未录入" : ` · 已审核 ${pct(sub.approved_share)} · 已拨付 ${pct(sub.paid_share)}`);
   chart("chart-subsidy").setOption({
-    grid: { left: 70, right: 20, top: 30, bottom: 30 }, tooltip: { trigger: "axis" },
+    grid: { left: 70, right: 20, top: 60, bottom: 30 }, tooltip: { trigger: "axis" },
     legend: { data: ["申请", "审核", "拨付", "预算"] },
-    xAxis: { type: "category", data: ["全年累计"] }, yAxis: { type: "value", name: "元" },
+    xAxis: { type: "category", data: ["全年累计"] }, yAxis: { type: "value", name: "贴息资金（元）", ...AXIS_NAME },
     series: [{ name: "申请", type: "bar", data: [sub.claimed] }, { name: "审核", type: "bar", data: [sub.approved] },
              { name: "拨付", type: "bar", data: [sub.paid] }, { name: "预算", type: "bar", data: [sub.budget] }],
   }, true);
@@ -214,7 +228,13 @@ function renderList() {
   body.innerHTML = "";
   for (const row of rows.slice(state.page * PAGE, (state.page + 1) * PAGE)) {
     const tr = body.insertRow();
-    for (const c of cols) tr.insertCell().textContent = fmt(row[c]);
+    for (const c of cols) {
+      const cell = tr.insertCell();
+      cell.textContent = fmt(row[c]);
+      // figures right-aligned; a Chinese sentence wraps; codes and dates stay on one line
+      if (typeof row[c] === "number") cell.className = "num";
+      else if (/[\u4e00-\u9fff]/.test(cell.textContent) && cell.textContent.length > 10) cell.className = "text";
+    }
   }
   $("page-info").textContent = `第 ${state.page + 1} / ${pages} 页（每页 ${PAGE} 条）`;
   $("prev").disabled = state.page === 0;
@@ -266,5 +286,8 @@ $("trend-key").addEventListener("change", () => renderCharts(state.data));
 $("prev").addEventListener("click", () => { state.page -= 1; renderList(); });
 $("next").addEventListener("click", () => { state.page += 1; renderList(); });
 $("sign-out").addEventListener("click", () => { sessionStorage.removeItem("kuozhong-key"); location.reload(); });
-window.addEventListener("resize", () => Object.values(state.charts).forEach((c) => c.resize()));
+window.addEventListener("resize", () => {
+  Object.values(state.charts).forEach((c) => c.resize());
+  if (state.data) renderCharts(state.data);
+});
 if (key()) refresh(true);

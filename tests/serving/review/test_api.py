@@ -163,6 +163,9 @@ def test_the_export_has_chinese_headers_and_the_list_as_it_stood(api):
     listed = client.get("/v1/review/final-list", headers=_h(keys["county"])).json()
     assert len(rows) - 1 == len(listed)
     assert {r[7] for r in rows[1:]} <= {"确认", "不予确认", "审核中"}
+    # the effective date is a date cell a clerk can sort and filter on, the day the list gives
+    assert sorted(r[1].date().isoformat() for r in rows[1:]) == sorted(x["effective_on"] for x in listed)
+    assert all(c.number_format == "yyyy-mm-dd" for (c,) in sheet.iter_rows(min_row=2, min_col=2, max_col=2))
     # and a township's export holds its own township only
     mine = load_workbook(io.BytesIO(client.get("/v1/review/final-list.xlsx?version=1",
                                                headers=_h(keys["caiyuan"])).content))["最终名单"]
