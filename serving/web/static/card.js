@@ -86,6 +86,7 @@ const Card = (() => {
     badge.className = `badge ${d.recommendation}`;
     text($("score"), String(points(d.score)));
     text($("grade"), d.grade);
+    text($("grade-band"), d.grade_band_zh || "");
     text($("pd"), pct(d.pd));
     text($("model-version"), `评分模型第${d.model.version}版 · 政策${d.policy_version}`);
     text($("review-note"), d.review_note_zh);

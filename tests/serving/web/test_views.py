@@ -102,6 +102,9 @@ def test_the_decision_card_fits_the_screen_and_shows_the_stored_score_cut_to_the
         shown = int(display_points(stored["score"]))
         if page.locator("#score").inner_text() != str(shown):
             problems.append(f"{decision_id}: card {page.locator('#score').inner_text()} ≠ {shown}")
+        # and the grade carries the PD range it stands for, as the decision states it
+        if stored["grade_band_zh"] not in page.locator("#grade-band").inner_text() or not stored["grade_band_zh"]:
+            problems.append(f"{decision_id}: grade band {page.locator('#grade-band').inner_text()!r}")
         bars = page.locator("#waterfall text").evaluate_all("els => els.map((e) => e.textContent)")
         if bars[-1] != str(shown):
             problems.append(f"{decision_id}: waterfall ends at {bars[-1]} ≠ {shown}")
