@@ -30,6 +30,7 @@ from models.explain.reasons import (
     Reason,
     ReasonWriter,
     explain_frame,
+    lead_with_side,
     object_columns,
     pick_reasons,
     plain_value,
@@ -376,6 +377,10 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
              failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
              matrix=table.matrix, cells=cells, scores=table.score, offer_problems=out["problems"]))]
         if with_what_would_change else [None] * n)
+    # a decline or a referral leads with what lowered the score, an approval with what raised it
+    reason_columns, reason_real = lead_with_side(
+        reason_columns, reason_real, reason_points(table),
+        np.array([r != "approve" for r in out["recommendation"]], dtype=bool))
     values = table.values if table.values is not None else object_columns(features, list(table.features))
     return DecisionRows(
         request_id=column("request_id"), household_id=column("household_id"),

@@ -99,9 +99,17 @@ def _reasons(d: Decision) -> list[str]:
     out: list[str] = []
     if any(r.points_int == 0 or abs(r.points) < 0.5 for r in d.reasons):
         out.append("a reason that moves the score by less than the point the card shows")
-    sizes = [(abs(r.points_int), abs(r.points)) for r in d.reasons]
-    if any(a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] - 0.01) for a, b in zip(sizes, sizes[1:], strict=False)):
-        out.append("reasons not listed in the order of their points")
+    # the side the recommendation rests on leads (a decline or referral: what lowered the score), each side largest
+    # first
+    lead = (lambda r: r.points < 0) if d.recommendation != "approve" else (lambda r: r.points > 0)
+    leading = [lead(r) for r in d.reasons]
+    if any(b and not a for a, b in zip(leading, leading[1:], strict=False)):
+        out.append("a reason on the side the recommendation rests on listed after one on the other side")
+    for side in (True, False):
+        sizes = [(abs(r.points_int), abs(r.points)) for r, s in zip(d.reasons, leading, strict=True) if s is side]
+        if any(a[0] < b[0] or (a[0] == b[0] and a[1] < b[1] - 0.01) for a, b in zip(sizes, sizes[1:], strict=False)):
+            out.append("reasons not listed in the order of their points")
+            break
     if any(MINUS_ZERO.search(r.text_zh) for r in d.reasons):
         out.append("a reason states a value as -0")
     return out

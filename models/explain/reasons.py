@@ -263,6 +263,21 @@ def pick_reasons(points: np.ndarray, top: int, whole: np.ndarray | None = None) 
     return order, np.take_along_axis(shown, order, axis=1)
 
 
+def lead_with_side(order: np.ndarray, real: np.ndarray, points: np.ndarray,
+                   adverse_first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The chosen reasons of each row (``pick_reasons``) listed with the side its recommendation rests on first.
+
+    A decline or a referral leads with what lowered the score, an approval with what raised it, each side largest
+    first as ``pick_reasons`` chose them: a declined card never opens with "评分增加" while a smaller "评分减少"
+    waits below it. Which factors are reasons does not change, only their order.
+    """
+    chosen = np.take_along_axis(np.atleast_2d(points), order, axis=1)
+    lead = np.where(np.asarray(adverse_first, dtype=bool)[:, None], chosen < 0, chosen > 0)
+    # the last key sorts first: real reasons, then the leading side, then the order pick_reasons gave
+    rank = np.lexsort((np.arange(order.shape[1])[None, :].repeat(len(order), axis=0), ~lead, ~real), axis=1)
+    return np.take_along_axis(order, rank, axis=1), np.take_along_axis(real, rank, axis=1)
+
+
 def plain_value(value: Any) -> Any:
     """A cell as a plain Python value (numpy scalars unwrapped, every kind of missing as None)."""
     if is_missing(value) or value is pd.NA:

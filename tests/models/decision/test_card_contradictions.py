@@ -57,9 +57,11 @@ def test_a_reason_under_a_point_or_out_of_order_is_caught(cards, policy):
     card = _first(decisions, lambda d: len(d.reasons) >= 2)
     small = card.reasons[0].model_copy(update={"points": 0.3, "points_int": 0})
     assert _said(card.model_copy(update={"reasons": [*card.reasons, small]}), policy, "less than the point")
-    flipped = [card.reasons[1], card.reasons[0], *card.reasons[2:]]
-    if (abs(flipped[0].points_int), abs(flipped[0].points)) < (abs(flipped[1].points_int), abs(flipped[1].points)):
-        assert _said(card.model_copy(update={"reasons": flipped}), policy, "order of their points")
+    # two reasons of one side, the smaller listed first
+    same = _first(decisions, lambda d: len(d.reasons) >= 2 and (d.reasons[0].points < 0) == (d.reasons[1].points < 0)
+                  and abs(d.reasons[0].points_int) > abs(d.reasons[1].points_int))
+    flipped = [same.reasons[1], same.reasons[0], *same.reasons[2:]]
+    assert _said(same.model_copy(update={"reasons": flipped}), policy, "order of their points")
     minus = card.reasons[0].model_copy(update={"text_zh": "近12个月结余率为-0%，低于申请人中位数10%，评分减少6分"})
     assert _said(card.model_copy(update={"reasons": [minus, *card.reasons[1:]]}), policy, "-0")
 
@@ -100,3 +102,17 @@ def test_a_pd_outside_its_grades_band_is_caught(cards, policy):
     band = policy.grade_band("C")
     assert band.pd_low < card.pd <= band.pd_high
     assert _said(card.model_copy(update={"pd": band.pd_high + 0.002}), policy, "outside grade C")
+
+
+def test_a_decline_leads_with_what_lowered_the_score_and_an_approval_with_what_raised_it(cards, policy):
+    _, decisions = cards
+    for recommendation, lowered_first in (("decline", True), ("approve", False)):
+        # given a card of each kind whose reasons lie on both sides
+        card = _first(decisions, lambda d, r=recommendation: d.recommendation == r
+                      and {x.points < 0 for x in d.reasons} == {True, False})
+        # then it opens with the side its recommendation rests on
+        assert (card.reasons[0].points < 0) is lowered_first
+        # and listing the other side first is caught
+        other = [x for x in card.reasons if (x.points < 0) is not lowered_first]
+        moved = [other[0], *[x for x in card.reasons if x is not other[0]]]
+        assert _said(card.model_copy(update={"reasons": moved}), policy, "side the recommendation rests on")
