@@ -3,9 +3,9 @@
 A rule is a pure function of a few inputs (``RULE_INPUTS``) and the policy, and a county's rows repeat those
 combinations endlessly (a credit record's counts, a residence, the list status on the date, a signed declaration).
 So over a frame each rule is called on one row of each distinct combination and its verdict, immutable, is shared
-by every row that has it; a row's trace and its verdict (``eligibility_status``) are likewise reached once per
-distinct pattern of the rules' verdicts. The per-row rules in ``models.rules.person`` and ``models.rules.program``
-stay the only place any rule's logic lives: this module only decides which rows can share a call.
+by every row that has it; the verdict of a row (``eligibility_status``) is likewise reached once per distinct
+pattern of outcomes. The per-row rules in ``models.rules.person`` and ``models.rules.program`` stay the only
+place any rule's logic lives: this module only decides which rows can share a call.
 
 Two inputs share a call only when the rule cannot tell them apart: equal values of the same type, with a float's
 sign of zero and a timestamp's time zone kept apart (they could read differently in a message).
@@ -110,36 +110,35 @@ def evaluate_frame(features: pd.DataFrame, policy: Policy, constants: Mapping[st
         # the plain cells (as ``to_numpy(dtype=object)`` gives them) only where needed: a date column's are costly
         cells = None if series.dtype.kind == "M" else series.to_numpy(dtype=object)
         codes[name] = column_codes(series, cells)
-    per_rule: list[list[RuleResult]] = []  # each rule's distinct verdicts
-    which: list[np.ndarray] = []  # each row's verdict of each rule (an index into that rule's distinct verdicts)
+    per_rule: list[list[RuleResult]] = []
     for code in policy.rules:
         fields = [name for name in RULE_INPUTS[code] if name in codes]
         combined = _combine([codes[name] for name in fields], n)
-        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
         rule = RULES[code]
         taken = {name: features[name].take(first).to_numpy(dtype=object) for name in fields}
-        per_rule.append([rule({**constants, **{name: taken[name][k] for name in fields}}, policy)
-                         for k in range(len(first))])
-        which.append(np.asarray(inverse, dtype=np.int64).reshape(-1))
-    return _traces(per_rule, which, n, policy)
-
-
-def _traces(per_rule: list[list[RuleResult]], which: list[np.ndarray], n: int, policy: Policy) -> RuleFrame:
-    """Every row's trace and verdict, each built once per distinct pattern of the rules' verdicts over the row.
-
-    A county's rows fall into a few hundred patterns: the trace of a pattern (with a 跃迁 household's program
-    fails set to no subsidy) and its verdict are reached once, and every row of the pattern gets its own copy.
-    """
-    if not per_rule:
-        status, subsidised = eligibility_status([])
-        return RuleFrame([[] for _ in range(n)], [status] * n, [subsidised] * n)
-    _, first, pattern = np.unique(_combine(which, n), return_index=True, return_inverse=True)
-    traces = [[verdicts[int(rows[i])] for verdicts, rows in zip(per_rule, which, strict=True)] for i in first.tolist()]
+        verdicts = [rule({**constants, **{name: taken[name][k] for name in fields}}, policy)
+                    for k in range(len(first))]
+        per_rule.append([verdicts[k] for k in inverse.tolist()] if len(distinct) > 1 else verdicts * n)
+    rows = [list(trace) for trace in zip(*per_rule, strict=True)] if per_rule else [[] for _ in range(n)]
     if "UPWARD_MOBILITY" in policy.rules:
         position = list(policy.rules).index("UPWARD_MOBILITY")
-        traces = [settle_upward_mobility(trace, policy) if trace[position].outcome == "fail" else trace
-                  for trace in traces]
-    verdicts = [eligibility_status(trace) for trace in traces]
-    codes = np.asarray(pattern, dtype=np.int64).reshape(-1).tolist()
-    return RuleFrame([list(traces[k]) for k in codes], [verdicts[k][0] for k in codes],
-                     [verdicts[k][1] for k in codes])
+        for i, trace in enumerate(rows):
+            if trace[position].outcome == "fail":
+                rows[i] = settle_upward_mobility(trace, policy)
+    return _verdicts(rows)
+
+
+def _verdicts(rows: list[list[RuleResult]]) -> RuleFrame:
+    """Each row's verdict, reached once per distinct pattern of (outcome, effect) over its rules."""
+    known: dict[tuple[tuple[str, str], ...], tuple[Status, bool]] = {}
+    status: list[Status] = []
+    subsidised: list[bool] = []
+    for trace in rows:
+        pattern = tuple((r.outcome, r.effect) for r in trace)
+        verdict = known.get(pattern)
+        if verdict is None:
+            verdict = known[pattern] = eligibility_status(trace)
+        status.append(verdict[0])
+        subsidised.append(verdict[1])
+    return RuleFrame(rows, status, subsidised)
