@@ -335,15 +335,6 @@ class ReasonWriter:
         return make_reason(name, value, contribution, points, points_int, self.info[name],
                            reference_of(self.model, name, value, self.directions[name]), self.directions[name])
 
-    @staticmethod
-    def sentence_varies_with(points: np.ndarray, points_int: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """What a reason's sentence reads of its points, for whole arrays: the side (adverse) and the whole size.
-
-        Two reasons of one feature and value that agree on both have the same sentence (``reason_sentences``),
-        so a batch writes it once and shares it.
-        """
-        return np.asarray(points, dtype=float) < 0, np.abs(np.asarray(points_int).astype(np.int64))
-
     def sentence_zh(self, name: str, value: Any, points: float, points_int: int) -> str:
         """The Chinese sentence of one reason (the batch's flat columns)."""
         return reason_sentences(name, value, points, points_int, self.info[name],

@@ -21,11 +21,9 @@ from models.decision.builder import DecisionRows, decide_rows
 from models.decision.fingerprint import decision_id_for
 from models.explain.reasons import plain_value
 from models.policy import Policy
-from models.rules.frame import column_codes
 from training.registry import LoadedModel
 
 TOP_REASONS = 3
-_DIRECTIONS = np.array(["favourable", "adverse"], dtype=object)
 FEN = 100  # money leaves the batch in whole fen (分), the unit a bank's core books in
 
 
@@ -48,71 +46,31 @@ def _text(values: pd.Series | np.ndarray | list[Any]) -> list[str | None]:
     return [None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v) for v in values]
 
 
-def _value_codes(cells: np.ndarray) -> np.ndarray:
-    """Integer codes of one feature's cells: equal codes only for cells of the same type and value."""
-    if set(map(type, cells.tolist())) == {float}:
-        return column_codes(pd.Series(cells.astype(float)))  # factorised whole (a signed zero cell by cell)
-    return column_codes(pd.Series(cells, dtype=object), cells)
-
-
-def _reason_texts(rows: DecisionRows, cols: np.ndarray, real: np.ndarray, points: np.ndarray,
-                  whole: np.ndarray) -> np.ndarray:
-    """The Chinese sentence of every reason slot (n × top; None where the slot holds no reason).
-
-    The sentence of a reason reads the feature, the row's value and what ``ReasonWriter.sentence_varies_with``
-    says it reads of the points, so it is written once per distinct combination of these over the partition
-    (by ``ReasonWriter.sentence_zh``, as on the API's Decision) and shared by every slot that has it.
-    """
-    names = rows.explained.features
-    texts = np.full(cols.shape, None, dtype=object)
-    slots = np.flatnonzero(real.ravel())
-    if not len(slots):
-        return texts
-    at = slots // cols.shape[1]  # each real slot's row
-    feature, pts, whole_pts = cols.ravel()[slots], points.ravel()[slots], whole.ravel()[slots]
-    side, size = rows.writer.sentence_varies_with(pts, whole_pts)
-    for j in np.unique(feature).tolist():
-        mine = np.flatnonzero(feature == j)
-        name = names[j]
-        cells = rows.values[name][at[mine]]
-        key = np.stack([_value_codes(cells), side[mine].astype(np.int64), size[mine].astype(np.int64)], axis=1)
-        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        made = np.empty(len(first), dtype=object)
-        made[:] = [rows.writer.sentence_zh(name, plain_value(cells[f]), float(pts[mine[f]]), int(whole_pts[mine[f]]))
-                   for f in first.tolist()]
-        texts.ravel()[slots[mine]] = made[np.asarray(inverse).reshape(-1)]
-    return texts
-
-
-def _where(shown: np.ndarray, values: np.ndarray) -> list[Any]:
-    """The values where ``shown``, None elsewhere, as plain Python objects."""
-    out = np.full(len(values), None, dtype=object)
-    out[shown] = values[shown]
-    return out.tolist()
-
-
 def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
     """The top reasons of every row as columns: feature, points, direction and the Chinese sentence."""
     table = rows.explained
     names = np.asarray(table.features, dtype=object)
     out: dict[str, list[Any]] = {}
     n = len(rows)
-    top = min(TOP_REASONS, rows.reason_columns.shape[1])
-    cols, real = rows.reason_columns[:, :top], rows.reason_real[:, :top]
-    points = np.take_along_axis(table.points, cols, axis=1)
-    whole = np.take_along_axis(table.points_int, cols, axis=1)
-    texts = _reason_texts(rows, cols, real, points, whole)
     for k in range(TOP_REASONS):
-        if k >= top:
+        if k >= rows.reason_columns.shape[1]:
             for part in ("feature", "points", "direction", "text_zh"):
                 out[f"reason_{k + 1}_{part}"] = [None] * n
             continue
-        shown = real[:, k]
-        out[f"reason_{k + 1}_feature"] = _where(shown, names[cols[:, k]])
+        cols, real = rows.reason_columns[:, k], rows.reason_real[:, k]
+        points = np.take_along_axis(table.points, cols[:, None], axis=1)[:, 0]
+        whole = np.take_along_axis(table.points_int, cols[:, None], axis=1)[:, 0]
+        feature = names[cols]
+        texts: list[str | None] = [None] * n
+        for i in np.flatnonzero(real):
+            name = feature[i]
+            texts[i] = rows.writer.sentence_zh(name, plain_value(rows.values[name][i]), float(points[i]), int(whole[i]))
+        out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), real.tolist(), strict=True)]
         out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None
-                                         for p, r in zip(points[:, k].tolist(), shown.tolist(), strict=True)]
-        out[f"reason_{k + 1}_direction"] = _where(shown, _DIRECTIONS[(points[:, k] < 0).astype(np.int64)])
-        out[f"reason_{k + 1}_text_zh"] = texts[:, k].tolist()
+                                         for p, r in zip(points.tolist(), real.tolist(), strict=True)]
+        out[f"reason_{k + 1}_direction"] = [("adverse" if p < 0 else "favourable") if r else None
+                                            for p, r in zip(points.tolist(), real.tolist(), strict=True)]
+        out[f"reason_{k + 1}_text_zh"] = texts
     return out
 
 
