@@ -7,6 +7,7 @@ not an error. Impossible values are recorded as problems and raised when a reque
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -93,7 +94,7 @@ def _groups(numeric: dict[str, float], declared: Mapping[str, Any], livelihood: 
             groups[INCOME_GROUPS.get(source, "other")] += amount
         return groups
     total = _float(_first(declared, *_TOTAL_KEYS))
-    if np.isnan(total):
+    if math.isnan(total):
         return {}
     groups[INCOME_GROUPS.get(str(livelihood), "other")] = total
     return groups
@@ -131,8 +132,8 @@ def applicant_member(visit: Mapping[str, Any], members: list[Any] | None) -> tup
         else:
             age = visited.year - born.year - ((visited.month, visited.day) < (born.month, born.day))
             gap = [abs(_float(p.get("age")) - age) for p in heads_first]
-            gap = [np.inf if np.isnan(g) else g for g in gap]
-            chosen = heads_first[int(np.argmin(gap))]
+            gap = [math.inf if math.isnan(g) else g for g in gap]
+            chosen = heads_first[min(range(len(gap)), key=gap.__getitem__)]  # the first of the closest
     found = chosen.get("relation")
     return chosen, str(found) if found is not None else None
 
@@ -154,7 +155,7 @@ def _photo_count(visit: Mapping[str, Any]) -> float:
 
 def _duration(visit: Mapping[str, Any]) -> float:
     minutes = _float(_first(visit, "duration_min", "duration_minutes"))
-    if np.isnan(minutes) and visit.get("started_at") and visit.get("ended_at"):
+    if math.isnan(minutes) and visit.get("started_at") and visit.get("ended_at"):
         span = pd.Timestamp(visit["ended_at"]) - pd.Timestamp(visit["started_at"])
         minutes = span.total_seconds() / 60.0
     return minutes
@@ -173,7 +174,7 @@ def _debts(visit: Mapping[str, Any], hh: object, where: str, found: str) -> tupl
         for field, value in (("balance", owed), ("monthly_payment", monthly)):
             if value < 0:
                 found = found or problem("visits", f"debts[{k}].{field}", value, f"{field} ≥ 0", hh, where)
-        owed, monthly = (0.0 if np.isnan(owed) else owed), (0.0 if np.isnan(monthly) else monthly)
+        owed, monthly = (0.0 if math.isnan(owed) else owed), (0.0 if math.isnan(monthly) else monthly)
         balance += owed
         payment += monthly
         lender = str(item.get("lender") or "")
@@ -213,13 +214,13 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
             if amount < 0:
                 found = found or problem("visits", f"declared_income.{source}", amount, "income ≥ 0", hh, where)
     total = _float(_first(declared, *_TOTAL_KEYS))
-    total = sum(groups.values()) if np.isnan(total) and groups else total
+    total = sum(groups.values()) if math.isnan(total) and groups else total
     years = _float(residence.get("years_at_address"))
-    if not np.isnan(years) and not 0 <= years <= MAX_YEARS_AT_ADDRESS:
+    if not math.isnan(years) and not 0 <= years <= MAX_YEARS_AT_ADDRESS:
         found = found or problem("visits", "residence.years_at_address", years,
                                  f"0 ≤ years ≤ {MAX_YEARS_AT_ADDRESS}", hh, where)
     expenses = visit.get("expenses", visit.get("declared_expenses"))
-    expense_total = (sum(v for v in (_float(x) for x in expenses.values()) if not np.isnan(v))
+    expense_total = (sum(v for v in (_float(x) for x in expenses.values()) if not math.isnan(v))
                      if isinstance(expenses, Mapping) else _float(expenses))
     if expense_total < 0:
         found = found or problem("visits", "expenses", expense_total, "expenses ≥ 0", hh, where)

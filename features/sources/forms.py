@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 
@@ -48,6 +48,11 @@ def _number(value: object) -> float | None:
         return None
 
 
+def _is_mapping(value: object) -> TypeGuard[Mapping[str, Any]]:
+    """``isinstance(value, Mapping)``, with a JSON object (a dict) told at once, without the slower ABC check."""
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _problems(form: Mapping[str, Any], kind: str) -> list[tuple[str, str, str]]:
     """(field, shown value, rule) for every rule the form breaks."""
     out: list[tuple[str, str, str]] = []
@@ -62,7 +67,7 @@ def _problems(form: Mapping[str, Any], kind: str) -> list[tuple[str, str, str]]:
     if form.get("livelihood") not in LIVELIHOOD_NAMES:
         out.append(("livelihood", repr(form.get("livelihood")), f"one of {' '.join(LIVELIHOOD_NAMES)}"))
     income = form.get("declared_income")
-    if not isinstance(income, Mapping) or not income:
+    if not _is_mapping(income) or not income:
         out.append(("declared_income", "null", "declared income by source is required"))
     else:
         for source, amount in income.items():
@@ -77,7 +82,7 @@ def _problems(form: Mapping[str, Any], kind: str) -> list[tuple[str, str, str]]:
     if kind == "revisit":
         return out
     raw_applicant = form.get("applicant")
-    applicant: Mapping[str, Any] = raw_applicant if isinstance(raw_applicant, Mapping) else {}
+    applicant: Mapping[str, Any] = raw_applicant if _is_mapping(raw_applicant) else {}
     if not is_valid_id_number(str(applicant.get("id_number") or "")):
         shown = "null" if not applicant.get("id_number") else "(masked)"
         out.append(("applicant.id_number", shown, "a valid GB 11643 ID number"))
@@ -86,7 +91,7 @@ def _problems(form: Mapping[str, Any], kind: str) -> list[tuple[str, str, str]]:
         out.append(("members", "null", "at least the head of household"))
     else:
         for k, person in enumerate(members):
-            person = person if isinstance(person, Mapping) else {}
+            person = person if _is_mapping(person) else {}
             age = _number(person.get("age"))
             if age is None:
                 out.append((f"members[{k}].age", repr(person.get("age")), "an age in completed years is required"))
@@ -109,7 +114,7 @@ def _missing(form: Mapping[str, Any]) -> int:
     count = 0
     for part, key in OPTIONAL_ANSWERS:
         holder = form if part is None else form.get(part)
-        if isinstance(holder, Mapping) and holder.get(key) is None:
+        if _is_mapping(holder) and holder.get(key) is None:
             count += 1
     return count
 
@@ -121,7 +126,7 @@ def validate_forms(name: str, records: list[dict], kind: str = "initial") -> Che
     missing = 0
     seen: dict[tuple, str] = {}
     for index, form in enumerate(records):
-        if not isinstance(form, Mapping):
+        if not _is_mapping(form):
             rows.append((name, str(index), None, "(record)", type(form).__name__, "a JSON object"))
             continue
         found = _problems(form, kind)
