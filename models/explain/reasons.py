@@ -8,7 +8,8 @@ the displayed points of every feature equals the displayed score. Everything her
 the single-row helpers are the same code on a one-row frame.
 
 A card's reasons are the factors that move its score most as the card states it (whole points, then exact points),
-largest first, whichever side they are on; a factor that rounds to 0 points is never a reason. A contribution is
+whichever side they are on; a decision lists them with the side its recommendation rests on first, each side
+largest first (``lead_with_side``); a factor that rounds to 0 points is never a reason. A contribution is
 shown as a reason only when its sign agrees with the applicant's value against the reference the
 sentence states (``models.explain.reference``): "月还款收入比为38%，高于申请人中位数21%，评分减少12分". The rest of
 the factors are grouped by feature group for the waterfall (``other_factors``), and "其他" is never its largest bar.
