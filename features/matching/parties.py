@@ -101,18 +101,17 @@ def _seal_chunk(unit: tuple[list[Any], list[int]], state: dict[str, Any]) -> Lab
 
 def _blind_received(values: bytes, state: dict[str, Any]) -> bytes:
     """The other party's blinded values multiplied by this party's key (each checked), in order."""
-    return b"".join(crypto.multiply(state["key"], u) for u in _split(values, crypto.POINT_BYTES))
+    return b"".join(crypto.x25519_many(state["key"], _split(values, crypto.POINT_BYTES)))
 
 
 def _hash_and_blind(id_numbers: list[str], state: dict[str, Any]) -> bytes:
-    """The bank's ID numbers hashed into the group and blinded with its scalar (u-coordinates), in order."""
-    us = crypto.montgomery_u([crypto.hash_to_group(x, state["session"]) for x in id_numbers])
-    return b"".join(crypto.multiply(state["key"], u) for u in us)
+    """The bank's ID numbers hashed to the curve and blinded with its scalar (u-coordinates), in order."""
+    return b"".join(crypto.x25519_many(state["key"], crypto.hash_to_curve(id_numbers, state["session"])))
 
 
 def _unblind_and_tag(values: bytes, state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     """(lookup tag, PRF value) of each answered value once the bank's blind is removed, in order."""
-    prfs = (crypto.multiply(state["key"], u) for u in _split(values, crypto.POINT_BYTES))
+    prfs = crypto.x25519_many(state["key"], _split(values, crypto.POINT_BYTES))
     return [(crypto.lookup_tag(prf, state["session"]), prf) for prf in prfs]
 
 
