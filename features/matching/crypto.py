@@ -128,20 +128,28 @@ def hash_to_curve(id_numbers: Iterable[str], session: bytes) -> list[bytes]:
 
     libsodium's map (``ge25519_elligator2``, non-square ``Z = 2``): for the field element ``r`` of the digest's low 255
     bits, ``u₁ = -A / (1 + 2r²)``; ``u = u₁`` when ``u₁³ + A·u₁² + u₁`` is a square (Jacobi symbol not -1), else
-    ``u = -A - u₁``. One inversion and one Jacobi symbol per ID, both GMP's.
+    ``u = -A - u₁``. The divisions of a whole call share one inversion (Montgomery's trick); one Jacobi symbol per
+    ID, GMP's.
     """
     prefix = _DOMAIN + session + b"|"
-    p, a, jacobi, invert, from_bytes = _P_MPZ, _A_MPZ, gmpy2.jacobi, gmpy2.invert, gmpy2.mpz.from_bytes
-    out = []
+    p, a, jacobi, from_bytes = _P_MPZ, _A_MPZ, gmpy2.jacobi, gmpy2.mpz.from_bytes
+    denominators, prefixes, running = [], [], gmpy2.mpz(1)
     for id_number in id_numbers:
         r = from_bytes(_digest(prefix, id_number), "little") & _Y_MASK
         denominator = (2 * r * r + 1) % p
-        if not denominator:  # probability 2^-253 for a hashed ID
-            raise MatchingCryptoError("a hashed ID number has no Elligator 2 image")
-        u = -a * invert(denominator, p) % p
+        denominators.append(denominator)
+        prefixes.append(running)
+        running = running * denominator % p
+    if not running:  # a denominator of zero: probability 2^-253 for a hashed ID
+        raise MatchingCryptoError("a hashed ID number has no Elligator 2 image")
+    inverse_all = gmpy2.invert(running, p)
+    out = [b""] * len(denominators)
+    for i in range(len(denominators) - 1, -1, -1):
+        u = -a * inverse_all * prefixes[i] % p
+        inverse_all = inverse_all * denominators[i] % p
         if jacobi(u * (u * (u + a) + 1) % p, p) < 0:
             u = (-u - a) % p
-        out.append(u.to_bytes(POINT_BYTES, "little"))
+        out[i] = u.to_bytes(POINT_BYTES, "little")
     return out
 
 

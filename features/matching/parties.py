@@ -1,6 +1,6 @@
 """The two parties of private list matching, as message-in/message-out objects (same code in-process or on a socket).
 
-Round 1, province → bank: a fresh session id. Round 2, bank → province: its ID numbers hashed into the group and
+Round 1, province → bank: a fresh session id. Round 2, bank → province: its ID numbers hashed to the curve and
 blinded with the bank's secret scalar. Round 3, province → bank: those values blinded again with the province's
 scalar (same order), then every base-list household's lookup tag and sealed label, streamed in shuffled chunks
 (tag and key from the PRF value of its ID number, made once per household with X25519; see ``crypto``).
@@ -221,7 +221,7 @@ class BankPartyState:
         self.province_households_seen = 0
 
     def request(self, session: bytes) -> bytes:
-        """Round 2: the bank's ID numbers, hashed into the group and blinded."""
+        """Round 2: the bank's ID numbers, hashed to the curve and blinded."""
         if len(session) != SESSION_BYTES:
             raise MatchingProtocolError(f"session id must be {SESSION_BYTES} bytes; got {len(session)}")
         self._session = session
