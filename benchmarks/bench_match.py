@@ -188,7 +188,7 @@ def main() -> None:
             crypto.TAG_BYTES + crypto.SEALED_BYTES) + result.bank_ids * crypto.POINT_BYTES + 16,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                     "load_average_1m_before": load_before, "load_average_1m": round(os.getloadavg()[0], 2)},
-        "note": "the province side (hash to group, one X25519 multiplication, keyed BLAKE2b and AES-GCM per "
+        "note": "the province side (hash to the curve, one X25519 multiplication, keyed BLAKE2b and AES-GCM per "
                 "household) dominates; both parties spread their per-ID work over threads (libsodium releases the "
                 "GIL); the floors are bare loops on one core over as many points as the protocol multiplies, timed "
                 "before and after the protocol",

@@ -1,6 +1,6 @@
 """The two parties of private list matching, as message-in/message-out objects (same code in-process or on a socket).
 
-Round 1, province → bank: a fresh session id. Round 2, bank → province: its ID numbers hashed into the group and
+Round 1, province → bank: a fresh session id. Round 2, bank → province: its ID numbers hashed to the curve and
 blinded with the bank's secret scalar. Round 3, province → bank: those values blinded again with the province's
 scalar (same order), then every base-list household's lookup tag and sealed label, streamed in shuffled chunks
 (tag and key from the PRF value of its ID number, made once per household with X25519; see ``crypto``).
@@ -101,18 +101,17 @@ def _seal_chunk(unit: tuple[list[Any], list[int]], state: dict[str, Any]) -> Lab
 
 def _blind_received(values: bytes, state: dict[str, Any]) -> bytes:
     """The other party's blinded values multiplied by this party's key (each checked), in order."""
-    return b"".join(crypto.multiply(state["key"], u) for u in _split(values, crypto.POINT_BYTES))
+    return b"".join(crypto.x25519_many(state["key"], _split(values, crypto.POINT_BYTES)))
 
 
 def _hash_and_blind(id_numbers: list[str], state: dict[str, Any]) -> bytes:
-    """The bank's ID numbers hashed into the group and blinded with its scalar (u-coordinates), in order."""
-    us = crypto.montgomery_u([crypto.hash_to_group(x, state["session"]) for x in id_numbers])
-    return b"".join(crypto.multiply(state["key"], u) for u in us)
+    """The bank's ID numbers hashed to the curve and blinded with its scalar (u-coordinates), in order."""
+    return b"".join(crypto.x25519_many(state["key"], crypto.hash_to_curve(id_numbers, state["session"])))
 
 
 def _unblind_and_tag(values: bytes, state: dict[str, Any]) -> list[tuple[bytes, bytes]]:
     """(lookup tag, PRF value) of each answered value once the bank's blind is removed, in order."""
-    prfs = (crypto.multiply(state["key"], u) for u in _split(values, crypto.POINT_BYTES))
+    prfs = crypto.x25519_many(state["key"], _split(values, crypto.POINT_BYTES))
     return [(crypto.lookup_tag(prf, state["session"]), prf) for prf in prfs]
 
 
@@ -222,7 +221,7 @@ class BankPartyState:
         self.province_households_seen = 0
 
     def request(self, session: bytes) -> bytes:
-        """Round 2: the bank's ID numbers, hashed into the group and blinded."""
+        """Round 2: the bank's ID numbers, hashed to the curve and blinded."""
         if len(session) != SESSION_BYTES:
             raise MatchingProtocolError(f"session id must be {SESSION_BYTES} bytes; got {len(session)}")
         self._session = session

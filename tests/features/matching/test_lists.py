@@ -119,19 +119,21 @@ def test_a_non_matching_id_cannot_be_recovered_from_what_the_bank_receives(count
     tags = {c.tags[i * 16:(i + 1) * 16] for c in chunks for i in range(c.count)}
     # then the bank opened labels of the IDs it holds only
     assert set(bank.labels) == set(held[:20])
-    # and no non-held ID appears in anything it received: not as text, not as its group element in either form
+    # and no non-held ID appears in anything it received: not as text, not as its group element in any form
     for id_number in not_held[:100]:
         point = crypto.hash_to_group(id_number, session)
         assert id_number.encode() not in received
-        assert point not in received
-        assert crypto.montgomery_u([point])[0] not in received
+        for value in (point, crypto.prf_value(point), *crypto.hash_to_curve([id_number], session)):
+            assert value not in received
     # and every key the bank can make from a guessed ID without the province's secret files no tag and opens no label
     sealed = [c.sealed[i * crypto.SEALED_BYTES:(i + 1) * crypto.SEALED_BYTES] for c in chunks for i in range(c.count)]
     bank_secret = bank._blind
     for id_number in not_held[:30]:
         point = crypto.hash_to_group(id_number, session)
         points = (point, crypto.blind(bank_secret, point), crypto.blind(crypto.inverse(bank_secret), point))
-        for guess in (*points, *(crypto.prf_value(p) for p in points), *crypto.montgomery_u(list(points))):
+        [u] = crypto.hash_to_curve([id_number], session)
+        blinded = [crypto.multiply(crypto.x25519_scalar(k), u) for k in (bank_secret, crypto.inverse(bank_secret))]
+        for guess in (*points, *(crypto.prf_value(p) for p in points), u, *blinded):
             assert crypto.lookup_tag(guess, session) not in tags
             for box in sealed[:50]:
                 with pytest.raises(crypto.MatchingCryptoError):
@@ -151,8 +153,8 @@ def test_the_province_sees_only_fresh_blinded_values_and_their_count(county: Cou
     for id_number in held:
         point = crypto.hash_to_group(id_number, session1)
         assert id_number.encode() not in request1
-        assert point not in request1
-        assert crypto.montgomery_u([point])[0] not in request1
+        for value in (point, crypto.prf_value(point), *crypto.hash_to_curve([id_number], session1)):
+            assert value not in request1
     assert not {request1[i:i + 32] for i in range(0, len(request1), 32)} & {
         request2[i:i + 32] for i in range(0, len(request2), 32)}
 
@@ -217,7 +219,7 @@ def test_a_clamped_x25519_scalar_multiplies_as_the_edwards_scalar_it_stands_for(
     # given hashed points and random scalars, each also negated (the other sign of the clamped form)
     order = 2**252 + 27742317777372353535851937790883648493
     points = [crypto.hash_to_group(f"id-{i}", b"s" * 16) for i in range(40)]
-    for point, u in zip(points, crypto.montgomery_u(points), strict=True):
+    for point, u in zip(points, [crypto.prf_value(p) for p in points], strict=True):
         scalar = crypto.new_scalar()
         negated = (order - int.from_bytes(scalar, "little")).to_bytes(32, "little")
         edwards = crypto.prf_value(crypto.blind(scalar, point))
@@ -233,24 +235,33 @@ def test_a_clamped_x25519_scalar_multiplies_as_the_edwards_scalar_it_stands_for(
     assert crypto.x25519_scalar(blind) and crypto.x25519_scalar(crypto.inverse(blind))
 
 
+def test_the_hash_to_the_curve_is_libsodiums_map_with_the_cofactor_cleared_by_the_multiplication() -> None:
+    # given many ID numbers (about half take each branch of the map) and a fresh X25519 key k, a multiple of 8
+    session = b"s" * 16
+    ids = [f"3309221980{i:08d}" for i in range(2_000)]
+    key = crypto.new_prf_key()
+    eighth = (int.from_bytes(key, "little") // 8).to_bytes(32, "little")
+    # when the u-coordinates of the Elligator 2 points are multiplied with X25519
+    values = crypto.prf_values(key, ids, session)
+    # then each equals (k/8)·H(id), with H libsodium's own map and cofactor clearing, by an Edwards multiplication
+    assert values == [crypto.prf_value(crypto.blind(eighth, crypto.hash_to_group(x, session))) for x in ids]
+    assert len(set(values)) == len(ids)
+
+
 def test_the_provinces_two_multiplications_reach_the_same_prf_value() -> None:
-    # given ID numbers hashed into the group, the province's key and a bank's blind
+    # given ID numbers, the province's key and a bank's blind
     session = b"s" * 16
     ids = [f"33092219800101{i:03d}X"[:18] for i in range(300)]
-    points = [crypto.hash_to_group(x, session) for x in ids]
-    key, blind = crypto.new_prf_key(), crypto.new_scalar()
-    # when the u-coordinates come from the batched division and from libsodium's checked conversion
-    # then they agree on every point
-    assert crypto.montgomery_u(points) == [bytes(sodium.crypto_sign_ed25519_pk_to_curve25519(p)) for p in points]
-    # and the province's X25519 value of an ID equals what the bank holds after the Edwards round trip
+    key, blind = crypto.new_prf_key(), crypto.new_blind()
+    # when the province computes its values directly, and the bank's blind goes on and comes off around its key
     province = crypto.prf_values(key, ids, session)
-    answered = [crypto.blind(key, crypto.blind(blind, p)) for p in points]
-    bank = [crypto.prf_value(crypto.blind(crypto.inverse(blind), a)) for a in answered]
-    assert province == bank
-    # and after the X25519 round trip, its blind and the inverse in their clamped forms
     forward, back = crypto.x25519_scalar(blind), crypto.x25519_scalar(crypto.inverse(blind))
-    us = crypto.montgomery_u(points)
-    assert [crypto.multiply(back, crypto.multiply(key, crypto.multiply(forward, u))) for u in us] == province
+    us = crypto.hash_to_curve(ids, session)
+    bank = crypto.x25519_many(back, crypto.x25519_many(key, crypto.x25519_many(forward, us)))
+    # then both reach the same value for every ID, and the blinded values differ from it and from the hashes
+    assert bank == province
+    blinded = crypto.x25519_many(forward, us)
+    assert not set(blinded) & (set(province) | set(us))
     # and different IDs give different values, another key another value
     assert len(set(province)) == len(ids)
     assert not set(crypto.prf_values(crypto.new_prf_key(), ids, session)) & set(province)
