@@ -79,7 +79,7 @@ def _woe_scorecard(X_tr, y_tr, w_tr, X_te, cats, nums):
 def _summary(values: list[float]) -> dict[str, float]:
     a = np.asarray(values, dtype=float)
     return {"mean": float(a.mean()), "sd": float(a.std(ddof=1)) if a.size > 1 else 0.0,
-            "min": float(a.min()), "max": float(a.max())}
+            "min": float(a.min()), "max": float(a.max()), "values": a.tolist()}
 
 
 def curve(counties: int = 32, repeats: int = 4, households: int = 31_128) -> dict[str, object]:
