@@ -2,6 +2,7 @@
 """Model quality against peers: German Credit repeated stratified CV, county out-of-time vs oracle, reproducibility.
 
 python -m benchmarks.bench_models [--repeats 5 --folds 5 --trials 20 --households 31000 --preset plan|trainable]
+python -m benchmarks.bench_models --parts curve [--curve-counties 32 --curve-repeats 4]   (on demand, ~10-15 min)
 
 The county part also decides every out-of-time application with the model (the Decision builder, five reasons per
 card as the API shows them) and counts reasons whose sign contradicts banking sense: a feature with a risk
@@ -480,11 +481,14 @@ def main() -> None:
     parser.add_argument("--preset", default="plan", choices=("plan", "trainable"),
                         help="The county part's county: the plan's, or SimulationConfig.trainable (busier, riskier).")
     parser.add_argument("--parts", default="german,county",
-                        help="Comma-separated parts to run (german, county); the JSON holds only those.")
+                        help="Comma-separated parts to run (german, county, curve); the JSON holds only those. "
+                             "curve (on demand only): the learning curve of benchmarks/learning_curve.py.")
+    parser.add_argument("--curve-counties", type=int, default=32, help="Plan counties the learning curve pools.")
+    parser.add_argument("--curve-repeats", type=int, default=4, help="Repeats per point of the learning curve.")
     args = parser.parse_args()
     args.parts = {p.strip() for p in args.parts.split(",")}
-    if not args.parts <= {"german", "county"}:
-        parser.error(f"--parts {','.join(sorted(args.parts))}: the parts are german and county")
+    if not args.parts <= {"german", "county", "curve"}:
+        parser.error(f"--parts {','.join(sorted(args.parts))}: the parts are german, county and curve")
     start = time.perf_counter()
     load_before = os.getloadavg()
     result: dict[str, object] = {}
@@ -493,12 +497,17 @@ def main() -> None:
         result["german_credit"]["explanations"] = explanation_figures_german()
     if "county" in args.parts:
         result["county"] = county(args.households, args.preset)
+    if "curve" in args.parts:
+        from benchmarks.learning_curve import curve
+
+        result["learning_curve"] = curve(args.curve_counties, args.curve_repeats, args.households)
     result["total_seconds"] = time.perf_counter() - start
     # The machine's cores are shared: the load averages say how much else was running around the timings.
     result["machine"] = {"cpus": os.cpu_count(), "load_average_1_5_15_start": load_before,
                          "load_average_1_5_15_end": os.getloadavg()}
     # A partial run never overwrites the full run's JSON.
-    out = OUT if len(args.parts) == 2 else OUT.with_name(f"bench_models-{''.join(args.parts)}.json")
+    parts = "-".join(sorted(args.parts))
+    out = OUT if args.parts == {"german", "county"} else OUT.with_name(f"bench_models-{parts}.json")
     if args.preset != "plan":
         out = out.with_name(f"{out.stem}-{args.preset}.json")
     out.parent.mkdir(parents=True, exist_ok=True)

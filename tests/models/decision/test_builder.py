@@ -88,9 +88,9 @@ def test_model_alone_decline_is_a_recommendation_a_person_confirms(loaded, table
 
 
 def test_upward_mobility_household_gets_normal_terms_without_subsidy(loaded, table, policy):
-    # given an eligible application, flagged 跃迁 before its date
+    # given an eligible application offered a subsidised loan, flagged 跃迁 before its date
     decisions, eligible = _eligible_rows(loaded, table, policy)
-    i = next(i for i in eligible if decisions[i].terms is not None)
+    i = next(i for i in eligible if decisions[i].terms is not None and decisions[i].terms.annual_subsidy_finance > 0)
     row = table.iloc[[i]].copy()
     before = decisions[i]
     row["upward_mobility_flagged_on"] = str((row["as_of"].iloc[0] - dt.timedelta(days=30)).date())
