@@ -113,7 +113,15 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
         "model_run_id": [rows.model.run_id] * n, "policy_version": [rows.policy_version] * n,
         "policy_hash": [rows.policy_hash] * n, "input_hash": rows.input_hash, "decided_at": [rows.decided_at] * n,
     }
-    return pd.DataFrame(columns, columns=_flat_columns())
+    frame = pd.DataFrame(columns, columns=_flat_columns())
+    # a column keeps its type however many of its rows are empty: a frame whose rows all lack terms (or a third
+    # reason) holds only None there, which pandas would otherwise leave as object while a fuller frame reads as
+    # text or a number
+    schema = output_schema()
+    kinds = {pa.string(): "str", pa.float64(): "float64"}
+    cast = {c: kinds[kind] for c, kind in zip(schema.names, schema.types, strict=True)
+            if kind in kinds and frame[c].dtype == object}
+    return frame.astype(cast) if cast else frame
 
 
 def _flat_columns() -> list[str]:

@@ -64,3 +64,15 @@ def test_the_single_decision_is_the_batch_row_of_that_application(table, loaded,
             assert pd.isna(row["limit_fen"])
         else:
             assert row["limit_fen"] == round(one.terms.limit * 100)
+
+
+def test_a_frame_without_any_offer_has_the_columns_of_one_with_offers(table, loaded, policy):
+    # given the county's declined applications alone, a partition none of whose rows carries terms
+    features = table.drop(columns=["default_12m"]).reset_index(drop=True)
+    whole = decide_chunk(features, loaded, policy, NOW)
+    declined = features[(whole["recommendation"] == "decline").to_numpy()].reset_index(drop=True)
+    assert len(declined) > 0
+    alone = decide_chunk(declined, loaded, policy, NOW)
+    assert alone["product_code"].isna().all()
+    # then every column has the type it has in a partition with offers (text stays text when all of it is empty)
+    assert alone.dtypes.to_dict() == whole.dtypes.to_dict()
