@@ -86,21 +86,20 @@ def ordered_map(function: Callable[[Unit, dict[str, Any]], Result], units: Itera
             if len(pending) >= 2 * workers:
                 break
         yield function(first, state)
-        for unit in iterator:
-            pending.append(pool.submit(_run, function, unit))
-            while len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        yield from _in_order(pending, (pool.submit(_run, function, unit) for unit in iterator), workers)
 
 
 def _threaded(function: Callable[[Unit, dict[str, Any]], Result], units: Iterable[Unit], state: dict[str, Any],
               workers: int) -> Iterator[Result]:
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: deque[Future[Result]] = deque()
-        for unit in units:
-            pending.append(pool.submit(function, unit, state))
-            while len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
+        yield from _in_order(deque(), (pool.submit(function, unit, state) for unit in units), workers)
+
+
+def _in_order(pending: deque[Future[Result]], submitted: Iterator[Future[Result]], workers: int) -> Iterator[Result]:
+    """Results of ``pending`` then of ``submitted`` in order, keeping at most two units per worker in flight."""
+    for future in submitted:  # each submission happens only when the generator is advanced
+        pending.append(future)
+        while len(pending) >= 2 * workers:
             yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

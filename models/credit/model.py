@@ -31,6 +31,8 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
@@ -111,14 +113,9 @@ def _platt(raw: np.ndarray, y: np.ndarray, weight: np.ndarray | None) -> tuple[f
         return slope, float(platt.intercept_[0]), False
     w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
     target = float(np.sum(w * y))
-    lo, hi = -60.0, 60.0  # mean PD rises with the intercept: bisect its likelihood equation
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if float(np.sum(w / (1.0 + np.exp(-(raw + mid))))) < target:
-            lo = mid
-        else:
-            hi = mid
-    return 1.0, (lo + hi) / 2, True
+    # the weighted mean PD rises with the intercept: the root of its likelihood equation lies in a wide bracket
+    level = brentq(lambda b: float(np.sum(w * expit(raw + b))) - target, -60.0, 60.0, xtol=1e-12)
+    return 1.0, float(level), True
 
 
 class ParamsError(KuozhongError):

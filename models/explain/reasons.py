@@ -274,8 +274,8 @@ def lead_with_side(order: np.ndarray, real: np.ndarray, points: np.ndarray,
     """
     chosen = np.take_along_axis(np.atleast_2d(points), order, axis=1)
     lead = np.where(np.asarray(adverse_first, dtype=bool)[:, None], chosen < 0, chosen > 0)
-    # the last key sorts first: real reasons, then the leading side, then the order pick_reasons gave
-    rank = np.lexsort((np.arange(order.shape[1])[None, :].repeat(len(order), axis=0), ~lead, ~real), axis=1)
+    # real reasons first, the leading side before the other, and within that the order pick_reasons gave (stable)
+    rank = np.argsort(2 * ~real + ~lead, axis=1, kind="stable")
     return np.take_along_axis(order, rank, axis=1), np.take_along_axis(real, rank, axis=1)
 
 
