@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from models.policy import Policy
 
 PD_SLACK = 1e-4  # a score stated at 2 decimals moves the PD by at most about 2e-5 across a bar
-MINUS_ZERO = re.compile(r"[-−]0(?:\.0+)?(?![\d.])")  # "-0%", "每月-0元": a value rounded to nothing, with a sign
+MINUS_ZERO = re.compile(r"[-−+]0(?:\.0+)?(?![\d.])")  # "-0%", "每月+0元": a value rounded to nothing, with a sign
 REVIEW_BAND_ZH = "人工审核区间"  # the note's words for a score in the referral band
 NO_OFFER_ZH = "无可执行的报价"  # the note's words for an approval-grade case whose offer cannot be signed
 
@@ -95,7 +95,7 @@ def _grade_band(d: Decision, policy: Policy) -> list[str]:
 
 
 def _reasons(d: Decision) -> list[str]:
-    """Reasons under the display resolution, out of the order of their points, or stating a value as "-0"."""
+    """Reasons under the display resolution, out of the order of their points, or stating a value as a signed zero ("-0", "+0")."""
     out: list[str] = []
     if any(r.points_int == 0 or abs(r.points) < 0.5 for r in d.reasons):
         out.append("a reason that moves the score by less than the point the card shows")
@@ -111,7 +111,7 @@ def _reasons(d: Decision) -> list[str]:
             out.append("reasons not listed in the order of their points")
             break
     if any(MINUS_ZERO.search(r.text_zh) for r in d.reasons):
-        out.append("a reason states a value as -0")
+        out.append("a reason states a value as a signed zero (-0, +0)")
     return out
 
 
@@ -121,7 +121,7 @@ def _offer_figures(d: Decision, policy: Policy) -> list[str]:
     if t is None:
         return []
     out: list[str] = []
-    requested = getattr(t, "requested_amount", 0.0)
+    requested = t.requested_amount
     product = next((p for p in (*policy.products, *policy.ordinary_products) if p.code == t.product_code), None)
     if requested > 0 and t.limit > requested:
         out.append(f"an offer of {t.limit:,.0f} above the {requested:,.0f} asked for")

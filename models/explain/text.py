@@ -227,8 +227,9 @@ def amount_text(unit: str, v: float, digits: int = 0, multiple: bool | None = No
         v = 0.0
     if unit == "元":
         return f"{v:,.{digits}f}元", f"{v:,.{digits}f} yuan"
-    if unit == "元/月":
-        return f"每月{v:+,.{digits}f}元", f"{v:+,.{digits}f} yuan a month"
+    if unit == "元/月":  # a change carries its sign, unless it is written as nothing ("每月0元", not "+0")
+        sign = "+" if round(v, digits) != 0 else ""
+        return f"每月{v:{sign},.{digits}f}元", f"{v:{sign},.{digits}f} yuan a month"
     if unit == "ratio":
         if abs(v) > 10 if multiple is None else multiple:
             return f"{v:.1f}倍", f"{v:.1f}x"

@@ -64,6 +64,8 @@ def test_a_reason_under_a_point_or_out_of_order_is_caught(cards, policy):
     assert _said(same.model_copy(update={"reasons": flipped}), policy, "order of their points")
     minus = card.reasons[0].model_copy(update={"text_zh": "近12个月结余率为-0%，低于申请人中位数10%，评分减少6分"})
     assert _said(card.model_copy(update={"reasons": [minus, *card.reasons[1:]]}), policy, "-0")
+    plus = card.reasons[0].model_copy(update={"text_zh": "近6个月余额趋势为每月+0元，低于申请人中位数每月+356元，评分减少4分"})
+    assert _said(card.model_copy(update={"reasons": [plus, *card.reasons[1:]]}), policy, "signed zero")
 
 
 def test_an_approval_for_less_than_asked_must_say_so(cards, policy):

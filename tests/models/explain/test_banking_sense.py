@@ -203,3 +203,12 @@ def test_a_ratio_and_its_reference_are_written_in_the_same_unit() -> None:
     assert value == "14.7倍" and clause == "，高于申请人中位数0.0倍"
     # and ordinary ratios stay percentages on both sides
     assert comparison_clause(info, Reference(kind="median", value=0.21, compared=0.38, side=1, directional=True))[0] == "，高于申请人中位数21%"
+
+
+def test_a_monthly_change_that_rounds_to_nothing_reads_without_a_sign():
+    from models.explain.text import amount_text
+
+    # a balance trend under half a yuan a month, either way, reads 每月0元 (neither "+0" nor "-0")
+    assert [amount_text("元/月", v)[0] for v in (0.3, -0.3, 0.0)] == ["每月0元"] * 3
+    # and a real change keeps its sign
+    assert [amount_text("元/月", v)[0] for v in (356.2, -258.0, 0.6)] == ["每月+356元", "每月-258元", "每月+1元"]
