@@ -6,7 +6,9 @@ stated obstacle that is not the one that blocks it, an approval without an offer
 household offered a subsidised product, a PD outside its grade's band, a reason under the point the card shows or
 out of the order of its points, an offer above the request or the cap, a rate and subsidy split that do not make
 up the reference rate, an approval for less than the request that the note does not state, a subsidy for a
-household off the list. Tests run it over whole simulated counties; it is empty for a sound card.
+household off the list, a condition precedent to disbursement (an unsigned 身份承诺书) that the card does not state
+or states where nothing is open, a referral to a person with nothing for the person to check. Tests run it over
+whole simulated counties; it is empty for a sound card.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from models.explain.reasons import display_points
+from models.rules import conditions_of
 from models.terms.check import offer_problem
 
 if TYPE_CHECKING:
@@ -79,7 +82,24 @@ def contradictions(decision: Decision, policy: Policy, household_class: str | No
     if d.eligibility.subsidised and d.terms is not None and not d.terms.subsidised:
         out.append(f"a subsidised household offered the ordinary product {d.terms.product_code}")
     out += _what_would_change(d, bar, grade_approves)
-    out += _grade_band(d, policy) + _reasons(d) + _offer_figures(d, policy)
+    out += _grade_band(d, policy) + _reasons(d) + _offer_figures(d, policy) + _conditions(d)
+    return out
+
+
+def _conditions(d: Decision) -> list[str]:
+    """A condition precedent left unstated, stated where none is open, or a referral with nothing to check."""
+    out: list[str] = []
+    open_ = [c.code for c in conditions_of(d.eligibility.rules)]
+    stated = [c.code for c in d.conditions]
+    if d.recommendation == "decline":
+        if stated:
+            out.append(f"a decline carrying conditions precedent {stated}")
+    elif stated != open_:
+        out.append(f"conditions precedent stated {stated}, but the rules leave {open_} open")
+    elif any(c.text_zh not in d.review_note_zh for c in d.conditions):
+        out.append("a condition precedent the note does not state")
+    if d.decided_by == "person" and not d.eligibility.to_check:
+        out.append("a referral to a person with no rule for the person to check")
     return out
 
 
