@@ -40,7 +40,15 @@ from models.explain.reasons import (
 )
 from models.policy import Policy
 from models.policy.grading import grade_index
-from models.rules import RULE_FIELDS, Condition, RuleResult, Status, conditions_of, eligibility_status, evaluate_rules
+from models.rules import (
+    RULE_FIELDS,
+    Condition,
+    RuleResult,
+    Status,
+    conditions_of,
+    eligibility_status,
+    evaluate_rules,
+)
 from models.rules.frame import RuleFrame, evaluate_frame
 from models.rules.program import LIST_UNDER_REVIEW
 from models.rules.result import day, number
