@@ -23,9 +23,11 @@ from models.terms.check import offer_problem
 if TYPE_CHECKING:
     from models.decision.builder import Decision
     from models.policy import Policy
+    from models.terms.offer import LoanTerms
 
 PD_SLACK = 1e-4  # a score stated at 2 decimals moves the PD by at most about 2e-5 across a bar
 MINUS_ZERO = re.compile(r"[-−+]0(?:\.0+)?(?![\d.])")  # "-0%", "每月+0元": a value rounded to nothing, with a sign
+PRICING = re.compile(r"执行利率(\d+\.\d\d)% \+ 财政贴息(\d+\.\d\d)% \+ 银行让利(\d+\.\d\d)% = 参考利率(\d+\.\d\d)%")
 REVIEW_BAND_ZH = "人工审核区间"  # the note's words for a score in the referral band
 NO_OFFER_ZH = "无可执行的报价"  # the note's words for an approval-grade case whose offer cannot be signed
 
@@ -165,6 +167,27 @@ def _offer_figures(d: Decision, policy: Policy) -> list[str]:
             out.append(f"a subsidised offer for a household whose list check is {listed}")
     elif t.annual_subsidy_finance or t.annual_concession_bank or t.finance_subsidy_rate or t.bank_concession_rate:
         out.append("an ordinary offer carrying a subsidy or concession")
+    return out + (_pricing_statement(t) if t.subsidised else [])
+
+
+def _pricing_statement(t: LoanTerms) -> list[str]:
+    """The card's statement of the rate's make-up, read as a reader sums it: each part named once, adding up."""
+    stated = t.pricing_zh
+    found = PRICING.fullmatch(stated)
+    if found is None or any(stated.count(word) != 1 for word in ("执行利率", "财政贴息", "银行让利", "参考利率")):
+        return [f"the pricing statement {stated!r} does not name rate, subsidy, concession and reference once each"]
+    rate, finance, bank, reference = (round(float(x) * 100) for x in found.groups())
+    out: list[str] = []
+    if rate + finance + bank != reference:
+        out.append(f"the pricing statement {stated!r} does not add up as shown")
+    if (f"{rate / 100:.2f}%", f"{finance / 100:.2f}%", f"{reference / 100:.2f}%") != (
+            f"{t.rate:.2%}", f"{t.finance_subsidy_rate:.2%}", f"{t.reference_rate:.2%}"):
+        out.append(f"the pricing statement {stated!r} states figures other than the offer's")
+    if abs(bank / 10_000 - t.bank_concession_total_rate) > 0.00005 + 1e-12:
+        out.append(f"the pricing statement's bank concession is not the bank's whole concession "
+                   f"{t.bank_concession_total_rate:.2%}")
+    if abs(t.annual_concession_bank_total - round(t.limit * t.bank_concession_total_rate, 2)) > 0.01:
+        out.append("the bank's yearly concession is not the limit times its whole concession")
     return out
 
 
