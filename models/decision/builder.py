@@ -52,7 +52,7 @@ from models.rules import (
 from models.rules.frame import RuleFrame, evaluate_frame
 from models.rules.program import LIST_UNDER_REVIEW
 from models.rules.result import day, number
-from models.terms.check import offer_problem
+from models.terms.check import CAPACITY_CAPS_ZH, capacity_caps, offer_problem
 from models.terms.offer import LoanTerms, offer_terms
 
 
@@ -204,7 +204,7 @@ def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: 
     terms = _terms(policy, changed, household_class, change.grade_after, subsidised, payment)
     problem = settle_offer("approve", "model", False, terms, policy, household_class, row.get("as_of"), subsidised)[3]
     if problem is None:
-        return change
+        return _capacity_said(change, terms, "按改变后的还款能力和评级")
     joined_zh = "；".join(c.text_zh for c in change.changes)
     joined_en = "; ".join(c.text_en for c in change.changes)
     return change.model_copy(update={
@@ -212,6 +212,21 @@ def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: 
         "text_zh": f"如{joined_zh}，评分可达批准线，但贷款方案仍无法签约（{problem[0]}）；须由信贷人员人工审核",
         "text_en": f"If the applicant would {joined_en}, the score would meet the bar, but the offer still could not "
                    f"be signed ({problem[1]}); an officer must review"})
+
+
+def _capacity_said(change: WhatWouldChange, terms: LoanTerms | None, basis_zh: str) -> WhatWouldChange:
+    """The what-would-change, saying so when repayment capacity still caps the limit below the request.
+
+    Neither a better score nor a smaller request lifts a limit that capacity caps: the officer and the applicant
+    read the limit the change would lead to, not the request.
+    """
+    if not capacity_caps(terms) or terms is None:
+        return change
+    return change.model_copy(update={
+        "text_zh": f"{change.text_zh}；{CAPACITY_CAPS_ZH}：{basis_zh}核定额度约{terms.limit:,.0f}元，低于申请金额"
+                   f"{terms.requested_amount:,.0f}元",
+        "text_en": f"{change.text_en}; repayment capacity caps the limit: at the {'changed ' if '改变' in basis_zh else ''}"
+                   f"capacity and grade it is about {terms.limit:,.0f}, below the {terms.requested_amount:,.0f} asked"})
 
 
 def settle_offer(recommendation: Recommendation, decided_by: DecidedBy, review: bool, terms: LoanTerms | None,
@@ -394,7 +409,8 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         out["terms"].append(terms)
         out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (
-        [_offer_checked(change, offer_rows.get(i), policy, classes[i], out["subsidised"][i], payments[i])
+        [_capacity_said(change, out["terms"][i], "按还款能力和评级") if change.status == "already_approved"
+         else _offer_checked(change, offer_rows.get(i), policy, classes[i], out["subsidised"][i], payments[i])
          for i, change in enumerate(what_would_change_frame(
              model, features, policy, out["status"], out["recommendation"],
              failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from models.explain.reasons import display_points
 from models.rules import conditions_of
-from models.terms.check import offer_problem
+from models.terms.check import CAPACITY_CAPS_ZH, capacity_caps, offer_problem
 
 if TYPE_CHECKING:
     from models.decision.builder import Decision
@@ -213,4 +213,14 @@ def _what_would_change(d: Decision, bar: float, grade_approves: bool) -> list[st
         out.append(f"an approval-grade referral whose what-would-change is {status}")
     if status == "none_within_reach" and d.score >= bar and "贷款方案" not in change.text_zh:
         out.append("what-would-change says the score cannot reach a bar it already meets")
+    if d.recommendation == "approve" and capacity_caps(d.terms) and CAPACITY_CAPS_ZH not in change.text_zh:
+        out.append("an approval whose limit capacity caps below the request, and the what-would-change does not say so")
+    if status == "found" and d.terms is not None and d.terms.capacity_limit is not None:
+        levers = {c.lever for c in change.changes}
+        asked = change.new_values.get("requested_amount")
+        # a smaller request the current capacity cannot lend, with nothing in the change that raises capacity
+        if ("debt_balance" not in levers and isinstance(asked, int | float) and asked > d.terms.capacity_limit
+                and CAPACITY_CAPS_ZH not in change.text_zh):
+            out.append(f"a change to a request of {asked:,.0f}, above the {d.terms.capacity_limit:,.0f} capacity "
+                       "allows, that does not say capacity caps the limit")
     return out
