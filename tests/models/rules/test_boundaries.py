@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from models.rules import RULE_FIELDS, RULES, completed_years, conditions_of, eligibility_status, evaluate_rules
+from models.rules import (
+    RULE_FIELDS,
+    RULES,
+    completed_years,
+    conditions_of,
+    eligibility_status,
+    evaluate_rules,
+)
 from tests.models.rules.rule_rows import APPLIED, id_born, passing_row
 
 
