@@ -177,7 +177,7 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
         t = d.terms
         terms = [("产品", f"{t.product_name}（{t.product_code}）"), ("额度", f"{t.limit:,.0f} 元"),
                  ("年利率", f"{t.rate:.2%}"), ("利率构成", t.pricing_zh)]
-        if t.subsidised:
+        if t.subsidised and t.limit > 0:  # a limit of 0 lends nothing: no yearly subsidy or concession to state
             terms += [("财政贴息", f"{t.finance_subsidy_rate:.2%}，每年约 {t.annual_subsidy_finance:,.2f} 元"),
                       ("银行让利", bank_concession_text(t))]
         terms.append(("说明", t.explanation_zh))

@@ -123,7 +123,7 @@ const Card = (() => {
       const t = d.terms;
       // the rate's make-up as the model states it (each part once, adding up as shown), then each party's year
       const parts = [`产品：${t.product_name}`, `额度：${yuan(t.limit)}`, `执行利率：${pct(t.rate)}`, `利率构成：${t.pricing_zh}`];
-      if (t.subsidised) {
+      if (t.subsidised && t.limit > 0) {  // a limit of 0 lends nothing: no yearly subsidy or concession
         parts.push(`财政贴息：${pct(t.finance_subsidy_rate)}，每年约 ${yuan(t.annual_subsidy_finance)}`,
                    `银行让利：${pct(t.bank_concession_total_rate)}，每年约 ${yuan(t.annual_concession_bank_total)}`);
       }
