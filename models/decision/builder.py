@@ -3,8 +3,10 @@
 ``decide_frame`` is the builder: it scores a whole feature frame with one TreeSHAP call (PD, score, points and
 reasons all come from it), runs the policy's rules on every row and combines them. ``decide`` is the same code
 on a one-row frame. Order of precedence: a knock-out rule declines (the failed rules are the reasons); missing
-data or an open condition refers the case to a person; otherwise the model's grade recommends approve, refer or
-decline. A decline that rests on the model alone is a recommendation a person must confirm (PIPL Art. 24).
+data or a rule that asks for a person refers the case; otherwise the model's grade recommends approve, refer or
+decline. A condition precedent to disbursement (an unsigned 身份承诺书) does not hold the decision up: a decision
+that is not a decline states it (``Decision.conditions``) and the loan is not paid out until it is met. A decline
+that rests on the model alone is a recommendation a person must confirm (PIPL Art. 24).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from models.credit.model import CreditModel
 from models.decision.fingerprint import FrameColumns, input_hashes
-from models.decision.notes import DecidedBy, Recommendation, reduced_offer, review_note
+from models.decision.notes import DecidedBy, Recommendation, reduced_offer, review_note, with_conditions
 from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
 from models.explain.reasons import (
     SMALL_FRAME,
@@ -38,11 +40,19 @@ from models.explain.reasons import (
 )
 from models.policy import Policy
 from models.policy.grading import grade_index
-from models.rules import RULE_FIELDS, RuleResult, Status, eligibility_status, evaluate_rules
+from models.rules import (
+    RULE_FIELDS,
+    Condition,
+    RuleResult,
+    Status,
+    conditions_of,
+    eligibility_status,
+    evaluate_rules,
+)
 from models.rules.frame import RuleFrame, evaluate_frame
 from models.rules.program import LIST_UNDER_REVIEW
 from models.rules.result import day, number
-from models.terms.check import offer_problem
+from models.terms.check import CAPACITY_CAPS_ZH, capacity_caps, offer_problem
 from models.terms.offer import LoanTerms, offer_terms
 
 
@@ -68,13 +78,18 @@ class Eligibility(BaseModel):
 
     @property
     def failed(self) -> list[RuleResult]:
-        """Every rule that failed (knock-outs, open conditions and the 跃迁 no-subsidy rules)."""
+        """Every rule that failed (knock-outs, referrals, conditions precedent and the 跃迁 no-subsidy rules)."""
         return [r for r in self.rules if r.outcome == "fail"]
 
     @property
     def knocked_out(self) -> list[RuleResult]:
         """The rules whose failure declines the applicant."""
         return [r for r in self.rules if r.outcome == "fail" and r.effect == "decline"]
+
+    @property
+    def conditions(self) -> list[Condition]:
+        """The conditions precedent to disbursement still open (an unsigned declaration), met before paying out."""
+        return conditions_of(self.rules)
 
     @property
     def to_check(self) -> list[RuleResult]:
@@ -115,6 +130,8 @@ class Decision(BaseModel):
     grade_band_zh: str = ""  # the PD range the grade stands for ("违约概率 4.54%–8.15%", ``Policy.grade_bands``)
     list_version: str | None = None  # the 最终名单 version ON_LIST read (None: no final list on the date)
     lent_while_reviewing: bool = False  # 边审核边放款: ON_LIST passed on an entry still under review
+    # 放款前提条件: what must be met before the loan is paid out (an unsigned 身份承诺书); none on a decline
+    conditions: list[Condition] = []
 
 
 def _rule_rows(features: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
@@ -187,7 +204,7 @@ def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: 
     terms = _terms(policy, changed, household_class, change.grade_after, subsidised, payment)
     problem = settle_offer("approve", "model", False, terms, policy, household_class, row.get("as_of"), subsidised)[3]
     if problem is None:
-        return change
+        return _capacity_said(change, terms, "按改变后的还款能力和评级")
     joined_zh = "；".join(c.text_zh for c in change.changes)
     joined_en = "; ".join(c.text_en for c in change.changes)
     return change.model_copy(update={
@@ -195,6 +212,21 @@ def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: 
         "text_zh": f"如{joined_zh}，评分可达批准线，但贷款方案仍无法签约（{problem[0]}）；须由信贷人员人工审核",
         "text_en": f"If the applicant would {joined_en}, the score would meet the bar, but the offer still could not "
                    f"be signed ({problem[1]}); an officer must review"})
+
+
+def _capacity_said(change: WhatWouldChange, terms: LoanTerms | None, basis_zh: str) -> WhatWouldChange:
+    """The what-would-change, saying so when repayment capacity still caps the limit below the request.
+
+    Neither a better score nor a smaller request lifts a limit that capacity caps: the officer and the applicant
+    read the limit the change would lead to, not the request.
+    """
+    if not capacity_caps(terms) or terms is None:
+        return change
+    return change.model_copy(update={
+        "text_zh": f"{change.text_zh}；{CAPACITY_CAPS_ZH}：{basis_zh}核定额度约{terms.limit:,.0f}元，低于申请金额"
+                   f"{terms.requested_amount:,.0f}元",
+        "text_en": f"{change.text_en}; repayment capacity caps the limit: at the {'changed ' if '改变' in basis_zh else ''}"
+                   f"capacity and grade it is about {terms.limit:,.0f}, below the {terms.requested_amount:,.0f} asked"})
 
 
 def settle_offer(recommendation: Recommendation, decided_by: DecidedBy, review: bool, terms: LoanTerms | None,
@@ -288,7 +320,12 @@ class DecisionRows:
             input_hash=self.input_hash[i], decided_at=self.decided_at, decided_by=self.decided_by[i],
             declined_by_rules=[r.code for r in eligibility.knocked_out],
             grade_band_zh=(self.grade_bands_zh or {}).get(self.grade[i], ""),
-            list_version=self.list_version_of(i), lent_while_reviewing=self.lent_while_reviewing(i))
+            list_version=self.list_version_of(i), lent_while_reviewing=self.lent_while_reviewing(i),
+            conditions=self.conditions(i))
+
+    def conditions(self, i: int) -> list[Condition]:
+        """Row i's conditions precedent to disbursement (none on a decline: there is nothing to pay out)."""
+        return [] if self.recommendation[i] == "decline" else conditions_of(self.rules[i])
 
     def list_version_of(self, i: int) -> str | None:
         """The final list's version row i's ON_LIST read, or None."""
@@ -366,12 +403,14 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         grade_refers = decided_by == "model" and bands[i].recommendation == "refer"
         also = (offer_problem(terms, policy, classes[i] if isinstance(classes[i], str) else None,
                               day(row.get("as_of")), subsidised) if grade_refers and row is not None else None)
-        out["notes"].append(review_note(rules, subsidised, recommendation, decided_by, problem or also, grade_refers,
-                                        _reduced(terms) if recommendation == "approve" else ("", "")))
+        note = review_note(rules, subsidised, recommendation, decided_by, problem or also, grade_refers,
+                           _reduced(terms) if recommendation == "approve" else ("", ""))
+        out["notes"].append(note if recommendation == "decline" else with_conditions(note, conditions_of(rules)))
         out["terms"].append(terms)
         out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (
-        [_offer_checked(change, offer_rows.get(i), policy, classes[i], out["subsidised"][i], payments[i])
+        [_capacity_said(change, out["terms"][i], "按还款能力和评级") if change.status == "already_approved"
+         else _offer_checked(change, offer_rows.get(i), policy, classes[i], out["subsidised"][i], payments[i])
          for i, change in enumerate(what_would_change_frame(
              model, features, policy, out["status"], out["recommendation"],
              failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],

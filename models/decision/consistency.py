@@ -6,7 +6,9 @@ stated obstacle that is not the one that blocks it, an approval without an offer
 household offered a subsidised product, a PD outside its grade's band, a reason under the point the card shows or
 out of the order of its points, an offer above the request or the cap, a rate and subsidy split that do not make
 up the reference rate, an approval for less than the request that the note does not state, a subsidy for a
-household off the list. Tests run it over whole simulated counties; it is empty for a sound card.
+household off the list, a condition precedent to disbursement (an unsigned 身份承诺书) that the card does not state
+or states where nothing is open, a referral to a person with nothing for the person to check. Tests run it over
+whole simulated counties; it is empty for a sound card.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ import re
 from typing import TYPE_CHECKING
 
 from models.explain.reasons import display_points
-from models.terms.check import offer_problem
+from models.rules import conditions_of
+from models.terms.check import CAPACITY_CAPS_ZH, capacity_caps, offer_problem
 
 if TYPE_CHECKING:
     from models.decision.builder import Decision
     from models.policy import Policy
+    from models.terms.offer import LoanTerms
 
 PD_SLACK = 1e-4  # a score stated at 2 decimals moves the PD by at most about 2e-5 across a bar
 MINUS_ZERO = re.compile(r"[-−+]0(?:\.0+)?(?![\d.])")  # "-0%", "每月+0元": a value rounded to nothing, with a sign
+PRICING = re.compile(r"执行利率(\d+\.\d\d)% \+ 财政贴息(\d+\.\d\d)% \+ 银行让利(\d+\.\d\d)% = 参考利率(\d+\.\d\d)%")
 REVIEW_BAND_ZH = "人工审核区间"  # the note's words for a score in the referral band
 NO_OFFER_ZH = "无可执行的报价"  # the note's words for an approval-grade case whose offer cannot be signed
 
@@ -79,7 +84,24 @@ def contradictions(decision: Decision, policy: Policy, household_class: str | No
     if d.eligibility.subsidised and d.terms is not None and not d.terms.subsidised:
         out.append(f"a subsidised household offered the ordinary product {d.terms.product_code}")
     out += _what_would_change(d, bar, grade_approves)
-    out += _grade_band(d, policy) + _reasons(d) + _offer_figures(d, policy)
+    out += _grade_band(d, policy) + _reasons(d) + _offer_figures(d, policy) + _conditions(d)
+    return out
+
+
+def _conditions(d: Decision) -> list[str]:
+    """A condition precedent left unstated, stated where none is open, or a referral with nothing to check."""
+    out: list[str] = []
+    open_ = [c.code for c in conditions_of(d.eligibility.rules)]
+    stated = [c.code for c in d.conditions]
+    if d.recommendation == "decline":
+        if stated:
+            out.append(f"a decline carrying conditions precedent {stated}")
+    elif stated != open_:
+        out.append(f"conditions precedent stated {stated}, but the rules leave {open_} open")
+    elif any(c.text_zh not in d.review_note_zh for c in d.conditions):
+        out.append("a condition precedent the note does not state")
+    if d.decided_by == "person" and not d.eligibility.to_check:
+        out.append("a referral to a person with no rule for the person to check")
     return out
 
 
@@ -145,6 +167,27 @@ def _offer_figures(d: Decision, policy: Policy) -> list[str]:
             out.append(f"a subsidised offer for a household whose list check is {listed}")
     elif t.annual_subsidy_finance or t.annual_concession_bank or t.finance_subsidy_rate or t.bank_concession_rate:
         out.append("an ordinary offer carrying a subsidy or concession")
+    return out + (_pricing_statement(t) if t.subsidised else [])
+
+
+def _pricing_statement(t: LoanTerms) -> list[str]:
+    """The card's statement of the rate's make-up, read as a reader sums it: each part named once, adding up."""
+    stated = t.pricing_zh
+    found = PRICING.fullmatch(stated)
+    if found is None or any(stated.count(word) != 1 for word in ("执行利率", "财政贴息", "银行让利", "参考利率")):
+        return [f"the pricing statement {stated!r} does not name rate, subsidy, concession and reference once each"]
+    rate, finance, bank, reference = (round(float(x) * 100) for x in found.groups())
+    out: list[str] = []
+    if rate + finance + bank != reference:
+        out.append(f"the pricing statement {stated!r} does not add up as shown")
+    if (f"{rate / 100:.2f}%", f"{finance / 100:.2f}%", f"{reference / 100:.2f}%") != (
+            f"{t.rate:.2%}", f"{t.finance_subsidy_rate:.2%}", f"{t.reference_rate:.2%}"):
+        out.append(f"the pricing statement {stated!r} states figures other than the offer's")
+    if abs(bank / 10_000 - t.bank_concession_total_rate) > 0.00005 + 1e-12:
+        out.append(f"the pricing statement's bank concession is not the bank's whole concession "
+                   f"{t.bank_concession_total_rate:.2%}")
+    if abs(t.annual_concession_bank_total - round(t.limit * t.bank_concession_total_rate, 2)) > 0.01:
+        out.append("the bank's yearly concession is not the limit times its whole concession")
     return out
 
 
@@ -170,4 +213,14 @@ def _what_would_change(d: Decision, bar: float, grade_approves: bool) -> list[st
         out.append(f"an approval-grade referral whose what-would-change is {status}")
     if status == "none_within_reach" and d.score >= bar and "贷款方案" not in change.text_zh:
         out.append("what-would-change says the score cannot reach a bar it already meets")
+    if d.recommendation == "approve" and capacity_caps(d.terms) and CAPACITY_CAPS_ZH not in change.text_zh:
+        out.append("an approval whose limit capacity caps below the request, and the what-would-change does not say so")
+    if status == "found" and d.terms is not None and d.terms.capacity_limit is not None:
+        levers = {c.lever for c in change.changes}
+        asked = change.new_values.get("requested_amount")
+        # a smaller request the current capacity cannot lend, with nothing in the change that raises capacity
+        if ("debt_balance" not in levers and isinstance(asked, int | float) and asked > d.terms.capacity_limit
+                and CAPACITY_CAPS_ZH not in change.text_zh):
+            out.append(f"a change to a request of {asked:,.0f}, above the {d.terms.capacity_limit:,.0f} capacity "
+                       "allows, that does not say capacity caps the limit")
     return out

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from models.rules import RuleResult
+    from models.rules import Condition, RuleResult
 
 Recommendation = Literal["approve", "refer", "decline"]
 DecidedBy = Literal["rules", "person", "model"]
@@ -63,3 +63,11 @@ def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: R
         return ("评级达到批准标准，模型建议按本行普通产品批准" + reduced[0] + extra_zh,
                 "The grade approves the bank's ordinary product" + reduced[1] + extra_en)
     return "符合条件，模型建议批准" + reduced[0] + extra_zh, "Eligible and recommended for approval" + reduced[1] + extra_en
+
+
+def with_conditions(note: tuple[str, str], conditions: Sequence[Condition]) -> tuple[str, str]:
+    """The note with each condition precedent to disbursement appended (放款前提条件：…), as the card states it."""
+    if not conditions:
+        return note
+    return (note[0] + "".join(f"；{c.text_zh}" for c in conditions),
+            note[1] + "".join(f"; {c.text_en}" for c in conditions))

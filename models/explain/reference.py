@@ -111,7 +111,9 @@ def risk_sides(model: CreditModel, matrix: np.ndarray, levels: dict[str, list[st
             continue
         median, mean = float(stats["median"]), float(stats["mean"])
         ref = np.where(column == median, mean, median)
-        sides[:, j] = np.where(present, np.sign(column - ref) * direction, 0)
+        # a reference that is itself missing (a feature never seen in training) or inf - inf gives no side
+        gap = column - ref
+        sides[:, j] = np.where(present & ~np.isnan(gap), np.sign(gap) * direction, 0)
         claimed[:, j] = present
     return sides, claimed
 

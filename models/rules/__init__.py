@@ -3,7 +3,8 @@
 Every rule returns a ``RuleResult`` (code, pass / fail / cannot decide, the applicant's value, the threshold, a
 message in Chinese and English). Missing data gives ``cannot_decide`` (refer to a person), never a pass. What a
 fail does is the rule's ``effect``: ``decline`` knocks the applicant out, ``refer`` sends the case to a person
-first, ``no_subsidy`` leaves a loan at the bank's normal terms without the program's subsidy. The rules live in
+first, ``no_subsidy`` leaves a loan at the bank's normal terms without the program's subsidy, ``condition`` leaves
+the credit decision to its merits and makes the rule a condition precedent to disbursement. The rules live in
 ``models.rules.person`` (the applicant) and ``models.rules.program`` (the household's place in the program).
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from models.policy import Policy
 from models.rules.person import (
@@ -23,6 +26,7 @@ from models.rules.person import (
     rule_residence,
 )
 from models.rules.program import (
+    CONDITIONS_PRECEDENT,
     product_for,
     rule_amount_cap,
     rule_declaration,
@@ -33,6 +37,8 @@ from models.rules.program import (
     rule_upward_mobility,
 )
 from models.rules.result import Effect, Outcome, RuleResult
+
+CONDITION_LEAD_ZH = "放款前提条件："  # how a card, a note and a file introduce a condition precedent
 
 Status = Literal["pass", "fail", "cannot_decide"]
 Rule = Callable[[Mapping[str, Any], Policy], RuleResult]
@@ -101,7 +107,8 @@ def eligibility_status(results: list[RuleResult]) -> tuple[Status, bool]:
     """The rule layer's verdict and whether a new loan may carry the program's subsidy.
 
     ``fail`` when a knock-out rule fails; ``cannot_decide`` when data is missing or a rule sends the case to a
-    person; otherwise ``pass``. A ``no_subsidy`` fail leaves the verdict at pass but takes the subsidy away.
+    person; otherwise ``pass``. A ``no_subsidy`` fail leaves the verdict at pass but takes the subsidy away; a
+    ``condition`` fail leaves it at pass too (the loan waits for the condition at disbursement, ``conditions_of``).
     """
     effects: set[tuple[Outcome, Effect]] = {(r.outcome, r.effect) for r in results}
     if ("fail", "decline") in effects:
@@ -114,5 +121,27 @@ def eligibility_status(results: list[RuleResult]) -> tuple[Status, bool]:
     return status, subsidised
 
 
-__all__ = ["RULES", "RULE_FIELDS", "RULE_INPUTS", "Outcome", "RuleResult", "Status", "completed_years", "eligibility_status",
-           "evaluate_rules", "product_for", "settle_upward_mobility"]
+class Condition(BaseModel):
+    """A condition precedent to disbursement an approval carries (放款前提条件), from the rule that asks for it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    text_zh: str
+    text_en: str
+
+
+def conditions_of(results: list[RuleResult]) -> list[Condition]:
+    """The conditions precedent still open: every failed rule whose effect is ``condition``, in the policy's order."""
+    out = []
+    for r in results:
+        if r.outcome == "fail" and r.effect == "condition":
+            zh, en = CONDITIONS_PRECEDENT.get(r.code, (r.message_zh, r.message_en))
+            out.append(Condition(code=r.code, text_zh=f"{CONDITION_LEAD_ZH}{zh}",
+                                 text_en=f"Condition precedent to disbursement: {en}"))
+    return out
+
+
+__all__ = ["CONDITION_LEAD_ZH", "RULES", "RULE_FIELDS", "RULE_INPUTS", "Condition", "Outcome", "RuleResult", "Status",
+           "completed_years", "conditions_of", "eligibility_status", "evaluate_rules", "product_for",
+           "settle_upward_mobility"]

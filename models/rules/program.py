@@ -225,8 +225,16 @@ def rule_amount_cap(row: Mapping[str, Any], policy: Policy) -> RuleResult:
                   f"Requested {amount:,.0f}, above the product limit of {cap:,.0f}: the limit is assessed at the cap")
 
 
+# What a condition precedent asks for, by rule code: the card states "放款前提条件：…" and disbursement waits for it.
+CONDITIONS_PRECEDENT = {"DECLARATION": ("签署扩中家庭身份承诺书", "the signed 扩中家庭身份承诺书 (self-declaration)")}
+
+
 def rule_declaration(row: Mapping[str, Any], policy: Policy) -> RuleResult:
-    """DECLARATION: the 扩中家庭身份承诺书 is signed; unsigned, the loan waits for it (a person follows up)."""
+    """DECLARATION: the 扩中家庭身份承诺书 is signed before disbursement (PROGRAM.md rule 7).
+
+    Unsigned, the credit decision is still taken on its merits and an approval carries the signature as a
+    condition precedent to disbursement (effect ``condition``). Unknown whether it is signed, a person checks.
+    """
     signed = flag(row.get("declaration_signed"))
     if signed is None:
         return cannot("DECLARATION", "self-declaration", "扩中家庭身份承诺书签署情况", True)
@@ -234,4 +242,4 @@ def rule_declaration(row: Mapping[str, Any], policy: Policy) -> RuleResult:
                   "已签署扩中家庭身份承诺书" if signed else "尚未签署扩中家庭身份承诺书，放款前须签署",
                   "The self-declaration is signed" if signed
                   else "The self-declaration is not signed yet; it must be signed before the loan is paid out",
-                  effect="refer")
+                  effect="condition")

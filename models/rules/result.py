@@ -17,9 +17,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 Outcome = Literal["pass", "fail", "cannot_decide"]
-# What a failed rule does to the decision: knock the applicant out, send the case to a person first, or leave
-# the loan possible at the bank's normal terms without the program's subsidy.
-Effect = Literal["decline", "refer", "no_subsidy"]
+# What a failed rule does to the decision: knock the applicant out, send the case to a person first, leave the
+# loan possible at the bank's normal terms without the program's subsidy, or let the credit decision stand on its
+# merits with a condition precedent to disbursement (放款前提条件: nothing is paid out until it is met).
+Effect = Literal["decline", "refer", "no_subsidy", "condition"]
 _TRUE = {"true", "yes", "y", "1", "是", "已签", "已签署", "有"}
 _FALSE = {"false", "no", "n", "0", "否", "未签", "未签署", "无"}
 

@@ -11,6 +11,14 @@ import datetime as dt
 from models.policy import Policy
 from models.terms.offer import LoanTerms
 
+CAPACITY_CAPS_ZH = "额度受还款能力限制"  # the words a card uses when capacity caps the limit below the request
+
+
+def capacity_caps(terms: LoanTerms | None) -> bool:
+    """True when repayment capacity (scaled by grade), not the request or a cap, sets a limit below the request."""
+    return (terms is not None and terms.capacity_limit is not None and not terms.request_capped
+            and 0 < terms.limit < terms.requested_amount)
+
 
 def offer_problem(terms: LoanTerms | None, policy: Policy, household_class: str | None, on: dt.date | None,
                   subsidised: bool) -> tuple[str, str] | None:

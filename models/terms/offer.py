@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from models.policy import Policy, Product
 
@@ -57,6 +57,60 @@ class LoanTerms(BaseModel):
     capacity_limit: float | None = None  # the limit repayment capacity alone allows (None: income unknown)
     bank_discount_below_cap: float = 0.0  # the bank's further cut when the rate sits below the program cap
     notes: tuple[FigureNote, ...] = ()
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def bank_concession_total_rate(self) -> float:
+        """All the bank gives up below the reference rate: its share of the gap above the cap and the cut below it."""
+        return round(self.bank_concession_rate + self.bank_discount_below_cap, 6)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def annual_concession_bank_total(self) -> float:
+        """The bank's whole concession over a year on the full limit (its share and its cut below the cap)."""
+        return round(self.limit * self.bank_concession_total_rate, 2)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pricing_zh(self) -> str:
+        """The rate's make-up as the card states it, each part named once and adding up as shown."""
+        return pricing_text(self)[0]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def pricing_en(self) -> str:
+        """The rate's make-up in English."""
+        return pricing_text(self)[1]
+
+
+def _hundredths(rate: float) -> int:
+    """A rate in hundredths of a percent, as a card shows it (3.70% -> 370)."""
+    return round(rate * 10_000)
+
+
+def pricing_text(t: LoanTerms) -> tuple[str, str]:
+    """The rate's make-up: rate + county subsidy + bank concession = reference rate, as figures that add up shown.
+
+    The bank's part is one figure (its share of the gap above the cap and its cut below the cap together), stated
+    as what the shown reference leaves after the shown rate and subsidy, so the sentence adds up as a reader sums it.
+    """
+    if not t.subsidised:
+        return (f"执行利率{t.rate:.2%}（本行正常价格，无财政贴息和银行让利）",
+                f"Rate {t.rate:.2%} (the bank's ordinary price, no subsidy or concession)")
+    reference, rate, finance = _hundredths(t.reference_rate), _hundredths(t.rate), _hundredths(t.finance_subsidy_rate)
+    bank = reference - rate - finance
+    return (f"执行利率{rate / 100:.2f}% + 财政贴息{finance / 100:.2f}% + 银行让利{bank / 100:.2f}% = 参考利率{reference / 100:.2f}%",
+            f"rate {rate / 100:.2f}% + county subsidy {finance / 100:.2f}% + bank concession {bank / 100:.2f}% = "
+            f"reference rate {reference / 100:.2f}%")
+
+
+def bank_concession_text(t: LoanTerms) -> str:
+    """The bank's concession as one figure with what it is made of and its yearly amount on the full limit."""
+    bank = _hundredths(t.reference_rate) - _hundredths(t.rate) - _hundredths(t.finance_subsidy_rate)
+    share = _hundredths(t.bank_concession_rate)
+    split = (f"（其中按分担比例{share / 100:.2f}%，执行利率低于项目上限另让{(bank - share) / 100:.2f}%）"
+             if bank != share else "")
+    return f"{bank / 100:.2f}%{split}，每年约 {t.annual_concession_bank_total:,.2f} 元"
 
 
 def fitting_products(policy: Policy, household_class: str | None, on: dt.date | None = None,
@@ -181,9 +235,11 @@ def offer_terms(policy: Policy, purpose: str | None, household_class: str | None
                             f"{position:.0%} of it: {rate:.2%}")),
         FigureNote(figure="subsidy", value=sub.finance_points,
                    text_zh=(f"贴息：参考利率{sub.reference_rate:.2%}高出项目上限{sub.rate_cap:.2%}的"
-                            f"{sub.reference_rate - sub.rate_cap:.2%}，由县财政贴息{sub.finance_points:.2%}、银行让利"
-                            f"{sub.bank_points:.2%}；按额度全年计，财政贴息约{limit * sub.finance_points:,.2f}元"
-                            + (f"，利率低于上限的{below_cap:.2%}由银行另行让利" if below_cap else "")),
+                            f"{sub.reference_rate - sub.rate_cap:.2%}，由县财政贴息{sub.finance_points:.2%}、银行分担"
+                            f"{sub.bank_points:.2%}"
+                            + (f"，执行利率低于上限的{below_cap:.2%}由银行另让，银行共让利{sub.bank_points + below_cap:.2%}"
+                               if below_cap else "")
+                            + f"；按额度全年计，财政贴息约{limit * sub.finance_points:,.2f}元"),
                    text_en=(f"Subsidy: the {sub.reference_rate - sub.rate_cap:.2%} between the reference rate "
                             f"{sub.reference_rate:.2%} and the {sub.rate_cap:.2%} cap is paid {sub.finance_points:.2%} "
                             f"by the county and {sub.bank_points:.2%} by the bank; about "

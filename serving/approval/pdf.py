@@ -226,6 +226,9 @@ def build_pdf(view: ApprovalView, recommendation_code: str, created: dt.datetime
     _pairs(pdf, view.credit[:6])
     colour = _RECOMMENDATION_COLOURS.get(recommendation_code, (0, 0, 0))
     _table(pdf, [[view.credit[6][0], view.credit[6][1]]], (30, PAGE_WIDTH - 30), colours={(0, 1): colour})
+    if view.credit[7:]:  # conditions precedent to disbursement, in the referral colour: nothing is paid out before
+        _table(pdf, [list(pair) for pair in view.credit[7:]], (30, PAGE_WIDTH - 30),
+               colours={(i, 1): _RECOMMENDATION_COLOURS["refer"] for i in range(len(view.credit) - 7)})
     _heading(pdf, view.eligibility_heading)
     outcome_colours = {(i, 1): _OUTCOME_COLOURS.get(o, (0, 0, 0)) for i, o in enumerate(view.rule_outcomes)}
     _table(pdf, view.rules, (33, 13, 34, 30, PAGE_WIDTH - 110), view.rules_header, outcome_colours)

@@ -18,6 +18,7 @@ RULE_NAMES_ZH = {"ID_VALID": "身份证号码", "AGE": "年龄", "RESIDENCE": "�
                  "UPWARD_MOBILITY": "跃迁家庭", "DECLARATION": "身份承诺书", "AMOUNT_CAP": "申请金额上限",
                  "INCOME_CONSISTENT": "申报收入一致性", "INCOME_OBSERVED": "申报收入与流水核对"}
 OUTCOME_ZH = {"pass": "通过", "fail": "未通过", "cannot_decide": "待核实"}
+CONDITION_OUTCOME_ZH = "放款前须满足"  # a failed condition precedent: the decision stands, disbursement waits
 CAPACITY_ZH = {"full": "完全民事行为能力", "limited": "限制民事行为能力", "none": "无民事行为能力", "minor": "未成年"}
 MISSING_ZH = "缺少数据，需人工核实"
 
@@ -107,11 +108,18 @@ def threshold_zh(rule: RuleResult, policy: Policy) -> str:
     return "—"
 
 
+def outcome_of(rule: RuleResult) -> str:
+    """The outcome as a card colours it: a failed condition precedent reads as something to settle, not a fail."""
+    return "cannot_decide" if rule.outcome == "fail" and rule.effect == "condition" else rule.outcome
+
+
 def rule_lines(rules: list[RuleResult], policy: Policy) -> list[dict[str, str]]:
     """Every rule as the card and the approval file print it: name, outcome, value, standard, explanation."""
-    return [{"code": r.code, "name_zh": RULE_NAMES_ZH.get(r.code, r.code), "outcome": r.outcome,
-             "outcome_zh": OUTCOME_ZH.get(r.outcome, r.outcome), "value_zh": value_zh(r, policy),
-             "threshold_zh": threshold_zh(r, policy), "message_zh": r.message_zh} for r in rules]
+    return [{"code": r.code, "name_zh": RULE_NAMES_ZH.get(r.code, r.code), "outcome": outcome_of(r),
+             "outcome_zh": (CONDITION_OUTCOME_ZH if r.outcome == "fail" and r.effect == "condition"
+                            else OUTCOME_ZH.get(r.outcome, r.outcome)),
+             "value_zh": value_zh(r, policy), "threshold_zh": threshold_zh(r, policy), "message_zh": r.message_zh}
+            for r in rules]
 
 
 def local_time(moment: dt.datetime) -> str:

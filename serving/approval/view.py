@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from models.decision.builder import Decision
 from models.explain.reasons import display_points
 from models.policy import Policy, load_policy
-from serving.approval.rule_text import local_time, rule_lines
+from models.rules import CONDITION_LEAD_ZH
+from models.terms.offer import bank_concession_text
+from serving.approval.rule_text import local_time, outcome_of, rule_lines
 
 RECOMMENDATION_ZH = {"approve": "建议批准", "refer": "转人工审核", "decline": "建议拒绝"}
 OUTCOME_ZH = {"pass": "通过", "fail": "未通过", "cannot_decide": "待核实"}
@@ -160,6 +162,9 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
               ("基础分", f"{int(display_points(d.base_points))} 分"), ("评级", f"{d.grade}（{d.grade_band_zh}）" if d.grade_band_zh else d.grade),
               ("建议", RECOMMENDATION_ZH.get(d.recommendation, d.recommendation)),
               ("需人工复核", "是" if d.human_review_required else "否"), ("说明", d.review_note_zh)]
+    # rows after the note: each condition precedent to disbursement, stated where the committee signs
+    credit += [(CONDITION_LEAD_ZH.rstrip("："), c.text_zh.removeprefix(CONDITION_LEAD_ZH) + "（满足前不得放款）")
+               for c in d.conditions]
     reasons = [(r.label_zh, r.value_zh or _cell(r.value), f"{r.points_int:+d}", _direction(r.direction, r.points_int),
                 r.text_zh + (f"（建议：{r.advice_zh}）" if r.advice_zh else "")) for r in d.reasons]
     wwc = d.what_would_change
@@ -171,10 +176,11 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
     if d.terms is not None:
         t = d.terms
         terms = [("产品", f"{t.product_name}（{t.product_code}）"), ("额度", f"{t.limit:,.0f} 元"),
-                 ("年利率", f"{t.rate:.2%}"), ("参考利率", f"{t.reference_rate:.2%}"),
-                 ("财政贴息 / 银行让利", f"{t.finance_subsidy_rate:.2%} / {t.bank_concession_rate:.2%}"),
-                 ("年贴息金额（财政）", f"{t.annual_subsidy_finance:,.2f} 元"),
-                 ("年让利金额（银行）", f"{t.annual_concession_bank:,.2f} 元"), ("说明", t.explanation_zh)]
+                 ("年利率", f"{t.rate:.2%}"), ("利率构成", t.pricing_zh)]
+        if t.subsidised and t.limit > 0:  # a limit of 0 lends nothing: no yearly subsidy or concession to state
+            terms += [("财政贴息", f"{t.finance_subsidy_rate:.2%}，每年约 {t.annual_subsidy_finance:,.2f} 元"),
+                      ("银行让利", bank_concession_text(t))]
+        terms.append(("说明", t.explanation_zh))
     model = [("模型", f"{d.model.name} 版本 {d.model.version}"), ("训练运行", d.model.run_id),
              ("政策版本", f"{d.policy_version}（{d.policy_hash[:12]}）"), ("输入指纹", d.input_hash)]
     decided = local_time(d.decided_at)
@@ -183,7 +189,7 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
         title=TITLE, decision_id=d.decision_id, decided_at=decided, applicant=applicant,
         eligibility_heading=f"准入规则（{STATUS_ZH.get(d.eligibility.status, d.eligibility.status)}）",
         rules_header=("规则", "结果", "申请人值", "标准", "说明"), rules=rules,
-        rule_outcomes=[r.outcome for r in d.eligibility.rules], credit=credit,
+        rule_outcomes=[outcome_of(r) for r in d.eligibility.rules], credit=credit,
         recommendation=RECOMMENDATION_ZH.get(d.recommendation, d.recommendation), recommendation_code=d.recommendation,
         reasons_header=("因素", "申请人值", "分值", "方向", "说明"), reasons=reasons, waterfall=waterfall(d),
         change_status=change_status, change_text=wwc.text_zh if wwc else "", changes=changes, terms=terms,

@@ -102,6 +102,7 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
         "recommendation": rows.recommendation,
         "human_review_required": rows.human_review_required,
         "review_note_zh": [note[0] for note in rows.review_notes],
+        "conditions_zh": ["；".join(c.text_zh for c in rows.conditions(i)) for i in range(n)],  # 放款前提条件
         "product_code": [t.product_code if t else None for t in terms],
         "product_name": [t.product_name if t else None for t in terms],
         "subsidised": [t.subsidised if t else None for t in terms],
@@ -130,7 +131,7 @@ def _flat_columns() -> list[str]:
     return ["decision_id", "request_id", "request_kind", "household_id", "applicant_id_masked", "township",
             "household_class", "as_of", "eligible", "eligibility_status", "failed_rules", "cannot_decide_rules", "pd",
             "score", "base_points", "grade", "recommendation", "human_review_required", "review_note_zh",
-            "product_code", "product_name", "subsidised", "limit_fen", "rate", "annual_subsidy_finance_fen", *reasons, "model_name", "model_version", "model_run_id",
+            "conditions_zh", "product_code", "product_name", "subsidised", "limit_fen", "rate", "annual_subsidy_finance_fen", *reasons, "model_name", "model_version", "model_run_id",
             "policy_version", "policy_hash", "input_hash", "decided_at"]
 
 

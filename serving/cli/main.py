@@ -82,10 +82,13 @@ def _print_decision(decision: Decision) -> None:
     band = f"（{decision.grade_band_zh}）" if decision.grade_band_zh else ""
     table.add_row("PD / 评分 / 评级", f"{decision.pd:.2%} / {shown} 分 / {decision.grade}{band}")
     table.add_row("建议 recommendation", f"[{colour}]{decision.recommendation}[/]  {decision.review_note_zh}")
+    for condition in decision.conditions:
+        table.add_row("放款前提条件 condition", f"[yellow]{condition.text_zh}[/] ({condition.text_en})")
     for reason in decision.reasons[:3]:
         table.add_row("原因 reason", reason.text_zh)
     if decision.terms:
         table.add_row("产品 terms", f"{decision.terms.product_name} {decision.terms.limit:,.0f}元 {decision.terms.rate:.2%}")
+        table.add_row("利率构成 pricing", decision.terms.pricing_zh)
     console.print(table)
 
 

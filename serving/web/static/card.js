@@ -63,7 +63,7 @@ const Card = (() => {
   function clear() {
     current = null;
     $("decision-card").hidden = true;
-    for (const id of ["eligibility-list", "reasons", "what-would-change", "terms", "reviews", "card-notes"]) {
+    for (const id of ["eligibility-list", "reasons", "what-would-change", "terms", "reviews", "card-notes", "conditions"]) {
       const el = $(id);
       if (el) el.replaceChildren();
     }
@@ -90,6 +90,9 @@ const Card = (() => {
     text($("pd"), pct(d.pd));
     text($("model-version"), `评分模型第${d.model.version}版 · 政策${d.policy_version}`);
     text($("review-note"), d.review_note_zh);
+    const conditions = d.conditions || [];
+    $("conditions").replaceChildren(...conditions.map((c) => item("li", `${c.text_zh}（满足前不得放款）`)));
+    $("conditions").hidden = !conditions.length;
     $("card-notes").replaceChildren(...pub.notes.map((n) => {
       const li = item("li", n.message_zh); li.className = n.kind; return li;
     }));
@@ -118,12 +121,13 @@ const Card = (() => {
     $("what-would-change").replaceChildren(...items.map((t) => item("li", t)));
     if (d.terms) {
       const t = d.terms;
-      $("terms").replaceChildren(...[
-        `产品：${t.product_name}`, `额度：${yuan(t.limit)}`,
-        `执行利率：${pct(t.rate)}（参考利率 ${pct(t.reference_rate)}）`,
-        `财政贴息：${pct(t.finance_subsidy_rate)}，每年约 ${yuan(t.annual_subsidy_finance)}`,
-        `银行让利：${pct(t.bank_concession_rate)}，每年约 ${yuan(t.annual_concession_bank)}`, t.explanation_zh,
-      ].map((s) => item("p", s)));
+      // the rate's make-up as the model states it (each part once, adding up as shown), then each party's year
+      const parts = [`产品：${t.product_name}`, `额度：${yuan(t.limit)}`, `执行利率：${pct(t.rate)}`, `利率构成：${t.pricing_zh}`];
+      if (t.subsidised && t.limit > 0) {  // a limit of 0 lends nothing: no yearly subsidy or concession
+        parts.push(`财政贴息：${pct(t.finance_subsidy_rate)}，每年约 ${yuan(t.annual_subsidy_finance)}`,
+                   `银行让利：${pct(t.bank_concession_total_rate)}，每年约 ${yuan(t.annual_concession_bank_total)}`);
+      }
+      $("terms").replaceChildren(...[...parts, t.explanation_zh].map((s) => item("p", s)));
     } else {
       $("terms").replaceChildren(item("p", "不提供产品（未通过准入或模型建议拒绝）"));
     }

@@ -9,6 +9,7 @@ outside its grade's band); the check names each, and the county's own cards carr
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -118,3 +119,47 @@ def test_a_decline_leads_with_what_lowered_the_score_and_an_approval_with_what_r
         other = [x for x in card.reasons if (x.points < 0) is not lowered_first]
         moved = [other[0], *[x for x in card.reasons if x is not other[0]]]
         assert _said(card.model_copy(update={"reasons": moved}), policy, "side the recommendation rests on")
+
+
+def test_the_rate_rate_subsidy_and_concession_add_up_as_the_card_states_them(cards, policy):
+    from serving.approval.view import approval_view
+
+    _, decisions = cards
+    offers = [d for d in decisions if d.terms is not None and d.terms.subsidised]
+    below = [d for d in offers if d.terms.bank_discount_below_cap > 0]
+    assert offers and below  # rates below the program cap are there to read
+    for d in below:
+        t = d.terms
+        # the statement names each part once; its bank part is the bank's whole concession (share + cut below cap)
+        shown = [float(x.rstrip("%")) for x in re.findall(r"\d+\.\d\d%", t.pricing_zh)]
+        assert len(shown) == 4 and round(sum(shown[:3]) * 100) == round(shown[3] * 100)
+        assert shown[2] == round((t.bank_concession_rate + t.bank_discount_below_cap) * 100, 2)
+        assert t.pricing_zh.count("银行让利") == 1
+    # the approval file shows the statement and one bank figure that is its whole concession
+    t = below[0].terms
+    rows = dict(approval_view(below[0], policy=policy).terms)
+    assert rows["利率构成"] == t.pricing_zh
+    assert rows["银行让利"].startswith(f"{t.bank_concession_total_rate:.2%}")
+    assert f"{t.annual_concession_bank_total:,.2f}" in rows["银行让利"]
+    # a concession that is not the bank's whole one is caught
+    wrong = t.model_copy(update={"bank_discount_below_cap": t.bank_discount_below_cap + 0.001})
+    assert _said(below[0].model_copy(update={"terms": wrong}), policy, "whole concession")
+
+
+def test_an_approval_capped_by_capacity_says_so_in_what_would_change(cards, policy):
+    from models.terms.check import CAPACITY_CAPS_ZH, capacity_caps
+
+    _, decisions = cards
+    capped = [d for d in decisions if d.recommendation == "approve" and capacity_caps(d.terms)]
+    assert capped
+    for d in capped:
+        text = d.what_would_change.text_zh
+        assert CAPACITY_CAPS_ZH in text and f"{d.terms.limit:,.0f}元" in text
+    card = capped[0]
+    silent = card.what_would_change.model_copy(update={"text_zh": "已达到批准条件，无需改变"})
+    assert _said(card.model_copy(update={"what_would_change": silent}), policy, "does not say so")
+    # a change leading to an approval whose limit capacity still caps says so, with the limit it leads to
+    found = [d for d in decisions if d.what_would_change is not None and d.what_would_change.status == "found"
+             and CAPACITY_CAPS_ZH in d.what_would_change.text_zh]
+    assert found
+    assert all("核定额度约" in d.what_would_change.text_zh for d in found)

@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from models.rules import RULE_FIELDS, RULES, completed_years, eligibility_status, evaluate_rules
+from models.rules import (
+    RULE_FIELDS,
+    RULES,
+    completed_years,
+    conditions_of,
+    eligibility_status,
+    evaluate_rules,
+)
 from tests.models.rules.rule_rows import APPLIED, id_born, passing_row
 
 
@@ -169,9 +176,16 @@ def test_the_same_over_cap_household_without_a_flag_is_declined(policy):
     assert eligibility_status(results) == ("fail", False)
 
 
-def test_unsigned_declaration_refers_rather_than_declines(policy):
+def test_unsigned_declaration_is_a_condition_precedent_not_a_referral(policy):
+    # PROGRAM.md rule 7: signed before disbursement; the credit decision is taken on its merits meanwhile
     results = evaluate_rules(passing_row(declaration_signed=False), policy)
-    assert eligibility_status(results)[0] == "cannot_decide"
+    declaration = next(r for r in results if r.code == "DECLARATION")
+    assert (declaration.outcome, declaration.effect) == ("fail", "condition")
+    assert eligibility_status(results) == ("pass", True)
+    assert [c.text_zh for c in conditions_of(results)] == ["放款前提条件：签署扩中家庭身份承诺书"]
+    # signed: no condition; unknown: a person checks
+    assert conditions_of(evaluate_rules(passing_row(declaration_signed=True), policy)) == []
+    assert eligibility_status(evaluate_rules(passing_row(declaration_signed=None), policy))[0] == "cannot_decide"
 
 
 def test_residence_outside_the_county_fails(policy):

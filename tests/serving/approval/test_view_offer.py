@@ -22,6 +22,9 @@ def test_no_approval_file_shows_approve_beside_a_zero_limit(trained_store, table
     # while files with a 0 元 limit exist, and recommend a person's review instead
     zero = [v for v in views if ("额度", "0 元") in v.terms]
     assert zero and all(v.recommendation != "建议批准" for v in zero)
+    # and a limit of 0 lends nothing: no yearly subsidy or concession is stated beside it
+    assert [v.decision_id for v in zero if {"财政贴息", "银行让利"} & set(dict(v.terms))] == []
+    assert all("利率构成" in dict(v.terms) for v in views if v.terms)
 
 
 def test_the_applicant_table_speaks_chinese_on_every_file_of_the_county(trained_store, table, policy):

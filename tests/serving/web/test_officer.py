@@ -230,3 +230,58 @@ def test_a_form_filled_in_the_page_is_decided_and_bad_input_is_named(site, page,
     text = page.locator("#decision-card").inner_text()
     assert number not in text and visit["applicant"]["name"] not in text
     assert json.dumps(visit["applicant"]["name"], ensure_ascii=False).strip('"')[0] in text
+
+
+def test_a_conditioned_approval_states_its_condition_on_the_card_and_the_file_at_phone_width(
+        site, page, county, table, tmp_path):
+    # given visit forms typed in again with the 身份承诺书 left unsigned, until one is approved
+    server, key = site.server, site.key
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{server.url}/officer")
+    if not page.locator("#work").is_visible():
+        page.fill("#api-key", key)
+        page.click("#sign-in")
+        expect(page.locator("#work")).to_be_visible()
+    made = None
+    for position in range(60):
+        row = table.iloc[position]
+        visit = next((v for v in reversed(county.visits) if v["household_id"] == row["household_id"]), None)
+        if visit is None:
+            continue
+        form = {k: visit[k] for k in ("visited_at", "applicant", "livelihood", "residence", "members",
+                                      "declared_income", "assets")}
+        body = {"source": "form", "household_id": str(row["household_id"]),
+                "application_date": pd.Timestamp(row["as_of"]).date().isoformat(),
+                "requested_amount": float(row["requested_amount"]), "purpose": str(row["purpose"]),
+                "visit": json.loads(json.dumps({**form, "declaration_signed": False}, default=str))}
+        answer = page.evaluate(
+            "([key, body]) => fetch('/v1/decisions', {method: 'POST', headers: {'X-API-Key': key, "
+            "'Content-Type': 'application/json'}, body: JSON.stringify(body)}).then(r => r.json())", [key, body])
+        if answer["decision"]["recommendation"] == "approve" and answer["decision"]["conditions"]:
+            made = answer["decision"]
+            break
+    assert made is not None, "no approval among the first 60 forms"
+    # the API's JSON carries the condition
+    assert made["conditions"][0]["text_zh"] == "放款前提条件：签署扩中家庭身份承诺书"
+    # when the officer opens it on a phone
+    page.goto(f"{server.url}/officer?decision={made['decision_id']}")
+    expect(page.locator("#decision-card")).to_be_visible()
+    # then the card states the condition beside the approval, the rule reads as one to meet, and the pricing adds up
+    expect(page.locator("#conditions")).to_be_visible()
+    expect(page.locator("#conditions")).to_contain_text("放款前提条件：签署扩中家庭身份承诺书（满足前不得放款）")
+    expect(page.locator("#recommendation")).to_have_text("建议批准")
+    expect(page.locator("#eligibility-list")).to_contain_text("放款前须满足")
+    expect(page.locator("#terms")).to_contain_text(f"利率构成：{made['terms']['pricing_zh']}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#decision-card").screenshot(path=str(SCREENSHOTS / "conditioned-approval-390.png"))
+    # and the approval file it downloads states it too
+    with page.expect_download() as info:
+        page.click("#download-approval")
+    saved = tmp_path / info.value.suggested_filename
+    info.value.save_as(saved)
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-raw", str(saved), "-"], capture_output=True, text=True, check=True).stdout
+    assert "放款前提条件" in text and "签署扩中家庭身份承诺书" in "".join(text.split())
+    page.set_viewport_size({"width": 1100, "height": 900})
