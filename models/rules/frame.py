@@ -14,9 +14,10 @@ sign of zero and a timestamp's time zone kept apart (they could read differently
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -25,13 +26,80 @@ from models.policy import Policy
 from models.rules import RULE_INPUTS, RULES, RuleResult, Status, eligibility_status, settle_upward_mobility
 
 
+class Traces(Sequence[list[RuleResult]]):
+    """Every row's rule traces, kept as each rule's distinct verdicts and every row's index into them.
+
+    A row's trace (a fresh list, in the policy's order) is put together only when it is asked for: the batch reads
+    the rows' patterns of outcomes and never needs most traces whole. ``settled``: rows whose trace is not the plain
+    pick from the verdicts (a 跃迁 household's program fails set to no subsidy), held whole.
+    """
+
+    def __init__(self, verdicts: list[list[RuleResult]], codes: np.ndarray, settled: dict[int, list[RuleResult]]):
+        self.verdicts, self.codes, self.settled = verdicts, codes, settled
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @overload
+    def __getitem__(self, i: int) -> list[RuleResult]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[list[RuleResult]]: ...
+
+    def __getitem__(self, i: int | slice) -> list[RuleResult] | list[list[RuleResult]]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = operator.index(i)
+        if i < 0:
+            i += len(self)
+        settled = self.settled.get(i)
+        if settled is not None:
+            return list(settled)
+        return [verdicts[k] for verdicts, k in zip(self.verdicts, self.codes[i].tolist(), strict=True)]
+
+
 @dataclass(frozen=True)
 class RuleFrame:
-    """Every row's rule traces (in the policy's order), its verdict and whether a new loan may be subsidised."""
+    """Every row's rule traces (in the policy's order), its verdict and whether a new loan may be subsidised.
 
-    rules: list[list[RuleResult]]
+    ``pattern``: each row's index into ``patterns``, the distinct patterns of (outcome, effect) over the rules, each
+    given by the first row's trace that has it. Everything a decision reads from the rules besides a whole trace
+    (the verdict, the failed codes, the review note) is a function of the pattern, so it is reached once a pattern.
+    """
+
+    rules: Sequence[list[RuleResult]]
     status: list[Status]
     subsidised: list[bool]
+    pattern: np.ndarray
+    patterns: list[list[RuleResult]]
+
+    @classmethod
+    def of_traces(cls, rules: list[list[RuleResult]]) -> RuleFrame:
+        """A rule frame from every row's whole trace (a small frame, decided row by row)."""
+        known: dict[tuple[tuple[str, str], ...], int] = {}
+        pattern = np.empty(len(rules), dtype=np.int64)
+        patterns: list[list[RuleResult]] = []
+        for i, trace in enumerate(rules):
+            key = tuple((r.outcome, r.effect) for r in trace)
+            k = known.get(key)
+            if k is None:
+                k = known[key] = len(patterns)
+                patterns.append(trace)
+            pattern[i] = k
+        return cls._with_verdicts(rules, pattern, patterns)
+
+    @classmethod
+    def _with_verdicts(cls, rules: Sequence[list[RuleResult]], pattern: np.ndarray,
+                       patterns: list[list[RuleResult]]) -> RuleFrame:
+        verdicts = [eligibility_status(trace) for trace in patterns]
+        picked = pattern.tolist()
+        return cls(rules, [verdicts[k][0] for k in picked], [verdicts[k][1] for k in picked], pattern, patterns)
+
+    def codes(self, outcome: str, effect: str | None = None) -> list[str]:
+        """Each row's codes of the rules with this outcome (and effect, when given), joined by commas."""
+        joined = [",".join(r.code for r in trace if r.outcome == outcome and (effect is None or r.effect == effect))
+                  for trace in self.patterns]
+        return [joined[k] for k in self.pattern.tolist()]
 
 
 def distinct_key(value: Any) -> Any:
@@ -111,34 +179,30 @@ def evaluate_frame(features: pd.DataFrame, policy: Policy, constants: Mapping[st
         cells = None if series.dtype.kind == "M" else series.to_numpy(dtype=object)
         codes[name] = column_codes(series, cells)
     per_rule: list[list[RuleResult]] = []
-    for code in policy.rules:
+    indices = np.zeros((n, len(policy.rules)), dtype=np.int64)
+    for r, code in enumerate(policy.rules):
         fields = [name for name in RULE_INPUTS[code] if name in codes]
         combined = _combine([codes[name] for name in fields], n)
-        distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
         rule = RULES[code]
         taken = {name: features[name].take(first).to_numpy(dtype=object) for name in fields}
-        verdicts = [rule({**constants, **{name: taken[name][k] for name in fields}}, policy)
-                    for k in range(len(first))]
-        per_rule.append([verdicts[k] for k in inverse.tolist()] if len(distinct) > 1 else verdicts * n)
-    rows = [list(trace) for trace in zip(*per_rule, strict=True)] if per_rule else [[] for _ in range(n)]
+        per_rule.append([rule({**constants, **{name: taken[name][k] for name in fields}}, policy)
+                         for k in range(len(first))])
+        indices[:, r] = inverse.reshape(-1)
+    traces = Traces(per_rule, indices, {})
     if "UPWARD_MOBILITY" in policy.rules:
         position = list(policy.rules).index("UPWARD_MOBILITY")
-        for i, trace in enumerate(rows):
-            if trace[position].outcome == "fail":
-                rows[i] = settle_upward_mobility(trace, policy)
-    return _verdicts(rows)
-
-
-def _verdicts(rows: list[list[RuleResult]]) -> RuleFrame:
-    """Each row's verdict, reached once per distinct pattern of (outcome, effect) over its rules."""
-    known: dict[tuple[tuple[str, str], ...], tuple[Status, bool]] = {}
-    status: list[Status] = []
-    subsidised: list[bool] = []
-    for trace in rows:
-        pattern = tuple((r.outcome, r.effect) for r in trace)
-        verdict = known.get(pattern)
-        if verdict is None:
-            verdict = known[pattern] = eligibility_status(trace)
-        status.append(verdict[0])
-        subsidised.append(verdict[1])
-    return RuleFrame(rows, status, subsidised)
+        risen = np.array([v.outcome == "fail" for v in per_rule[position]] + [False])[indices[:, position]]
+        for i in np.flatnonzero(risen).tolist():
+            traces.settled[i] = settle_upward_mobility(traces[i], policy)
+    # each row's (outcome, effect) over the rules as small codes, one column a rule, then one code a pattern
+    kinds: dict[tuple[str, str], int] = {}
+    columns = []
+    for r, verdicts in enumerate(per_rule):
+        kind_of = np.array([kinds.setdefault((v.outcome, v.effect), len(kinds)) for v in verdicts], dtype=np.int64)
+        columns.append(kind_of[indices[:, r]])
+    for i, trace in traces.settled.items():
+        for r, v in enumerate(trace):
+            columns[r][i] = kinds.setdefault((v.outcome, v.effect), len(kinds))
+    _, first, pattern = np.unique(_combine(columns, n), return_index=True, return_inverse=True)
+    return RuleFrame._with_verdicts(traces, pattern.reshape(-1), [traces[i] for i in first.tolist()])

@@ -93,8 +93,8 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
         "as_of": rows.as_of,
         "eligible": [s == "pass" for s in rows.status],
         "eligibility_status": rows.status,
-        "failed_rules": [",".join(r.code for r in rules if r.outcome == "fail") for rules in rows.rules],
-        "cannot_decide_rules": [",".join(r.code for r in rules if r.outcome == "cannot_decide") for rules in rows.rules],
+        "failed_rules": rows.rule_codes("fail"),
+        "cannot_decide_rules": rows.rule_codes("cannot_decide"),
         "pd": np.round(rows.pd.astype(float), 6),
         "score": stated_score(rows.score),  # as the Decision states it (and grades it)
         "base_points": stated_score(rows.base_points),
