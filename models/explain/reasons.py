@@ -31,6 +31,7 @@ from models.decision.fingerprint import missing_cell, object_arrays
 from models.explain.reference import Reference, reference_of, risk_sides, showable
 from models.explain.text import ADVICE, is_missing, value_and_comparison, value_text_zh
 from models.policy.grading import stated_score
+from models.rules.frame import column_codes
 
 Direction = Literal["favourable", "adverse"]
 
@@ -301,14 +302,19 @@ def _sentences(name: str, value: Any, adverse: bool, size: int, info: FeatureInf
                reference: Reference | None) -> tuple[str, str]:
     (phrase_zh, phrase_en), (versus_zh, versus_en) = value_and_comparison(name, value, info, reference,
                                                                            info or _household_info(name))
-    if size == 0:
-        clause_zh, clause_en = "对评分影响不足1分", "moves the score by less than a point"
-    elif adverse:
-        clause_zh, clause_en = f"评分减少{size}分", f"takes {size} points off the score"
-    else:
-        clause_zh, clause_en = f"评分增加{size}分", f"adds {size} points to the score"
+    clause_zh, clause_en = points_clause(adverse, size)
     return (f"{phrase_zh}{versus_zh}，{clause_zh}",
             f"{phrase_en[:1].upper()}{phrase_en[1:]}{versus_en}: {clause_en}")
+
+
+@functools.lru_cache(maxsize=4096)
+def points_clause(adverse: bool, size: int) -> tuple[str, str]:
+    """What a reason does to the score, in whole points, in Chinese and English (the end of its sentence)."""
+    if size == 0:
+        return "对评分影响不足1分", "moves the score by less than a point"
+    if adverse:
+        return f"评分减少{size}分", f"takes {size} points off the score"
+    return f"评分增加{size}分", f"adds {size} points to the score"
 
 
 def _household_info(name: str) -> FeatureInfo:
@@ -354,6 +360,31 @@ class ReasonWriter:
         """The Chinese sentence of one reason (the batch's flat columns)."""
         return reason_sentences(name, value, points, points_int, self.info[name],
                                 reference_of(self.model, name, value, self.directions[name]))[0]
+
+    def sentences_zh(self, name: str, cells: np.ndarray, points: np.ndarray, points_int: np.ndarray) -> np.ndarray:
+        """The Chinese sentences of many reasons on one feature (``cells``: its values as read, one a reason).
+
+        The same sentence as ``sentence_zh`` gives each: the value's phrase and its comparison are written once for
+        each value the sentence could tell apart (``models.rules.frame.column_codes``: a type, a zero's sign), the
+        points clause once for each whole-point size and side.
+        """
+        if len(cells) == 0:
+            return np.empty(0, dtype=object)
+        kinds = set(map(type, cells.tolist()))
+        series = pd.Series(cells.astype(float)) if kinds == {float} else pd.Series(cells, dtype=object)
+        _, first, inverse = np.unique(column_codes(series, cells), return_index=True, return_inverse=True)
+        info, direction = self.info[name], self.directions[name]
+        heads = np.empty(len(first), dtype=object)
+        for k, i in enumerate(first.tolist()):
+            value = plain_value(cells[i])
+            (phrase, _), (versus, _) = value_and_comparison(
+                name, value, info, reference_of(self.model, name, value, direction), info)
+            heads[k] = f"{phrase}{versus}，"
+        sides = np.abs(np.asarray(points_int, dtype=np.int64)) * 2 + (np.asarray(points) < 0)
+        sizes, which = np.unique(sides, return_inverse=True)
+        clauses = np.empty(len(sizes), dtype=object)
+        clauses[:] = [points_clause(bool(side % 2), int(side // 2))[0] for side in sizes.tolist()]
+        return heads[inverse.reshape(-1)] + clauses[which.reshape(-1)]
 
     def other_factors(self, points_int: np.ndarray, shown: Any) -> list[FactorGroup]:
         """The factors not shown as reasons, one bar per feature group; "其他" is never the largest bar.

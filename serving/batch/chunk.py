@@ -19,7 +19,6 @@ import pyarrow.parquet as pq
 from features.files import atomic_path
 from models.decision.builder import DecisionRows, decide_rows
 from models.decision.fingerprint import decision_id_for
-from models.explain.reasons import plain_value
 from models.policy import Policy
 from models.policy.grading import stated_score
 from training.registry import LoadedModel
@@ -48,30 +47,35 @@ def _text(values: pd.Series | np.ndarray | list[Any]) -> list[str | None]:
 
 
 def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
-    """The top reasons of every row as columns: feature, points, direction and the Chinese sentence."""
+    """The top reasons of every row as columns: feature, points, direction and the Chinese sentence.
+
+    The sentences are written a feature at a time over every row and slot it is a reason in
+    (``ReasonWriter.sentences_zh``), each the sentence ``ReasonWriter.sentence_zh`` gives.
+    """
     table = rows.explained
     names = np.asarray(table.features, dtype=object)
     out: dict[str, list[Any]] = {}
     n = len(rows)
+    top = min(TOP_REASONS, rows.reason_columns.shape[1])
+    cols, real = rows.reason_columns[:, :top], rows.reason_real[:, :top]
+    points = np.take_along_axis(table.points, cols, axis=1)
+    whole = np.take_along_axis(table.points_int, cols, axis=1)
+    texts = np.full((n, top), None, dtype=object)
+    for j in np.unique(cols[real]).tolist():
+        at, slot = np.nonzero(real & (cols == j))
+        name = names[j]
+        texts[at, slot] = rows.writer.sentences_zh(name, rows.values[name][at], points[at, slot], whole[at, slot])
     for k in range(TOP_REASONS):
-        if k >= rows.reason_columns.shape[1]:
+        if k >= top:
             for part in ("feature", "points", "direction", "text_zh"):
                 out[f"reason_{k + 1}_{part}"] = [None] * n
             continue
-        cols, real = rows.reason_columns[:, k], rows.reason_real[:, k]
-        points = np.take_along_axis(table.points, cols[:, None], axis=1)[:, 0]
-        whole = np.take_along_axis(table.points_int, cols[:, None], axis=1)[:, 0]
-        feature = names[cols]
-        texts: list[str | None] = [None] * n
-        for i in np.flatnonzero(real):
-            name = feature[i]
-            texts[i] = rows.writer.sentence_zh(name, plain_value(rows.values[name][i]), float(points[i]), int(whole[i]))
-        out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), real.tolist(), strict=True)]
-        out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None
-                                         for p, r in zip(points.tolist(), real.tolist(), strict=True)]
+        feature, flags, slot_points = names[cols[:, k]], real[:, k].tolist(), points[:, k].tolist()
+        out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), flags, strict=True)]
+        out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None for p, r in zip(slot_points, flags, strict=True)]
         out[f"reason_{k + 1}_direction"] = [("adverse" if p < 0 else "favourable") if r else None
-                                            for p, r in zip(points.tolist(), real.tolist(), strict=True)]
-        out[f"reason_{k + 1}_text_zh"] = texts
+                                            for p, r in zip(slot_points, flags, strict=True)]
+        out[f"reason_{k + 1}_text_zh"] = texts[:, k].tolist()
     return out
 
 
