@@ -31,7 +31,7 @@ from models.decision.fingerprint import missing_cell, object_arrays
 from models.explain.reference import Reference, reference_of, risk_sides, showable
 from models.explain.text import ADVICE, is_missing, value_and_comparison, value_text_zh
 from models.policy.grading import stated_score
-from models.rules.frame import column_codes
+from models.rules.cells import column_codes
 
 Direction = Literal["favourable", "adverse"]
 
@@ -365,7 +365,7 @@ class ReasonWriter:
         """The Chinese sentences of many reasons on one feature (``cells``: its values as read, one a reason).
 
         The same sentence as ``sentence_zh`` gives each: the value's phrase and its comparison are written once for
-        each value the sentence could tell apart (``models.rules.frame.column_codes``: a type, a zero's sign), the
+        each value the sentence could tell apart (``models.rules.cells.column_codes``: a type, a zero's sign), the
         points clause once for each whole-point size and side.
         """
         if len(cells) == 0:

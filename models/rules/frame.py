@@ -13,7 +13,6 @@ sign of zero and a timestamp's time zone kept apart (they could read differently
 
 from __future__ import annotations
 
-import datetime as dt
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import pandas as pd
 
 from models.policy import Policy
 from models.rules import RULE_INPUTS, RULES, RuleResult, Status, eligibility_status, settle_upward_mobility
+from models.rules.cells import column_codes
 
 
 class Traces(Sequence[list[RuleResult]]):
@@ -100,57 +100,6 @@ class RuleFrame:
         joined = [",".join(r.code for r in trace if r.outcome == outcome and (effect is None or r.effect == effect))
                   for trace in self.patterns]
         return [joined[k] for k in self.pattern.tolist()]
-
-
-def distinct_key(value: Any) -> Any:
-    """What tells two cells apart for a rule: the type and value, and the sign of a zero or NaN, the time zone."""
-    kind = type(value)
-    if isinstance(value, float) and (value != value or value == 0):
-        return kind, repr(value)
-    if isinstance(value, dt.datetime):
-        return kind, value, value.tzinfo
-    return kind, value
-
-
-# Object columns holding only text (or only yes/no) besides None: equal cells are the same to every rule, so
-# pandas factorises them whole.
-_PLAIN_KINDS = ({str, type(None)}, {bool, type(None)})
-
-
-def _object_codes(cells: np.ndarray) -> np.ndarray:
-    """Integer codes of an object column: equal codes only for cells no rule can tell apart."""
-    kinds = set(map(type, cells.tolist()))
-    if any(kinds <= plain for plain in _PLAIN_KINDS):
-        return pd.factorize(cells, use_na_sentinel=False)[0].astype(np.int64)
-    seen: dict[Any, int] = {}
-    out = np.empty(len(cells), dtype=np.int64)
-    for i, value in enumerate(cells.tolist()):
-        try:
-            key = distinct_key(value)
-            out[i] = seen.setdefault(key, len(seen))
-        except TypeError:  # an unhashable cell (a list typed into a form): its own code, never shared
-            out[i] = len(seen)
-            seen[("unhashable", i)] = out[i]
-    return out
-
-
-def column_codes(series: pd.Series, cells: np.ndarray | None = None) -> np.ndarray:
-    """Integer codes of one input column; a typed column is factorised whole, an object column cell by cell.
-
-    ``cells``: the column as object cells, when already read.
-    """
-    dtype = series.dtype
-    if cells is None and dtype.kind not in "iubM":
-        cells = series.to_numpy(dtype=object)
-    if isinstance(dtype, pd.CategoricalDtype):
-        return np.asarray(series.cat.codes, dtype=np.int64) + 1  # a missing cell's -1 becomes a code of its own
-    if dtype.kind == "f":
-        values = series.to_numpy()
-        if np.any((values == 0) & np.signbit(values)):  # -0.0 beside 0.0: told apart cell by cell
-            return _object_codes(cells)  # type: ignore[arg-type]
-    if dtype.kind in "fiubM" or isinstance(dtype, pd.StringDtype):
-        return pd.factorize(series, use_na_sentinel=False)[0].astype(np.int64)
-    return _object_codes(cells)  # type: ignore[arg-type]
 
 
 def _combine(codes: list[np.ndarray], n: int) -> np.ndarray:
