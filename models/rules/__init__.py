@@ -15,7 +15,9 @@ from typing import Any, Literal
 from models.policy import Policy
 from models.rules.person import (
     CREDIT_FIELDS,
+    age_column,
     completed_years,
+    id_valid_column,
     rule_age,
     rule_civil_capacity,
     rule_credit,
@@ -23,6 +25,7 @@ from models.rules.person import (
     rule_residence,
 )
 from models.rules.program import (
+    income_observed_column,
     product_for,
     rule_amount_cap,
     rule_declaration,
@@ -32,7 +35,7 @@ from models.rules.program import (
     rule_on_list,
     rule_upward_mobility,
 )
-from models.rules.result import Effect, Outcome, RuleResult
+from models.rules.result import Effect, Outcome, RuleColumn, RuleResult
 
 Status = Literal["pass", "fail", "cannot_decide"]
 Rule = Callable[[Mapping[str, Any], Policy], RuleResult]
@@ -50,6 +53,14 @@ RULES: dict[str, Rule] = {
     "UPWARD_MOBILITY": rule_upward_mobility,
     "AMOUNT_CAP": rule_amount_cap,
     "DECLARATION": rule_declaration,
+}
+# The rules whose trace carries each row's own value, also written over whole columns (``name_column(columns,
+# policy, n)``): the rule on one row is that function on one-cell columns, so both ways are the same code.
+ColumnRule = Callable[[Mapping[str, Any], Policy, int], RuleColumn]
+COLUMN_RULES: dict[str, ColumnRule] = {
+    "ID_VALID": id_valid_column,
+    "AGE": age_column,
+    "INCOME_OBSERVED": income_observed_column,
 }
 # The inputs each rule reads (a rule is a pure function of these and the policy: rows that agree on them share its
 # verdict, which is what lets ``models.rules.frame`` run a rule once per distinct combination over a whole frame).
@@ -114,5 +125,5 @@ def eligibility_status(results: list[RuleResult]) -> tuple[Status, bool]:
     return status, subsidised
 
 
-__all__ = ["RULES", "RULE_FIELDS", "RULE_INPUTS", "Outcome", "RuleResult", "Status", "completed_years", "eligibility_status",
+__all__ = ["COLUMN_RULES", "RULES", "RuleColumn", "RULE_FIELDS", "RULE_INPUTS", "Outcome", "RuleResult", "Status", "completed_years", "eligibility_status",
            "evaluate_rules", "product_for", "settle_upward_mobility"]

@@ -9,7 +9,7 @@ distinct value and its reading shared, which gives every cell exactly what the r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -83,3 +83,13 @@ def read_cells(column: pd.Series | np.ndarray | None, reader: Callable[[Any], An
     taken = series.take(first).to_numpy(dtype=object) if cells is None else cells[first]
     readings = [reader(v) for v in taken.tolist()]
     return [readings[k] for k in inverse.reshape(-1).tolist()]
+
+
+def one_row(row: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """One row's cells as one-cell columns (a field the row lacks is a missing cell), for a rule over columns."""
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        cell = np.empty(1, dtype=object)
+        cell[0] = row.get(name)
+        out[name] = cell
+    return out

@@ -22,7 +22,16 @@ import numpy as np
 import pandas as pd
 
 from models.policy import Policy
-from models.rules import RULE_INPUTS, RULES, RuleResult, Status, eligibility_status, settle_upward_mobility
+from models.rules import (
+    COLUMN_RULES,
+    RULE_INPUTS,
+    RULES,
+    RuleColumn,
+    RuleResult,
+    Status,
+    eligibility_status,
+    settle_upward_mobility,
+)
 from models.rules.cells import column_codes
 
 
@@ -34,7 +43,8 @@ class Traces(Sequence[list[RuleResult]]):
     pick from the verdicts (a 跃迁 household's program fails set to no subsidy), held whole.
     """
 
-    def __init__(self, verdicts: list[list[RuleResult]], codes: np.ndarray, settled: dict[int, list[RuleResult]]):
+    def __init__(self, verdicts: list[Sequence[RuleResult]], codes: np.ndarray,
+                 settled: dict[int, list[RuleResult]]):
         self.verdicts, self.codes, self.settled = verdicts, codes, settled
 
     def __len__(self) -> int:
@@ -119,7 +129,7 @@ def evaluate_frame(features: pd.DataFrame, policy: Policy, constants: Mapping[st
     """
     n = len(features)
     constants = dict(constants or {})
-    inputs = {name for code in policy.rules for name in RULE_INPUTS[code]
+    inputs = {name for code in policy.rules if code not in COLUMN_RULES for name in RULE_INPUTS[code]
               if name in features.columns and name not in constants}
     codes: dict[str, np.ndarray] = {}
     for name in sorted(inputs):
@@ -127,9 +137,16 @@ def evaluate_frame(features: pd.DataFrame, policy: Policy, constants: Mapping[st
         # the plain cells (as ``to_numpy(dtype=object)`` gives them) only where needed: a date column's are costly
         cells = None if series.dtype.kind == "M" else series.to_numpy(dtype=object)
         codes[name] = column_codes(series, cells)
-    per_rule: list[list[RuleResult]] = []
+    per_rule: list[Sequence[RuleResult]] = []
     indices = np.zeros((n, len(policy.rules)), dtype=np.int64)
     for r, code in enumerate(policy.rules):
+        if code in COLUMN_RULES:  # about one verdict a row: outcomes over the columns, each message when read
+            columns = {name: features[name] if name in features.columns else None for name in RULE_INPUTS[code]}
+            columns.update({name: pd.Series([value] * n, dtype=object) for name, value in constants.items()
+                            if name in RULE_INPUTS[code]})
+            per_rule.append(COLUMN_RULES[code](columns, policy, n))
+            indices[:, r] = np.arange(n)
+            continue
         fields = [name for name in RULE_INPUTS[code] if name in codes]
         combined = _combine([codes[name] for name in fields], n)
         _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
@@ -141,17 +158,26 @@ def evaluate_frame(features: pd.DataFrame, policy: Policy, constants: Mapping[st
     traces = Traces(per_rule, indices, {})
     if "UPWARD_MOBILITY" in policy.rules:
         position = list(policy.rules).index("UPWARD_MOBILITY")
-        risen = np.array([v.outcome == "fail" for v in per_rule[position]] + [False])[indices[:, position]]
+        risen = np.array([o == "fail" for o in _outcomes(per_rule[position])] + [False])[indices[:, position]]
         for i in np.flatnonzero(risen).tolist():
             traces.settled[i] = settle_upward_mobility(traces[i], policy)
     # each row's (outcome, effect) over the rules as small codes, one column a rule, then one code a pattern
     kinds: dict[tuple[str, str], int] = {}
-    columns = []
+    codes_of: list[np.ndarray] = []
     for r, verdicts in enumerate(per_rule):
-        kind_of = np.array([kinds.setdefault((v.outcome, v.effect), len(kinds)) for v in verdicts], dtype=np.int64)
-        columns.append(kind_of[indices[:, r]])
+        kind_of = np.array([kinds.setdefault(pair, len(kinds)) for pair in zip(_outcomes(verdicts), _effects(verdicts),
+                                                                                strict=True)], dtype=np.int64)
+        codes_of.append(kind_of[indices[:, r]])
     for i, trace in traces.settled.items():
         for r, v in enumerate(trace):
-            columns[r][i] = kinds.setdefault((v.outcome, v.effect), len(kinds))
-    _, first, pattern = np.unique(_combine(columns, n), return_index=True, return_inverse=True)
+            codes_of[r][i] = kinds.setdefault((v.outcome, v.effect), len(kinds))
+    _, first, pattern = np.unique(_combine(codes_of, n), return_index=True, return_inverse=True)
     return RuleFrame._with_verdicts(traces, pattern.reshape(-1), [traces[i] for i in first.tolist()])
+
+
+def _outcomes(verdicts: Sequence[RuleResult]) -> list[str]:
+    return verdicts.outcomes if isinstance(verdicts, RuleColumn) else [v.outcome for v in verdicts]
+
+
+def _effects(verdicts: Sequence[RuleResult]) -> list[str]:
+    return verdicts.effects if isinstance(verdicts, RuleColumn) else [v.effect for v in verdicts]
