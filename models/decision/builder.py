@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from models.decision.notes import DecidedBy, Recommendation, reduced_offer, revi
 from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
 from models.explain.reasons import (
     SMALL_FRAME,
+    ColumnsWhenRead,
     FactorGroup,
     PointsFrame,
     Reason,
@@ -236,7 +237,7 @@ class DecisionRows:
     explained: PointsFrame
     reason_columns: np.ndarray  # n × top: column index into explained.features of each reason
     reason_real: np.ndarray  # n × top: False where the slot holds no reason (a zero effect)
-    values: dict[str, np.ndarray]  # the model's inputs as read, for the reasons' sentences
+    values: Mapping[str, np.ndarray]  # the model's inputs as read, for the reasons' sentences
     writer: ReasonWriter  # the model's labels, directions and references, for the reasons' sentences
     input_hash: list[str]
     what_would_change: Sequence[WhatWouldChange | None]
@@ -390,7 +391,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     reason_columns, reason_real = lead_with_side(
         reason_columns, reason_real, reason_points(table),
         np.array([r != "approve" for r in out["recommendation"]], dtype=bool))
-    values = table.values if table.values is not None else object_columns(features, list(table.features))
+    values = table.values if table.values is not None else ColumnsWhenRead(features, list(table.features))
     return DecisionRows(
         request_id=column("request_id"), household_id=column("household_id"),
         applicant_id_masked=[v if isinstance(v, str) else "" for v in masked_ids],

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import weakref
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -151,6 +152,31 @@ def object_columns(X: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
     if len(X) <= SMALL_FRAME:
         return object_arrays(X, names)
     return {name: X[name].to_numpy(dtype=object) for name in names}
+
+
+class ColumnsWhenRead(Mapping[str, np.ndarray]):
+    """A large frame's named columns as object arrays (as ``object_columns`` reads them), each read when first asked.
+
+    A decision's reasons read a few of the model's inputs; the rest are never turned into objects.
+    """
+
+    def __init__(self, X: pd.DataFrame, names: list[str]) -> None:
+        self._frame, self._names = X, list(names)
+        self._read: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        found = self._read.get(name)
+        if found is None:
+            if name not in self._names:
+                raise KeyError(name)
+            found = self._read[name] = self._frame[name].to_numpy(dtype=object)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _checked_matrix(model: CreditModel, X: pd.DataFrame) -> np.ndarray:

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from features.files import atomic_path
 from models.decision.builder import DecisionRows, decide_rows
-from models.decision.fingerprint import decision_id_for
+from models.decision.fingerprint import decision_ids
 from models.policy import Policy
 from models.policy.grading import stated_score
 from training.registry import LoadedModel
@@ -85,8 +85,7 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
     terms = rows.terms
     request_ids = [str(r) for r in rows.request_id]
     columns: dict[str, Any] = {
-        "decision_id": [decision_id_for(r, h, rows.model, rows.policy_hash)
-                        for r, h in zip(request_ids, rows.input_hash, strict=True)],
+        "decision_id": decision_ids(request_ids, rows.input_hash, rows.model, rows.policy_hash),
         "request_id": request_ids,
         "request_kind": ["credit_line" if credit_line else "application"] * n,
         "household_id": [str(h) for h in rows.household_id],
