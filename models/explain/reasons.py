@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict
 from features.metadata import FEATURES, FeatureInfo
 from models.credit.model import CreditModel
 from models.decision.fingerprint import missing_cell, object_arrays
-from models.explain.reference import Reference, reference_of, risk_sides, showable
+from models.explain.reference import Reference, reference_of, references_of, risk_sides, showable
 from models.explain.text import ADVICE, is_missing, value_and_comparison, value_text_zh
 from models.policy.grading import stated_score
 from models.rules.cells import column_codes
@@ -399,12 +399,12 @@ class ReasonWriter:
         kinds = set(map(type, cells.tolist()))
         series = pd.Series(cells.astype(float)) if kinds == {float} else pd.Series(cells, dtype=object)
         _, first, inverse = np.unique(column_codes(series, cells), return_index=True, return_inverse=True)
-        info, direction = self.info[name], self.directions[name]
+        info = self.info[name]
+        values = [plain_value(cells[i]) for i in first.tolist()]
         heads = np.empty(len(first), dtype=object)
-        for k, i in enumerate(first.tolist()):
-            value = plain_value(cells[i])
-            (phrase, _), (versus, _) = value_and_comparison(
-                name, value, info, reference_of(self.model, name, value, direction), info)
+        for k, (value, reference) in enumerate(zip(values, references_of(self.model, name, values,
+                                                                          self.directions[name]), strict=True)):
+            (phrase, _), (versus, _) = value_and_comparison(name, value, info, reference, info)
             heads[k] = f"{phrase}{versus}，"
         sides = np.abs(np.asarray(points_int, dtype=np.int64)) * 2 + (np.asarray(points) < 0)
         sizes, which = np.unique(sides, return_inverse=True)
