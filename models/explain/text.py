@@ -70,7 +70,8 @@ def is_missing(value: Any) -> bool:
 
 
 def _num(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+    v = float(v) + 0.0  # a negative zero reads as 0, not "-0"
+    return f"{v:.0f}" if v.is_integer() else f"{v:.1f}"
 
 
 def _count(zh_unit: str, en_unit: str, zh_tpl: str, en_tpl: str) -> Callable[[Any], tuple[str, str]]:
@@ -244,8 +245,8 @@ def amount_text(unit: str, v: float, digits: int = 0, multiple: bool | None = No
 
 
 def minus_zero(unit: str, v: float, digits: int, multiple: bool | None = None) -> bool:
-    """Whether a negative number written at ``digits`` would read as "-0" ("-0%", "每月-0元")."""
-    if not v < 0:
+    """Whether a negative number written at ``digits`` would read as "-0" ("-0%", "每月-0元"), a negative zero too."""
+    if not (v < 0 or (v == 0 and math.copysign(1.0, v) < 0)):
         return False
     if unit == "ratio":
         as_multiple = abs(v) > 10 if multiple is None else multiple
