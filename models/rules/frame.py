@@ -3,9 +3,12 @@
 A rule is a pure function of a few inputs (``RULE_INPUTS``) and the policy, and a county's rows repeat those
 combinations endlessly (a credit record's counts, a residence, the list status on the date, a signed declaration).
 So over a frame each rule is called on one row of each distinct combination and its verdict, immutable, is shared
-by every row that has it; the verdict of a row (``eligibility_status``) is likewise reached once per distinct
-pattern of outcomes. The per-row rules in ``models.rules.person`` and ``models.rules.program`` stay the only
-place any rule's logic lives: this module only decides which rows can share a call.
+by every row that has it. The rules whose trace carries each row's own value (``COLUMN_RULES``: ID_VALID, AGE,
+INCOME_OBSERVED) run once over the whole columns instead, giving every row's outcome at once and a row's verdict
+only when its trace is read. A row's trace is put together only when asked for (``Traces``); its verdict
+(``eligibility_status``), its failed codes and its review note are reached once per distinct pattern of outcomes.
+The rules in ``models.rules.person`` and ``models.rules.program`` stay the only place any rule's logic lives (a
+column rule on one row is the single applicant's rule): this module only decides which rows can share a call.
 
 Two inputs share a call only when the rule cannot tell them apart: equal values of the same type, with a float's
 sign of zero and a timestamp's time zone kept apart (they could read differently in a message).
