@@ -383,7 +383,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     changes: Sequence[WhatWouldChange | None] = (
         [_offer_checked(change, offer_rows.get(i), policy, classes[i], verdicts.subsidised[i], payments[i])
          for i, change in enumerate(what_would_change_frame(
-             model, features, policy, verdicts.status, out["recommendation"],
+             model, features, policy, list[str](verdicts.status), out["recommendation"],
              failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in verdicts.rules],
              matrix=table.matrix, cells=cells, scores=table.score, offer_problems=out["problems"]))]
         if with_what_would_change else [None] * n)

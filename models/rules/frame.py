@@ -29,6 +29,7 @@ from models.rules import (
     COLUMN_RULES,
     RULE_INPUTS,
     RULES,
+    Outcome,
     RuleColumn,
     RuleResult,
     Status,
@@ -36,6 +37,7 @@ from models.rules import (
     settle_upward_mobility,
 )
 from models.rules.cells import column_codes
+from models.rules.result import Effect
 
 
 class Traces(Sequence[list[RuleResult]]):
@@ -178,9 +180,9 @@ def evaluate_frame(features: pd.DataFrame, policy: Policy, constants: Mapping[st
     return RuleFrame._with_verdicts(traces, pattern.reshape(-1), [traces[i] for i in first.tolist()])
 
 
-def _outcomes(verdicts: Sequence[RuleResult]) -> list[str]:
+def _outcomes(verdicts: Sequence[RuleResult]) -> list[Outcome]:
     return verdicts.outcomes if isinstance(verdicts, RuleColumn) else [v.outcome for v in verdicts]
 
 
-def _effects(verdicts: Sequence[RuleResult]) -> list[str]:
+def _effects(verdicts: Sequence[RuleResult]) -> list[Effect]:
     return verdicts.effects if isinstance(verdicts, RuleColumn) else [v.effect for v in verdicts]

@@ -135,14 +135,14 @@ def income_observed_column(columns: Mapping[str, Any], policy: Policy, n: int) -
     declared = read_cells(columns.get("declared_income"), number, n)
     observed = read_cells(columns.get("observed_income_12m"), number, n)
     held = [d is not None and o is not None and o > 0 for d, o in zip(declared, observed, strict=True)]
-    ratios = [d / o if h else None for d, o, h in zip(declared, observed, held, strict=True)]
+    ratios: list[float] = [d / o if h else math.nan for d, o, h in zip(declared, observed, held, strict=True)]
 
     def build(i: int) -> RuleResult:
         threshold = f"申报/流水≥{floor:.0%}"
         if not held[i]:
             return result("INCOME_OBSERVED", True, None, threshold, "无账户流水可供核对申报收入",
                           "No account inflows to hold the declared income against")
-        declared_i, observed_i, ratio = declared[i], observed[i], ratios[i]
+        declared_i, observed_i, ratio = float(declared[i]), float(observed[i]), ratios[i]  # read: finite numbers
         value = {"declared": round(declared_i, 2), "observed_12m": round(observed_i, 2), "ratio": round(ratio, 4)}
         if ratio >= floor:
             return result("INCOME_OBSERVED", True, value, threshold,
@@ -155,7 +155,7 @@ def income_observed_column(columns: Mapping[str, Any], policy: Policy, n: int) -
                        f"in over 12 months (below {floor:.0%}): possibly under-declared; a person must check"),
                       effect="refer")
 
-    return RuleColumn([None if r is None else r >= floor for r in ratios], build)
+    return RuleColumn([(r >= floor) if h else None for h, r in zip(held, ratios, strict=True)], build)
 
 
 def _final_list_verdict(status: str, version: str, review: ListReviewPolicy, provincial: bool | None) -> RuleResult:
