@@ -67,6 +67,8 @@ class Traces(Sequence[list[RuleResult]]):
         i = operator.index(i)
         if i < 0:
             i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"row {i} of {len(self)}")
         settled = self.settled.get(i)
         if settled is not None:
             return list(settled)
