@@ -311,12 +311,14 @@ class DecisionRows:
 def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
                 now: dt.datetime | None = None, top_reasons: int = 5,
                 with_what_would_change: bool = True,
-                columns: FrameColumns | None = None, credit_line: bool = False) -> DecisionRows:
+                columns: FrameColumns | None = None, credit_line: bool = False,
+                num_threads: int | None = None) -> DecisionRows:
     """Decide every row of a feature frame: one scoring call for the frame, the rules row by row.
 
     ``columns``: the frame's columns as the feature builder made them, so a small frame is not read again.
     ``credit_line``: the rows are households on the list with no request (整村授信): each eligible one is given
-    the credit line it can be granted instead of an offer for a requested amount.
+    the credit line it can be granted instead of an offer for a requested amount. ``num_threads``: LightGBM's
+    threads for the frame's scoring call (``explain_frame``).
     """
     decided_at = now or dt.datetime.now(dt.UTC)
     # A small frame is read into plain cells once; the explanation, the rules, the what-would-change and the
@@ -327,7 +329,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         cells: dict[str, np.ndarray] | None = columns.objects()
     else:
         columns, cells = None, None
-    table = explain_frame(model, features, cells)
+    table = explain_frame(model, features, cells, num_threads)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
     reason_columns, reason_real = pick_reasons(reason_points(table), top_reasons, table.points_int)

@@ -191,9 +191,13 @@ def _categorical(model: CreditModel) -> list[str]:
 
 
 def contributions(model: CreditModel, X: pd.DataFrame, columns_by_name: dict[str, np.ndarray] | None = None,
-                  matrix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact TreeSHAP contributions in raw log-odds (n × features) and the expected value per row."""
-    threads: dict[str, Any] = {"num_threads": 1} if len(X) <= SMALL_FRAME else {}
+                  matrix: np.ndarray | None = None, num_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact TreeSHAP contributions in raw log-odds (n × features) and the expected value per row.
+
+    ``num_threads``: LightGBM's threads (default: one for a small frame, all the cores for a large one).
+    """
+    threads: dict[str, Any] = ({"num_threads": num_threads} if num_threads is not None
+                               else {"num_threads": 1} if len(X) <= SMALL_FRAME else {})
     matrix = model_matrix(model, X, columns_by_name) if matrix is None else matrix
     raw = model.booster_.booster_.predict(matrix, pred_contrib=True, **threads)
     contrib = np.asarray(raw, dtype=float)
@@ -247,10 +251,12 @@ class PointsFrame(BaseModel):
     showable: np.ndarray | None = None  # n × features: the contribution agrees with its value's reference
 
 
-def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> PointsFrame:
+def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarray] | None = None,
+                  num_threads: int | None = None) -> PointsFrame:
     """TreeSHAP contributions, points and whole points for every row of a feature frame (one LightGBM call).
 
     ``cells``: the frame's columns already read as object arrays (small frames), so they are not read again.
+    ``num_threads``: LightGBM's threads for the call (``contributions``).
     """
     names = list(model.features)
     values = None
@@ -258,7 +264,7 @@ def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarr
     if len(X) <= SMALL_FRAME and all(c in read for c in names):
         values = {c: cells[c] for c in names} if cells is not None else object_columns(X, names)
     matrix = model_matrix(model, X, values)
-    contrib, expected = contributions(model, X, matrix=matrix)
+    contrib, expected = contributions(model, X, matrix=matrix, num_threads=num_threads)
     base, points = _points_from_contrib(model, contrib, expected)
     score = model.score_from_logit(model.calibrated_logit(expected + contrib.sum(axis=1)))
     sides, claimed = risk_sides(model, matrix, _encoding(model)[1])

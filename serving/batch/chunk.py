@@ -33,8 +33,10 @@ def decide_all(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now:
 
     ``credit_line``: the rows are the list's households on a date (整村授信), each given the line it can be granted.
     """
+    # a partition is one core's work (the engines spread partitions over the cores): LightGBM's own threads would
+    # only contend with the other partitions, and spin on the core while this one lays its decisions out
     return decide_rows(features, loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS,
-                       with_what_would_change=False, credit_line=credit_line)
+                       with_what_would_change=False, credit_line=credit_line, num_threads=1)
 
 
 def _fen(values: list[float | None]) -> pd.Series:
