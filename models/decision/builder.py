@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from models.decision.notes import DecidedBy, Recommendation, reduced_offer, revi
 from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
 from models.explain.reasons import (
     SMALL_FRAME,
+    ColumnsWhenRead,
     FactorGroup,
     PointsFrame,
     Reason,
@@ -160,8 +161,7 @@ def rule_frame(features: pd.DataFrame, cells: dict[str, np.ndarray] | None, poli
     constants = {"credit_line": True} if credit_line else {}
     if len(features) > SMALL_FRAME:
         return evaluate_frame(features, policy, constants)
-    verdicts = [eligibility_of({**row, **constants}, policy) for row in _rule_rows(features, cells)]
-    return RuleFrame([v.rules for v in verdicts], [v.status for v in verdicts], [v.subsidised for v in verdicts])
+    return RuleFrame.of_traces([evaluate_rules({**row, **constants}, policy) for row in _rule_rows(features, cells)])
 
 
 def eligibility_for(features: pd.DataFrame, policy: Policy) -> list[Eligibility]:
@@ -254,7 +254,7 @@ class DecisionRows:
     household_id: np.ndarray
     applicant_id_masked: list[str]
     as_of: np.ndarray
-    rules: list[list[RuleResult]]
+    rules: Sequence[list[RuleResult]]
     status: list[Status]
     subsidised: list[bool]
     pd: np.ndarray
@@ -269,7 +269,7 @@ class DecisionRows:
     explained: PointsFrame
     reason_columns: np.ndarray  # n × top: column index into explained.features of each reason
     reason_real: np.ndarray  # n × top: False where the slot holds no reason (a zero effect)
-    values: dict[str, np.ndarray]  # the model's inputs as read, for the reasons' sentences
+    values: Mapping[str, np.ndarray]  # the model's inputs as read, for the reasons' sentences
     writer: ReasonWriter  # the model's labels, directions and references, for the reasons' sentences
     input_hash: list[str]
     what_would_change: Sequence[WhatWouldChange | None]
@@ -279,6 +279,13 @@ class DecisionRows:
     decided_at: dt.datetime
     list_version: np.ndarray | None = None  # the final list's version each row's ON_LIST read
     grade_bands_zh: dict[str, str] | None = None  # each grade's PD range in words (``Policy.grade_bands``)
+    rule_frame: RuleFrame | None = None  # the rules' patterns of outcomes, for what reads a pattern, not a trace
+
+    def rule_codes(self, outcome: str) -> list[str]:
+        """Each row's codes of the rules with this outcome, joined by commas (the rule frame's, once a pattern)."""
+        if self.rule_frame is not None:
+            return self.rule_frame.codes(outcome)
+        return [",".join(r.code for r in rules if r.outcome == outcome) for rules in self.rules]
 
     def __len__(self) -> int:
         return len(self.status)
@@ -325,7 +332,11 @@ class DecisionRows:
 
     def conditions(self, i: int) -> list[Condition]:
         """Row i's conditions precedent to disbursement (none on a decline: there is nothing to pay out)."""
-        return [] if self.recommendation[i] == "decline" else conditions_of(self.rules[i])
+        if self.recommendation[i] == "decline":
+            return []
+        # read through the row's pattern of outcomes where there is one: the row's own trace is built only if asked
+        frame = self.rule_frame
+        return conditions_of(self.rules[i] if frame is None else frame.patterns[int(frame.pattern[i])])
 
     def list_version_of(self, i: int) -> str | None:
         """The final list's version row i's ON_LIST read, or None."""
@@ -341,12 +352,14 @@ class DecisionRows:
 def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,
                 now: dt.datetime | None = None, top_reasons: int = 5,
                 with_what_would_change: bool = True,
-                columns: FrameColumns | None = None, credit_line: bool = False) -> DecisionRows:
+                columns: FrameColumns | None = None, credit_line: bool = False,
+                num_threads: int | None = None) -> DecisionRows:
     """Decide every row of a feature frame: one scoring call for the frame, the rules row by row.
 
     ``columns``: the frame's columns as the feature builder made them, so a small frame is not read again.
     ``credit_line``: the rows are households on the list with no request (整村授信): each eligible one is given
-    the credit line it can be granted instead of an offer for a requested amount.
+    the credit line it can be granted instead of an offer for a requested amount. ``num_threads``: LightGBM's
+    threads for the frame's scoring call (``explain_frame``).
     """
     decided_at = now or dt.datetime.now(dt.UTC)
     # A small frame is read into plain cells once; the explanation, the rules, the what-would-change and the
@@ -357,7 +370,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         cells: dict[str, np.ndarray] | None = columns.objects()
     else:
         columns, cells = None, None
-    table = explain_frame(model, features, cells)
+    table = explain_frame(model, features, cells, num_threads)
     raw = table.expected + table.contributions.sum(axis=1)
     pds = 1.0 / (1.0 + np.exp(-model.calibrated_logit(raw)))
     reason_columns, reason_real = pick_reasons(reason_points(table), top_reasons, table.points_int)
@@ -373,8 +386,11 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     # the grade of the score as the Decision states it (2 decimals): 556.996 is stored as 557.00, and graded so
     bands = [policy.grades[k] for k in grade_index(table.score, [g.min_score for g in policy.grades])]
     payments = column("monthly_payment")
-    out: dict[str, list[Any]] = {k: [] for k in ("rules", "status", "subsidised", "recommendation", "decided_by",
-                                                 "review", "notes", "terms", "problems")}
+    out: dict[str, list[Any]] = {k: [] for k in ("recommendation", "decided_by", "review", "notes", "terms",
+                                                 "problems")}
+    # a review note reads the rules only through their pattern of outcomes: written once for each distinct case
+    notes: dict[tuple[Any, ...], tuple[str, str]] = {}
+    patterns = verdicts.pattern.tolist()
     recommended = [_recommend(status, band.recommendation) for status, band in zip(verdicts.status, bands, strict=True)]
     # only the rows not declined get an offer: their rule inputs are read as plain cells, the others' never are
     offered = [i for i, (recommendation, _, _) in enumerate(recommended) if recommendation != "decline"]
@@ -382,8 +398,7 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
     picked = ({name: features[name].take(offered).to_numpy(dtype=object) for name in present} if cells is None
               else {name: cells[name][offered] for name in present})
     offer_rows = dict(zip(offered, _rule_rows(features.take(offered), picked), strict=True))
-    for i, (rules, status, subsidised) in enumerate(zip(verdicts.rules, verdicts.status, verdicts.subsidised,
-                                                         strict=True)):
+    for i, subsidised in enumerate(verdicts.subsidised):
         recommendation, decided_by, review = recommended[i]
         row = offer_rows.get(i)
         if row is not None and credit_line:
@@ -393,9 +408,6 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         recommendation, decided_by, review, problem = settle_offer(recommendation, decided_by, review, terms, policy,
                                                                    classes[i], None if row is None else
                                                                    row.get("as_of"), subsidised)
-        out["rules"].append(rules)
-        out["status"].append(status)
-        out["subsidised"].append(subsidised)
         out["recommendation"].append(recommendation)
         out["decided_by"].append(decided_by)
         out["review"].append(review)
@@ -403,36 +415,42 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
         grade_refers = decided_by == "model" and bands[i].recommendation == "refer"
         also = (offer_problem(terms, policy, classes[i] if isinstance(classes[i], str) else None,
                               day(row.get("as_of")), subsidised) if grade_refers and row is not None else None)
-        note = review_note(rules, subsidised, recommendation, decided_by, problem or also, grade_refers,
-                           _reduced(terms) if recommendation == "approve" else ("", ""))
-        out["notes"].append(note if recommendation == "decline" else with_conditions(note, conditions_of(rules)))
+        case = (patterns[i], subsidised, recommendation, decided_by, problem or also, grade_refers,
+                _reduced(terms) if recommendation == "approve" else ("", ""))
+        note = notes.get(case)
+        if note is None:
+            # the conditions precedent come from the rules' codes and effects alone: one pattern, one set
+            written = review_note(verdicts.patterns[patterns[i]], *case[1:])
+            note = notes[case] = (written if recommendation == "decline"
+                                  else with_conditions(written, conditions_of(verdicts.patterns[patterns[i]])))
+        out["notes"].append(note)
         out["terms"].append(terms)
         out["problems"].append(problem)
     changes: Sequence[WhatWouldChange | None] = (
         [_capacity_said(change, out["terms"][i], "按还款能力和评级") if change.status == "already_approved"
-         else _offer_checked(change, offer_rows.get(i), policy, classes[i], out["subsidised"][i], payments[i])
+         else _offer_checked(change, offer_rows.get(i), policy, classes[i], verdicts.subsidised[i], payments[i])
          for i, change in enumerate(what_would_change_frame(
-             model, features, policy, out["status"], out["recommendation"],
-             failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in out["rules"]],
+             model, features, policy, list[str](verdicts.status), out["recommendation"],
+             failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in verdicts.rules],
              matrix=table.matrix, cells=cells, scores=table.score, offer_problems=out["problems"]))]
         if with_what_would_change else [None] * n)
     # a decline or a referral leads with what lowered the score, an approval with what raised it
     reason_columns, reason_real = lead_with_side(
         reason_columns, reason_real, reason_points(table),
         np.array([r != "approve" for r in out["recommendation"]], dtype=bool))
-    values = table.values if table.values is not None else object_columns(features, list(table.features))
+    values = table.values if table.values is not None else ColumnsWhenRead(features, list(table.features))
     return DecisionRows(
         request_id=column("request_id"), household_id=column("household_id"),
         applicant_id_masked=[v if isinstance(v, str) else "" for v in masked_ids],
-        as_of=_dates(column("as_of")), rules=out["rules"],
-        status=out["status"], subsidised=out["subsidised"], pd=pds, score=table.score, base_points=table.base,
+        as_of=_dates(column("as_of")), rules=verdicts.rules,
+        status=verdicts.status, subsidised=verdicts.subsidised, pd=pds, score=table.score, base_points=table.base,
         grade=[band.grade for band in bands], recommendation=out["recommendation"], decided_by=out["decided_by"],
         human_review_required=out["review"], review_notes=out["notes"], terms=out["terms"], explained=table,
         reason_columns=reason_columns, reason_real=reason_real, values=values, writer=ReasonWriter(model),
         input_hash=input_hashes(features, columns),
         what_would_change=changes, model=model_ref, policy_version=policy.version, policy_hash=policy.content_hash,
         decided_at=decided_at, list_version=column("final_list_version"),
-        grade_bands_zh={band.grade: band.pd_range_zh() for band in policy.grade_bands()})
+        grade_bands_zh={band.grade: band.pd_range_zh() for band in policy.grade_bands()}, rule_frame=verdicts)
 
 
 def decide_frame(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef, policy: Policy,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import weakref
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -28,9 +29,10 @@ from pydantic import BaseModel, ConfigDict
 from features.metadata import FEATURES, FeatureInfo
 from models.credit.model import CreditModel
 from models.decision.fingerprint import missing_cell, object_arrays
-from models.explain.reference import Reference, reference_of, risk_sides, showable
+from models.explain.reference import Reference, reference_of, references_of, risk_sides, showable
 from models.explain.text import ADVICE, is_missing, value_and_comparison, value_text_zh
 from models.policy.grading import stated_score
+from models.rules.cells import column_codes
 
 Direction = Literal["favourable", "adverse"]
 
@@ -152,6 +154,31 @@ def object_columns(X: pd.DataFrame, names: list[str]) -> dict[str, np.ndarray]:
     return {name: X[name].to_numpy(dtype=object) for name in names}
 
 
+class ColumnsWhenRead(Mapping[str, np.ndarray]):
+    """A large frame's named columns as object arrays (as ``object_columns`` reads them), each read when first asked.
+
+    A decision's reasons read a few of the model's inputs; the rest are never turned into objects.
+    """
+
+    def __init__(self, X: pd.DataFrame, names: list[str]) -> None:
+        self._frame, self._names = X, list(names)
+        self._read: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        found = self._read.get(name)
+        if found is None:
+            if name not in self._names:
+                raise KeyError(name)
+            found = self._read[name] = self._frame[name].to_numpy(dtype=object)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def _checked_matrix(model: CreditModel, X: pd.DataFrame) -> np.ndarray:
     return np.asarray(model._matrix(X).to_numpy(dtype=float, na_value=np.nan))
 
@@ -164,9 +191,13 @@ def _categorical(model: CreditModel) -> list[str]:
 
 
 def contributions(model: CreditModel, X: pd.DataFrame, columns_by_name: dict[str, np.ndarray] | None = None,
-                  matrix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact TreeSHAP contributions in raw log-odds (n × features) and the expected value per row."""
-    threads: dict[str, Any] = {"num_threads": 1} if len(X) <= SMALL_FRAME else {}
+                  matrix: np.ndarray | None = None, num_threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Exact TreeSHAP contributions in raw log-odds (n × features) and the expected value per row.
+
+    ``num_threads``: LightGBM's threads (default: one for a small frame, all the cores for a large one).
+    """
+    threads: dict[str, Any] = ({"num_threads": num_threads} if num_threads is not None
+                               else {"num_threads": 1} if len(X) <= SMALL_FRAME else {})
     matrix = model_matrix(model, X, columns_by_name) if matrix is None else matrix
     raw = model.booster_.booster_.predict(matrix, pred_contrib=True, **threads)
     contrib = np.asarray(raw, dtype=float)
@@ -220,10 +251,12 @@ class PointsFrame(BaseModel):
     showable: np.ndarray | None = None  # n × features: the contribution agrees with its value's reference
 
 
-def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarray] | None = None) -> PointsFrame:
+def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarray] | None = None,
+                  num_threads: int | None = None) -> PointsFrame:
     """TreeSHAP contributions, points and whole points for every row of a feature frame (one LightGBM call).
 
     ``cells``: the frame's columns already read as object arrays (small frames), so they are not read again.
+    ``num_threads``: LightGBM's threads for the call (``contributions``).
     """
     names = list(model.features)
     values = None
@@ -231,7 +264,7 @@ def explain_frame(model: CreditModel, X: pd.DataFrame, cells: dict[str, np.ndarr
     if len(X) <= SMALL_FRAME and all(c in read for c in names):
         values = {c: cells[c] for c in names} if cells is not None else object_columns(X, names)
     matrix = model_matrix(model, X, values)
-    contrib, expected = contributions(model, X, matrix=matrix)
+    contrib, expected = contributions(model, X, matrix=matrix, num_threads=num_threads)
     base, points = _points_from_contrib(model, contrib, expected)
     score = model.score_from_logit(model.calibrated_logit(expected + contrib.sum(axis=1)))
     sides, claimed = risk_sides(model, matrix, _encoding(model)[1])
@@ -301,14 +334,19 @@ def _sentences(name: str, value: Any, adverse: bool, size: int, info: FeatureInf
                reference: Reference | None) -> tuple[str, str]:
     (phrase_zh, phrase_en), (versus_zh, versus_en) = value_and_comparison(name, value, info, reference,
                                                                            info or _household_info(name))
-    if size == 0:
-        clause_zh, clause_en = "对评分影响不足1分", "moves the score by less than a point"
-    elif adverse:
-        clause_zh, clause_en = f"评分减少{size}分", f"takes {size} points off the score"
-    else:
-        clause_zh, clause_en = f"评分增加{size}分", f"adds {size} points to the score"
+    clause_zh, clause_en = points_clause(adverse, size)
     return (f"{phrase_zh}{versus_zh}，{clause_zh}",
             f"{phrase_en[:1].upper()}{phrase_en[1:]}{versus_en}: {clause_en}")
+
+
+@functools.lru_cache(maxsize=4096)
+def points_clause(adverse: bool, size: int) -> tuple[str, str]:
+    """What a reason does to the score, in whole points, in Chinese and English (the end of its sentence)."""
+    if size == 0:
+        return "对评分影响不足1分", "moves the score by less than a point"
+    if adverse:
+        return f"评分减少{size}分", f"takes {size} points off the score"
+    return f"评分增加{size}分", f"adds {size} points to the score"
 
 
 def _household_info(name: str) -> FeatureInfo:
@@ -354,6 +392,31 @@ class ReasonWriter:
         """The Chinese sentence of one reason (the batch's flat columns)."""
         return reason_sentences(name, value, points, points_int, self.info[name],
                                 reference_of(self.model, name, value, self.directions[name]))[0]
+
+    def sentences_zh(self, name: str, cells: np.ndarray, points: np.ndarray, points_int: np.ndarray) -> np.ndarray:
+        """The Chinese sentences of many reasons on one feature (``cells``: its values as read, one a reason).
+
+        The same sentence as ``sentence_zh`` gives each: the value's phrase and its comparison are written once for
+        each value the sentence could tell apart (``models.rules.cells.column_codes``: a type, a zero's sign), the
+        points clause once for each whole-point size and side.
+        """
+        if len(cells) == 0:
+            return np.empty(0, dtype=object)
+        kinds = set(map(type, cells.tolist()))
+        series = pd.Series(cells.astype(float)) if kinds == {float} else pd.Series(cells, dtype=object)
+        _, first, inverse = np.unique(column_codes(series, cells), return_index=True, return_inverse=True)
+        info = self.info[name]
+        values = [plain_value(cells[i]) for i in first.tolist()]
+        heads = np.empty(len(first), dtype=object)
+        for k, (value, reference) in enumerate(zip(values, references_of(self.model, name, values,
+                                                                          self.directions[name]), strict=True)):
+            (phrase, _), (versus, _) = value_and_comparison(name, value, info, reference, info)
+            heads[k] = f"{phrase}{versus}，"
+        sides = np.abs(np.asarray(points_int, dtype=np.int64)) * 2 + (np.asarray(points) < 0)
+        sizes, which = np.unique(sides, return_inverse=True)
+        clauses = np.empty(len(sizes), dtype=object)
+        clauses[:] = [points_clause(bool(side % 2), int(side // 2))[0] for side in sizes.tolist()]
+        return heads[inverse.reshape(-1)] + clauses[which.reshape(-1)]
 
     def other_factors(self, points_int: np.ndarray, shown: Any) -> list[FactorGroup]:
         """The factors not shown as reasons, one bar per feature group; "其他" is never the largest bar.

@@ -11,6 +11,7 @@ from its training rows when it was fitted).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -52,31 +53,51 @@ def reference_of(model: CreditModel, name: str, value: Any, direction: int | Non
 
     ``direction``: the feature's risk direction when the caller holds it (the model's otherwise, worked out anew).
     """
+    return references_of(model, name, [value], direction)[0]
+
+
+def references_of(model: CreditModel, name: str, values: Sequence[Any],
+                  direction: int | None = None) -> list[Reference | None]:
+    """``reference_of`` each of many values of one feature (the feature's statistics looked up once)."""
     stats = getattr(model, "reference_", {}).get(name)
-    if stats is None or _is_missing(value):
-        return None
+    if stats is None:
+        return [None] * len(values)
     if stats["kind"] == "bad_rate":
-        found = stats["levels"].get(level_code(value)) or stats["levels"].get(str(value))
-        if found is None:
-            return None
-        rate, overall = float(found[0]), float(stats["overall"])
-        return Reference("bad_rate", overall, rate, int(np.sign(rate - overall)), True)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
+        levels = stats["levels"]
+        out: list[Reference | None] = []
+        for value in values:
+            found = None if _is_missing(value) else levels.get(level_code(value)) or levels.get(str(value))
+            if found is None:
+                out.append(None)
+                continue
+            rate, overall = float(found[0]), float(stats["overall"])
+            out.append(Reference("bad_rate", overall, rate, int(np.sign(rate - overall)), True))
+        return out
     if direction is None:
         direction = _directions(model).get(name, 0)
-    kind: Kind = "median"
-    ref = float(stats["median"])
+    median: float | None = None  # read at the first value that needs it, as one value alone reads it
     # a yes/no feature is set against the share of applicants with it: for 0/1 values the mean lies on the same
     # side as the median whenever the value differs from the median, so the risk side is the one risk_sides finds
-    if (number == ref and direction != 0) or model.feature_info(name).unit == "0/1":
-        kind, ref = "mean", float(stats["mean"])
-    if math.isnan(ref):
-        return None
-    side = int(np.sign(number - ref)) * direction
-    return Reference(kind, ref, number, side, direction != 0)
+    yes_no = model.feature_info(name).unit == "0/1"
+    out = []
+    for value in values:
+        if _is_missing(value):
+            out.append(None)
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            out.append(None)
+            continue
+        kind: Kind = "median"
+        ref = median = float(stats["median"]) if median is None else median
+        if (number == ref and direction != 0) or yes_no:
+            kind, ref = "mean", float(stats["mean"])
+        if math.isnan(ref):
+            out.append(None)
+            continue
+        out.append(Reference(kind, ref, number, int(np.sign(number - ref)) * direction, direction != 0))
+    return out
 
 
 def risk_sides(model: CreditModel, matrix: np.ndarray, levels: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray]:

@@ -70,7 +70,8 @@ def is_missing(value: Any) -> bool:
 
 
 def _num(v: float) -> str:
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+    v = float(v) + 0.0  # a negative zero reads as 0, not "-0"
+    return f"{v:.0f}" if v.is_integer() else f"{v:.1f}"
 
 
 def _count(zh_unit: str, en_unit: str, zh_tpl: str, en_tpl: str) -> Callable[[Any], tuple[str, str]]:
@@ -226,22 +227,26 @@ def amount_text(unit: str, v: float, digits: int = 0, multiple: bool | None = No
     if minus_zero(unit, v, digits, multiple):  # "-0%" tells a reader nothing: a value that rounds to 0 reads 0
         v = 0.0
     if unit == "元":
-        return f"{v:,.{digits}f}元", f"{v:,.{digits}f} yuan"
+        figure = f"{v:,.{digits}f}"
+        return f"{figure}元", f"{figure} yuan"
     if unit == "元/月":  # a change carries its sign, unless it is written as nothing ("每月0元", not "+0")
         sign = "+" if round(v, digits) != 0 else ""
-        return f"每月{v:{sign},.{digits}f}元", f"{v:{sign},.{digits}f} yuan a month"
+        figure = f"{v:{sign},.{digits}f}"
+        return f"每月{figure}元", f"{figure} yuan a month"
     if unit == "ratio":
         if abs(v) > 10 if multiple is None else multiple:
-            return f"{v:.1f}倍", f"{v:.1f}x"
-        return f"{v:.{digits}%}", f"{v:.{digits}%}"
+            figure = f"{v:.1f}"
+            return f"{figure}倍", f"{figure}x"
+        share = f"{v:.{digits}%}"
+        return share, share
     shown = f"{v:.{max(digits, 1)}f}" if digits or not float(v).is_integer() else f"{v:.0f}"
     english = _UNIT_EN.get(unit, unit)
     return f"{shown}{_UNIT_ZH.get(unit, unit)}", f"{shown} {english}".strip()
 
 
 def minus_zero(unit: str, v: float, digits: int, multiple: bool | None = None) -> bool:
-    """Whether a negative number written at ``digits`` would read as "-0" ("-0%", "每月-0元")."""
-    if not v < 0:
+    """Whether a negative number written at ``digits`` would read as "-0" ("-0%", "每月-0元"), a negative zero too."""
+    if not (v < 0 or (v == 0 and math.copysign(1.0, v) < 0)):
         return False
     if unit == "ratio":
         as_multiple = abs(v) > 10 if multiple is None else multiple
@@ -269,7 +274,8 @@ def comparison_clause(info: FeatureInfo, reference: Reference | None,
                       apart: tuple[tuple[str, str], tuple[str, str]] | None = None) -> tuple[str, str]:
     """What the value is set against, as a clause following the value's phrase ("" without a reference).
 
-    ``apart``: the value and its reference already written alike (``_apart`` in ``info``'s unit), when known.
+    ``apart``: the value and its reference already written alike (``_apart`` in ``info``'s unit, ``_dip_pair`` for
+    the moratorium's change), when known.
     """
     if reference is None:
         return "", ""
@@ -281,7 +287,7 @@ def comparison_clause(info: FeatureInfo, reference: Reference | None,
                 f"; {mine[1]} of such applicants defaulted, {word_en} {every[1]} of all")
     kind_zh, kind_en = ("中位数", "median") if reference.kind == "median" else ("平均", "average")
     if info.name == "moratorium_income_dip_12m":  # a signed change: the reference is said the same way
-        _, (ref_zh, ref_en) = _dip_pair(reference.compared, reference.value)
+        _, (ref_zh, ref_en) = apart or _dip_pair(reference.compared, reference.value)
         ref_zh = ref_zh.removeprefix("休渔期收入").removeprefix("不降反增，")
         ref_en = ref_en.removeprefix("inflows in the May–Aug moratorium ").removeprefix("no inflows in the May–Aug moratorium")
         return f"（申请人{kind_zh}：{ref_zh or '无收入入账'}）", f" (the applicants' {kind_en}: {ref_en or 'no inflows'})"
@@ -314,7 +320,10 @@ def value_and_comparison(name: str, value: Any, info: FeatureInfo | None, refere
         clause = comparison_clause(against, reference, both if against.unit == full.unit else None)
         return (f"{full.label_zh}为{mine[0]}", f"{_lower(full.label_en)} is {mine[1]}"), clause
     if reference is not None and name == "moratorium_income_dip_12m" and not is_missing(value):
-        return _dip_pair(float(value), reference.value)[0], comparison_clause(against, reference)
+        pair = _dip_pair(float(value), reference.value)
+        # the clause writes the same two numbers when it sets the value (as a number) against its median or mean
+        same = reference.kind in ("median", "mean") and reference.compared == float(value) and against.name == name
+        return pair[0], comparison_clause(against, reference, pair if same else None)
     return value_phrase(name, value, info), comparison_clause(against, reference)
 
 

@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict
 from models.policy import Policy
 from models.rules.person import (
     CREDIT_FIELDS,
+    age_column,
     completed_years,
+    id_valid_column,
     rule_age,
     rule_civil_capacity,
     rule_credit,
@@ -27,6 +29,7 @@ from models.rules.person import (
 )
 from models.rules.program import (
     CONDITIONS_PRECEDENT,
+    income_observed_column,
     product_for,
     rule_amount_cap,
     rule_declaration,
@@ -36,7 +39,7 @@ from models.rules.program import (
     rule_on_list,
     rule_upward_mobility,
 )
-from models.rules.result import Effect, Outcome, RuleResult
+from models.rules.result import Effect, Outcome, RuleColumn, RuleResult
 
 CONDITION_LEAD_ZH = "放款前提条件："  # how a card, a note and a file introduce a condition precedent
 
@@ -56,6 +59,14 @@ RULES: dict[str, Rule] = {
     "UPWARD_MOBILITY": rule_upward_mobility,
     "AMOUNT_CAP": rule_amount_cap,
     "DECLARATION": rule_declaration,
+}
+# The rules whose trace carries each row's own value, also written over whole columns (``name_column(columns,
+# policy, n)``): the rule on one row is that function on one-cell columns, so both ways are the same code.
+ColumnRule = Callable[[Mapping[str, Any], Policy, int], RuleColumn]
+COLUMN_RULES: dict[str, ColumnRule] = {
+    "ID_VALID": id_valid_column,
+    "AGE": age_column,
+    "INCOME_OBSERVED": income_observed_column,
 }
 # The inputs each rule reads (a rule is a pure function of these and the policy: rows that agree on them share its
 # verdict, which is what lets ``models.rules.frame`` run a rule once per distinct combination over a whole frame).
@@ -142,6 +153,6 @@ def conditions_of(results: list[RuleResult]) -> list[Condition]:
     return out
 
 
-__all__ = ["CONDITION_LEAD_ZH", "RULES", "RULE_FIELDS", "RULE_INPUTS", "Condition", "Outcome", "RuleResult", "Status",
-           "completed_years", "conditions_of", "eligibility_status", "evaluate_rules", "product_for",
-           "settle_upward_mobility"]
+__all__ = ["COLUMN_RULES", "CONDITION_LEAD_ZH", "RULES", "RULE_FIELDS", "RULE_INPUTS", "Condition", "Outcome",
+           "RuleColumn", "RuleResult", "Status", "completed_years", "conditions_of", "eligibility_status",
+           "evaluate_rules", "product_for", "settle_upward_mobility"]

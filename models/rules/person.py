@@ -4,30 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from models.policy import FIVE_CLASSES, CreditRules, Policy
-from models.rules.result import RuleResult, cannot, day, flag, number, result, text
+from models.rules.cells import one_row, read_cells
+from models.rules.result import RuleColumn, RuleResult, cannot, day, flag, number, result, text
 
 CREDIT_FIELDS = ("overdue_current", "max_consecutive_overdue_24m", "overdue_months_24m", "bad_status_24m",
                  "worst_five_class")
+
+
+ID_INPUTS = ("applicant_id_masked", "id_valid")
+AGE_INPUTS = ("applicant_birth_date", "as_of", "applicant_age_on_form", "visit_age_days", "applicant_relation")
 
 
 def rule_id_valid(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     """ID_VALID: the applicant's ID number passes GB 11643-1999 (format, birth date, check digit).
 
     The rule reads what the feature builder derived from the number (``id_valid``, the masked form), never the
-    number itself: a missing number has no masked form.
+    number itself: a missing number has no masked form. One row of ``id_valid_column``.
     """
-    masked, valid = text(row.get("applicant_id_masked")), flag(row.get("id_valid"))
-    if masked is None or valid is None:
-        return cannot("ID_VALID", "id_number", "身份证号码")
-    ok = valid
-    return result("ID_VALID", ok, masked if ok else "invalid", "GB 11643-1999",
-                  "身份证号码有效" if ok else "身份证号码校验不通过（格式、出生日期或校验码有误）",
-                  "ID number is valid" if ok else "ID number fails the GB 11643 checks (format, birth date or "
-                  "check digit)")
+    return id_valid_column(one_row(row, ID_INPUTS), policy, 1)[0]
+
+
+def id_valid_column(columns: Mapping[str, Any], policy: Policy, n: int) -> RuleColumn:
+    """ID_VALID on every row of ``columns`` (its inputs as columns of ``n`` cells; an absent one is missing)."""
+    masked = read_cells(columns.get("applicant_id_masked"), text, n)
+    valid = read_cells(columns.get("id_valid"), flag, n)
+
+    def build(i: int) -> RuleResult:
+        if masked[i] is None or valid[i] is None:
+            return cannot("ID_VALID", "id_number", "身份证号码")
+        ok = valid[i]
+        return result("ID_VALID", ok, masked[i] if ok else "invalid", "GB 11643-1999",
+                      "身份证号码有效" if ok else "身份证号码校验不通过（格式、出生日期或校验码有误）",
+                      "ID number is valid" if ok else "ID number fails the GB 11643 checks (format, birth date or "
+                      "check digit)")
+
+    return RuleColumn([None if m is None else v for m, v in zip(masked, valid, strict=True)], build)
 
 
 def completed_years(born: dt.date, on: dt.date, counted_from: str = "birthday") -> int:
@@ -45,35 +61,65 @@ def rule_age(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     """AGE: completed years at the application date, from the ID's birth date, within [min_age, max_age].
 
     The visit form's age is a cross-check: when it differs from the ID's age at the visit date by more than the
-    policy's tolerance, the ID may not be the applicant's and a person must check (cannot decide).
+    policy's tolerance, the ID may not be the applicant's and a person must check (cannot decide). One row of
+    ``age_column``.
     """
+    return age_column(one_row(row, AGE_INPUTS), policy, 1)[0]
+
+
+def age_column(columns: Mapping[str, Any], policy: Policy, n: int) -> RuleColumn:
+    """AGE on every row of ``columns``: each row's reading (the age, or why there is none), one verdict a reading."""
+    counted_from, tolerance = policy.eligibility.age_counted_from, policy.eligibility.form_age_tolerance_years
+    born, on = read_cells(columns.get("applicant_birth_date"), day, n), read_cells(columns.get("as_of"), day, n)
+    form_ages = read_cells(columns.get("applicant_age_on_form"), number, n)
+    elapsed, who = read_cells(columns.get("visit_age_days"), number, n), read_cells(columns.get("applicant_relation"), text, n)
+    readings: list[tuple[Any, ...]] = []
+    for b, o, form_age, days, relation in zip(born, on, form_ages, elapsed, who, strict=True):
+        if b is None or o is None or b > o:
+            readings.append(("no birth date",) if b is None else ("no date",) if o is None else ("born after",))
+            continue
+        age = completed_years(b, o, counted_from)
+        if form_age is not None:
+            visited = o - dt.timedelta(days=int(days)) if days is not None and 0 <= days < 36_600 else o
+            at_visit = completed_years(b, max(visited, b), counted_from)
+            if abs(form_age - at_visit) > tolerance:  # the sign of a zero kept: it could read "-0" in the message
+                readings.append(("form differs", age, form_age, math.copysign(1.0, form_age), at_visit, relation))
+                continue
+        readings.append(("age", age))
+    verdicts: dict[tuple[Any, ...], RuleResult] = {}
+
+    def build(i: int) -> RuleResult:
+        reading = readings[i]
+        found = verdicts.get(reading)
+        if found is None:
+            found = verdicts[reading] = _age_verdict(reading, policy)
+        return found
+
+    return RuleColumn(list(readings), build)
+
+
+def _age_verdict(reading: tuple[Any, ...], policy: Policy) -> RuleResult:
     rules = policy.eligibility
     lo, hi = rules.min_age, rules.max_age
     threshold = f"{lo}–{hi}"
-    born, on = day(row.get("applicant_birth_date")), day(row.get("as_of"))
-    if born is None:
+    if reading[0] == "no birth date":
         return cannot("AGE", "applicant age (no valid ID number to read the birth date from)",
                       "申请人年龄（无有效身份证号码，无法读取出生日期）", threshold)
-    if on is None:
+    if reading[0] == "no date":
         return cannot("AGE", "application date", "申请日期", threshold)
-    if born > on:
+    if reading[0] == "born after":
         return cannot("AGE", "birth date (after the application date)", "出生日期（晚于申请日期）", threshold,
                       why_en="is impossible", why_zh="有误")
-    age = completed_years(born, on, rules.age_counted_from)
-    form_age = number(row.get("applicant_age_on_form"))
-    if form_age is not None:
-        elapsed = number(row.get("visit_age_days"))
-        visited = on - dt.timedelta(days=int(elapsed)) if elapsed is not None and 0 <= elapsed < 36_600 else on
-        at_visit = completed_years(born, max(visited, born), rules.age_counted_from)
-        if abs(form_age - at_visit) > rules.form_age_tolerance_years:
-            who = text(row.get("applicant_relation"))
-            return RuleResult(
-                code="AGE", outcome="cannot_decide", value={"from_id": age, "on_form": form_age}, threshold=threshold,
-                message_zh=(f"身份证号码显示申请人{at_visit}周岁，采集表登记申请人"
-                            f"{f'（{who}）' if who else ''}为{form_age:.0f}岁，两者不符，需人工核实"),
-                message_en=(f"The ID number gives {at_visit} years but the visit form gives the applicant"
-                            f"{f' ({who})' if who else ''} {form_age:.0f}; a person must check that the ID is the "
-                            "applicant's"), effect="refer")
+    age = reading[1]
+    if reading[0] == "form differs":
+        _, _, form_age, _, at_visit, who = reading
+        return RuleResult(
+            code="AGE", outcome="cannot_decide", value={"from_id": age, "on_form": form_age}, threshold=threshold,
+            message_zh=(f"身份证号码显示申请人{at_visit}周岁，采集表登记申请人"
+                        f"{f'（{who}）' if who else ''}为{form_age:.0f}岁，两者不符，需人工核实"),
+            message_en=(f"The ID number gives {at_visit} years but the visit form gives the applicant"
+                        f"{f' ({who})' if who else ''} {form_age:.0f}; a person must check that the ID is the "
+                        "applicant's"), effect="refer")
     ok = lo <= age <= hi
     return result("AGE", ok, age, threshold,
                   f"申请人{age}周岁，{'符合' if ok else '不符合'}年满{lo}周岁、不大于{hi}周岁的要求",

@@ -8,7 +8,8 @@ from typing import Any
 
 from models.policy import Policy, Product
 from models.policy.review import ListReviewPolicy
-from models.rules.result import RuleResult, cannot, day, flag, number, result, text
+from models.rules.cells import one_row, read_cells
+from models.rules.result import RuleColumn, RuleResult, cannot, day, flag, number, result, text
 
 MAX_HOUSEHOLD_SIZE = 30
 
@@ -114,33 +115,47 @@ def rule_income_consistent(row: Mapping[str, Any], policy: Policy) -> RuleResult
                       effect="refer")
 
 
+OBSERVED_INPUTS = ("declared_income", "observed_income_12m")
+
+
 def rule_income_observed(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     """INCOME_OBSERVED: declared income is not far below what the bank sees flowing into the household's accounts.
 
     Declared income under the policy's share of the last 12 months' observed inflows refers the case with both
     figures named: under-declaring to pass the means-tested cap is the program's main misuse risk. Without
     observed flows there is nothing to hold the declaration against and the rule passes (the model and the
-    data-quality flags see the gap).
+    data-quality flags see the gap). One row of ``income_observed_column``.
     """
+    return income_observed_column(one_row(row, OBSERVED_INPUTS), policy, 1)[0]
+
+
+def income_observed_column(columns: Mapping[str, Any], policy: Policy, n: int) -> RuleColumn:
+    """INCOME_OBSERVED on every row of ``columns`` (its inputs as columns of ``n`` cells; an absent one is missing)."""
     floor = policy.eligibility.income_checks.declared_to_observed_min
-    declared, observed = number(row.get("declared_income")), number(row.get("observed_income_12m"))
-    threshold = f"申报/流水≥{floor:.0%}"
-    if declared is None or observed is None or observed <= 0:
-        return result("INCOME_OBSERVED", True, None, threshold, "无账户流水可供核对申报收入",
-                      "No account inflows to hold the declared income against")
-    ratio = declared / observed
-    value = {"declared": round(declared, 2), "observed_12m": round(observed, 2), "ratio": round(ratio, 4)}
-    ok = ratio >= floor
-    if ok:
-        return result("INCOME_OBSERVED", True, value, threshold,
-                      f"申报家庭年收入{declared:,.0f}元，近12个月账户流入{observed:,.0f}元，两者相符",
-                      f"Declared income {declared:,.0f} is in line with observed inflows of {observed:,.0f}")
-    return result("INCOME_OBSERVED", False, value, threshold,
-                  (f"申报家庭年收入{declared:,.0f}元，仅为近12个月账户流入{observed:,.0f}元的{ratio:.0%}，低于"
-                   f"{floor:.0%}，可能少报收入，需人工核实"),
-                  (f"Declared income {declared:,.0f} is only {ratio:.0%} of the {observed:,.0f} observed flowing in "
-                   f"over 12 months (below {floor:.0%}): possibly under-declared; a person must check"),
-                  effect="refer")
+    declared = read_cells(columns.get("declared_income"), number, n)
+    observed = read_cells(columns.get("observed_income_12m"), number, n)
+    held = [d is not None and o is not None and o > 0 for d, o in zip(declared, observed, strict=True)]
+    ratios: list[float] = [d / o if h else math.nan for d, o, h in zip(declared, observed, held, strict=True)]
+
+    def build(i: int) -> RuleResult:
+        threshold = f"申报/流水≥{floor:.0%}"
+        if not held[i]:
+            return result("INCOME_OBSERVED", True, None, threshold, "无账户流水可供核对申报收入",
+                          "No account inflows to hold the declared income against")
+        declared_i, observed_i, ratio = float(declared[i]), float(observed[i]), ratios[i]  # read: finite numbers
+        value = {"declared": round(declared_i, 2), "observed_12m": round(observed_i, 2), "ratio": round(ratio, 4)}
+        if ratio >= floor:
+            return result("INCOME_OBSERVED", True, value, threshold,
+                          f"申报家庭年收入{declared_i:,.0f}元，近12个月账户流入{observed_i:,.0f}元，两者相符",
+                          f"Declared income {declared_i:,.0f} is in line with observed inflows of {observed_i:,.0f}")
+        return result("INCOME_OBSERVED", False, value, threshold,
+                      (f"申报家庭年收入{declared_i:,.0f}元，仅为近12个月账户流入{observed_i:,.0f}元的{ratio:.0%}，低于"
+                       f"{floor:.0%}，可能少报收入，需人工核实"),
+                      (f"Declared income {declared_i:,.0f} is only {ratio:.0%} of the {observed_i:,.0f} observed flowing "
+                       f"in over 12 months (below {floor:.0%}): possibly under-declared; a person must check"),
+                      effect="refer")
+
+    return RuleColumn([(r >= floor) if h else None for h, r in zip(held, ratios, strict=True)], build)
 
 
 def _final_list_verdict(status: str, version: str, review: ListReviewPolicy, provincial: bool | None) -> RuleResult:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from typing import Any, Literal
+import operator
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -52,6 +54,50 @@ def result(code: str, ok: bool, value: Any, threshold: Any, zh: str, en: str, ef
 def _shared(code: str, outcome: Outcome, value: Any, threshold: Any, zh: str, en: str, effect: Effect) -> RuleResult:
     return RuleResult(code=code, outcome=outcome, value=value, threshold=threshold, message_zh=zh, message_en=en,
                       effect=effect)
+
+
+class RuleColumn(Sequence[RuleResult]):
+    """One rule's verdicts over many rows: each row's outcome and effect at once, its whole verdict when asked for.
+
+    A rule whose trace carries each row's own value (an ID, an age, two incomes) has about one verdict a row; the
+    decision reads only its outcome and effect, so a row's verdict (with its message) is built only when its trace
+    is read, by the same code a single applicant's rule runs (``build``), and kept. ``kinds``: each row's reading
+    as far as the outcome and effect go (rows of one kind share them); each kind's are those of its first row's
+    verdict, so they come from ``build`` alone.
+    """
+
+    def __init__(self, kinds: list[Hashable], build: Callable[[int], RuleResult]):
+        self._build = build
+        self._built: dict[int, RuleResult] = {}
+        self._n = len(kinds)
+        first: dict[Hashable, int] = {}
+        for i, kind in enumerate(kinds):
+            first.setdefault(kind, i)
+        shown = {kind: self[i] for kind, i in first.items()}
+        self.outcomes: list[Outcome] = [shown[kind].outcome for kind in kinds]
+        self.effects: list[Effect] = [shown[kind].effect for kind in kinds]
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> RuleResult: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[RuleResult]: ...
+
+    def __getitem__(self, i: int | slice) -> RuleResult | list[RuleResult]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        i = operator.index(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        found = self._built.get(i)
+        if found is None:
+            found = self._built[i] = self._build(i)
+        return found
 
 
 @functools.lru_cache(maxsize=1024, typed=True)

@@ -18,8 +18,7 @@ import pyarrow.parquet as pq
 
 from features.files import atomic_path
 from models.decision.builder import DecisionRows, decide_rows
-from models.decision.fingerprint import decision_id_for
-from models.explain.reasons import plain_value
+from models.decision.fingerprint import decision_ids
 from models.policy import Policy
 from models.policy.grading import stated_score
 from training.registry import LoadedModel
@@ -34,8 +33,10 @@ def decide_all(features: pd.DataFrame, loaded: LoadedModel, policy: Policy, now:
 
     ``credit_line``: the rows are the list's households on a date (整村授信), each given the line it can be granted.
     """
+    # a partition is one core's work (the engines spread partitions over the cores): LightGBM's own threads would
+    # only contend with the other partitions, and spin on the core while this one lays its decisions out
     return decide_rows(features, loaded.model, loaded.ref, policy, now=now, top_reasons=TOP_REASONS,
-                       with_what_would_change=False, credit_line=credit_line)
+                       with_what_would_change=False, credit_line=credit_line, num_threads=1)
 
 
 def _fen(values: list[float | None]) -> pd.Series:
@@ -48,30 +49,35 @@ def _text(values: pd.Series | np.ndarray | list[Any]) -> list[str | None]:
 
 
 def _reason_columns(rows: DecisionRows) -> dict[str, list[Any]]:
-    """The top reasons of every row as columns: feature, points, direction and the Chinese sentence."""
+    """The top reasons of every row as columns: feature, points, direction and the Chinese sentence.
+
+    The sentences are written a feature at a time over every row and slot it is a reason in
+    (``ReasonWriter.sentences_zh``), each the sentence ``ReasonWriter.sentence_zh`` gives.
+    """
     table = rows.explained
     names = np.asarray(table.features, dtype=object)
     out: dict[str, list[Any]] = {}
     n = len(rows)
+    top = min(TOP_REASONS, rows.reason_columns.shape[1])
+    cols, real = rows.reason_columns[:, :top], rows.reason_real[:, :top]
+    points = np.take_along_axis(table.points, cols, axis=1)
+    whole = np.take_along_axis(table.points_int, cols, axis=1)
+    texts = np.full((n, top), None, dtype=object)
+    for j in np.unique(cols[real]).tolist():
+        at, slot = np.nonzero(real & (cols == j))
+        name = names[j]
+        texts[at, slot] = rows.writer.sentences_zh(name, rows.values[name][at], points[at, slot], whole[at, slot])
     for k in range(TOP_REASONS):
-        if k >= rows.reason_columns.shape[1]:
+        if k >= top:
             for part in ("feature", "points", "direction", "text_zh"):
                 out[f"reason_{k + 1}_{part}"] = [None] * n
             continue
-        cols, real = rows.reason_columns[:, k], rows.reason_real[:, k]
-        points = np.take_along_axis(table.points, cols[:, None], axis=1)[:, 0]
-        whole = np.take_along_axis(table.points_int, cols[:, None], axis=1)[:, 0]
-        feature = names[cols]
-        texts: list[str | None] = [None] * n
-        for i in np.flatnonzero(real):
-            name = feature[i]
-            texts[i] = rows.writer.sentence_zh(name, plain_value(rows.values[name][i]), float(points[i]), int(whole[i]))
-        out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), real.tolist(), strict=True)]
-        out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None
-                                         for p, r in zip(points.tolist(), real.tolist(), strict=True)]
+        feature, flags, slot_points = names[cols[:, k]], real[:, k].tolist(), points[:, k].tolist()
+        out[f"reason_{k + 1}_feature"] = [f if r else None for f, r in zip(feature.tolist(), flags, strict=True)]
+        out[f"reason_{k + 1}_points"] = [round(p, 2) if r else None for p, r in zip(slot_points, flags, strict=True)]
         out[f"reason_{k + 1}_direction"] = [("adverse" if p < 0 else "favourable") if r else None
-                                            for p, r in zip(points.tolist(), real.tolist(), strict=True)]
-        out[f"reason_{k + 1}_text_zh"] = texts
+                                            for p, r in zip(slot_points, flags, strict=True)]
+        out[f"reason_{k + 1}_text_zh"] = texts[:, k].tolist()
     return out
 
 
@@ -81,8 +87,7 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
     terms = rows.terms
     request_ids = [str(r) for r in rows.request_id]
     columns: dict[str, Any] = {
-        "decision_id": [decision_id_for(r, h, rows.model, rows.policy_hash)
-                        for r, h in zip(request_ids, rows.input_hash, strict=True)],
+        "decision_id": decision_ids(request_ids, rows.input_hash, rows.model, rows.policy_hash),
         "request_id": request_ids,
         "request_kind": ["credit_line" if credit_line else "application"] * n,
         "household_id": [str(h) for h in rows.household_id],
@@ -93,8 +98,8 @@ def flatten(rows: DecisionRows, features: pd.DataFrame, credit_line: bool = Fals
         "as_of": rows.as_of,
         "eligible": [s == "pass" for s in rows.status],
         "eligibility_status": rows.status,
-        "failed_rules": [",".join(r.code for r in rules if r.outcome == "fail") for rules in rows.rules],
-        "cannot_decide_rules": [",".join(r.code for r in rules if r.outcome == "cannot_decide") for rules in rows.rules],
+        "failed_rules": rows.rule_codes("fail"),
+        "cannot_decide_rules": rows.rule_codes("cannot_decide"),
         "pd": np.round(rows.pd.astype(float), 6),
         "score": stated_score(rows.score),  # as the Decision states it (and grades it)
         "base_points": stated_score(rows.base_points),

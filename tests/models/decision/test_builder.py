@@ -44,6 +44,21 @@ def test_frame_builder_equals_one_row_at_a_time(loaded, table, policy):
     assert [d.pd for d in together] == pytest.approx(loaded.model.predict_pd(frame), abs=1e-6)
 
 
+def test_a_large_frame_decides_every_row_as_it_would_be_decided_alone(loaded, table, policy):
+    # given more applications than a small frame holds (the rules run over columns, traces put together when read,
+    # verdicts and review notes reached once per pattern of outcomes)
+    from models.explain.reasons import SMALL_FRAME
+
+    frame = table.iloc[:SMALL_FRAME + 60]
+    # when decided as one frame and one by one
+    together = decide_frame(frame, loaded.model, loaded.ref, policy, now=NOW)
+    apart = [decide(frame.iloc[[i]], loaded.model, loaded.ref, policy, now=NOW) for i in range(len(frame))]
+    # then every decision is the same, its rule traces and review note included, over several kinds of outcome
+    assert len(together) == len(frame) > SMALL_FRAME
+    assert all(_same(a, b) for a, b in zip(together, apart, strict=True))
+    assert len({(d.recommendation, d.eligibility.status, d.review_note_zh) for d in together}) >= 4
+
+
 def test_every_decision_records_policy_version_and_hash(loaded, table, policy):
     decision = decide(table.iloc[[0]], loaded.model, loaded.ref, policy, now=NOW)
     assert (decision.policy_version, decision.policy_hash) == (policy.version, policy.content_hash)

@@ -168,3 +168,23 @@ def test_frame_columns_hold_names_and_values_in_column_order() -> None:
 def test_frame_columns_refuse_names_and_values_of_different_lengths() -> None:
     with pytest.raises(ValueError, match="2 names for 1 columns"):
         FrameColumns(("a", "b"), (np.array([1.0]),))
+
+
+def test_batch_decision_ids_are_the_uuid5_of_each_application(table: pd.DataFrame) -> None:
+    # given every application of the simulated county with its fingerprint, and ids in other scripts and shapes
+    import uuid
+    from types import SimpleNamespace
+
+    from models.decision.fingerprint import _DECISION_NAMESPACE, decision_id_for, decision_ids
+
+    model = SimpleNamespace(name="kuozhong-credit", version="7", run_id="0f3a9c")
+    requests = [str(r) for r in table["request_id"]] + ["申请-嵊山镇-001", "", "a|b", "😀" * 40]
+    fingerprints = input_hashes(table) + ["0" * 16, "x", "|", "ff"]
+    # when the batch writes them all at once
+    ids = decision_ids(requests, fingerprints, model, "abc123")
+    # then each is the name-based UUID of its key, as one decision at a time gives it, and all are distinct
+    expected = [str(uuid.uuid5(_DECISION_NAMESPACE, f"{r}|{h}|kuozhong-credit|7|0f3a9c|abc123"))
+                for r, h in zip(requests, fingerprints, strict=True)]
+    assert ids == expected
+    assert [decision_id_for(r, h, model, "abc123") for r, h in zip(requests, fingerprints, strict=True)] == expected
+    assert len(set(ids)) == len(ids)

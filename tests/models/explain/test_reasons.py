@@ -8,11 +8,13 @@ import pytest
 
 from features.metadata import FEATURES
 from models.explain.reasons import (
+    ReasonWriter,
     contributions,
     display_points,
     explain_frame,
     integer_points,
     make_reason,
+    plain_value,
     reason_points,
     reasons_for_row,
     reasons_frame,
@@ -159,3 +161,26 @@ def test_reasons_are_the_factors_that_move_the_score_most_over_the_county(model,
 def test_single_row_helper_refuses_a_frame_of_many(model, table):
     with pytest.raises(ValueError, match="one applicant"):
         reasons_for_row(model, pd.concat([table.iloc[[0]], table.iloc[[1]]]))
+
+
+def test_a_features_sentences_written_at_once_are_each_values_own(model, table):
+    # given every value a reason may quote: the county's own values of each numeric feature, and cells only a type,
+    # a zero's sign or a kind of missing tells apart
+    writer = ReasonWriter(model)
+    odd = [0.0, -0.0, 3, 3.0, np.float64(3.0), float("nan"), None, pd.NA, 1e-9, -1e-9, 12.5, -12.5]
+    checked = 0
+    for name in model.features:
+        if name not in table.columns or table[name].dtype.kind != "f":
+            continue
+        cells = np.empty(len(table) + len(odd), dtype=object)
+        cells[:] = table[name].to_numpy(dtype=object).tolist() + odd
+        points = np.resize(np.array([-7.4, 3.2, 0.4, -0.6, 12.0]), len(cells))
+        whole = np.resize(np.array([-7, 3, 0, -1, 12]), len(cells))
+        # when they are written a feature at a time
+        together = writer.sentences_zh(name, cells, points, whole)
+        # then each is the sentence its value alone gets
+        alone = [writer.sentence_zh(name, plain_value(c), float(p), int(w))
+                 for c, p, w in zip(cells.tolist(), points.tolist(), whole.tolist(), strict=True)]
+        assert together.tolist() == alone, name
+        checked += len(cells)
+    assert checked > len(table)

@@ -72,6 +72,15 @@ def test_cells_only_a_type_or_a_sign_tells_apart_are_never_shared(table, policy)
                   pd.Timestamp("2024-06-15 01:00", tz="Asia/Shanghai"), pd.Timestamp("2024-06-14 20:00", tz="UTC")],
         "civil_capacity": ["full", "完全", " FULL ", "limited", None, 1],
         "list_changed_on": [None, "2024-01-01", ["a list"]],
+        # the rules written over whole columns (one verdict a reading): ID_VALID, AGE and INCOME_OBSERVED
+        "id_valid": [True, 1, "1", "是", False, 0.0, None, "maybe"],
+        "applicant_id_masked": ["330922********1234", " 330922********1234 ", "", None, 1234],
+        "applicant_birth_date": [pd.Timestamp("1980-06-15"), "1980-06-16", dt.date(1980, 6, 14), None,
+                                 pd.Timestamp("2030-01-01"), "not a date"],
+        "applicant_age_on_form": [44, 44.0, "44", 0.0, -0.0, 43, 20, None, float("nan")],
+        "visit_age_days": [0, 30.0, "400", -5, None, 40_000],
+        "applicant_relation": ["户主", " 配偶 ", "", None],
+        "observed_income_12m": [0.0, -0.0, 100_000, "100000", 1e5, None, -3.0],
     }
     for name, values in choices.items():
         column = np.empty(len(frame), dtype=object)
@@ -123,3 +132,17 @@ def test_each_rule_reads_only_the_inputs_it_declares(table, policy):
 def test_an_empty_or_one_row_frame(table, policy, rows):
     # given a frame of no row or one; when the rules run over it; then it agrees with the row-by-row path
     _assert_same(table.head(rows), policy)
+
+
+def test_each_rows_failed_and_unsettled_codes_are_those_of_its_own_trace(table, policy):
+    # given every application of the county with its rules over the frame
+    shared = evaluate_frame(table, policy, {})
+    # when the codes of the rules with each outcome are read a pattern at a time; then they are each row's own
+    for outcome in ("fail", "cannot_decide", "pass"):
+        own = [",".join(r.code for r in trace if r.outcome == outcome) for trace in shared.rules]
+        assert shared.codes(outcome) == own, outcome
+    assert len(shared.patterns) < len(table)
+    # and a trace read from the end or as a slice is the same trace
+    n = len(shared.rules)
+    assert shared.rules[-1] == shared.rules[n - 1]
+    assert shared.rules[3:9] == [shared.rules[i] for i in range(3, 9)]
