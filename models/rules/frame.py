@@ -16,7 +16,6 @@ sign of zero and a timestamp's time zone kept apart (they could read differently
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -37,7 +36,7 @@ from models.rules import (
     settle_upward_mobility,
 )
 from models.rules.cells import column_codes
-from models.rules.result import Effect
+from models.rules.result import Effect, row_index
 
 
 class Traces(Sequence[list[RuleResult]]):
@@ -64,11 +63,7 @@ class Traces(Sequence[list[RuleResult]]):
     def __getitem__(self, i: int | slice) -> list[RuleResult] | list[list[RuleResult]]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        i = operator.index(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(f"row {i} of {len(self)}")
+        i = row_index(i, len(self))
         settled = self.settled.get(i)
         if settled is not None:
             return list(settled)

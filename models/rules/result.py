@@ -56,6 +56,16 @@ def _shared(code: str, outcome: Outcome, value: Any, threshold: Any, zh: str, en
                       effect=effect)
 
 
+def row_index(i: int, n: int) -> int:
+    """A row number read as a list reads one (negative counts from the end); outside the n rows an ``IndexError``."""
+    i = operator.index(i)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(f"row {i} of {n}")
+    return i
+
+
 class RuleColumn(Sequence[RuleResult]):
     """One rule's verdicts over many rows: each row's outcome and effect at once, its whole verdict when asked for.
 
@@ -89,11 +99,7 @@ class RuleColumn(Sequence[RuleResult]):
     def __getitem__(self, i: int | slice) -> RuleResult | list[RuleResult]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        i = operator.index(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+        i = row_index(i, len(self))
         found = self._built.get(i)
         if found is None:
             found = self._built[i] = self._build(i)

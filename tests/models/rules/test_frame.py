@@ -14,6 +14,7 @@ from features.build.table import FeatureBuilder
 from models.decision.builder import _rule_rows
 from models.rules import RULE_FIELDS, RULE_INPUTS, RULES, eligibility_status, evaluate_rules
 from models.rules.frame import evaluate_frame
+from models.rules.result import RuleColumn
 
 
 def _row_by_row(frame: pd.DataFrame, policy, constants: dict[str, Any]) -> list[tuple[list, tuple]]:
@@ -146,3 +147,18 @@ def test_each_rows_failed_and_unsettled_codes_are_those_of_its_own_trace(table, 
     n = len(shared.rules)
     assert shared.rules[-1] == shared.rules[n - 1]
     assert shared.rules[3:9] == [shared.rules[i] for i in range(3, 9)]
+
+
+def test_a_row_outside_the_frame_is_refused_and_iteration_stops_at_the_last_row(table, policy):
+    # given every application's traces and one column rule's verdicts over them
+    shared = evaluate_frame(table, policy, {})
+    column = next(r for r in shared.rules.verdicts if isinstance(r, RuleColumn))
+    n = len(table)
+    for rows in (shared.rules, column):
+        # when a row is read from either end or past it; then the ends read as a list's do and past them is refused
+        assert rows[-n] == rows[0] and rows[-1] == rows[n - 1]
+        for outside in (n, -n - 1):
+            with pytest.raises(IndexError):
+                rows[outside]
+        # and iterating (which stops at the first IndexError) gives each row once
+        assert sum(1 for _ in rows) == n
