@@ -18,7 +18,8 @@ from features.build.checks import (
     raise_first,
 )
 from features.build.index import Records, group_arrays, group_records, household_universe, month_codes
-from features.build.visit import VISIT_NUMERIC, VISIT_OBJECTS, index_visits
+from features.build.visit import VISIT_NUMERIC, VISIT_OBJECTS
+from features.build.visit_index import index_visits
 from features.sources.load import RawSources
 
 
