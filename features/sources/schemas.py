@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from features.errors import SourceError
-from features.ids import is_valid_id_number, mask_id_number, mask_name, mask_phone
+from features.ids import mask_id_number, mask_name, mask_phone, valid_id_numbers
 
 QUARANTINE_COLUMNS = ("source", "record", "household_id", "field", "value", "rule")
 PBOC_CODES = tuple("N1234567CGDZB*#/")
@@ -192,10 +192,7 @@ def _broken(schema: TableSchema, col: Column, series: pd.Series) -> list[tuple[n
         out.append((present & ~series.astype(str).str.fullmatch(col.pattern).fillna(False).to_numpy(dtype=bool),
                     f"matches {col.pattern}"))
     if col.id_number:
-        values = series.astype(object).to_numpy()
-        valid = np.fromiter((is_valid_id_number(v) if isinstance(v, str) else False for v in values), bool,
-                            values.size)
-        out.append((present & ~valid, "a valid GB 11643 ID number (format, birth date, check digit)"))
+        out.append((present & ~valid_id_numbers(series), "a valid GB 11643 ID number (format, birth date, check digit)"))
     return [(mask, rule) for mask, rule in out if mask.any()]
 
 
@@ -219,6 +216,29 @@ def _stale(frame: pd.DataFrame) -> list[tuple[np.ndarray, str, str]]:
     stale[order["_pos"].to_numpy()[later]] = True
     return [(stale, "listed_on", "stale entry: a later entry for the same ID number supersedes it")] if stale.any() \
         else []
+
+
+def _repeated(frame: pd.DataFrame, key: tuple[str, ...], rows: np.ndarray) -> np.ndarray:
+    """Among ``rows``, those whose key an earlier one of them has (``DataFrame.duplicated`` on the key columns).
+
+    Each key column is factorised whole and the codes combined into one number per row, so neither the rows nor
+    the other columns are copied; missing key values count as equal, as ``duplicated`` counts them.
+    """
+    codes, size = np.zeros(len(frame), dtype=np.int64), 1
+    for name in key:
+        column, uniques = pd.factorize(frame[name])
+        if size * (len(uniques) + 1) >= 2**62:  # made dense again, so that the product cannot overflow
+            codes, size = pd.factorize(codes)[0], int(codes.max(initial=0)) + 1
+        codes, size = codes * (len(uniques) + 1) + (column + 1), size * (len(uniques) + 1)
+    # a stable sort keeps equal keys in row order: all but the first row of each run of equal keys repeat it
+    picked = codes[rows]
+    order = np.argsort(picked, kind="stable")
+    ranked = picked[order]
+    repeats = np.empty(picked.size, dtype=bool)
+    repeats[order] = np.concatenate(([False], ranked[1:] == ranked[:-1])) if picked.size else ranked.astype(bool)
+    out = np.zeros(len(frame), dtype=bool)
+    out[rows] = repeats
+    return out
 
 
 def validate_table(name: str, frame: pd.DataFrame) -> Checked:
@@ -245,8 +265,7 @@ def validate_table(name: str, frame: pd.DataFrame) -> Checked:
     for mask, _, _ in masks:
         bad |= mask
     if schema.key and all(k in frame.columns for k in schema.key):
-        dup = np.zeros(len(frame), dtype=bool)
-        dup[~bad] = frame[~bad].duplicated(list(schema.key), keep="first").to_numpy()
+        dup = _repeated(frame, schema.key, ~bad)
         if dup.any():
             masks.append((dup, schema.key[-1], f"duplicate {'+'.join(schema.key)}: an earlier record has the same key"))
             bad |= dup
