@@ -126,8 +126,16 @@ def group_arrays(household_ids: pd.Series | None, households: pd.Index, arrays: 
 
 def household_universe(frames: Iterable[pd.DataFrame | None]) -> pd.Index:
     """Every household id that appears in any source, as a sorted index."""
-    ids: set[str] = set()
-    for frame in frames:
-        if frame is not None and "household_id" in frame.columns:
-            ids.update(frame["household_id"].astype(str).unique().tolist())
-    return pd.Index(sorted(ids), dtype=object)
+    columns = [frame["household_id"].astype(str) for frame in frames
+               if frame is not None and "household_id" in frame.columns]
+    if any(column.hasnans for column in columns):  # text that stays missing: read as before
+        ids: set[str] = set()
+        for column in columns:
+            ids.update(column.unique().tolist())
+        return pd.Index(sorted(ids), dtype=object)
+    # each column's distinct ids by Arrow, then all of them sorted by code point (UTF-8 byte order) as ``sorted``
+    parts = [pc.unique(pa.array(column.array) if isinstance(column.dtype, pd.StringDtype)
+                       and column.dtype.storage == "pyarrow" else pa.array(column.unique().tolist(), pa.string()))
+             for column in columns]
+    distinct = pc.unique(pa.chunked_array([p.cast(pa.large_string()) for p in parts], pa.large_string()))
+    return pd.Index(distinct.take(pc.sort_indices(distinct)).to_pylist(), dtype=object)

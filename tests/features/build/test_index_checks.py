@@ -19,7 +19,7 @@ from features.build.checks import (
     merge_problems,
     number_problems,
 )
-from features.build.index import household_codes, month_codes
+from features.build.index import household_codes, household_universe, month_codes
 from features.build.sources import _flows, _grid
 
 HOUSEHOLDS = pd.Index([f"H{k:011d}" for k in range(6)], dtype=object)
@@ -117,3 +117,17 @@ def test_month_codes_read_each_distinct_month_as_one_record_at_a_time():
         np.int64) for v in values.to_numpy()]
     assert month_codes(values).tolist() == expected
     assert month_codes(values)[:2].tolist() == [(2023 - 1970) * 12, (2024 - 1970) * 12 + 1]
+
+
+def test_the_household_universe_is_every_id_sorted_by_code_point():
+    # given ids as Parquet text and as Python objects of other types, repeated across sources, some not ASCII
+    frames = [pd.DataFrame({"household_id": pd.Series(["H2", "h1", "H10", "嵊1", "Z", "é", "e\u0301", "", "H2",
+                                                       "\U0001f600", "\uffff"], dtype="str")}),
+              pd.DataFrame({"household_id": pd.Series([3, "H2", "a b", 2.5], dtype=object)}), None,
+              pd.DataFrame({"balance": [1.0]}), pd.DataFrame({"household_id": pd.Series([], dtype="str")})]
+    # when the universe is gathered, then it is each distinct id as text, in Python's order, as Python strings
+    universe = household_universe(frames)
+    expected = sorted({str(v) for f in frames if f is not None and "household_id" in f for v in f["household_id"]})
+    assert universe.tolist() == expected
+    assert universe.dtype == object and all(type(v) is str for v in universe)
+    assert universe.tolist()[-2:] == ["\uffff", "\U0001f600"] and universe.tolist()[0] == ""
