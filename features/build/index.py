@@ -117,11 +117,22 @@ def group_arrays(household_ids: pd.Series | None, households: pd.Index, arrays: 
         empty = np.zeros(n_households, dtype=np.int64)
         return Records({}, empty, empty)
     codes = household_codes(household_ids, households)
-    order = np.lexsort((order_key, codes)) if order_key is not None else np.argsort(codes, kind="stable")
-    grouped = {"household_code": codes[order]} | {name: values[order] for name, values in arrays.items()}
+    if _in_order(codes, order_key):  # a table already sorted by household (and key) is kept as it is, not copied
+        grouped = {"household_code": codes} | arrays
+    else:
+        order = np.lexsort((order_key, codes)) if order_key is not None else np.argsort(codes, kind="stable")
+        grouped = {"household_code": codes[order]} | {name: values[order] for name, values in arrays.items()}
     counts = np.bincount(codes[codes >= 0], minlength=n_households)
     stop = np.cumsum(counts) + int((codes < 0).sum())  # unknown households (code -1) sort first; skip them
     return Records(grouped, stop - counts, stop)
+
+
+def _in_order(codes: np.ndarray, order_key: np.ndarray | None) -> bool:
+    """True when the records already stand in the order the grouping sorts them into (the sort would keep them)."""
+    step = np.diff(codes)
+    if order_key is None:
+        return bool((step >= 0).all())
+    return bool(((step > 0) | ((step == 0) & (np.diff(order_key) >= 0))).all())
 
 
 def household_universe(frames: Iterable[pd.DataFrame | None]) -> pd.Index:

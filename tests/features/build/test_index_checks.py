@@ -19,7 +19,7 @@ from features.build.checks import (
     merge_problems,
     number_problems,
 )
-from features.build.index import household_codes, household_universe, month_codes
+from features.build.index import day_codes, group_records, household_codes, household_universe, month_codes
 from features.build.sources import _flows, _grid
 
 HOUSEHOLDS = pd.Index([f"H{k:011d}" for k in range(6)], dtype=object)
@@ -131,3 +131,26 @@ def test_the_household_universe_is_every_id_sorted_by_code_point():
     assert universe.tolist() == expected
     assert universe.dtype == object and all(type(v) is str for v in universe)
     assert universe.tolist()[-2:] == ["\uffff", "\U0001f600"] and universe.tolist()[0] == ""
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_grouping_a_sorted_table_gives_what_sorting_it_gives(shuffled):
+    # given records already sorted by household and date (unknown households first), or the same records shuffled
+    rng = np.random.default_rng(11)
+    ids = np.sort(rng.choice(HOUSEHOLDS.to_numpy(), 200)).astype(object)
+    ids[:5] = "H-UNKNOWN"
+    days = np.sort(rng.integers(0, 40, 200))
+    days[50:60] = 7  # ties keep the table's order
+    frame = pd.DataFrame({"household_id": ids, "day": pd.to_datetime(days, unit="D"), "x": np.arange(200.0)})
+    frame = frame.sort_values(["household_id", "day"], kind="stable", key=lambda c: c.map(
+        lambda v: (v != "H-UNKNOWN", v)) if c.name == "household_id" else c).reset_index(drop=True)
+    if shuffled:
+        frame = frame.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    # when it is grouped by household in date order
+    records = group_records(frame, HOUSEHOLDS, {"x": "float", "day": "day"}, order_by="day")
+    # then each household's records are its rows in date order (table order on ties), as the sort gives them
+    codes = household_codes(frame["household_id"], HOUSEHOLDS)
+    order = np.lexsort((day_codes(frame["day"]), codes))
+    np.testing.assert_array_equal(records.columns["x"], frame["x"].to_numpy()[order])
+    np.testing.assert_array_equal(records.columns["household_code"], codes[order])
+    assert records.start[0] == 5 and records.stop[-1] == 200
