@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.errors import SourceError
 from features.ids import mask_id_number, mask_name, mask_phone, valid_id_numbers
@@ -218,17 +220,57 @@ def _stale(frame: pd.DataFrame) -> list[tuple[np.ndarray, str, str]]:
         else []
 
 
+def _sorted_repeats(frame: pd.DataFrame, key: tuple[str, ...], rows: np.ndarray) -> np.ndarray | None:
+    """``_repeated`` for rows that already stand in key order, or None when they do not (or a key is missing).
+
+    Sorted rows hold equal keys side by side: each row whose key equals the one before repeats it. Each key column
+    is compared with itself shifted by one row (Arrow for text, numpy for numbers and times).
+    """
+    picked = np.flatnonzero(rows)
+    if picked.size < 2:
+        return None
+    equal = np.ones(picked.size - 1, dtype=bool)  # every key column so far equal to the row before's
+    ordered = np.zeros(picked.size - 1, dtype=bool)  # the row before's key so far smaller
+    for name in key:
+        column = frame[name]
+        if column.hasnans:
+            return None
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+            text = pa.array(column.array)
+            values = text if picked.size == len(column) else text.take(pa.array(picked))
+            same = pc.equal(values[:-1], values[1:]).to_numpy(zero_copy_only=False)
+            less = pc.less(values[:-1], values[1:]).to_numpy(zero_copy_only=False)
+        elif column.dtype.kind in "iumM":
+            numbers = column.to_numpy()
+            numbers = numbers if picked.size == len(column) else numbers[picked]
+            same, less = numbers[:-1] == numbers[1:], numbers[:-1] < numbers[1:]
+        else:
+            return None
+        ordered |= equal & less
+        equal &= same
+    if not (ordered | equal).all():
+        return None
+    out = np.zeros(len(frame), dtype=bool)
+    out[picked[1:]] = equal
+    return out
+
+
 def _repeated(frame: pd.DataFrame, key: tuple[str, ...], rows: np.ndarray) -> np.ndarray:
     """Among ``rows``, those whose key an earlier one of them has (``DataFrame.duplicated`` on the key columns).
 
-    Each key column is factorised whole and the codes combined into one number per row, so neither the rows nor
-    the other columns are copied; missing key values count as equal, as ``duplicated`` counts them.
+    Rows already in key order are compared with their neighbours (``_sorted_repeats``). Otherwise each key column
+    is factorised whole and the codes combined into one number per row, so neither the rows nor the other columns
+    are copied; missing key values count as equal, as ``duplicated`` counts them.
     """
+    in_order = _sorted_repeats(frame, key, rows)
+    if in_order is not None:
+        return in_order
     codes, size = np.zeros(len(frame), dtype=np.int64), 1
     for name in key:
         column, uniques = pd.factorize(frame[name])
         if size * (len(uniques) + 1) >= 2**62:  # made dense again, so that the product cannot overflow
-            codes, size = pd.factorize(codes)[0], int(codes.max(initial=0)) + 1
+            codes, distinct = pd.factorize(codes)
+            size = len(distinct)
         codes, size = codes * (len(uniques) + 1) + (column + 1), size * (len(uniques) + 1)
     # a stable sort keeps equal keys in row order: all but the first row of each run of equal keys repeat it
     picked = codes[rows]

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from features.ids import check_digit, is_valid_id_number, make_id_number, valid_id_numbers
-from features.sources.schemas import _repeated, validate_table
+from features.sources.schemas import _repeated, _sorted_repeats, validate_table
 
 # Each way an ID number can break GB 11643, and text that passes only after ``validate_id_number`` tidies it.
 PLANTED_IDS = {
@@ -85,6 +85,39 @@ def test_repeated_keys_are_the_rows_duplicated_names(seed):
         for table in (frame, frame.astype({"household_id": "str"})):
             np.testing.assert_array_equal(_repeated(table, tuple(key), rows), _old_repeats(table, key, rows))
     assert _old_repeats(frame, ["household_id", "month"], rows).sum() > 100
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_repeats_in_a_table_in_key_order_are_the_rows_duplicated_names(seed):
+    # given months of households in key order with repeats planted side by side (runs of two and three), a run's
+    # first row left out of the check, and an account number as a third key
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({"household_id": np.repeat([f"H{k:05d}" for k in range(30)], 24),
+                          "month": np.tile(pd.date_range("2023-01-01", periods=24, freq="MS"), 30),
+                          "account_id": np.zeros(720, dtype=np.int64)})
+    frame = frame.astype({"household_id": "str"})
+    planted = np.sort(rng.choice(np.arange(10, 700), 40, replace=False))
+    frame = pd.concat([frame, frame.iloc[planted], frame.iloc[planted[:5]]]).sort_values(
+        ["household_id", "month"], kind="stable").reset_index(drop=True)
+    rows = np.ones(len(frame), dtype=bool)
+    rows[np.flatnonzero(frame.duplicated(["household_id", "month"], keep=False).to_numpy())[::7]] = False
+    for key in (("household_id",), ("household_id", "month"), ("household_id", "month", "account_id")):
+        # when the repeats are found (the rows stand in key order: neighbours are compared)
+        assert _sorted_repeats(frame, key, rows) is not None
+        # then they are the rows ``duplicated`` names among the rows checked
+        np.testing.assert_array_equal(_repeated(frame, key, rows), _old_repeats(frame, list(key), rows))
+    assert _old_repeats(frame, ["household_id", "month"], rows).sum() > 25  # 45 planted, some left out
+    # and a table out of key order, or with a missing key, is left to the general way
+    swapped = frame.iloc[[1, 0, *range(2, len(frame))]].reset_index(drop=True)
+    assert _sorted_repeats(swapped, ("household_id", "month"), rows) is None
+    np.testing.assert_array_equal(_repeated(swapped, ("household_id", "month"), rows),
+                                  _old_repeats(swapped, ["household_id", "month"], rows))
+    crossed = pd.DataFrame({"household_id": pd.Series(["H1", "H0", "H1"], dtype="str"),
+                            "month": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01"])})
+    assert _sorted_repeats(crossed, ("household_id", "month"), np.ones(3, dtype=bool)) is None
+    assert _repeated(crossed, ("household_id", "month"), np.ones(3, dtype=bool)).tolist() == [False, False, True]
+    holed = frame.assign(month=frame["month"].where(np.arange(len(frame)) != 3))
+    assert _sorted_repeats(holed, ("household_id", "month"), rows) is None
 
 
 def test_quarantine_of_planted_ids_and_repeats_is_what_the_value_checks_gave():
