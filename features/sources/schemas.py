@@ -202,8 +202,10 @@ def _reasons(schema: TableSchema, frame: pd.DataFrame, masks: list[tuple[np.ndar
     rows = []
     hh = frame["household_id"].to_numpy(dtype=object) if "household_id" in frame else np.full(len(frame), None)
     for mask, column, rule in masks:
-        for i in np.flatnonzero(mask):
-            value = frame[column].iat[i] if column in frame else None
+        at = np.flatnonzero(mask)
+        # the broken cells of the column read at once, each as ``Series.iat`` gives it
+        values = frame[column].iloc[at].to_numpy(dtype=object) if column in frame else [None] * at.size
+        for i, value in zip(at.tolist(), values, strict=True):
             rows.append((schema.name, str(frame.index[i]), hh[i], column, shown(column, value), rule))
     return pd.DataFrame(rows, columns=list(QUARANTINE_COLUMNS)) if rows else empty_quarantine()
 
@@ -212,7 +214,8 @@ def _stale(frame: pd.DataFrame) -> list[tuple[np.ndarray, str, str]]:
     """Base-list entries superseded by a later entry for the same person (same ID number)."""
     if "listed_on" not in frame or frame.empty:
         return []
-    order = frame.assign(_pos=np.arange(len(frame))).sort_values(["id_number", "listed_on", "_pos"], kind="stable")
+    order = frame[["id_number", "listed_on"]].assign(_pos=np.arange(len(frame))).sort_values(
+        ["id_number", "listed_on", "_pos"], kind="stable")
     later = order["id_number"].duplicated(keep="last").to_numpy()
     stale = np.zeros(len(frame), dtype=bool)
     stale[order["_pos"].to_numpy()[later]] = True
