@@ -193,7 +193,7 @@ def _licences(frame: pd.DataFrame, assets: list[dict], out: _Columns) -> None:
     lists = [v if type(v) is list else [] for v in held]
     fishing, business, permits = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool), np.zeros(n)
     for key in ("fishing_permit", "aquaculture_permit", "bnb_licence"):
-        has = np.fromiter((bool(a.get(key)) for a in assets), bool, n)
+        has = np.fromiter((a.get(key) for a in assets), object, n).astype(bool)  # each value's truth, as ``bool``
         permits += has
         if key == "bnb_licence":
             business |= has
@@ -252,8 +252,10 @@ def _visit_answers(frame: pd.DataFrame, out: _Columns) -> None:
 
 def _matches(owner: np.ndarray, people: list[dict], key: str, wanted: list[Any], n: int) -> np.ndarray:
     """Each form's one member whose ``key`` equals the form's wanted value (-1: none, -2: several)."""
-    found = np.fromiter((bool(wanted[o]) and p.get(key) == wanted[o] for o, p in zip(owner.tolist(), people,
-                                                                                     strict=True)), bool, len(people))
+    targets = np.fromiter(wanted, object, n)
+    cells = np.fromiter((p.get(key) for p in people), object, len(people))
+    found = (targets.astype(bool)[owner] & (cells == targets[owner]).astype(bool)) if len(people) else np.zeros(
+        0, dtype=bool)
     counts = np.bincount(owner[found], minlength=n)
     first = np.full(n, -1, dtype=np.int64)
     first[owner[found]] = np.flatnonzero(found)
