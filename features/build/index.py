@@ -18,8 +18,13 @@ import pyarrow.compute as pc
 
 
 def month_codes(values: object) -> np.ndarray:
-    """Months since 1970-01 of datetime-like values (the month a record belongs to)."""
-    return np.asarray(pd.to_datetime(values)).astype("datetime64[M]").astype(np.int64)
+    """Months since 1970-01 of datetime-like values (the month a record belongs to).
+
+    A column holds a few dozen distinct months over a million records: each distinct value is converted once.
+    """
+    codes, uniques = pd.factorize(np.asarray(pd.to_datetime(values)))  # a missing time: code -1, the last entry
+    distinct = np.append(np.asarray(uniques), np.datetime64("NaT")).astype("datetime64[M]")
+    return distinct.astype(np.int64)[codes]
 
 
 def day_codes(values: object) -> np.ndarray:
@@ -112,17 +117,36 @@ def group_arrays(household_ids: pd.Series | None, households: pd.Index, arrays: 
         empty = np.zeros(n_households, dtype=np.int64)
         return Records({}, empty, empty)
     codes = household_codes(household_ids, households)
-    order = np.lexsort((order_key, codes)) if order_key is not None else np.argsort(codes, kind="stable")
-    grouped = {"household_code": codes[order]} | {name: values[order] for name, values in arrays.items()}
+    if _in_order(codes, order_key):  # a table already sorted by household (and key) is kept as it is, not copied
+        grouped = {"household_code": codes} | arrays
+    else:
+        order = np.lexsort((order_key, codes)) if order_key is not None else np.argsort(codes, kind="stable")
+        grouped = {"household_code": codes[order]} | {name: values[order] for name, values in arrays.items()}
     counts = np.bincount(codes[codes >= 0], minlength=n_households)
     stop = np.cumsum(counts) + int((codes < 0).sum())  # unknown households (code -1) sort first; skip them
     return Records(grouped, stop - counts, stop)
 
 
+def _in_order(codes: np.ndarray, order_key: np.ndarray | None) -> bool:
+    """True when the records already stand in the order the grouping sorts them into (the sort would keep them)."""
+    step = np.diff(codes)
+    if order_key is None:
+        return bool((step >= 0).all())
+    return bool(((step > 0) | ((step == 0) & (np.diff(order_key) >= 0))).all())
+
+
 def household_universe(frames: Iterable[pd.DataFrame | None]) -> pd.Index:
     """Every household id that appears in any source, as a sorted index."""
-    ids: set[str] = set()
-    for frame in frames:
-        if frame is not None and "household_id" in frame.columns:
-            ids.update(frame["household_id"].astype(str).unique().tolist())
-    return pd.Index(sorted(ids), dtype=object)
+    columns = [frame["household_id"].astype(str) for frame in frames
+               if frame is not None and "household_id" in frame.columns]
+    if any(column.hasnans for column in columns):  # text that stays missing: read as before
+        ids: set[str] = set()
+        for column in columns:
+            ids.update(column.unique().tolist())
+        return pd.Index(sorted(ids), dtype=object)
+    # each column's distinct ids by Arrow, then all of them sorted by code point (UTF-8 byte order) as ``sorted``
+    parts = [pc.unique(pa.array(column.array) if isinstance(column.dtype, pd.StringDtype)
+                       and column.dtype.storage == "pyarrow" else pa.array(column.unique().tolist(), pa.string()))
+             for column in columns]
+    distinct = pc.unique(pa.chunked_array([p.cast(pa.large_string()) for p in parts], pa.large_string()))
+    return pd.Index(distinct.take(pc.sort_indices(distinct)).to_pylist(), dtype=object)

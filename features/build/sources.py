@@ -18,7 +18,8 @@ from features.build.checks import (
     raise_first,
 )
 from features.build.index import Records, group_arrays, group_records, household_universe, month_codes
-from features.build.visit import VISIT_NUMERIC, VISIT_OBJECTS, index_visits
+from features.build.visit import VISIT_NUMERIC, VISIT_OBJECTS
+from features.build.visit_index import index_visits
 from features.sources.load import RawSources
 
 
@@ -33,15 +34,17 @@ def _flows(frame: pd.DataFrame | None, households: pd.Index) -> Records:
     if not records.present:
         return records
     c = records.columns
+    # inflow and outflow, then the optional columns (docs/raw-sources.md): each at least 0
+    checked = [name for name in ("inflow", "outflow", "debits_returned", "saving_plan_deposit") if name in c]
+    with np.errstate(invalid="ignore"):
+        negative = any(bool((c[name] < 0.0).any()) for name in checked)
+    if not negative:  # the usual case: no record to name
+        c["problem"] = np.full(len(records), "", dtype=object)
+        return records
     hh = households.to_numpy()[c["household_code"]]
     where = _month_text(c["month"])
-    problems = [
-        number_problems("account_flows", "inflow", c["inflow"], hh, 0.0, np.inf, "inflow ≥ 0", where),
-        number_problems("account_flows", "outflow", c["outflow"], hh, 0.0, np.inf, "outflow ≥ 0", where)]
-    for name in ("debits_returned", "saving_plan_deposit"):  # optional columns (docs/raw-sources.md)
-        if name in c:
-            problems.append(number_problems("account_flows", name, c[name], hh, 0.0, np.inf, f"{name} ≥ 0", where))
-    c["problem"] = merge_problems(*problems)
+    c["problem"] = merge_problems(*(number_problems("account_flows", name, c[name], hh, 0.0, np.inf, f"{name} ≥ 0",
+                                                    where) for name in checked))
     return records
 
 
@@ -55,12 +58,17 @@ def _grid(frame: pd.DataFrame | None, households: pd.Index) -> Records:
     five = frame["five_class"] if "five_class" in frame.columns else pd.Series(None, index=frame.index, dtype=object)
     months = month_codes(frame["month"]) if "month" in frame.columns else None
     where = (lambda i: "") if months is None else _month_text(months)
+    # each column factorised once: its few distinct codes checked here and read by ``grid_codes``
+    codes = {name: pd.Series(pd.Categorical.from_codes(*pd.factorize(values)), index=frame.index)
+             for name, values in (("status", status), ("five_class", five))}
+    unknown = (any(str(u) not in PBOC_GRID_CODES for u in codes["status"].cat.categories)
+               or any(str(u) not in FIVE_CLASSES for u in codes["five_class"].cat.categories))
     problems = merge_problems(
         code_problems("repayment_history", "status", status, PBOC_GRID_CODES, frame["household_id"],
                       "a PBOC repayment-grid code (N 1-7 C G D Z B * # /)", where),
         code_problems("repayment_history", "five_class", five, FIVE_CLASSES, frame["household_id"],
-                      "one of 正常 关注 次级 可疑 损失", where))
-    arrays = {**grid_codes(status, five), "problem": problems}
+                      "one of 正常 关注 次级 可疑 损失", where)) if unknown else np.full(len(frame), "", dtype=object)
+    arrays = {**grid_codes(codes["status"], codes["five_class"]), "problem": problems}
     if months is not None:
         arrays["month"] = months
     if "balance" in frame.columns:

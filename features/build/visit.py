@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from features.build.checks import MAX_AGE, MAX_YEARS_AT_ADDRESS, FeatureInputError, problem
-from features.build.index import Records, day_codes, group_records
+from features.build.index import day_codes
 from features.ids import birth_date, is_valid_id_number
 
 ELDERLY_AGE = 60
@@ -275,33 +275,6 @@ def _flatten(visit: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         "visit_id": visit.get("visit_id"),
     }
     return flat, found
-
-
-def index_visits(visits: pd.DataFrame | None, households: pd.Index) -> Records:
-    """Every visit flattened, grouped by household in date order (the latest visit of a household last)."""
-    if visits is None or "household_id" not in visits.columns or "visited_at" not in visits.columns:
-        return group_records(None, households, {})
-    frame = visits.reset_index(drop=True)
-    names = list(frame.columns)
-    forms = [dict(zip(names, row, strict=True)) for row in zip(*(frame[c].tolist() for c in names), strict=True)]
-    flat_rows, problems = [], []
-    for form in forms:
-        flat, found = _flatten(form)
-        flat_rows.append(flat)
-        problems.append(found)
-    flat_frame = pd.DataFrame(flat_rows, columns=[*VISIT_ARRAYS, *VISIT_OBJECTS])
-    flat_frame["household_id"] = frame["household_id"].astype(str)
-    flat_frame["visited_at"] = frame["visited_at"]
-    flat_frame["problem"] = problems
-    spec = {name: "float" for name in VISIT_ARRAYS} | {name: "raw" for name in VISIT_OBJECTS}
-    spec |= {"visited_at": "day", "problem": "raw"}
-    records = group_records(flat_frame, households, spec, order_by="visited_at")
-    # One float and one object matrix, so picking a request's visit is two fancy-indexing steps.
-    records.columns["numeric_matrix"] = np.column_stack(
-        [records.columns[name].astype(float) for name in VISIT_NUMERIC]) if len(records) else np.empty((0, 0))
-    records.columns["object_matrix"] = np.column_stack(
-        [records.columns[name] for name in VISIT_OBJECTS]) if len(records) else np.empty((0, 0), dtype=object)
-    return records
 
 
 def _day_code(value: object) -> int:

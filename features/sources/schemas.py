@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.errors import SourceError
-from features.ids import is_valid_id_number, mask_id_number, mask_name, mask_phone
+from features.ids import mask_id_number, mask_name, mask_phone, valid_id_numbers
 
 QUARANTINE_COLUMNS = ("source", "record", "household_id", "field", "value", "rule")
 PBOC_CODES = tuple("N1234567CGDZB*#/")
@@ -192,10 +194,7 @@ def _broken(schema: TableSchema, col: Column, series: pd.Series) -> list[tuple[n
         out.append((present & ~series.astype(str).str.fullmatch(col.pattern).fillna(False).to_numpy(dtype=bool),
                     f"matches {col.pattern}"))
     if col.id_number:
-        values = series.astype(object).to_numpy()
-        valid = np.fromiter((is_valid_id_number(v) if isinstance(v, str) else False for v in values), bool,
-                            values.size)
-        out.append((present & ~valid, "a valid GB 11643 ID number (format, birth date, check digit)"))
+        out.append((present & ~valid_id_numbers(series), "a valid GB 11643 ID number (format, birth date, check digit)"))
     return [(mask, rule) for mask, rule in out if mask.any()]
 
 
@@ -203,8 +202,10 @@ def _reasons(schema: TableSchema, frame: pd.DataFrame, masks: list[tuple[np.ndar
     rows = []
     hh = frame["household_id"].to_numpy(dtype=object) if "household_id" in frame else np.full(len(frame), None)
     for mask, column, rule in masks:
-        for i in np.flatnonzero(mask):
-            value = frame[column].iat[i] if column in frame else None
+        at = np.flatnonzero(mask)
+        # the broken cells of the column read at once, each as ``Series.iat`` gives it
+        values = frame[column].iloc[at].to_numpy(dtype=object) if column in frame else [None] * at.size
+        for i, value in zip(at.tolist(), values, strict=True):
             rows.append((schema.name, str(frame.index[i]), hh[i], column, shown(column, value), rule))
     return pd.DataFrame(rows, columns=list(QUARANTINE_COLUMNS)) if rows else empty_quarantine()
 
@@ -213,12 +214,76 @@ def _stale(frame: pd.DataFrame) -> list[tuple[np.ndarray, str, str]]:
     """Base-list entries superseded by a later entry for the same person (same ID number)."""
     if "listed_on" not in frame or frame.empty:
         return []
-    order = frame.assign(_pos=np.arange(len(frame))).sort_values(["id_number", "listed_on", "_pos"], kind="stable")
+    order = frame[["id_number", "listed_on"]].assign(_pos=np.arange(len(frame))).sort_values(
+        ["id_number", "listed_on", "_pos"], kind="stable")
     later = order["id_number"].duplicated(keep="last").to_numpy()
     stale = np.zeros(len(frame), dtype=bool)
     stale[order["_pos"].to_numpy()[later]] = True
     return [(stale, "listed_on", "stale entry: a later entry for the same ID number supersedes it")] if stale.any() \
         else []
+
+
+def _sorted_repeats(frame: pd.DataFrame, key: tuple[str, ...], rows: np.ndarray) -> np.ndarray | None:
+    """``_repeated`` for rows that already stand in key order, or None when they do not (or a key is missing).
+
+    Sorted rows hold equal keys side by side: each row whose key equals the one before repeats it. Each key column
+    is compared with itself shifted by one row (Arrow for text, numpy for numbers and times).
+    """
+    picked = np.flatnonzero(rows)
+    if picked.size < 2:
+        return None
+    equal = np.ones(picked.size - 1, dtype=bool)  # every key column so far equal to the row before's
+    ordered = np.zeros(picked.size - 1, dtype=bool)  # the row before's key so far smaller
+    for name in key:
+        column = frame[name]
+        if column.hasnans:
+            return None
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+            text = pa.array(column.array)
+            values = text if picked.size == len(column) else text.take(pa.array(picked))
+            same = pc.equal(values[:-1], values[1:]).to_numpy(zero_copy_only=False)
+            less = pc.less(values[:-1], values[1:]).to_numpy(zero_copy_only=False)
+        elif column.dtype.kind in "iumM":
+            numbers = column.to_numpy()
+            numbers = numbers if picked.size == len(column) else numbers[picked]
+            same, less = numbers[:-1] == numbers[1:], numbers[:-1] < numbers[1:]
+        else:
+            return None
+        ordered |= equal & less
+        equal &= same
+    if not (ordered | equal).all():
+        return None
+    out = np.zeros(len(frame), dtype=bool)
+    out[picked[1:]] = equal
+    return out
+
+
+def _repeated(frame: pd.DataFrame, key: tuple[str, ...], rows: np.ndarray) -> np.ndarray:
+    """Among ``rows``, those whose key an earlier one of them has (``DataFrame.duplicated`` on the key columns).
+
+    Rows already in key order are compared with their neighbours (``_sorted_repeats``). Otherwise each key column
+    is factorised whole and the codes combined into one number per row, so neither the rows nor the other columns
+    are copied; missing key values count as equal, as ``duplicated`` counts them.
+    """
+    in_order = _sorted_repeats(frame, key, rows)
+    if in_order is not None:
+        return in_order
+    codes, size = np.zeros(len(frame), dtype=np.int64), 1
+    for name in key:
+        column, uniques = pd.factorize(frame[name])
+        if size * (len(uniques) + 1) >= 2**62:  # made dense again, so that the product cannot overflow
+            codes, distinct = pd.factorize(codes)
+            size = len(distinct)
+        codes, size = codes * (len(uniques) + 1) + (column + 1), size * (len(uniques) + 1)
+    # a stable sort keeps equal keys in row order: all but the first row of each run of equal keys repeat it
+    picked = codes[rows]
+    order = np.argsort(picked, kind="stable")
+    ranked = picked[order]
+    repeats = np.empty(picked.size, dtype=bool)
+    repeats[order] = np.concatenate(([False], ranked[1:] == ranked[:-1])) if picked.size else ranked.astype(bool)
+    out = np.zeros(len(frame), dtype=bool)
+    out[rows] = repeats
+    return out
 
 
 def validate_table(name: str, frame: pd.DataFrame) -> Checked:
@@ -245,8 +310,7 @@ def validate_table(name: str, frame: pd.DataFrame) -> Checked:
     for mask, _, _ in masks:
         bad |= mask
     if schema.key and all(k in frame.columns for k in schema.key):
-        dup = np.zeros(len(frame), dtype=bool)
-        dup[~bad] = frame[~bad].duplicated(list(schema.key), keep="first").to_numpy()
+        dup = _repeated(frame, schema.key, ~bad)
         if dup.any():
             masks.append((dup, schema.key[-1], f"duplicate {'+'.join(schema.key)}: an earlier record has the same key"))
             bad |= dup
