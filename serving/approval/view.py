@@ -192,7 +192,9 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
     recorded = [review_text(r) for r in reviews] or ["尚无信贷人员复核记录"]
     return ApprovalView(
         title=TITLE, decision_id=d.decision_id, decided_at=decided, applicant=applicant,
-        eligibility_heading=f"准入规则（{STATUS_ZH.get(d.eligibility.status, d.eligibility.status)}）",
+        eligibility_heading=f"准入规则（{STATUS_ZH.get(d.eligibility.status, d.eligibility.status)}"
+                            + ("，不享受贴息" if d.eligibility.status == "pass" and not d.eligibility.subsidised else "")
+                            + "）",
         rules_header=("规则", "结果", "申请人值", "标准", "说明"), rules=rules,
         rule_outcomes=[outcome_of(r) for r in d.eligibility.rules], credit=credit,
         recommendation=RECOMMENDATION_ZH.get(d.recommendation, d.recommendation), recommendation_code=d.recommendation,

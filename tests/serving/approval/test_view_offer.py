@@ -6,6 +6,7 @@ import datetime as dt
 
 from models.decision.builder import ModelRef, decide_frame
 from models.rules.program import LIST_UNDER_REVIEW
+from serving.approval.rule_text import NO_SUBSIDY_OUTCOME_ZH
 from serving.approval.view import NO_LOAN_ZH, approval_view
 
 NOW = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
@@ -28,6 +29,12 @@ def test_no_approval_file_shows_approve_beside_a_zero_limit(trained_store, table
     assert [v.decision_id for v in zero if priced & set(dict(v.terms))] == []
     assert all("不予授信" in dict(v.terms)["说明"] and "利率" not in dict(v.terms)["说明"] for v in zero)
     assert all("利率构成" in dict(v.terms) for v in views if v.terms and v not in zero)
+    # and a file headed "符合准入条件" shows no rule as plainly failed: a 跃迁 household's failed rules take the
+    # subsidy away and say so, in the heading and in the row
+    assert [v.decision_id for v in views if v.eligibility_heading.startswith("准入规则（符合准入条件")
+            and any(row[1] == "未通过" for row in v.rules)] == []
+    risen = [v for v in views if "不享受贴息" in v.eligibility_heading]
+    assert risen and all(any(row[1] == NO_SUBSIDY_OUTCOME_ZH for row in v.rules) for v in risen)
 
 
 def test_the_applicant_table_speaks_chinese_on_every_file_of_the_county(trained_store, table, policy):
