@@ -7,8 +7,10 @@ household offered a subsidised product, a PD outside its grade's band, a reason 
 out of the order of its points, an offer above the request or the cap, a rate and subsidy split that do not make
 up the reference rate, an approval for less than the request that the note does not state, a subsidy for a
 household off the list, a condition precedent to disbursement (an unsigned 身份承诺书) that the card does not state
-or states where nothing is open, a referral to a person with nothing for the person to check. Tests run it over
-whole simulated counties; it is empty for a sound card.
+or states where nothing is open, a referral to a person with nothing for the person to check, a decline or a
+referral without an offer that can be signed whose card says a product applies, a smaller request proposed that the
+approval it leads to would not lend in full, a moratorium reason whose value and median are not one quantity
+compared the way they lie. Tests run it over whole simulated counties; it is empty for a sound card.
 """
 
 from __future__ import annotations
