@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from models.credit.model import CreditModel
 from models.decision.fingerprint import FrameColumns, input_hashes
 from models.decision.notes import DecidedBy, Recommendation, reduced_offer, review_note, with_conditions
-from models.explain.counterfactual import WhatWouldChange, what_would_change_frame
+from models.explain.counterfactual import Change, WhatWouldChange, what_would_change_frame
 from models.explain.reasons import (
     SMALL_FRAME,
     ColumnsWhenRead,
@@ -196,12 +196,8 @@ def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: 
     """
     if change.status != "found" or change.grade_after is None or row is None:
         return change
-    changed = {**row, **change.new_values}
-    payment = number(monthly_payment)
-    for c in change.changes:  # debts repaid: their monthly service shrinks with the balance, as the lever scales it
-        if c.lever == "debt_balance" and payment is not None and c.from_value > 0:
-            payment *= c.to_value / c.from_value
-    terms = _terms(policy, changed, household_class, change.grade_after, subsidised, payment)
+    terms = _changed_terms(policy, row, change.new_values, change.changes, change.grade_after, household_class,
+                           subsidised, monthly_payment)
     problem = settle_offer("approve", "model", False, terms, policy, household_class, row.get("as_of"), subsidised)[3]
     if problem is None:
         return _capacity_said(change, terms, "按改变后的还款能力和评级")
@@ -212,6 +208,27 @@ def _offer_checked(change: WhatWouldChange, row: dict[str, Any] | None, policy: 
         "text_zh": f"如{joined_zh}，评分可达批准线，但贷款方案仍无法签约（{problem[0]}）；须由信贷人员人工审核",
         "text_en": f"If the applicant would {joined_en}, the score would meet the bar, but the offer still could not "
                    f"be signed ({problem[1]}); an officer must review"})
+
+
+def _changed_terms(policy: Policy, row: dict[str, Any], new_values: dict[str, float], changes: Sequence[Change],
+                   grade: str, household_class: Any, subsidised: bool, monthly_payment: Any) -> LoanTerms | None:
+    """The offer to the applicant changed as a what-would-change proposes, at the grade the change leads to."""
+    changed = {**row, **new_values}
+    payment = number(monthly_payment)
+    for c in changes:  # debts repaid: their monthly service shrinks with the balance, as the lever scales it
+        if c.lever == "debt_balance" and payment is not None and c.from_value > 0:
+            payment *= c.to_value / c.from_value
+    return _terms(policy, changed, household_class, grade, subsidised, payment)
+
+
+def _capacity_limit(policy: Policy, row: dict[str, Any] | None, household_class: Any, subsidised: bool,
+                    monthly_payment: Any, new_values: dict[str, float], changes: Sequence[Change],
+                    grade: str) -> float | None:
+    """The limit a changed applicant would be lent where repayment capacity caps it below the changed request."""
+    if row is None:
+        return None
+    terms = _changed_terms(policy, row, new_values, changes, grade, household_class, subsidised, monthly_payment)
+    return terms.limit if terms is not None and capacity_caps(terms) else None
 
 
 def _capacity_said(change: WhatWouldChange, terms: LoanTerms | None, basis_zh: str) -> WhatWouldChange:
@@ -432,7 +449,9 @@ def decide_rows(features: pd.DataFrame, model: CreditModel, model_ref: ModelRef,
          for i, change in enumerate(what_would_change_frame(
              model, features, policy, list[str](verdicts.status), out["recommendation"],
              failed_rules=[[r.code for r in rules if r.outcome == "fail"] for rules in verdicts.rules],
-             matrix=table.matrix, cells=cells, scores=table.score, offer_problems=out["problems"]))]
+             matrix=table.matrix, cells=cells, scores=table.score, offer_problems=out["problems"],
+             lendable=lambda i, values, steps, grade: _capacity_limit(
+                 policy, offer_rows.get(i), classes[i], verdicts.subsidised[i], payments[i], values, steps, grade)))]
         if with_what_would_change else [None] * n)
     # a decline or a referral leads with what lowered the score, an approval with what raised it
     reason_columns, reason_real = lead_with_side(

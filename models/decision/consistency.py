@@ -7,8 +7,10 @@ household offered a subsidised product, a PD outside its grade's band, a reason 
 out of the order of its points, an offer above the request or the cap, a rate and subsidy split that do not make
 up the reference rate, an approval for less than the request that the note does not state, a subsidy for a
 household off the list, a condition precedent to disbursement (an unsigned 身份承诺书) that the card does not state
-or states where nothing is open, a referral to a person with nothing for the person to check. Tests run it over
-whole simulated counties; it is empty for a sound card.
+or states where nothing is open, a referral to a person with nothing for the person to check, a decline or a
+referral without an offer that can be signed whose card says a product applies, a smaller request proposed that the
+approval it leads to would not lend in full, a moratorium reason whose value and median are not one quantity
+compared the way they lie. Tests run it over whole simulated counties; it is empty for a sound card.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
 PD_SLACK = 1e-4  # a score stated at 2 decimals moves the PD by at most about 2e-5 across a bar
 MINUS_ZERO = re.compile(r"[-−+]0(?:\.0+)?(?![\d.])")  # "-0%", "每月+0元": a value rounded to nothing, with a sign
 PRICING = re.compile(r"执行利率(\d+\.\d\d)% \+ 财政贴息(\d+\.\d\d)% \+ 银行让利(\d+\.\d\d)% = 参考利率(\d+\.\d\d)%")
+# the moratorium's reason: its value and the applicants' median, each as a share of the other months' inflows
+SHARE = re.compile(r"(?:为)?其他月份的(\d+(?:\.\d+)?)(%|倍)|与其他月份持平|无收入入账")
+AGAINST = re.compile(r"(低于|高于)申请人(?:中位数|平均)（([^）]*)）|与申请人(?:中位数|平均)持平（([^）]*)）")
+ORDINARY_OFFER_ZH = "适用本行普通产品"  # the note's words offering the bank's ordinary product
+IF_APPROVED_ZH = "如经审核批准"  # a referral's words making the product depend on an officer's approval
+LENDS_ZH = ("适用本行普通产品", "可按本行正常条件贷款", "模型建议按本行普通产品批准")  # words that lend or offer
 REVIEW_BAND_ZH = "人工审核区间"  # the note's words for a score in the referral band
 NO_OFFER_ZH = "无可执行的报价"  # the note's words for an approval-grade case whose offer cannot be signed
 
@@ -83,9 +91,30 @@ def contradictions(decision: Decision, policy: Policy, household_class: str | No
             out.append(f"a 跃迁 household offered the subsidised product {d.terms.product_code}")
     if d.eligibility.subsidised and d.terms is not None and not d.terms.subsidised:
         out.append(f"a subsidised household offered the ordinary product {d.terms.product_code}")
+    out += _offered_without_offer(d, policy, household_class)
     out += _what_would_change(d, bar, grade_approves)
     out += _grade_band(d, policy) + _reasons(d) + _offer_figures(d, policy) + _conditions(d)
     return out
+
+
+def _offered_without_offer(d: Decision, policy: Policy, household_class: str | None) -> list[str]:
+    """A decline, or a referral with no offer that can be signed, whose card says a product applies or lends."""
+    texts = [d.review_note_zh, *(r.message_zh for r in d.eligibility.rules)]
+    if d.what_would_change is not None:
+        texts.append(d.what_would_change.text_zh)
+    said = [w for w in LENDS_ZH for t in texts if w in t]
+    if not said or d.recommendation == "approve":
+        return []
+    if d.recommendation == "decline":
+        return [f"a decline whose card says {said[0]!r}"]
+    unsignable = d.terms is None or NO_OFFER_ZH in d.review_note_zh or (
+        household_class is not None
+        and offer_problem(d.terms, policy, household_class, d.as_of, d.eligibility.subsidised) is not None)
+    if unsignable:
+        return [f"a referral with no offer that can be signed whose card says {said[0]!r}"]
+    if ORDINARY_OFFER_ZH in d.review_note_zh and IF_APPROVED_ZH + "，" + ORDINARY_OFFER_ZH not in d.review_note_zh:
+        return [f"a referral whose note says {ORDINARY_OFFER_ZH!r} before an officer approves"]
+    return []
 
 
 def _conditions(d: Decision) -> list[str]:
@@ -134,7 +163,36 @@ def _reasons(d: Decision) -> list[str]:
             break
     if any(MINUS_ZERO.search(r.text_zh) for r in d.reasons):
         out.append("a reason states a value as a signed zero (-0, +0)")
+    out += [problem for r in d.reasons if r.feature == "moratorium_income_dip_12m"
+            for problem in [_moratorium_problem(r.text_zh)] if problem]
     return out
+
+
+def _share(phrase: str) -> float | None:
+    """A share of the other months' inflows as the card writes it (None when it is not written as one)."""
+    found = SHARE.fullmatch(phrase)
+    if found is None:
+        return None
+    if found.group(1) is None:
+        return 1.0 if phrase == "与其他月份持平" else 0.0
+    return float(found.group(1)) / (100 if found.group(2) == "%" else 1)
+
+
+def _moratorium_problem(text: str) -> str | None:
+    """The moratorium reason's value and median said as different quantities, or compared the wrong way."""
+    head, _, rest = text.partition("，")
+    if "申请人" not in text.split("，评分")[0]:
+        return None  # no reference: nothing compared
+    mine = _share(head.removeprefix("休渔期收入").removeprefix("休渔期"))
+    against = AGAINST.match(rest)
+    theirs = None if against is None else _share(against.group(2) or against.group(3) or "")
+    if mine is None or against is None or theirs is None:
+        return f"the moratorium reason {text!r} does not state its value and the median as one quantity"
+    word = against.group(1)
+    if (word == "低于" and not mine < theirs) or (word == "高于" and not mine > theirs) or (
+            word is None and mine != theirs):
+        return f"the moratorium reason {text!r} compares its value and the median the wrong way"
+    return None
 
 
 def _offer_figures(d: Decision, policy: Policy) -> list[str]:
@@ -215,9 +273,11 @@ def _what_would_change(d: Decision, bar: float, grade_approves: bool) -> list[st
         out.append("what-would-change says the score cannot reach a bar it already meets")
     if d.recommendation == "approve" and capacity_caps(d.terms) and CAPACITY_CAPS_ZH not in change.text_zh:
         out.append("an approval whose limit capacity caps below the request, and the what-would-change does not say so")
+    asked = change.new_values.get("requested_amount")
+    if status == "found" and isinstance(asked, int | float) and CAPACITY_CAPS_ZH in change.text_zh:
+        out.append(f"a change to a request of {asked:,.0f} that the approval it leads to would not lend in full")
     if status == "found" and d.terms is not None and d.terms.capacity_limit is not None:
         levers = {c.lever for c in change.changes}
-        asked = change.new_values.get("requested_amount")
         # a smaller request the current capacity cannot lend, with nothing in the change that raises capacity
         if ("debt_balance" not in levers and isinstance(asked, int | float) and asked > d.terms.capacity_limit
                 and CAPACITY_CAPS_ZH not in change.text_zh):

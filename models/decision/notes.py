@@ -15,6 +15,13 @@ DecidedBy = Literal["rules", "person", "model"]
 _NO_SUBSIDY = ("；该户已认定为跃迁家庭，适用本行普通产品和正常利率，不享受新的贴息，不计入共富贷统计",
                "; the household has risen out of the group: the bank's ordinary product at the normal rate, no new "
                "subsidy, outside the 共富 figures")
+# a referral with an ordinary offer: the product applies only once an officer approves
+_NO_SUBSIDY_IF_APPROVED = ("；该户已认定为跃迁家庭，如经审核批准，适用本行普通产品和正常利率，不享受新的贴息，不计入共富贷统计",
+                           "; the household has risen out of the group: if an officer approves, the bank's ordinary "
+                           "product at the normal rate, no new subsidy, outside the 共富 figures")
+# a decline, or a referral with no offer that can be signed: nothing is offered, only the subsidy ruled out
+_NO_SUBSIDY_NO_OFFER = ("；该户已认定为跃迁家庭，不享受新的贴息，不计入共富贷统计",
+                        "; the household has risen out of the group: no new subsidy, outside the 共富 figures")
 
 
 def reduced_offer(limit: float, requested: float, why: tuple[str, str]) -> tuple[str, str]:
@@ -42,7 +49,9 @@ def review_note(rules: Sequence[RuleResult], subsidised: bool, recommendation: R
                           if r.outcome == "cannot_decide" or (r.outcome == "fail" and r.effect == "refer"))
         return (f"准入信息不全或条件未满足（{codes}），需客户经理人工核实",
                 f"Eligibility needs a person ({codes}): a loan officer must check before deciding")
-    extra_zh, extra_en = ("", "") if subsidised else _NO_SUBSIDY
+    extra_zh, extra_en = (("", "") if subsidised
+                          else _NO_SUBSIDY_NO_OFFER if recommendation == "decline" or offer_problem is not None
+                          else _NO_SUBSIDY_IF_APPROVED if recommendation == "refer" else _NO_SUBSIDY)
     if offer_problem is not None and grade_refers:
         return ("评级处于人工审核区间，需信贷人员审核；另，按申请的贷款方案也无法签约：" + offer_problem[0] + extra_zh,
                 "The grade falls in the referral band: an officer decides; besides, the offer cannot be signed as "

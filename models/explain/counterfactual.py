@@ -11,6 +11,7 @@ by re-scoring through the model's own input path and the eligibility rules. "Non
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Callable
@@ -123,18 +124,23 @@ def _request_lever(row: np.ndarray, col: dict[str, int], requested: float, max_c
         if new >= requested or new in seen:
             continue
         seen.add(new)
-        ratio = new / requested
-
-        def edit(r: np.ndarray, c: dict[str, int], ratio: float = ratio) -> None:
-            _scale(r, c, "requested_to_income", ratio)
-            if "debt_service_ratio_with_request" in c:
-                before = _get(r, c, "debt_service_ratio_with_request")
-                base = _get(r, c, "debt_service_ratio")
-                base = 0.0 if np.isnan(base) else base
-                r[c["debt_service_ratio_with_request"]] = base + (r[c["debt_service_ratio_with_request"]] - base) * ratio
-                _same_service(r, c, before)
-        lever.steps.append(_Step(1 - ratio, new, edit))
+        lever.steps.append(_request_step(requested, new))
     return lever if lever.steps else None
+
+
+def _request_step(requested: float, new: float) -> _Step:
+    """The request cut from ``requested`` to ``new``: the request's ratios scale with it, the existing service stays."""
+    ratio = new / requested
+
+    def edit(r: np.ndarray, c: dict[str, int], ratio: float = ratio) -> None:
+        _scale(r, c, "requested_to_income", ratio)
+        if "debt_service_ratio_with_request" in c:
+            before = _get(r, c, "debt_service_ratio_with_request")
+            base = _get(r, c, "debt_service_ratio")
+            base = 0.0 if np.isnan(base) else base
+            r[c["debt_service_ratio_with_request"]] = base + (r[c["debt_service_ratio_with_request"]] - base) * ratio
+            _same_service(r, c, before)
+    return _Step(1 - ratio, new, edit)
 
 
 def _debt_lever(row: np.ndarray, col: dict[str, int]) -> _Lever | None:
@@ -407,7 +413,9 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
                             matrix: np.ndarray | None = None,
                             cells: dict[str, np.ndarray] | None = None, prune: bool = True,
                             scores: np.ndarray | None = None,
-                            offer_problems: list[tuple[str, str] | None] | None = None) -> list[WhatWouldChange]:
+                            offer_problems: list[tuple[str, str] | None] | None = None,
+                            lendable: Callable[[int, dict[str, float], list[Change], str], float | None] | None = None
+                            ) -> list[WhatWouldChange]:
     """What would change each row's outcome.
 
     ``statuses``/``recommendations``/``failed_rules`` are the Decision's when known (the rules are not run again),
@@ -416,6 +424,8 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
     ``prune``: skip lever sets that cannot pass where the model is monotone in every lever (same answers, faster).
     ``offer_problems``: why each row's offer cannot be signed (Chinese, English), None where it can — the reason a
     row whose score meets the approval bar is referred all the same.
+    ``lendable(i, new_values, changes, grade)``: the limit row ``i`` changed so would be lent, when repayment capacity
+    caps it below the changed request (None otherwise); a smaller request is then cut on to that limit.
     """
     features = list(model.features)
     col = {name: j for j, name in enumerate(features)}
@@ -467,7 +477,8 @@ def what_would_change_frame(model: CreditModel, X: pd.DataFrame, policy: Policy,
             out.append(_offer_blocked(policy, before, problem))
             continue
         out.append(_for_row(model, X, record, matrix[i], col, features, requested[i], policy, threshold, before,
-                            max_levers, max_request_cut, savings_share, prune))
+                            max_levers, max_request_cut, savings_share, prune,
+                            None if lendable is None else functools.partial(lendable, i)))
     return out
 
 
@@ -485,7 +496,8 @@ def _offer_blocked(policy: Policy, score: float, problem: tuple[str, str] | None
 
 def _for_row(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: np.ndarray, col: dict[str, int],
              features: list[str], requested: float, policy: Policy, threshold: float, before: float,
-             max_levers: int, max_request_cut: float, savings_share: float, prune: bool = True) -> WhatWouldChange:
+             max_levers: int, max_request_cut: float, savings_share: float, prune: bool = True,
+             lendable: Lendable | None = None) -> WhatWouldChange:
     none = WhatWouldChange(
         status="none_within_reach", score_before=before,
         text_zh=f"在可行范围内调整申请人可改变的因素，评分仍达不到批准线{threshold:.0f}分；须由信贷人员人工审核",
@@ -496,29 +508,82 @@ def _for_row(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: n
     if found is None:
         return none
     combo, _ = found
-    final = _apply(row, col, combo)
-    changed = _modified_record(record, final, row, features, combo)
-    # Verified from the changed values, through the same input encoding as every decision, and the rules again.
-    one = X if len(X) == 1 else X.iloc[:1]
-    verified = float(_scores(model, model_matrix(model, one, {k: np.asarray([v], dtype=object)
-                                                             for k, v in changed.items()}))[0])
-    rules = evaluate_rules(changed, policy)
-    grade = policy.grade_for(verified)
-    if grade.recommendation != "approve" or eligibility_status(rules)[0] != "pass":
-        log.warning("counterfactual for request %s did not verify (score %.2f); reporting none within reach",
-                    record.get("request_id"), verified)
+    checked = _verified(model, X, record, row, col, features, policy, combo)
+    if checked is None:
+        log.warning("counterfactual for request %s did not verify; reporting none within reach",
+                    record.get("request_id"))
         return none
+    if lendable is not None:
+        combo, checked = _lent_as_asked(model, X, record, row, col, features, policy, combo, checked, lendable)
+    final, verified, grade = checked
     changes = [_change(lever, step, row, col) for lever, step in combo]
     joined_zh = "；".join(c.text_zh for c in changes)
     joined_en = "; ".join(c.text_en for c in changes)
     shown_before, shown_after = int(display_points(before)), int(display_points(verified))
     return WhatWouldChange(
-        status="found", changes=changes, score_before=before, score_after=round(verified, 2), grade_after=grade.grade,
-        new_values={**{name: float(final[col[name]]) for lever, _ in combo for name in lever.moved},
-                    **{k: v for c in changes for k, v in c.new_values.items() if k == "requested_amount"}},
-        text_zh=f"如{joined_zh}，评分可由{shown_before}分升至{shown_after}分（{grade.grade}级），达到批准条件",
+        status="found", changes=changes, score_before=before, score_after=round(verified, 2), grade_after=grade,
+        new_values=_new_values(combo, final, col, changes),
+        text_zh=f"如{joined_zh}，评分可由{shown_before}分升至{shown_after}分（{grade}级），达到批准条件",
         text_en=f"If the applicant would {joined_en}, the score would rise from {shown_before} to {shown_after} "
-                f"(grade {grade.grade}) and meet the approval bar")
+                f"(grade {grade}) and meet the approval bar")
+
+
+Combo = tuple[tuple[_Lever, _Step], ...]
+Lendable = Callable[[dict[str, float], list[Change], str], float | None]
+
+
+def _new_values(combo: Combo, final: np.ndarray, col: dict[str, int], changes: list[Change]) -> dict[str, float]:
+    """Every moved feature at its new value, and the new request."""
+    return {**{name: float(final[col[name]]) for lever, _ in combo for name in lever.moved},
+            **{k: v for c in changes for k, v in c.new_values.items() if k == "requested_amount"}}
+
+
+def _verified(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: np.ndarray, col: dict[str, int],
+              features: list[str], policy: Policy, combo: Combo) -> tuple[np.ndarray, float, str] | None:
+    """The changed applicant scored and its rules run again: (model row, score, grade), None short of an approval.
+
+    Scored from the changed values through the same input encoding as every decision.
+    """
+    final = _apply(row, col, combo)
+    changed = _modified_record(record, final, row, features, combo)
+    one = X if len(X) == 1 else X.iloc[:1]
+    verified = float(_scores(model, model_matrix(model, one, {k: np.asarray([v], dtype=object)
+                                                             for k, v in changed.items()}))[0])
+    grade = policy.grade_for(verified)
+    if grade.recommendation != "approve" or eligibility_status(evaluate_rules(changed, policy))[0] != "pass":
+        return None
+    return final, verified, grade.grade
+
+
+def _lent_as_asked(model: CreditModel, X: pd.DataFrame, record: dict[str, Any], row: np.ndarray,
+                   col: dict[str, int], features: list[str], policy: Policy, combo: Combo,
+                   checked: tuple[np.ndarray, float, str], lendable: Lendable
+                   ) -> tuple[Combo, tuple[np.ndarray, float, str]]:
+    """A smaller request cut on to the amount the approval it leads to would lend.
+
+    ``lendable``: the limit the changed applicant's capacity and grade allow, None when the request itself is lent.
+    An officer can act only on a request the bank would lend: "ask 72,000" that leads to a limit of 11,000 is no
+    suggestion. A smaller request lowers the request's ratios, so the score only gains; it is verified again all
+    the same, and the first suggestion kept when the cut one does not verify.
+    """
+    for _ in range(2):  # a smaller request can lift the grade, whose capacity then lends at least that request
+        k = next((j for j, (lever, _) in enumerate(combo) if lever.code == "requested_amount"), None)
+        if k is None:
+            break
+        lever, step = combo[k]
+        changes = [_change(lv, st, row, col) for lv, st in combo]
+        amount = lendable(_new_values(combo, checked[0], col, changes), changes, checked[2])
+        if amount is None:
+            break
+        amount = float(np.floor(amount / 1000.0) * 1000.0)
+        if not 1000.0 <= amount < step.to_value:
+            break
+        trial = (*combo[:k], (lever, _request_step(lever.from_value, amount)), *combo[k + 1:])
+        again = _verified(model, X, record, row, col, features, policy, trial)
+        if again is None:
+            break
+        combo, checked = trial, again
+    return combo, checked
 
 
 def what_would_change(model: CreditModel, X: pd.DataFrame, policy: Policy, status: str | None = None,

@@ -121,8 +121,8 @@ def _category(info: FeatureInfo, v: Any) -> tuple[str, str]:
     return f"{info.label_zh}为“{code}”", f"{_lower(info.label_en)} is '{code}'"
 
 
-def _dip(v: float, digits: int = 0) -> tuple[str, str]:
-    """The moratorium's change of inflows against the other months, said as a fall, a level or a rise.
+def _fall(v: float, digits: int = 0) -> tuple[str, str]:
+    """The moratorium's change of inflows said as a fall, a level or a rise: the table cell under its label 降幅.
 
     ``moratorium_income_dip_12m`` is 1 − (mean May–Aug inflow ÷ mean inflow of the other months): 0.25 is a fall
     of 25%, 1 no inflow at all, and a negative value a rise (−2.5: the moratorium months bring 3.5 times the
@@ -142,6 +142,29 @@ def _dip(v: float, digits: int = 0) -> tuple[str, str]:
         t = f"{times:.{max(digits, 1)}f}"
         return f"休渔期收入不降反增，为其他月份的{t}倍", f"inflows in the May–Aug moratorium {t} times the other months"
     return f"休渔期收入不降反增，高于其他月份{pct}", f"inflows in the May–Aug moratorium {pct} above the other months"
+
+
+SHARE_ZH, SHARE_EN = "休渔期收入", "inflows in the May–Aug moratorium are "
+
+
+def _dip(v: float, digits: int = 0) -> tuple[str, str]:
+    """The moratorium's inflows as a share of the other months' (1 − ``moratorium_income_dip_12m``).
+
+    The reason sentence's one quantity, so that a value and its median are said alike and compared one way.
+    0.25 (a fall of a quarter) reads "为其他月份的75%", −2.5 (a rise) "为其他月份的3.5倍" (a multiple from twice the
+    other months on), 1 or more "无收入入账", a share that rounds to 100% "与其他月份持平"; never a negative number.
+    """
+    share = max(1.0 - v, 0.0)
+    if share <= 0:
+        return "休渔期无收入入账", "no inflows in the May–Aug moratorium"
+    shown = round(share * 100, digits)
+    if shown == 100:
+        return SHARE_ZH + "与其他月份持平", SHARE_EN + "level with the other months"
+    if round(share, max(digits, 1)) >= 2:
+        t = f"{share:.{max(digits, 1)}f}"
+        return SHARE_ZH + f"为其他月份的{t}倍", SHARE_EN + f"{t} times the other months'"
+    pct = f"{shown:.{digits}f}%"
+    return SHARE_ZH + f"为其他月份的{pct}", SHARE_EN + f"{pct} of the other months'"
 
 
 def _dip_pair(a: float, b: float) -> tuple[tuple[str, str], tuple[str, str]]:
@@ -287,10 +310,17 @@ def comparison_clause(info: FeatureInfo, reference: Reference | None,
                 f"; {mine[1]} of such applicants defaulted, {word_en} {every[1]} of all")
     kind_zh, kind_en = ("中位数", "median") if reference.kind == "median" else ("平均", "average")
     if info.name == "moratorium_income_dip_12m":  # a signed change: the reference is said the same way
+        # both as the moratorium's share of the other months' inflows: a larger fall is a smaller share
         _, (ref_zh, ref_en) = apart or _dip_pair(reference.compared, reference.value)
-        ref_zh = ref_zh.removeprefix("休渔期收入").removeprefix("不降反增，")
-        ref_en = ref_en.removeprefix("inflows in the May–Aug moratorium ").removeprefix("no inflows in the May–Aug moratorium")
-        return f"（申请人{kind_zh}：{ref_zh or '无收入入账'}）", f" (the applicants' {kind_en}: {ref_en or 'no inflows'})"
+        ref_zh = ref_zh.removeprefix(SHARE_ZH).removeprefix("为")
+        ref_en = ref_en.removeprefix(SHARE_EN).removeprefix("no inflows in the May–Aug moratorium") or "no inflows"
+        if ref_zh == "休渔期无收入入账":
+            ref_zh = "无收入入账"
+        if reference.compared == reference.value:
+            return f"，与申请人{kind_zh}持平（{ref_zh}）", f", level with the applicants' {kind_en} ({ref_en})"
+        lower = reference.compared > reference.value  # a larger fall: a smaller share of the other months
+        return (f"，{'低于' if lower else '高于'}申请人{kind_zh}（{ref_zh}）",
+                f", {'below' if lower else 'above'} the applicants' {kind_en} ({ref_en})")
     if info.unit == "0/1":
         share = reference.value
         return f"（申请人中{share:.0%}为是）", f" ({share:.0%} of applicants: yes)"
@@ -340,5 +370,5 @@ def value_text_zh(name: str, value: Any, info: FeatureInfo | None = None) -> str
     if info.unit == "0/1":
         return "是" if v >= 0.5 else "否"
     if name == "moratorium_income_dip_12m" and name in FEATURES:  # a rise is said as one, as in the sentence
-        return _dip(v)[0].removeprefix("休渔期收入")
+        return _fall(v)[0].removeprefix("休渔期收入")
     return amount_text(info.unit, v)[0]

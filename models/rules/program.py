@@ -196,10 +196,10 @@ def rule_upward_mobility(row: Mapping[str, Any], policy: Policy) -> RuleResult:
     why_zh = f"（{evidence}）" if evidence else ""
     why_en = f" ({evidence})" if evidence else ""
     return result("UPWARD_MOBILITY", False, flagged_on.isoformat(), "未认定跃迁",
-                  f"已于{flagged_on.isoformat()}认定为跃迁家庭{why_zh}：可按本行正常条件贷款，但不再享受新的贴息贷款"
+                  f"已于{flagged_on.isoformat()}认定为跃迁家庭{why_zh}：可按本行正常条件申请贷款（须经本行审批），但不再享受新的贴息贷款"
                   "；已签合同在有效期内继续享受贴息",
-                  f"Flagged on {flagged_on.isoformat()} as having risen out of the group{why_en}: may borrow at the "
-                  "bank's normal terms but gets no new subsidised loan; loans already signed keep their subsidy",
+                  f"Flagged on {flagged_on.isoformat()} as having risen out of the group{why_en}: may apply to "
+                  "borrow at the bank's normal terms (subject to the bank's approval) but gets no new subsidised loan; loans already signed keep their subsidy",
                   effect="no_subsidy")
 
 

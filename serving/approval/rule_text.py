@@ -19,6 +19,7 @@ RULE_NAMES_ZH = {"ID_VALID": "身份证号码", "AGE": "年龄", "RESIDENCE": "�
                  "INCOME_CONSISTENT": "申报收入一致性", "INCOME_OBSERVED": "申报收入与流水核对"}
 OUTCOME_ZH = {"pass": "通过", "fail": "未通过", "cannot_decide": "待核实"}
 CONDITION_OUTCOME_ZH = "放款前须满足"  # a failed condition precedent: the decision stands, disbursement waits
+NO_SUBSIDY_OUTCOME_ZH = "未通过（不享受贴息）"  # a failed no_subsidy rule: normal terms remain, only the subsidy goes
 CAPACITY_ZH = {"full": "完全民事行为能力", "limited": "限制民事行为能力", "none": "无民事行为能力", "minor": "未成年"}
 MISSING_ZH = "缺少数据，需人工核实"
 
@@ -117,6 +118,7 @@ def rule_lines(rules: list[RuleResult], policy: Policy) -> list[dict[str, str]]:
     """Every rule as the card and the approval file print it: name, outcome, value, standard, explanation."""
     return [{"code": r.code, "name_zh": RULE_NAMES_ZH.get(r.code, r.code), "outcome": outcome_of(r),
              "outcome_zh": (CONDITION_OUTCOME_ZH if r.outcome == "fail" and r.effect == "condition"
+                            else NO_SUBSIDY_OUTCOME_ZH if r.outcome == "fail" and r.effect == "no_subsidy"
                             else OUTCOME_ZH.get(r.outcome, r.outcome)),
              "value_zh": value_zh(r, policy), "threshold_zh": threshold_zh(r, policy), "message_zh": r.message_zh}
             for r in rules]

@@ -22,6 +22,7 @@ from serving.approval.rule_text import local_time, outcome_of, rule_lines
 RECOMMENDATION_ZH = {"approve": "建议批准", "refer": "转人工审核", "decline": "建议拒绝"}
 OUTCOME_ZH = {"pass": "通过", "fail": "未通过", "cannot_decide": "待核实"}
 STATUS_ZH = {"pass": "符合准入条件", "fail": "不符合准入条件", "cannot_decide": "准入信息待核实", "refer": "需人工核实"}
+NO_LOAN_ZH = "0 元（不予授信）"  # an offer of 0: nothing lent, so nothing priced
 TITLE = "嵊泗县财金助力扩中家庭 · 共富贷审批附件"
 ACTION_ZH = {"confirm": "确认模型建议", "override": "改变结果"}
 SIGNATURE_LINES = ["复核结论：□ 同意  □ 不同意  □ 调整后同意", "复核意见：", "", "信贷人员签字：                    日期："]
@@ -175,19 +176,25 @@ def approval_view(decision: Decision, reviews: Sequence[RecordedReview] = (),
     terms: list[tuple[str, str]] = []
     if d.terms is not None:
         t = d.terms
-        terms = [("产品", f"{t.product_name}（{t.product_code}）"), ("额度", f"{t.limit:,.0f} 元"),
-                 ("年利率", f"{t.rate:.2%}"), ("利率构成", t.pricing_zh)]
-        if t.subsidised and t.limit > 0:  # a limit of 0 lends nothing: no yearly subsidy or concession to state
-            terms += [("财政贴息", f"{t.finance_subsidy_rate:.2%}，每年约 {t.annual_subsidy_finance:,.2f} 元"),
-                      ("银行让利", bank_concession_text(t))]
-        terms.append(("说明", t.explanation_zh))
+        if t.limit > 0:
+            terms = [("产品", f"{t.product_name}（{t.product_code}）"), ("额度", f"{t.limit:,.0f} 元"),
+                     ("年利率", f"{t.rate:.2%}"), ("利率构成", t.pricing_zh)]
+            if t.subsidised:
+                terms += [("财政贴息", f"{t.finance_subsidy_rate:.2%}，每年约 {t.annual_subsidy_finance:,.2f} 元"),
+                          ("银行让利", bank_concession_text(t))]
+            terms.append(("说明", t.explanation_zh))
+        else:  # a limit of 0 lends nothing: no rate, subsidy or concession to state, only why nothing is lent
+            terms = [("产品", f"{t.product_name}（{t.product_code}）"), ("额度", NO_LOAN_ZH),
+                     ("说明", "；".join(n.text_zh for n in t.notes if n.figure in ("capacity", "limit")))]
     model = [("模型", f"{d.model.name} 版本 {d.model.version}"), ("训练运行", d.model.run_id),
              ("政策版本", f"{d.policy_version}（{d.policy_hash[:12]}）"), ("输入指纹", d.input_hash)]
     decided = local_time(d.decided_at)
     recorded = [review_text(r) for r in reviews] or ["尚无信贷人员复核记录"]
     return ApprovalView(
         title=TITLE, decision_id=d.decision_id, decided_at=decided, applicant=applicant,
-        eligibility_heading=f"准入规则（{STATUS_ZH.get(d.eligibility.status, d.eligibility.status)}）",
+        eligibility_heading=f"准入规则（{STATUS_ZH.get(d.eligibility.status, d.eligibility.status)}"
+                            + ("，不享受贴息" if d.eligibility.status == "pass" and not d.eligibility.subsidised else "")
+                            + "）",
         rules_header=("规则", "结果", "申请人值", "标准", "说明"), rules=rules,
         rule_outcomes=[outcome_of(r) for r in d.eligibility.rules], credit=credit,
         recommendation=RECOMMENDATION_ZH.get(d.recommendation, d.recommendation), recommendation_code=d.recommendation,

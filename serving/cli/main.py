@@ -86,9 +86,13 @@ def _print_decision(decision: Decision) -> None:
         table.add_row("放款前提条件 condition", f"[yellow]{condition.text_zh}[/] ({condition.text_en})")
     for reason in decision.reasons[:3]:
         table.add_row("原因 reason", reason.text_zh)
-    if decision.terms:
+    if decision.terms and decision.terms.limit > 0:
         table.add_row("产品 terms", f"{decision.terms.product_name} {decision.terms.limit:,.0f}元 {decision.terms.rate:.2%}")
         table.add_row("利率构成 pricing", decision.terms.pricing_zh)
+    elif decision.terms:  # an offer of 0 lends nothing: no rate to state
+        from serving.approval.view import NO_LOAN_ZH
+
+        table.add_row("产品 terms", f"{decision.terms.product_name} {NO_LOAN_ZH}")
     console.print(table)
 
 

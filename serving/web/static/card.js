@@ -122,12 +122,17 @@ const Card = (() => {
     if (d.terms) {
       const t = d.terms;
       // the rate's make-up as the model states it (each part once, adding up as shown), then each party's year
-      const parts = [`产品：${t.product_name}`, `额度：${yuan(t.limit)}`, `执行利率：${pct(t.rate)}`, `利率构成：${t.pricing_zh}`];
-      if (t.subsidised && t.limit > 0) {  // a limit of 0 lends nothing: no yearly subsidy or concession
-        parts.push(`财政贴息：${pct(t.finance_subsidy_rate)}，每年约 ${yuan(t.annual_subsidy_finance)}`,
-                   `银行让利：${pct(t.bank_concession_total_rate)}，每年约 ${yuan(t.annual_concession_bank_total)}`);
+      if (t.limit > 0) {
+        const parts = [`产品：${t.product_name}`, `额度：${yuan(t.limit)}`, `执行利率：${pct(t.rate)}`, `利率构成：${t.pricing_zh}`];
+        if (t.subsidised) {
+          parts.push(`财政贴息：${pct(t.finance_subsidy_rate)}，每年约 ${yuan(t.annual_subsidy_finance)}`,
+                     `银行让利：${pct(t.bank_concession_total_rate)}，每年约 ${yuan(t.annual_concession_bank_total)}`);
+        }
+        $("terms").replaceChildren(...[...parts, t.explanation_zh].map((s) => item("p", s)));
+      } else {  // a limit of 0 lends nothing: no rate, subsidy or concession, only why nothing is lent
+        const why = t.notes.filter((n) => n.figure === "capacity" || n.figure === "limit").map((n) => n.text_zh).join("；");
+        $("terms").replaceChildren(...[`产品：${t.product_name}`, "额度：0 元（不予授信）", why].map((s) => item("p", s)));
       }
-      $("terms").replaceChildren(...[...parts, t.explanation_zh].map((s) => item("p", s)));
     } else {
       $("terms").replaceChildren(item("p", "不提供产品（未通过准入或模型建议拒绝）"));
     }

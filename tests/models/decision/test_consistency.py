@@ -16,8 +16,15 @@ from features.build.table import training_table
 from features.simulate.county import SimulationConfig, simulate_county
 from features.sources.load import load_sources
 from models.decision.builder import decide_frame
-from models.decision.consistency import REVIEW_BAND_ZH, approval_bar, contradictions
+from models.decision.consistency import (
+    NO_OFFER_ZH,
+    ORDINARY_OFFER_ZH,
+    REVIEW_BAND_ZH,
+    approval_bar,
+    contradictions,
+)
 from models.explain.reasons import display_points
+from models.terms.check import CAPACITY_CAPS_ZH
 from training.registry import load_by_alias, set_alias
 from training.train import train_and_register
 
@@ -99,3 +106,54 @@ def test_the_check_sees_each_kind_of_contradiction(shared, policy):
     }
     assert {name: bool(contradictions(d, policy)) for name, d in cases.items()} == dict.fromkeys(cases, True)
     assert contradictions(approved, policy) == [] and contradictions(blocked, policy) == []
+
+
+def test_the_check_sees_an_offer_on_a_decline_a_request_not_lent_and_a_share_turned_round(shared, policy):
+    frame, decisions = shared
+    classes = dict(zip(frame["request_id"], frame["household_class"], strict=True))
+    # given sound cards of each kind the county holds: a 跃迁 household's model decline, its referral with an
+    # ordinary offer, a referral whose offer cannot be signed, a smaller request proposed, a moratorium reason
+    risen_decline = next(d for d in decisions if not d.eligibility.subsidised and d.recommendation == "decline"
+                         and d.decided_by == "model")
+    risen_refer = next(d for d in decisions if not d.eligibility.subsidised and d.recommendation == "refer"
+                       and d.decided_by == "model" and NO_OFFER_ZH not in d.review_note_zh)
+    unsignable = next(d for d in decisions if d.recommendation == "refer" and NO_OFFER_ZH in d.review_note_zh)
+    smaller = next(d for d in decisions if d.what_would_change is not None and d.what_would_change.status == "found"
+                   and "requested_amount" in d.what_would_change.new_values)
+    moratorium = next(d for d in decisions for r in d.reasons
+                      if r.feature == "moratorium_income_dip_12m" and "申请人中位数" in r.text_zh)
+    sound = [risen_decline, risen_refer, unsignable, smaller, moratorium]
+    assert all(contradictions(d, policy, classes[d.request_id]) == [] for d in sound)
+    # when each is broken in one place
+    change = smaller.what_would_change
+    asked = change.new_values["requested_amount"]
+    where = next(i for i, r in enumerate(moratorium.reasons) if r.feature == "moratorium_income_dip_12m")
+    text = moratorium.reasons[where].text_zh
+    turned = text.replace("低于", "高于") if "低于" in text else text.replace("高于", "低于")
+
+    def reason(new_text):
+        reasons = list(moratorium.reasons)
+        reasons[where] = reasons[where].model_copy(update={"text_zh": new_text})
+        return moratorium.model_copy(update={"reasons": reasons})
+
+    broken = {
+        "a decline offering the ordinary product": risen_decline.model_copy(update={
+            "review_note_zh": risen_decline.review_note_zh + "；该户已认定为跃迁家庭，适用本行普通产品和正常利率"}),
+        "a referral offering it before approval": risen_refer.model_copy(update={
+            "review_note_zh": risen_refer.review_note_zh.replace("如经审核批准，", "")}),
+        "an unsignable referral offering it": unsignable.model_copy(update={
+            "review_note_zh": unsignable.review_note_zh + "；适用本行普通产品和正常利率"}),
+        "a request the approval would not lend": smaller.model_copy(update={"what_would_change": change.model_copy(
+            update={"text_zh": f"{change.text_zh}；{CAPACITY_CAPS_ZH}：核定额度约{asked / 2:,.0f}元，低于申请金额"
+                               f"{asked:,.0f}元"})}),
+        "a moratorium comparison turned round": reason(turned),
+        "a fall set against a rise": reason("休渔期收入降幅为96%（申请人中位数：高于其他月份1%），评分减少5分"),
+    }
+    # then the check sees each
+    assert {name: bool(contradictions(d, policy, classes[d.request_id])) for name, d in broken.items()} == dict.fromkeys(
+        broken, True)
+    # and over the county: no decline offers a product, and no proposed smaller request is lent less than it
+    assert sum(ORDINARY_OFFER_ZH in d.review_note_zh for d in decisions if d.recommendation == "decline") == 0
+    proposed = [d for d in decisions if d.what_would_change is not None and d.what_would_change.status == "found"
+                and "requested_amount" in d.what_would_change.new_values]
+    assert len(proposed) > 10 and not any(CAPACITY_CAPS_ZH in d.what_would_change.text_zh for d in proposed)

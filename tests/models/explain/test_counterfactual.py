@@ -126,3 +126,31 @@ def test_asking_for_less_or_repaying_moves_the_declared_income_ratio_alike():
             # then the ratio to declared income keeps its proportion to the ratio to bank inflows (one numerator)
             assert moved[2] < row[2]
             assert moved[3] / moved[2] == pytest.approx(row[3] / row[2])
+
+
+def test_a_smaller_request_is_cut_on_to_what_the_approval_would_lend(model, table, policy, answers):
+    # given the applicants for whom asking for less was found to reach an approval
+    asked = {i: a for i, a in enumerate(answers) if a.status == "found" and "requested_amount" in a.new_values}
+    assert len(asked) >= 5
+
+    # when the approval each leads to would lend only about a third of the smaller request (capacity caps it)
+    rows = sorted(asked)
+    cap = {k: max(1000.0, asked[i].new_values["requested_amount"] // 3000 * 1000) for k, i in enumerate(rows)}
+
+    def lendable(k, new_values, changes, grade):
+        return cap[k] if new_values["requested_amount"] > cap[k] else None
+
+    cut = what_would_change_frame(model, table.iloc[rows], policy, lendable=lendable)
+    for k, (i, after) in enumerate(zip(rows, cut, strict=True)):
+        # then the suggestion is the amount the approval would lend, still verified to reach an approval
+        assert after.status == "found"
+        amount = after.new_values["requested_amount"]
+        assert amount == cap[k] < asked[i].new_values["requested_amount"]
+        assert policy.grade_for(after.score_after).recommendation == "approve"
+        assert f"降至{amount:,.0f}元" in after.text_zh
+        # and the score it states is the model's for the changed row
+        row = table.iloc[[i]].copy()
+        for name, value in after.new_values.items():
+            row[name] = row[name].astype(float)
+            row.iloc[0, row.columns.get_loc(name)] = value
+        assert float(model.credit_score(row)[0]) == pytest.approx(after.score_after, abs=0.01)

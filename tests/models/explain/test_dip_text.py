@@ -1,4 +1,4 @@
-"""The moratorium's change of inflows reads as a fall, a level or a rise, never as a negative fall."""
+"""The moratorium's inflows read as one share of the other months', the value and its median compared one way."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from models.decision.consistency import _moratorium_problem
 from models.explain.reasons import reason_sentences
 from models.explain.reference import Reference
 from models.explain.text import value_text_zh
@@ -37,32 +38,42 @@ def test_every_value_the_county_produces_reads_without_a_negative_fall(table: pd
         # then no number is negative, in either language nor in the table's cell
         assert not re.search(r"[-−]\d", zh) and not re.search(r"[-−]\d", en), (value, zh, en)
         assert not re.search(r"[-−]\d", cell), (value, cell)
-        # and the value's phrase says which way the inflows moved, with the size of the move (to the digits shown)
-        shown = round(abs(value) * 100)
+        # and the sentence says the moratorium's inflows as a share of the other months' (to the digits shown), and
+        # compares it with the median's share the way the two shares lie
+        share = 1 - value
+        assert _moratorium_problem(zh) is None, (value, zh)
         if value >= 1:
-            assert head_zh == "休渔期无收入入账", (value, zh)
-        elif value > 0 and shown > 0:
-            assert head_zh.startswith("休渔期收入降幅为") and abs(_number(head_zh) - abs(value) * 100) <= 0.5
-            assert "below" in head_en and cell.startswith("降幅为")
+            assert head_zh.startswith("休渔期无收入入账，"), (value, zh)
+        elif round(share * 100) == 100:  # level, or the small move where a digit more tells it from the median
+            assert (head_zh.startswith("休渔期收入与其他月份持平") and "level with" in head_en) or abs(
+                _number(head_zh) - share * 100) <= 0.05, (value, zh)
+        elif "倍" in head_zh.split("，")[0]:  # a multiple from twice the other months, to the digit shown
+            assert share >= 1.95 and abs(_number(head_zh) - share) < 0.051 and "times" in head_en, (value, zh)
+        else:
+            assert head_zh.startswith("休渔期收入为其他月份的") and abs(_number(head_zh) - share * 100) <= 0.5, zh
+            assert "of the other months'" in head_en and "降幅" not in zh and "不降反增" not in zh
+        # the table's cell, under the feature's label 休渔期收入降幅, says the fall (or the rise) itself
+        shown = round(abs(value) * 100)
+        if 0 < value < 1 and shown > 0:
+            assert cell.startswith("降幅为") and abs(_number(cell) - value * 100) <= 0.5, (value, cell)
         elif value < 0 and shown > 0:
-            assert head_zh.startswith("休渔期收入不降反增，") and "降幅" not in head_zh, (value, zh)
             assert cell.startswith("不降反增，"), (value, cell)
-            if head_zh.endswith("倍"):  # a multiple from twice the other months, to the digit shown (1.95 reads 2.0)
-                assert 1 - value >= 1.95 and abs(_number(head_zh) - (1 - value)) < 0.051 and "times" in head_en
-            else:
-                assert 1 - value < 2 and abs(_number(head_zh) - abs(value) * 100) <= 0.5 and "above" in head_en
-        else:  # under half a percent: level, or the small move itself where a digit more tells it from the median
-            assert ("持平" in head_zh and "level with" in head_en) or abs(_number(head_zh) - abs(value) * 100) <= 0.05
 
 
-def test_the_reference_is_said_the_same_way_and_never_reads_like_the_value():
-    # given a rise set against a median fall, and two values that round alike
-    zh, en = _sentences(-2.5, 0.05)
-    # then the value is a multiple and the median a fall, each said in words
-    assert zh.startswith("休渔期收入不降反增，为其他月份的3.5倍（申请人中位数：降幅为5%）")
-    assert en.startswith("Inflows in the May–Aug moratorium 3.5 times the other months (the applicants' median: 5% below")
+def test_the_value_and_the_median_are_one_quantity_compared_one_way():
+    # given a fall of 96% against a median rise of 1% (the sentence once read "降幅为96%（申请人中位数：高于其他月份1%）")
+    zh, en = _sentences(0.96, -0.01)
+    # then both are the moratorium's share of the other months' inflows, and the smaller share is the lower
+    assert zh.startswith("休渔期收入为其他月份的4%，低于申请人中位数（其他月份的101%）"), zh
+    assert en.startswith("Inflows in the May–Aug moratorium are 4% of the other months', below the applicants' "
+                         "median (101% of the other months')"), en
+    # and a rise against a median fall is a multiple above a share under 100%
+    assert _sentences(-2.5, 0.05)[0].startswith("休渔期收入为其他月份的3.5倍，高于申请人中位数（其他月份的95%）")
+    # and two values that round alike are written with one digit more, still compared the way they lie
     close_zh, _ = _sentences(0.051, 0.049)
-    value_part, median_part = close_zh.split("（")
-    assert value_part.removeprefix("休渔期收入") != median_part.split("）")[0].removeprefix("申请人中位数：")
-    # and a rise below twice the other months reads as a percentage above them
-    assert _sentences(-0.3, 0.0)[0].startswith("休渔期收入不降反增，高于其他月份30%")
+    assert close_zh.startswith("休渔期收入为其他月份的94.9%，低于申请人中位数（其他月份的95.1%）"), close_zh
+    assert _sentences(-0.3, 0.0)[0].startswith("休渔期收入为其他月份的130%，高于申请人中位数（与其他月份持平）")
+    # and the check the county is counted with sees the old wording and a comparison turned round
+    assert _moratorium_problem("休渔期收入降幅为96%（申请人中位数：高于其他月份1%），评分减少5分") is not None
+    assert _moratorium_problem(zh.replace("低于", "高于")) is not None
+    assert _moratorium_problem(zh) is None

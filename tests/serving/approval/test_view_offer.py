@@ -1,4 +1,4 @@
-"""The approval file never recommends approval beside a limit of 0 元, over every application of the county."""
+"""The approval file never recommends approval beside a limit of 0 元, nor prices one, over the whole county."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import datetime as dt
 
 from models.decision.builder import ModelRef, decide_frame
 from models.rules.program import LIST_UNDER_REVIEW
-from serving.approval.view import approval_view
+from serving.approval.rule_text import NO_SUBSIDY_OUTCOME_ZH
+from serving.approval.view import NO_LOAN_ZH, approval_view
 
 NOW = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
 
@@ -18,13 +19,22 @@ def test_no_approval_file_shows_approve_beside_a_zero_limit(trained_store, table
     views = [approval_view(d) for d in decisions]
     approving = [v for v in views if v.recommendation == "建议批准"]
     assert approving  # the county has approvals to look at
-    assert [v.decision_id for v in approving if ("额度", "0 元") in v.terms or not v.terms] == []
+    assert [v.decision_id for v in approving if ("额度", NO_LOAN_ZH) in v.terms or not v.terms] == []
     # while files with a 0 元 limit exist, and recommend a person's review instead
-    zero = [v for v in views if ("额度", "0 元") in v.terms]
+    zero = [v for v in views if ("额度", NO_LOAN_ZH) in v.terms]
     assert zero and all(v.recommendation != "建议批准" for v in zero)
-    # and a limit of 0 lends nothing: no yearly subsidy or concession is stated beside it
-    assert [v.decision_id for v in zero if {"财政贴息", "银行让利"} & set(dict(v.terms))] == []
-    assert all("利率构成" in dict(v.terms) for v in views if v.terms)
+    # and a limit of 0 lends nothing: no rate, its make-up, a yearly subsidy or concession is stated beside it,
+    # only why nothing is lent
+    priced = {"年利率", "利率构成", "财政贴息", "银行让利"}
+    assert [v.decision_id for v in zero if priced & set(dict(v.terms))] == []
+    assert all("不予授信" in dict(v.terms)["说明"] and "利率" not in dict(v.terms)["说明"] for v in zero)
+    assert all("利率构成" in dict(v.terms) for v in views if v.terms and v not in zero)
+    # and a file headed "符合准入条件" shows no rule as plainly failed: a 跃迁 household's failed rules take the
+    # subsidy away and say so, in the heading and in the row
+    assert [v.decision_id for v in views if v.eligibility_heading.startswith("准入规则（符合准入条件")
+            and any(row[1] == "未通过" for row in v.rules)] == []
+    risen = [v for v in views if "不享受贴息" in v.eligibility_heading]
+    assert risen and all(any(row[1] == NO_SUBSIDY_OUTCOME_ZH for row in v.rules) for v in risen)
 
 
 def test_the_applicant_table_speaks_chinese_on_every_file_of_the_county(trained_store, table, policy):
