@@ -1,6 +1,6 @@
 """Decisions over HTTP from both sources, against MLflow's own model server answering bare predictions.
 
-Run: ``python -m benchmarks.bench_api [--households 3000] [--requests 400] [--concurrency 1,2,4] [--workers 2]``.
+Run: ``python -m benchmarks.bench_api [--households 7500] [--requests 400] [--concurrency 1,2,4] [--workers 2]``.
 
 Both servers run as separate processes with the same number of workers on the same machine (2 cores, shared with the load
 generator); the client keeps ``--concurrency`` requests in flight (one keep-alive ``http.client`` connection per
@@ -187,7 +187,7 @@ def _rounds(bodies: list, rounds: int, warmup: int) -> list[tuple[list, int]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--households", type=int, default=3000)
+    parser.add_argument("--households", type=int, default=7500)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", default="1,2,4",
                         help="requests in flight, one run per comma-separated value")
