@@ -81,6 +81,11 @@ def _lists(values: list[Any], n: int) -> tuple[list[list], np.ndarray, np.ndarra
     return lists, listed, np.fromiter(map(len, lists), np.int64, n), odd
 
 
+def _odd_text(values: list[Any]) -> np.ndarray:
+    """Where a text answer is of another kind than text (missing is not odd)."""
+    return np.fromiter((v is not None and type(v) is not str for v in values), bool, len(values))
+
+
 class _Columns:
     """The flattened forms' columns under construction, with the forms to flatten one by one."""
 
@@ -92,16 +97,25 @@ class _Columns:
     def flag(self, odd: np.ndarray) -> None:
         self.odd |= odd
 
+    def items(self, frame: pd.DataFrame, name: str) -> tuple[list[list], np.ndarray, np.ndarray, np.ndarray,
+                                                              list[dict], np.ndarray]:
+        """A list answer's items over every form, its forms flagged where the answer is a list of another type.
+
+        Returns the lists, whether each was a list, item counts, each item's form, the items as objects and where an
+        item is not one.
+        """
+        lists, listed, counts, odd = _lists(_column(frame, name), self.n)
+        self.flag(odd)
+        objects, odd_objects = _objects([item for group in lists for item in group])
+        return lists, listed, counts, np.repeat(np.arange(self.n), counts), objects, odd_objects
+
 
 def _members(frame: pd.DataFrame, out: _Columns) -> tuple[list[list | None], list[dict], np.ndarray]:
     n = out.n
-    lists, listed, counts, odd = _lists(_column(frame, "members"), n)
-    out.flag(odd)
-    owner = np.repeat(np.arange(n), counts)
-    people, odd_people = _objects([p for group in lists for p in group])
+    lists, listed, counts, owner, people, odd_people = out.items(frame, "members")
     ages, odd_age = _numbers([p.get("age") for p in people])
     health = [p.get("health") for p in people]
-    odd_health = np.fromiter((h is not None and type(h) is not str for h in health), bool, len(health))
+    odd_health = _odd_text(health)
     out.flag(_per_form(owner, odd_people | odd_age | odd_health, n))
     aged = ~np.isnan(ages)
     with np.errstate(invalid="ignore"):
@@ -210,14 +224,11 @@ def _licences(frame: pd.DataFrame, assets: list[dict], out: _Columns) -> None:
 
 def _debts(frame: pd.DataFrame, out: _Columns) -> None:
     n = out.n
-    lists, listed, counts, odd = _lists(_column(frame, "debts"), n)
-    out.flag(odd)
-    owner = np.repeat(np.arange(n), counts)
-    debts, odd_debt = _objects([d for group in lists for d in group])
+    _, listed, _, owner, debts, odd_debt = out.items(frame, "debts")
     owed, odd_owed = _numbers([d.get("balance") for d in debts])
     monthly, odd_monthly = _numbers([d.get("monthly_payment") for d in debts])
     lenders = [d.get("lender") for d in debts]
-    odd_lender = np.fromiter((x is not None and type(x) is not str for x in lenders), bool, len(lenders))
+    odd_lender = _odd_text(lenders)
     with np.errstate(invalid="ignore"):
         bad = odd_debt | odd_owed | odd_monthly | odd_lender | (owed < 0) | (monthly < 0)
     out.flag(_per_form(owner, bad, n))
