@@ -143,11 +143,15 @@ class Condition(BaseModel):
 
 
 def conditions_of(results: list[RuleResult]) -> list[Condition]:
-    """The conditions precedent still open: every failed rule whose effect is ``condition``, in the policy's order."""
+    """The conditions precedent still open: every failed rule whose effect is ``condition``, in the policy's order.
+
+    A condition's words are its rule's, from ``CONDITIONS_PRECEDENT`` alone (never a row's own message), so rows with
+    one pattern of outcomes share them: the batch reads them a pattern at a time.
+    """
     out = []
     for r in results:
         if r.outcome == "fail" and r.effect == "condition":
-            zh, en = CONDITIONS_PRECEDENT.get(r.code, (r.message_zh, r.message_en))
+            zh, en = CONDITIONS_PRECEDENT[r.code]
             out.append(Condition(code=r.code, text_zh=f"{CONDITION_LEAD_ZH}{zh}",
                                  text_en=f"Condition precedent to disbursement: {en}"))
     return out
