@@ -83,9 +83,17 @@ class LoanTerms(BaseModel):
         return pricing_text(self)[1]
 
 
+NO_LOAN_ZH = "0 元（不予授信）"  # an offer of 0: nothing lent, so nothing priced
+
+
 def _hundredths(rate: float) -> int:
     """A rate in hundredths of a percent, as a card shows it (3.70% -> 370)."""
     return round(rate * 10_000)
+
+
+def _bank_hundredths(t: LoanTerms) -> int:
+    """The bank's whole concession in hundredths of a percent, as the shown reference less the shown rate and subsidy."""
+    return _hundredths(t.reference_rate) - _hundredths(t.rate) - _hundredths(t.finance_subsidy_rate)
 
 
 def pricing_text(t: LoanTerms) -> tuple[str, str]:
@@ -98,7 +106,7 @@ def pricing_text(t: LoanTerms) -> tuple[str, str]:
         return (f"执行利率{t.rate:.2%}（本行正常价格，无财政贴息和银行让利）",
                 f"Rate {t.rate:.2%} (the bank's ordinary price, no subsidy or concession)")
     reference, rate, finance = _hundredths(t.reference_rate), _hundredths(t.rate), _hundredths(t.finance_subsidy_rate)
-    bank = reference - rate - finance
+    bank = _bank_hundredths(t)
     return (f"执行利率{rate / 100:.2f}% + 财政贴息{finance / 100:.2f}% + 银行让利{bank / 100:.2f}% = 参考利率{reference / 100:.2f}%",
             f"rate {rate / 100:.2f}% + county subsidy {finance / 100:.2f}% + bank concession {bank / 100:.2f}% = "
             f"reference rate {reference / 100:.2f}%")
@@ -106,7 +114,7 @@ def pricing_text(t: LoanTerms) -> tuple[str, str]:
 
 def bank_concession_text(t: LoanTerms) -> str:
     """The bank's concession as one figure with what it is made of and its yearly amount on the full limit."""
-    bank = _hundredths(t.reference_rate) - _hundredths(t.rate) - _hundredths(t.finance_subsidy_rate)
+    bank = _bank_hundredths(t)
     share = _hundredths(t.bank_concession_rate)
     split = (f"（其中按分担比例{share / 100:.2f}%，执行利率低于项目上限另让{(bank - share) / 100:.2f}%）"
              if bank != share else "")

@@ -16,13 +16,12 @@ from models.decision.builder import Decision
 from models.explain.reasons import display_points
 from models.policy import Policy, load_policy
 from models.rules import CONDITION_LEAD_ZH
-from models.terms.offer import bank_concession_text
+from models.terms.offer import NO_LOAN_ZH, bank_concession_text
 from serving.approval.rule_text import local_time, outcome_of, rule_lines
 
 RECOMMENDATION_ZH = {"approve": "建议批准", "refer": "转人工审核", "decline": "建议拒绝"}
 OUTCOME_ZH = {"pass": "通过", "fail": "未通过", "cannot_decide": "待核实"}
 STATUS_ZH = {"pass": "符合准入条件", "fail": "不符合准入条件", "cannot_decide": "准入信息待核实", "refer": "需人工核实"}
-NO_LOAN_ZH = "0 元（不予授信）"  # an offer of 0: nothing lent, so nothing priced
 TITLE = "嵊泗县财金助力扩中家庭 · 共富贷审批附件"
 ACTION_ZH = {"confirm": "确认模型建议", "override": "改变结果"}
 SIGNATURE_LINES = ["复核结论：□ 同意  □ 不同意  □ 调整后同意", "复核意见：", "", "信贷人员签字：                    日期："]

@@ -90,7 +90,7 @@ def _print_decision(decision: Decision) -> None:
         table.add_row("产品 terms", f"{decision.terms.product_name} {decision.terms.limit:,.0f}元 {decision.terms.rate:.2%}")
         table.add_row("利率构成 pricing", decision.terms.pricing_zh)
     elif decision.terms:  # an offer of 0 lends nothing: no rate to state
-        from serving.approval.view import NO_LOAN_ZH
+        from models.terms.offer import NO_LOAN_ZH
 
         table.add_row("产品 terms", f"{decision.terms.product_name} {NO_LOAN_ZH}")
     console.print(table)
