@@ -12,16 +12,18 @@ if TYPE_CHECKING:
 Recommendation = Literal["approve", "refer", "decline"]
 DecidedBy = Literal["rules", "person", "model"]
 
-_NO_SUBSIDY = ("；该户已认定为跃迁家庭，适用本行普通产品和正常利率，不享受新的贴息，不计入共富贷统计",
-               "; the household has risen out of the group: the bank's ordinary product at the normal rate, no new "
-               "subsidy, outside the 共富 figures")
+def _risen(product_zh: str, product_en: str) -> tuple[str, str]:
+    """The note's words for a 跃迁 household: what it may be lent (if anything), then the subsidy ruled out."""
+    return (f"；该户已认定为跃迁家庭，{product_zh}不享受新的贴息，不计入共富贷统计",
+            f"; the household has risen out of the group: {product_en}no new subsidy, outside the 共富 figures")
+
+
+_NO_SUBSIDY = _risen("适用本行普通产品和正常利率，", "the bank's ordinary product at the normal rate, ")
 # a referral with an ordinary offer: the product applies only once an officer approves
-_NO_SUBSIDY_IF_APPROVED = ("；该户已认定为跃迁家庭，如经审核批准，适用本行普通产品和正常利率，不享受新的贴息，不计入共富贷统计",
-                           "; the household has risen out of the group: if an officer approves, the bank's ordinary "
-                           "product at the normal rate, no new subsidy, outside the 共富 figures")
+_NO_SUBSIDY_IF_APPROVED = _risen("如经审核批准，适用本行普通产品和正常利率，",
+                                 "if an officer approves, the bank's ordinary product at the normal rate, ")
 # a decline, or a referral with no offer that can be signed: nothing is offered, only the subsidy ruled out
-_NO_SUBSIDY_NO_OFFER = ("；该户已认定为跃迁家庭，不享受新的贴息，不计入共富贷统计",
-                        "; the household has risen out of the group: no new subsidy, outside the 共富 figures")
+_NO_SUBSIDY_NO_OFFER = _risen("", "")
 
 
 def reduced_offer(limit: float, requested: float, why: tuple[str, str]) -> tuple[str, str]:
